@@ -1,0 +1,137 @@
+# Nines — plain `make` builds everything; `make test` runs every test;
+# `make check-asan` runs them again under AddressSanitizer and UBSan.
+#
+# Layout of the build (BUILD=build by default):
+#   $(BUILD)/ninesd, nines-worker, ninesctl   programs
+#   $(BUILD)/libnines.a                        shared code (lib/)
+#   $(BUILD)/libninesd.a                       the daemon without main()
+#   $(BUILD)/examples/*.so                     example applications
+#   $(BUILD)/tests/*                           test programs and test .so files
+
+CC ?= cc
+BUILD ?= build
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/nines
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DESTDIR ?=
+
+PKGS := libsystemd yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) cmocka)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
+
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unused-parameter -Wformat=2
+BASE_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden -D_GNU_SOURCE $(WARNINGS)
+SAN_FLAGS :=
+ifeq ($(SANITIZE),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ALL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -Iinclude -Ilib -Isupervisord $(PKG_CFLAGS) \
+              -DNINES_LIBEXECDIR='"$(LIBEXECDIR)"' -DNINES_VERSION='"$(VERSION)"'
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
+
+LIB_SRC := $(wildcard lib/*.c)
+NINESD_SRC := $(filter-out supervisord/main.c,$(wildcard supervisord/*.c))
+HOST_SRC := $(wildcard supervisord/host/*.c)
+CTL_SRC := $(wildcard ctl/*.c)
+EXAMPLE_SRC := $(wildcard examples/*/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+ITEST_SRC := $(wildcard tests/integration/itest_*.c)
+ITEST_HELPERS := $(filter-out tests/integration/itest_%,$(wildcard tests/integration/*.c))
+TESTAPP_SRC := $(wildcard tests/apps/*.c)
+BENCH_COMMON := bench/bench_common.c
+BENCH_SRC := $(filter-out $(BENCH_COMMON),$(wildcard bench/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+PROGRAMS := $(BUILD)/ninesd $(BUILD)/nines-worker $(if $(CTL_SRC),$(BUILD)/ninesctl)
+EXAMPLES := $(foreach f,$(EXAMPLE_SRC),$(BUILD)/examples/$(basename $(notdir $(f))).so)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+ITESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(ITEST_SRC))
+TESTAPPS := $(patsubst tests/apps/%.c,$(BUILD)/tests/apps/%.so,$(TESTAPP_SRC))
+BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+.PHONY: all test check-asan install clean bench
+all: $(PROGRAMS) $(EXAMPLES)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libnines.a: $(call obj,$(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libninesd.a: $(call obj,$(NINESD_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ninesd: $(call obj,supervisord/main.c) $(BUILD)/libninesd.a $(BUILD)/libnines.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The worker host exports the runtime API (default visibility) to the
+# application .so it loads, and nothing else (-fvisibility=hidden).
+$(BUILD)/nines-worker: $(call obj,$(HOST_SRC)) $(BUILD)/libnines.a
+	$(CC) $(ALL_LDFLAGS) -Wl,--export-dynamic -o $@ $^ -ldl
+
+$(BUILD)/ninesctl: $(call obj,$(CTL_SRC)) $(BUILD)/libnines.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# An application: every .c of examples/NAME/ becomes NAME-like .so by file name.
+$(BUILD)/examples/%.so: $(call obj,$(EXAMPLE_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -shared -o $@ $(filter %/$*.o,$^)
+
+$(BUILD)/tests/apps/%.so: $(BUILD)/obj/tests/apps/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -shared -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libninesd.a $(BUILD)/libnines.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/itest_%: $(BUILD)/obj/tests/integration/itest_%.o $(call obj,$(ITEST_HELPERS)) $(BUILD)/libnines.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(call obj,$(BENCH_COMMON)) $(BUILD)/libnines.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lm
+
+# Integration tests find the programs and modules of *this* build.
+$(BUILD)/obj/tests/integration/%.o: ALL_CFLAGS += -DNINES_BUILD_DIR='"$(abspath $(BUILD))"' \
+                                   -DNINES_SOURCE_DIR='"$(abspath .)"'
+$(BUILD)/obj/bench/%.o: ALL_CFLAGS += -DNINES_BUILD_DIR='"$(abspath $(BUILD))"'
+
+test: all $(UNIT_TESTS) $(ITESTS) $(TESTAPPS)
+	tests/run.sh $(BUILD)
+
+check-asan:
+	NINES_SANITIZED=1 $(MAKE) BUILD=build-asan SANITIZE=1 CFLAGS='-O1 -g' test
+
+bench: all $(BENCHES) $(TESTAPPS)
+	bench/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR)/nines \
+	           $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(UNITDIR)
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	mv $(DESTDIR)$(BINDIR)/nines-worker $(DESTDIR)$(LIBEXECDIR)/nines-worker
+	install -m 644 include/nines/*.h $(DESTDIR)$(INCLUDEDIR)/nines/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	    nines.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/nines.pc
+	sed -e 's|@BINDIR@|$(BINDIR)|g' ninesd.service.in > $(DESTDIR)$(UNITDIR)/ninesd.service
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Keep objects of test and example programs between runs.
+.SECONDARY:

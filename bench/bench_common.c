@@ -1,0 +1,116 @@
+/*
+ * bench_common.c — see bench_common.h. Linked into every benchmark.
+ */
+#include "bench_common.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+double bench_now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+struct bench_stats bench_stats(double *v, size_t n) {
+    struct bench_stats s = {0};
+    if (n == 0)
+        return s;
+    qsort(v, n, sizeof *v, cmp_double);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    s.p50 = v[n / 2];
+    s.p99 = v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1];
+    s.max = v[n - 1];
+    s.mean = sum / (double)n;
+    return s;
+}
+
+void bench_daemon_start(struct bench_daemon *d, const char *yaml, const char *option) {
+    memset(d, 0, sizeof *d);
+    snprintf(d->dir, sizeof d->dir, "/tmp/nines-bench-XXXXXX");
+    if (!mkdtemp(d->dir))
+        abort();
+    char tree[128];
+    snprintf(tree, sizeof tree, "%s/tree.yaml", d->dir);
+    FILE *f = fopen(tree, "w");
+    fputs(yaml, f);
+    fclose(f);
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        abort();
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+    char *argv[] = {NINES_BUILD_DIR "/ninesd", "--log-target", "stderr", tree, NULL, NULL};
+    if (option)
+        argv[3] = (char *)option, argv[4] = tree;
+    if (posix_spawn(&d->pid, argv[0], &fa, NULL, argv, environ) != 0)
+        abort();
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[1]);
+    d->log_fd = p[0];
+}
+
+/* Take complete lines from the buffer; return the pid of a matching one. */
+static pid_t scan_lines(struct bench_daemon *d, const char *want) {
+    char *start = d->buf, *nl;
+    pid_t found = -1;
+    while (found < 0 && (nl = memchr(start, '\n', d->len - (size_t)(start - d->buf)))) {
+        *nl = '\0';
+        if (strstr(start, "event=child_started") && strstr(start, want)) {
+            const char *p = strstr(start, " pid=");
+            found = p ? (pid_t)atoi(p + 5) : -1;
+        }
+        start = nl + 1;
+    }
+    size_t rest = d->len - (size_t)(start - d->buf);
+    memmove(d->buf, start, rest);
+    d->len = rest;
+    return found;
+}
+
+pid_t bench_daemon_wait_started(struct bench_daemon *d, const char *id, int timeout_ms) {
+    char want[64];
+    snprintf(want, sizeof want, " child=%s ", id);
+    double end = bench_now_us() + timeout_ms * 1000.0;
+    for (;;) {
+        pid_t pid = scan_lines(d, want);
+        if (pid > 0)
+            return pid;
+        double left = (end - bench_now_us()) / 1000.0;
+        struct pollfd pfd = {.fd = d->log_fd, .events = POLLIN};
+        if (left <= 0 || poll(&pfd, 1, (int)left + 1) <= 0)
+            return -1;
+        ssize_t r = read(d->log_fd, d->buf + d->len, sizeof d->buf - d->len - 1);
+        if (r <= 0)
+            return -1;
+        d->len += (size_t)r;
+    }
+}
+
+void bench_daemon_stop(struct bench_daemon *d) {
+    kill(d->pid, SIGTERM);
+    waitpid(d->pid, NULL, 0);
+    close(d->log_fd);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", d->dir);
+}

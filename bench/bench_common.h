@@ -1,0 +1,32 @@
+/*
+ * bench_common.h — what every benchmark needs: a clock, percentiles, and
+ * the real ninesd started on a tree with its log read line by line.
+ */
+#ifndef NINES_BENCH_COMMON_H
+#define NINES_BENCH_COMMON_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct bench_stats {
+    double p50, p99, max, mean;
+};
+
+double bench_now_us(void);
+struct bench_stats bench_stats(double *v, size_t n); /* sorts v */
+
+struct bench_daemon {
+    pid_t pid;
+    int log_fd;
+    char buf[65536];
+    size_t len;
+    char dir[64];
+};
+
+/* Start build/ninesd on `yaml`, with one extra option (or NULL). */
+void bench_daemon_start(struct bench_daemon *d, const char *yaml, const char *option);
+/* The pid of the next child_started line for `id`, or -1. */
+pid_t bench_daemon_wait_started(struct bench_daemon *d, const char *id, int timeout_ms);
+void bench_daemon_stop(struct bench_daemon *d);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * bench_restart — how long from a worker's crash (SIGKILL) to its
+ * replacement being ready (ninesd's child_started line), through the real
+ * ninesd, beside the floor: posix_spawn + exec + dlopen of the same trivial
+ * module by a bare loop. ninesd is measured twice: as it runs by default
+ * (a warm worker host waits for the next start, see supervisord/spare.h)
+ * and with --no-spare (every worker spawned from scratch). All in one run,
+ * interleaved, so the ratios hold on whatever machine runs it.
+ *
+ *   bench_restart [N]      (default 1000 of each)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_common.h"
+
+extern char **environ;
+
+#define MODULE NINES_BUILD_DIR "/tests/apps/trivial.so"
+#define SETTLE_US 3000
+
+static double floor_once(void) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        abort();
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    char *argv[] = {NINES_BUILD_DIR "/bench/floor_loader", MODULE, NULL};
+    pid_t pid;
+    double t0 = bench_now_us();
+    if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+        abort();
+    close(p[1]);
+    char c;
+    if (read(p[0], &c, 1) != 1)
+        abort();
+    double t1 = bench_now_us();
+    close(p[0]);
+    posix_spawn_file_actions_destroy(&fa);
+    waitpid(pid, NULL, 0);
+    return t1 - t0;
+}
+
+static double restart_once(struct bench_daemon *d, pid_t *worker) {
+    double t0 = bench_now_us();
+    kill(*worker, SIGKILL);
+    pid_t next = bench_daemon_wait_started(d, "w", 5000);
+    double t1 = bench_now_us();
+    if (next <= 0) {
+        fprintf(stderr, "bench_restart: no restart seen\n");
+        exit(1);
+    }
+    *worker = next;
+    return t1 - t0;
+}
+
+#define TREE                                                                    \
+    "supervisor:\n  intensity: 1000000\n  period: 1s\n  children:\n"            \
+    "    - id: w\n      module: " MODULE "\n      shutdown: brutal_kill\n"
+
+static void print_row(const char *what, double *v, int n, const struct bench_stats *floor) {
+    struct bench_stats s = bench_stats(v, (size_t)n);
+    printf("  %-34s p50 %7.1f us  p99 %7.1f us  (%.2fx, %.2fx of floor)\n", what, s.p50, s.p99,
+           s.p50 / floor->p50, s.p99 / floor->p99);
+}
+
+int main(int argc, char **argv) {
+    int n = argc > 1 ? atoi(argv[1]) : 1000;
+    double *floor_us = calloc((size_t)n, sizeof *floor_us);
+    double *warm_us = calloc((size_t)n, sizeof *warm_us);
+    double *cold_us = calloc((size_t)n, sizeof *cold_us);
+    /* The default ninesd, which keeps a warm worker host for the next
+     * start, and ninesd --no-spare, which spawns every worker from scratch. */
+    struct bench_daemon warm, cold;
+    bench_daemon_start(&warm, TREE, NULL);
+    bench_daemon_start(&cold, TREE, "--no-spare");
+    pid_t warm_worker = bench_daemon_wait_started(&warm, "w", 5000);
+    pid_t cold_worker = bench_daemon_wait_started(&cold, "w", 5000);
+    if (warm_worker <= 0 || cold_worker <= 0)
+        return 1;
+    /* Interleave the three so that all see the same machine, and let what
+     * follows each sample (ninesd refilling its spare host, reaping) settle
+     * before the next, so that none pays for another's tail. */
+    for (int i = 0; i < n; i++) {
+        usleep(SETTLE_US);
+        floor_us[i] = floor_once();
+        usleep(SETTLE_US);
+        warm_us[i] = restart_once(&warm, &warm_worker);
+        usleep(SETTLE_US);
+        cold_us[i] = restart_once(&cold, &cold_worker);
+    }
+    bench_daemon_stop(&warm);
+    bench_daemon_stop(&cold);
+    struct bench_stats f = bench_stats(floor_us, (size_t)n);
+    printf("restart: %d crashes (SIGKILL) of a trivial worker, crash -> replacement ready\n", n);
+    printf("  %-34s p50 %7.1f us  p99 %7.1f us\n", "floor: posix_spawn+exec+dlopen", f.p50, f.p99);
+    print_row("ninesd (warm host, default)", warm_us, n, &f);
+    print_row("ninesd --no-spare (cold spawn)", cold_us, n, &f);
+    printf("  target: ninesd p50 <= 1.20x of floor\n");
+    free(floor_us);
+    free(warm_us);
+    free(cold_us);
+    return 0;
+}

@@ -1,0 +1,226 @@
+/*
+ * nines/module.h — the one header a Nines application includes.
+ *
+ * An application is a shared object that exports exactly one descriptor,
+ * `nines_module_v1`, filled by NINES_MODULE_V1(). The worker host (the
+ * process `ninesd` spawns for each worker) loads the .so, checks the
+ * descriptor (magic, then ABI version, then size, then name and required
+ * callbacks) and calls the callbacks from its own event loop, one at a time.
+ *
+ * Everything an application registers with the host — descriptors to watch,
+ * timers — is named by a 64-bit tag the application chooses, never by a
+ * function pointer. Events come back through the descriptor's callbacks with
+ * that tag. This is what makes live code upgrade possible: after the host
+ * swaps version A of the .so for version B, every registration survives and
+ * every event is dispatched to B's code, because the host never kept a
+ * pointer into A.
+ *
+ * Conventions: functions return 0 on success and a negative errno on
+ * failure; a callback that returns a negative value stops the worker with an
+ * error (see nines_stop()).
+ *
+ * Build an application with:
+ *     cc -shared -fPIC $(pkg-config --cflags nines) -o app.so app.c
+ * The runtime functions below are provided by the worker host at load time;
+ * do not link anything for them.
+ */
+#ifndef NINES_MODULE_H
+#define NINES_MODULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "NINE" in ASCII: the first field of every descriptor. */
+#define NINES_MAGIC 0x4e494e45u
+/* Bumped only on an incompatible change; fields are only ever appended. */
+#define NINES_ABI_VERSION 1u
+
+#if defined(__GNUC__)
+#define NINES_API __attribute__((visibility("default")))
+#define NINES_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define NINES_API
+#define NINES_PRINTF(f, a)
+#endif
+
+/* The host's per-worker context. Opaque; valid for the worker's lifetime. */
+typedef struct nines_ctx nines_ctx;
+
+/* Readiness flags for nines_fd_watch() and struct nines_info.events. */
+enum {
+    NINES_READABLE = 1u << 0,
+    NINES_WRITABLE = 1u << 1,
+    NINES_HANGUP = 1u << 2, /* reported only: peer closed or error */
+};
+
+/* What a struct nines_info is about. */
+enum nines_info_kind {
+    NINES_INFO_FD = 1,    /* a watched descriptor is ready */
+    NINES_INFO_TIMER = 2, /* a timer expired */
+};
+
+/* An event delivered to handle_info(). */
+struct nines_info {
+    enum nines_info_kind kind;
+    uint64_t tag;    /* the tag given to nines_fd_watch()/nines_timer_start() */
+    int fd;          /* NINES_INFO_FD: the descriptor; -1 otherwise */
+    uint32_t events; /* NINES_INFO_FD: NINES_READABLE|NINES_WRITABLE|NINES_HANGUP */
+};
+
+/* A request delivered to handle_call(). `data` is valid only during the
+ * callback; `ref` identifies the caller for nines_reply(). */
+struct nines_call {
+    uint64_t ref;
+    const void *data;
+    size_t len;
+};
+
+/* How a worker ends; see nines_stop(). */
+enum nines_stop_kind {
+    NINES_STOP_NORMAL = 0,   /* finished its work: not restarted unless permanent */
+    NINES_STOP_SHUTDOWN = 1, /* asked to stop (by its supervisor or itself) */
+    NINES_STOP_ERROR = 2,    /* failed: an abnormal exit, restarted unless temporary */
+};
+
+/* Why terminate() is called. `message` is never NULL ("" when none). */
+struct nines_stop_reason {
+    enum nines_stop_kind kind;
+    const char *message;
+};
+
+/* A growable byte buffer the host owns, filled by export_state(). */
+typedef struct nines_buf nines_buf;
+
+/*
+ * The module descriptor. Fill it with NINES_MODULE_V1(); never by hand.
+ *
+ * Required: init, terminate. Optional (NULL means "not supported"):
+ * handle_call (a call then gets an error reply), handle_cast (casts are
+ * dropped), handle_info (only needed if the application watches fds or
+ * starts timers), export_state and code_change (both needed for a live code
+ * swap; without them an upgrade restarts the worker).
+ */
+struct nines_module {
+    uint32_t magic;       /* NINES_MAGIC */
+    uint32_t abi_version; /* NINES_ABI_VERSION the .so was built against */
+    uint32_t size;        /* sizeof(struct nines_module) at build time */
+    uint32_t reserved;    /* zero */
+    const char *name;     /* application name, [a-z0-9_-]+, stable across versions */
+    const char *version;  /* this build's version, e.g. "1.2.0" */
+
+    /* Set up the application. Read arguments with nines_arg(). Store the
+     * state in *state. Return 0 when ready (the supervisor then counts the
+     * worker as started), or a negative errno after nines_stop() with
+     * NINES_STOP_ERROR and a message saying why. */
+    int (*init)(nines_ctx *ctx, void **state);
+
+    /* A request that expects a reply: call nines_reply() with call->ref,
+     * now or later (a deferred reply). Return 0, or negative to stop. */
+    int (*handle_call)(nines_ctx *ctx, void *state, const struct nines_call *call);
+
+    /* A message that expects no reply. Return 0, or negative to stop. */
+    int (*handle_cast)(nines_ctx *ctx, void *state, const void *data, size_t len);
+
+    /* A watched fd is ready or a timer expired. Return 0, or negative to stop. */
+    int (*handle_info)(nines_ctx *ctx, void *state, const struct nines_info *info);
+
+    /* Last call before the worker exits: release the state. Descriptors
+     * the application opened are its own to close. */
+    void (*terminate)(nines_ctx *ctx, void *state, const struct nines_stop_reason *reason);
+
+    /* Upgrade, old code: serialise the state into `out` with
+     * nines_buf_append(). The state stays valid: if the upgrade fails the
+     * old code goes on with it. Return 0 or a negative errno. */
+    int (*export_state)(nines_ctx *ctx, void *state, nines_buf *out);
+
+    /* Upgrade, new code: build the new state from the old version's
+     * snapshot. `from_version` is the old descriptor's version, `extra` the
+     * operator's string ("" when none). Return 0 with *state set, or a
+     * negative errno to refuse (the old code then goes on, unchanged). */
+    int (*code_change)(nines_ctx *ctx, const char *from_version, const void *snapshot,
+                       size_t len, const char *extra, void **state);
+};
+
+/* The symbol the host looks up with dlsym(). */
+#define NINES_MODULE_SYMBOL "nines_module_v1"
+
+/*
+ * Declare the application's descriptor, e.g.:
+ *     NINES_MODULE_V1(.name = "counter", .version = "1.0.0",
+ *                     .init = counter_init, .terminate = counter_terminate,
+ *                     .handle_call = counter_call);
+ */
+#define NINES_MODULE_V1(...)                                                   \
+    NINES_API const struct nines_module nines_module_v1 = {                   \
+        .magic = NINES_MAGIC,                                                  \
+        .abi_version = NINES_ABI_VERSION,                                      \
+        .size = sizeof(struct nines_module),                                   \
+        __VA_ARGS__}
+
+/* --- The runtime: functions the host provides to the application. ------ */
+
+/* The value of argument `key` from the tree file's `args:`, or NULL. */
+NINES_API const char *nines_arg(nines_ctx *ctx, const char *key);
+
+/* Argument `key` as an integer in *out; -ENOENT if absent, -EINVAL if it
+ * is not an integer (the message then names the key). */
+NINES_API int nines_arg_int(nines_ctx *ctx, const char *key, long long *out);
+
+/* This child's path in the tree, e.g. "web/listener". */
+NINES_API const char *nines_child_path(nines_ctx *ctx);
+
+/* Watch `fd` for `events` (NINES_READABLE and/or NINES_WRITABLE); readiness
+ * arrives in handle_info() as NINES_INFO_FD with `tag`. The application
+ * keeps ownership of fd. -EEXIST if the tag is in use. */
+NINES_API int nines_fd_watch(nines_ctx *ctx, uint64_t tag, int fd, uint32_t events);
+
+/* Change the events watched under `tag`; -ENOENT if no such watch. */
+NINES_API int nines_fd_update(nines_ctx *ctx, uint64_t tag, uint32_t events);
+
+/* Stop watching under `tag` (the fd is not closed); -ENOENT if none. */
+NINES_API int nines_fd_unwatch(nines_ctx *ctx, uint64_t tag);
+
+/* Start timer `tag`: first expiry after `after_ms`, then every `repeat_ms`
+ * (0: once). Restarting an armed tag re-arms it. Expiries arrive in
+ * handle_info() as NINES_INFO_TIMER. */
+NINES_API int nines_timer_start(nines_ctx *ctx, uint64_t tag, uint64_t after_ms,
+                                uint64_t repeat_ms);
+
+/* Cancel timer `tag`; -ENOENT if it is not armed. */
+NINES_API int nines_timer_cancel(nines_ctx *ctx, uint64_t tag);
+
+/* Reply to the call identified by `ref` (from struct nines_call). Each call
+ * gets exactly one reply; -ENOENT for an unknown or already answered ref. */
+NINES_API int nines_reply(nines_ctx *ctx, uint64_t ref, const void *data, size_t len);
+
+/* Log levels, the syslog priorities. */
+enum nines_log_level {
+    NINES_LOG_ERR = 3,
+    NINES_LOG_WARNING = 4,
+    NINES_LOG_NOTICE = 5,
+    NINES_LOG_INFO = 6,
+    NINES_LOG_DEBUG = 7,
+};
+
+/* Log one line, attributed to this child by ninesd. */
+NINES_API void nines_log(nines_ctx *ctx, enum nines_log_level level, const char *fmt, ...)
+    NINES_PRINTF(3, 4);
+
+/* Ask the host to stop this worker once the current callback returns:
+ * terminate() is called with this reason and the worker exits. `message`
+ * (may be NULL) is reported by the supervisor, e.g. as the reason an init
+ * failed. The first call wins. */
+NINES_API void nines_stop(nines_ctx *ctx, enum nines_stop_kind kind, const char *message);
+
+/* Append `len` bytes to a buffer given to export_state(). */
+NINES_API int nines_buf_append(nines_buf *buf, const void *data, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NINES_MODULE_H */

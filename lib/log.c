@@ -1,0 +1,193 @@
+/*
+ * log.c — logfmt lines and journal entries for every event.
+ */
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-journal.h>
+
+#define MAX_FIELDS 24
+#define LINE_MAX_BYTES 8192
+
+static bool to_journal;
+
+static bool stderr_is_journal(void) {
+    const char *stream = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (!stream || sscanf(stream, "%llu:%llu", &dev, &ino) != 2)
+        return false;
+    if (fstat(STDERR_FILENO, &st) < 0)
+        return false;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+void nines_log_setup(enum nines_log_target target) {
+    if (target == NINES_LOG_TARGET_AUTO)
+        to_journal = stderr_is_journal();
+    else
+        to_journal = target == NINES_LOG_TARGET_JOURNAL;
+}
+
+int nines_log_target_parse(const char *text, enum nines_log_target *out) {
+    static const char *const names[] = {"auto", "stderr", "journal"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *out = (enum nines_log_target)i;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+bool nines_log_to_journal(void) { return to_journal; }
+
+const char *nines_log_level_name(int priority) {
+    if (priority <= LOG_ERR)
+        return "error";
+    switch (priority) {
+    case LOG_WARNING: return "warning";
+    case LOG_NOTICE: return "notice";
+    case LOG_INFO: return "info";
+    default: return "debug";
+    }
+}
+
+static bool needs_quotes(const char *v) {
+    if (*v == '\0')
+        return true;
+    for (; *v; v++)
+        if (*v == ' ' || *v == '=' || *v == '"' || *v == '\\' || iscntrl((unsigned char)*v))
+            return true;
+    return false;
+}
+
+/* Append to buf at *len, never past size, always counting what was needed. */
+static void put(char *buf, size_t size, size_t *len, const char *s, size_t n) {
+    if (*len < size) {
+        size_t room = size - *len;
+        memcpy(buf + *len, s, n < room ? n : room);
+    }
+    *len += n;
+}
+
+static void put_value(char *buf, size_t size, size_t *len, const char *v) {
+    if (!needs_quotes(v)) {
+        put(buf, size, len, v, strlen(v));
+        return;
+    }
+    put(buf, size, len, "\"", 1);
+    for (; *v; v++) {
+        char esc[8];
+        if (*v == '"' || *v == '\\') {
+            esc[0] = '\\', esc[1] = *v;
+            put(buf, size, len, esc, 2);
+        } else if (*v == '\n') {
+            put(buf, size, len, "\\n", 2);
+        } else if (iscntrl((unsigned char)*v)) {
+            int n = snprintf(esc, sizeof esc, "\\x%02x", (unsigned char)*v);
+            put(buf, size, len, esc, (size_t)n);
+        } else {
+            put(buf, size, len, v, 1);
+        }
+    }
+    put(buf, size, len, "\"", 1);
+}
+
+static void put_pair(char *buf, size_t size, size_t *len, const char *k, const char *v) {
+    if (*len > 0)
+        put(buf, size, len, " ", 1);
+    put(buf, size, len, k, strlen(k));
+    put(buf, size, len, "=", 1);
+    put_value(buf, size, len, v);
+}
+
+size_t nines_logfmt_format(char *buf, size_t size, const char *ts, int priority,
+                           const char *event, const char *message,
+                           const struct nines_field *fields, size_t n_fields) {
+    size_t len = 0;
+    put_pair(buf, size, &len, "ts", ts);
+    put_pair(buf, size, &len, "level", nines_log_level_name(priority));
+    put_pair(buf, size, &len, "event", event);
+    for (size_t i = 0; i < n_fields; i++)
+        if (fields[i].value)
+            put_pair(buf, size, &len, fields[i].key, fields[i].value);
+    if (message)
+        put_pair(buf, size, &len, "msg", message);
+    put(buf, size, &len, "\n", 1);
+    if (size > 0)
+        buf[len < size ? len : size - 1] = '\0';
+    return len;
+}
+
+static void timestamp(char *buf, size_t size) {
+    struct timespec now;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, size - n, ".%03ldZ", now.tv_nsec / 1000000);
+}
+
+static void emit_stderr(int priority, const char *event, const char *message,
+                        const struct nines_field *fields, size_t n_fields) {
+    char ts[40], line[LINE_MAX_BYTES];
+    timestamp(ts, sizeof ts);
+    size_t need = nines_logfmt_format(line, sizeof line, ts, priority, event, message, fields, n_fields);
+    size_t len = need < sizeof line ? need : sizeof line - 1;
+    if (need >= sizeof line)
+        line[len - 1] = '\n'; /* truncated: still one line */
+    /* One write per record so lines from several writers never interleave. */
+    ssize_t ignored = write(STDERR_FILENO, line, len);
+    (void)ignored;
+}
+
+/* Journal field names: NINES_ + the key in upper case. */
+static int journal_field(char *dst, size_t size, const char *key, const char *value) {
+    char name[64];
+    size_t i = 0;
+    for (; key[i] && i < sizeof name - 1; i++)
+        name[i] = (char)toupper((unsigned char)key[i]);
+    name[i] = '\0';
+    return snprintf(dst, size, "NINES_%s=%s", name, value);
+}
+
+static void emit_journal(int priority, const char *event, const char *message,
+                         const struct nines_field *fields, size_t n_fields) {
+    static char text[MAX_FIELDS + 4][LINE_MAX_BYTES + 16];
+    struct iovec iov[MAX_FIELDS + 4];
+    size_t n = 0;
+    char human[LINE_MAX_BYTES];
+    nines_logfmt_format(human, sizeof human, "", priority, event, message, fields, n_fields);
+    human[strcspn(human, "\n")] = '\0';
+    /* MESSAGE= is the logfmt line without ts= (the journal stamps entries). */
+    const char *body = strstr(human, "level=");
+    snprintf(text[n++], sizeof text[0], "MESSAGE=%s", body ? body : human);
+    snprintf(text[n++], sizeof text[0], "PRIORITY=%d", priority);
+    snprintf(text[n++], sizeof text[0], "NINES_EVENT=%s", event);
+    snprintf(text[n++], sizeof text[0], "SYSLOG_IDENTIFIER=ninesd");
+    for (size_t i = 0; i < n_fields && n < MAX_FIELDS + 4; i++)
+        if (fields[i].value)
+            journal_field(text[n++], sizeof text[0], fields[i].key, fields[i].value);
+    for (size_t i = 0; i < n; i++)
+        iov[i] = (struct iovec){.iov_base = text[i], .iov_len = strlen(text[i])};
+    if (sd_journal_sendv(iov, (int)n) < 0)
+        emit_stderr(priority, event, message, fields, n_fields);
+}
+
+void nines_log_event(int priority, const char *event, const char *message,
+                     const struct nines_field *fields, size_t n_fields) {
+    if (to_journal)
+        emit_journal(priority, event, message, fields, n_fields);
+    else
+        emit_stderr(priority, event, message, fields, n_fields);
+}

@@ -1,0 +1,45 @@
+/*
+ * log.h — one record per event: a logfmt line on stderr, or a structured
+ * journal entry (every field a journal field, NINES_EVENT=, NINES_CHILD=,
+ * ..., beside a human MESSAGE=) when ninesd runs under systemd with its
+ * output going to the journal.
+ */
+#ifndef NINES_LOG_H
+#define NINES_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum nines_log_target {
+    NINES_LOG_TARGET_AUTO,    /* the journal if stderr is connected to it, else stderr */
+    NINES_LOG_TARGET_STDERR,  /* logfmt lines */
+    NINES_LOG_TARGET_JOURNAL, /* sd_journal_sendv() */
+};
+
+struct nines_field {
+    const char *key;   /* logfmt key, lower case: "child", "pid", "reason" */
+    const char *value; /* NULL: the field is left out */
+};
+
+/* Choose where records go. AUTO follows systemd's rule: the journal when
+ * $JOURNAL_STREAM names the device and inode of our stderr. */
+void nines_log_setup(enum nines_log_target target);
+/* Parse "auto" | "stderr" | "journal"; -EINVAL otherwise. */
+int nines_log_target_parse(const char *text, enum nines_log_target *out);
+bool nines_log_to_journal(void);
+
+/* Emit one record. `priority` is a syslog priority (LOG_ERR ... LOG_DEBUG). */
+void nines_log_event(int priority, const char *event, const char *message,
+                     const struct nines_field *fields, size_t n_fields);
+
+/* Pure: format a logfmt line (with a trailing newline) into buf. Values
+ * that are empty or hold spaces, '=', '"' or control characters are quoted
+ * and escaped. Returns the length the full line needs, like snprintf. */
+size_t nines_logfmt_format(char *buf, size_t size, const char *ts, int priority,
+                           const char *event, const char *message,
+                           const struct nines_field *fields, size_t n_fields);
+
+/* "error", "warning", "notice", "info", "debug". */
+const char *nines_log_level_name(int priority);
+
+#endif /* NINES_LOG_H */

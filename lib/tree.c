@@ -1,0 +1,123 @@
+/*
+ * tree.c — the tree specification's small pieces: durations, names,
+ * error text, freeing, and loading from a file.
+ */
+#include "tree_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int nines_duration_parse(const char *text, uint64_t *ms) {
+    static const struct {
+        const char *suffix;
+        uint64_t factor;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}};
+    uint64_t value = 0;
+    const char *p = text;
+    if (*p < '0' || *p > '9')
+        return -EINVAL;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (value > (UINT64_MAX - 9) / 10)
+            return -EINVAL;
+        value = value * 10 + (uint64_t)(*p - '0');
+    }
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(p, units[i].suffix) == 0) {
+            if (value > UINT64_MAX / units[i].factor)
+                return -EINVAL;
+            *ms = value * units[i].factor;
+            return 0;
+        }
+    return -EINVAL;
+}
+
+const char *nines_strategy_name(enum nines_strategy s) {
+    static const char *const names[] = {"one_for_one", "one_for_all", "rest_for_one", "dynamic"};
+    return (unsigned)s < 4 ? names[s] : "?";
+}
+
+const char *nines_restart_name(enum nines_restart r) {
+    static const char *const names[] = {"permanent", "transient", "temporary"};
+    return (unsigned)r < 3 ? names[r] : "?";
+}
+
+void nines_error_format(const struct nines_error *err, char *buf, size_t size) {
+    if (err->line)
+        snprintf(buf, size, "%s:%u:%u: %s", err->file, err->line, err->column, err->message);
+    else
+        snprintf(buf, size, "%s: %s", err->file, err->message);
+}
+
+
+void nines_child_spec_clear(struct nines_child_spec *c) {
+    free(c->id);
+    free(c->module);
+    for (char **a = c->exec_argv; a && *a; a++)
+        free(*a);
+    free(c->exec_argv);
+    for (size_t i = 0; i < c->n_args; i++)
+        free(c->args[i].key), free(c->args[i].value);
+    free(c->args);
+    if (c->supervisor) {
+        nines_sup_spec_clear(c->supervisor);
+        free(c->supervisor);
+    }
+    memset(c, 0, sizeof *c);
+}
+
+void nines_sup_spec_clear(struct nines_sup_spec *s) {
+    for (size_t i = 0; i < s->n_children; i++)
+        nines_child_spec_clear(&s->children[i]);
+    free(s->children);
+    if (s->child_template) {
+        nines_child_spec_clear(s->child_template);
+        free(s->child_template);
+    }
+    memset(s, 0, sizeof *s);
+}
+
+void nines_tree_free(struct nines_tree *tree) {
+    if (!tree)
+        return;
+    nines_sup_spec_clear(&tree->root);
+    free(tree->path);
+    free(tree);
+}
+
+static void set_file_error(struct nines_error *err, const char *path, int e, const char *what) {
+    memset(err, 0, sizeof *err);
+    snprintf(err->file, sizeof err->file, "%s", path);
+    snprintf(err->message, sizeof err->message, "%s: %s", what, strerror(e));
+}
+
+int nines_tree_load(const char *path, struct nines_tree **out, struct nines_error *err) {
+    *out = NULL;
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        int e = errno;
+        set_file_error(err, path, e, "cannot open the tree file");
+        return -e;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    char buf[8192];
+    for (size_t n; mem && (n = fread(buf, 1, sizeof buf, f)) > 0;)
+        fwrite(buf, 1, n, mem);
+    bool read_error = ferror(f);
+    fclose(f);
+    if (!mem || fclose(mem) != 0 || read_error) {
+        free(text);
+        set_file_error(err, path, EIO, "cannot read the tree file");
+        return -EIO;
+    }
+    char *dir = strdup(path);
+    char *slash = dir ? strrchr(dir, '/') : NULL;
+    const char *base = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+    int r = dir ? nines_tree_load_string(path, base, text, len, out, err) : -ENOMEM;
+    free(dir);
+    free(text);
+    return r;
+}

@@ -1,0 +1,130 @@
+/*
+ * tree.h — the supervision tree as declared in a tree file (DESIGN.md §7).
+ *
+ * This is the validated, immutable *specification*: what the operator asked
+ * for. The running state (pids, restart counts) lives in the engine and the
+ * daemon, never here. Loading is all-or-nothing: either the whole file is
+ * valid and a tree comes back, or nothing is built and the error says where
+ * (file, line, column) and what was expected.
+ */
+#ifndef NINES_TREE_H
+#define NINES_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum nines_strategy {
+    NINES_ONE_FOR_ONE,
+    NINES_ONE_FOR_ALL,
+    NINES_REST_FOR_ONE,
+    NINES_DYNAMIC, /* OTP's simple_one_for_one: children of one template, started at run time */
+};
+
+enum nines_restart {
+    NINES_PERMANENT, /* always restarted */
+    NINES_TRANSIENT, /* restarted only after an abnormal exit */
+    NINES_TEMPORARY, /* never restarted; removed when it ends */
+};
+
+enum nines_child_kind {
+    NINES_CHILD_MODULE,     /* `module:` — an application .so run by the worker host */
+    NINES_CHILD_EXEC,       /* `exec:` — a plain program */
+    NINES_CHILD_SUPERVISOR, /* `supervisor:` — a nested supervisor */
+};
+
+enum nines_shutdown_kind {
+    NINES_SHUTDOWN_TIMEOUT,     /* ask to stop, SIGKILL after `ms` */
+    NINES_SHUTDOWN_BRUTAL_KILL, /* SIGKILL at once */
+    NINES_SHUTDOWN_INFINITY,    /* ask to stop and wait as long as it takes */
+};
+
+struct nines_shutdown {
+    enum nines_shutdown_kind kind;
+    uint64_t ms; /* NINES_SHUTDOWN_TIMEOUT only */
+};
+
+/* A position in a source file, 1-based (libyaml's marks are 0-based). */
+struct nines_mark {
+    unsigned line;
+    unsigned column;
+};
+
+/* One `args:` entry. Values are scalars, kept as the text written. */
+struct nines_arg {
+    char *key;
+    char *value;
+};
+
+struct nines_sup_spec;
+
+struct nines_child_spec {
+    char *id; /* unique among siblings; [A-Za-z0-9_.-]+ */
+    enum nines_child_kind kind;
+    enum nines_restart restart;   /* default: permanent */
+    struct nines_shutdown shutdown; /* default: 5s for workers, infinity for supervisors */
+
+    char *module;     /* MODULE: absolute path (relative ones resolved against the file) */
+    char **exec_argv; /* EXEC: NULL-terminated argv; argv[0] absolute or found in PATH */
+    bool notify;      /* EXEC: `ready: notify` — started once it sends READY=1 */
+    struct nines_arg *args; /* MODULE and EXEC: `args:` mapping, in file order */
+    size_t n_args;
+
+    struct nines_sup_spec *supervisor; /* SUPERVISOR */
+
+    struct nines_mark mark; /* where the child was declared */
+};
+
+struct nines_sup_spec {
+    enum nines_strategy strategy; /* default: one_for_one */
+    unsigned intensity;           /* default: 1 (OTP's default) */
+    uint64_t period_ms;           /* default: 5000 (OTP's default) */
+
+    /* Static children, in start order. Empty for a dynamic supervisor. */
+    struct nines_child_spec *children;
+    size_t n_children;
+
+    /* DYNAMIC only: the template every dynamic child is started from (its
+     * id is the template's name) and the limit on live children (0: none). */
+    struct nines_child_spec *child_template;
+    unsigned max_children;
+};
+
+struct nines_tree {
+    char *path; /* the file it was loaded from, as given */
+    struct nines_sup_spec root;
+};
+
+/* Where and why loading failed. `file` is the tree file's path; line and
+ * column are 1-based and 0 when the error is not about a position (e.g. the
+ * file cannot be opened). `message` is lower case, what then why. */
+struct nines_error {
+    char file[4096];
+    unsigned line;
+    unsigned column;
+    char message[512];
+};
+
+/* Load and validate a tree file. On success returns 0 and sets *out (free
+ * with nines_tree_free). On failure returns a negative errno (-EINVAL for
+ * invalid content) and fills *err; *out is left NULL and nothing leaks. */
+int nines_tree_load(const char *path, struct nines_tree **out, struct nines_error *err);
+
+/* Same, from a string in memory; `name` stands for the file in errors and
+ * relative paths are resolved against `base_dir`. Used by tests and fuzzers. */
+int nines_tree_load_string(const char *name, const char *base_dir, const char *text,
+                           size_t len, struct nines_tree **out, struct nines_error *err);
+
+void nines_tree_free(struct nines_tree *tree); /* accepts NULL */
+
+/* "FILE:LINE:COLUMN: message" (or "FILE: message" without a position). */
+void nines_error_format(const struct nines_error *err, char *buf, size_t size);
+
+/* Parse a duration: an integer followed by ms, s or m ("250ms", "5s",
+ * "2m"). Returns 0 and sets *ms, or -EINVAL. */
+int nines_duration_parse(const char *text, uint64_t *ms);
+
+const char *nines_strategy_name(enum nines_strategy s);
+const char *nines_restart_name(enum nines_restart r);
+
+#endif /* NINES_TREE_H */

@@ -1,0 +1,57 @@
+/*
+ * tree_internal.h — shared by the loader's files: the loader's context,
+ * error reporting at a node's position, and the node helpers.
+ */
+#ifndef NINES_TREE_INTERNAL_H
+#define NINES_TREE_INTERNAL_H
+
+#include <yaml.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "tree.h"
+
+#define TREE_MAX_DEPTH 32      /* nested supervisors */
+#define TREE_MAX_CHILDREN 100000 /* in the whole tree: aliases cannot blow it up */
+
+struct loader {
+    yaml_document_t doc;
+    const char *base_dir;
+    struct nines_error *err;
+    int depth;
+    size_t n_children;
+};
+
+/* A key of a mapping and the function that checks and stores its value. */
+typedef int (*tree_setter_fn)(struct loader *l, yaml_node_t *value, void *target);
+struct key_rule {
+    const char *name;
+    tree_setter_fn set;
+};
+
+/* Apply `rules` to every pair of mapping `map` (described as `where` in
+ * errors): unknown and duplicate keys are errors listing the allowed ones;
+ * seen[i] is set to the value node of rule i. */
+int tree_apply_rules(struct loader *l, yaml_node_t *map, const struct key_rule *rules, size_t n,
+                     void *target, const char *where, yaml_node_t **seen);
+
+/* Fill the error at `node`'s position; returns -EINVAL for `return fail(...)`. */
+int tree_fail(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+const char *tree_node_kind(const yaml_node_t *node); /* "a scalar", "a sequence", "a mapping" */
+const char *tree_scalar(const yaml_node_t *node);   /* NULL unless a scalar */
+yaml_node_t *tree_node(struct loader *l, int index);
+
+/* Resolve and check what a child runs. */
+int tree_resolve_module(struct loader *l, const yaml_node_t *value, char **out);
+int tree_resolve_program(struct loader *l, const yaml_node_t *value, char **out);
+
+int tree_load_supervisor(struct loader *l, yaml_node_t *node, struct nines_sup_spec *sup);
+int tree_load_child(struct loader *l, yaml_node_t *node, struct nines_child_spec *c);
+
+void nines_child_spec_clear(struct nines_child_spec *c);
+void nines_sup_spec_clear(struct nines_sup_spec *s);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * child_proc.c — a worker process's life as the daemon sees it: the
+ * channel's messages, its output captured line by line, its grace timer,
+ * and its end, turned into an engine event.
+ */
+#include "child_proc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proto.h"
+#include "spare.h"
+
+static void feed(struct child_proc *p, enum engine_event_kind kind, const struct nines_reason *reason) {
+    struct engine_event ev = {.kind = kind, .node = p->node, .gen = p->gen, .now_ms = daemon_now_ms()};
+    if (reason)
+        ev.reason = *reason;
+    daemon_feed(p->d, &ev);
+}
+
+/* --- captured output ------------------------------------------------- */
+
+struct line_ctx {
+    struct child_proc *p;
+    const char *stream;
+    int fallback;
+};
+
+static void log_line(void *userdata, const char *line, size_t len) {
+    struct line_ctx *c = userdata;
+    char text[NINES_LINE_MAX + 1], pid[16];
+    int priority = linebuf_priority(&line, &len, c->fallback);
+    memcpy(text, line, len);
+    text[len] = '\0';
+    snprintf(pid, sizeof pid, "%d", (int)c->p->pid);
+    struct nines_field f[] = {
+        {"child", engine_node_path(c->p->d->engine, c->p->node)},
+        {"pid", pid},
+        {"stream", c->stream},
+    };
+    nines_log_event(priority, "output", text, f, 3);
+}
+
+/* Read what is in the pipe now; true at end of stream. */
+static bool drain_pipe(struct child_proc *p, int fd, struct linebuf *b, const char *stream) {
+    struct line_ctx c = {p, stream, LOG_INFO};
+    char buf[8192];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n > 0) {
+            linebuf_feed(b, buf, (size_t)n, log_line, &c);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 || (n < 0 && errno != EAGAIN)) {
+            linebuf_flush(b, log_line, &c);
+            return true;
+        }
+        return false;
+    }
+}
+
+static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+    struct child_proc *p = userdata;
+    bool is_out = s == p->out_src;
+    if (drain_pipe(p, fd, is_out ? &p->out : &p->err, is_out ? "stdout" : "stderr"))
+        sd_event_source_set_enabled(s, SD_EVENT_OFF);
+    return 0;
+}
+
+/* --- the channel ------------------------------------------------------ */
+
+static void on_message(struct child_proc *p, const struct nines_msg *m) {
+    switch (m->type) {
+    case NINES_MSG_READY: {
+        /* payload: NAME\0VERSION\0 */
+        const char *name = (const char *)m->payload;
+        size_t name_len = strnlen(name, m->length);
+        if (name_len + 1 < m->length)
+            snprintf(p->version, sizeof p->version, "%.*s", (int)(m->length - name_len - 1),
+                     name + name_len + 1);
+        feed(p, ENGINE_EV_READY, NULL);
+        spare_want(p->d); /* it may have used the spare: have the next one ready */
+        break;
+    }
+    case NINES_MSG_EXIT_REASON: {
+        uint32_t kind = 0;
+        if (m->length < sizeof kind)
+            break;
+        memcpy(&kind, m->payload, sizeof kind);
+        p->reason = nines_reason_make((enum nines_reason_kind)kind, 0, NULL);
+        snprintf(p->reason.message, sizeof p->reason.message, "%.*s",
+                 (int)(m->length - sizeof kind), (const char *)m->payload + sizeof kind);
+        p->has_reason = true;
+        break;
+    }
+    default:
+        break; /* replies and later message kinds are for later issues */
+    }
+}
+
+/* Handle every message waiting; false once the channel is closed. */
+static bool drain_channel(struct child_proc *p) {
+    static uint8_t buf[NINES_PROTO_BUFSIZE];
+    struct nines_msg m;
+    for (;;) {
+        int r = nines_proto_recv(p->channel, buf, &m);
+        if (r == -EAGAIN)
+            return true;
+        if (r == -EBADMSG)
+            continue; /* a broken packet is dropped, never trusted */
+        if (r < 0)
+            return false;
+        on_message(p, &m);
+        /* READY may have led the engine to act on this child; it is still
+         * ours until its exit is handled, so going on is safe. */
+    }
+}
+
+static int on_channel(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+    struct child_proc *p = userdata;
+    if (!drain_channel(p))
+        sd_event_source_set_enabled(s, SD_EVENT_OFF);
+    return 0;
+}
+
+/* --- the end ----------------------------------------------------------- */
+
+static int on_process_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+    struct child_proc *p = userdata;
+    /* Whatever it said and wrote before dying is already queued: take it
+     * all before reporting the end, so the log reads in order. */
+    if (p->channel >= 0)
+        drain_channel(p);
+    drain_pipe(p, p->out_fd, &p->out, "stdout");
+    drain_pipe(p, p->err_fd, &p->err, "stderr");
+    struct nines_reason r = nines_reason_from_exit(si->si_code, si->si_status,
+                                                   p->has_reason ? &p->reason : NULL,
+                                                   p->stop_requested, p->is_exec);
+    struct daemon *d = p->d;
+    engine_node node = p->node;
+    uint64_t gen = p->gen;
+    d->procs[node] = NULL;
+    child_proc_free(p);
+    struct engine_event ev = {.kind = ENGINE_EV_EXIT, .node = node, .gen = gen,
+                              .reason = r, .now_ms = daemon_now_ms()};
+    daemon_feed(d, &ev);
+    return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+    struct child_proc *p = userdata;
+    p->timer_src = sd_event_source_unref(p->timer_src);
+    feed(p, ENGINE_EV_TIMEOUT, NULL);
+    return 0;
+}
+
+/* --- public ------------------------------------------------------------ */
+
+static int watch(struct child_proc *p) {
+    sd_event *loop = p->d->loop;
+    int r = sd_event_add_child(loop, &p->exit_src, p->pid, WEXITED, on_process_exit, p);
+    if (r >= 0)
+        r = sd_event_add_io(loop, &p->out_src, p->out_fd, EPOLLIN, on_output, p);
+    if (r >= 0)
+        r = sd_event_add_io(loop, &p->err_src, p->err_fd, EPOLLIN, on_output, p);
+    if (r >= 0 && p->channel >= 0)
+        r = sd_event_add_io(loop, &p->channel_src, p->channel, EPOLLIN, on_channel, p);
+    return r;
+}
+
+int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, struct child_proc **out) {
+    const struct nines_child_spec *spec = engine_node_spec(d->engine, node);
+    struct child_proc *p = calloc(1, sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    *p = (struct child_proc){.d = d, .node = node, .gen = gen, .channel = -1, .out_fd = -1,
+                             .err_fd = -1, .is_exec = spec->kind == NINES_CHILD_EXEC};
+    int r = child_proc_spawn_process(p, spec, engine_node_path(d->engine, node));
+    if (r < 0) {
+        free(p);
+        return r;
+    }
+    if ((r = watch(p)) < 0) {
+        kill(p->pid, SIGKILL); /* cannot be watched: must not run unsupervised */
+        waitpid(p->pid, NULL, 0);
+        child_proc_free(p);
+        return r;
+    }
+    *out = p;
+    return 0;
+}
+
+void child_proc_stop(struct child_proc *p) {
+    p->stop_requested = true;
+    if (p->is_exec) {
+        sd_event_source_send_child_signal(p->exit_src, SIGTERM, NULL, 0);
+        return;
+    }
+    /* A worker whose channel is gone or full is killed after its grace. */
+    nines_proto_send(p->channel, NINES_MSG_SHUTDOWN, 0, NULL, 0);
+}
+
+void child_proc_kill(struct child_proc *p) {
+    /* Through the pidfd: never a recycled pid. */
+    sd_event_source_send_child_signal(p->exit_src, SIGKILL, NULL, 0);
+}
+
+int child_proc_arm_timer(struct child_proc *p, uint64_t ms) {
+    child_proc_cancel_timer(p);
+    return sd_event_add_time_relative(p->d->loop, &p->timer_src, CLOCK_MONOTONIC, ms * 1000, 1000,
+                                      on_timer, p);
+}
+
+void child_proc_cancel_timer(struct child_proc *p) {
+    p->timer_src = sd_event_source_disable_unref(p->timer_src);
+}
+
+void child_proc_free(struct child_proc *p) {
+    if (!p)
+        return;
+    sd_event_source_disable_unref(p->exit_src);
+    sd_event_source_disable_unref(p->channel_src);
+    sd_event_source_disable_unref(p->out_src);
+    sd_event_source_disable_unref(p->err_src);
+    sd_event_source_disable_unref(p->timer_src);
+    int fds[] = {p->channel, p->out_fd, p->err_fd};
+    for (size_t i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(p);
+}

@@ -1,0 +1,69 @@
+/*
+ * child_proc.h — one running worker process, as the daemon sees it: its
+ * pid, its channel, its captured output, its grace timer.
+ *
+ * Every worker is spawned (posix_spawn, never a fork of the daemon's
+ * state) as the worker host, which dies with ninesd (PR_SET_PDEATHSIG).
+ * A module child runs `nines-worker --module ...`; an exec child runs
+ * `nines-worker --exec -- PROGRAM...`, which only arranges that and execs.
+ */
+#ifndef NINES_CHILD_PROC_H
+#define NINES_CHILD_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <systemd/sd-event.h>
+
+#include "daemon.h"
+#include "linebuf.h"
+#include "reason.h"
+
+struct child_proc {
+    struct daemon *d;
+    engine_node node;
+    uint64_t gen;
+    pid_t pid;
+    bool is_exec;
+    int channel; /* daemon's end of the socketpair; -1 for exec children */
+    int out_fd, err_fd; /* read ends of the child's stdout and stderr */
+    sd_event_source *exit_src, *channel_src, *out_src, *err_src, *timer_src;
+    struct linebuf out, err;
+    bool stop_requested;
+    bool has_reason;            /* the worker host said how it ends */
+    struct nines_reason reason; /* ... and this is what it said */
+    char version[64];           /* the module's version, from READY */
+    bool notified_ready;        /* exec child with ready: notify sent READY=1 */
+};
+
+/* A freshly spawned worker host: its pid and the daemon's ends. */
+struct spawned {
+    pid_t pid;
+    int channel; /* -1 without a channel */
+    int out_fd, err_fd;
+};
+
+/* posix_spawn `worker` with argv, a clean signal state, its own process
+ * group, stdout/stderr on pipes and (with_channel) the channel on fd 3;
+ * notify_var ("NOTIFY_SOCKET=...") is added to its environment if given. */
+int worker_spawn(const char *worker, char **argv, bool with_channel, const char *notify_var,
+                 struct spawned *out);
+
+/* Spawn p's process (p->d, node, gen, is_exec set) from `spec`, as child
+ * `path`. Fills pid and the descriptors. 0 or -errno; nothing left open. */
+int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec *spec, const char *path);
+
+/* Spawn the process for node/gen. 0, or -errno (nothing left behind). */
+int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, struct child_proc **out);
+void child_proc_stop(struct child_proc *p); /* ask to stop: SHUTDOWN message, or SIGTERM for exec */
+void child_proc_kill(struct child_proc *p); /* SIGKILL */
+int child_proc_arm_timer(struct child_proc *p, uint64_t ms);
+void child_proc_cancel_timer(struct child_proc *p);
+void child_proc_free(struct child_proc *p); /* closes everything; accepts NULL */
+
+/* Where the worker host is: --worker, else beside this program, else the
+ * installed libexec folder. The result is a static buffer. */
+const char *child_proc_default_worker(void);
+
+#endif /* NINES_CHILD_PROC_H */

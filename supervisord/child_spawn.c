@@ -1,0 +1,240 @@
+/*
+ * child_spawn.c — creating a worker process: its channel, its output pipes,
+ * its argv, and posix_spawn with a clean signal state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "child_proc.h"
+#include "proto.h"
+#include "spare.h"
+
+extern char **environ;
+
+/* Descriptors handed to a child must not sit on 0-3 in the daemon, or a
+ * dup2 onto the same number would keep O_CLOEXEC and close it at exec. */
+static int move_above_3(int fd) {
+    if (fd > 3)
+        return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 4);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return moved;
+}
+
+struct spawn_fds {
+    int channel[2]; /* [0] daemon, [1] child */
+    int out[2];     /* pipe: [0] read by daemon, [1] child's stdout */
+    int err[2];
+};
+
+static void close_pair(int p[2]) {
+    for (int i = 0; i < 2; i++)
+        if (p[i] >= 0)
+            close(p[i]), p[i] = -1;
+}
+
+static void close_spawn_fds(struct spawn_fds *f) {
+    close_pair(f->channel), close_pair(f->out), close_pair(f->err);
+}
+
+static int open_spawn_fds(struct spawn_fds *f, bool with_channel) {
+    *f = (struct spawn_fds){{-1, -1}, {-1, -1}, {-1, -1}};
+    if (with_channel &&
+        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, f->channel) < 0)
+        return -errno;
+    if (pipe2(f->out, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(f->err, O_CLOEXEC | O_NONBLOCK) < 0)
+        goto fail;
+    int *all[] = {&f->channel[1], &f->out[1], &f->err[1]};
+    for (size_t i = 0; i < 3; i++)
+        if (*all[i] >= 0 && (*all[i] = move_above_3(*all[i])) < 0)
+            goto fail;
+    /* The child's ends must block: a worker writes its output plainly. */
+    if (f->channel[1] >= 0 && fcntl(f->channel[1], F_SETFL, 0) < 0)
+        goto fail;
+    if (fcntl(f->out[1], F_SETFL, 0) < 0 || fcntl(f->err[1], F_SETFL, 0) < 0)
+        goto fail;
+    return 0;
+fail:;
+    int r = -errno;
+    close_spawn_fds(f);
+    return r;
+}
+
+#define MAX_ARGV 512
+
+/* argv of the worker host for this child; strings point into the spec. */
+static int build_argv(const struct nines_child_spec *spec, const char *worker, const char *path,
+                      char **argv, char *argbuf, size_t argbuf_size) {
+    size_t n = 0, used = 0;
+    argv[n++] = (char *)worker;
+    if (spec->kind == NINES_CHILD_EXEC) {
+        argv[n++] = "--exec";
+        argv[n++] = "--";
+        for (char **a = spec->exec_argv; *a; a++) {
+            if (n >= MAX_ARGV - 1)
+                return -E2BIG;
+            argv[n++] = *a;
+        }
+        argv[n] = NULL;
+        return 0;
+    }
+    argv[n++] = "--module", argv[n++] = spec->module;
+    argv[n++] = "--child", argv[n++] = (char *)path;
+    for (size_t i = 0; i < spec->n_args; i++) {
+        int len = snprintf(argbuf + used, argbuf_size - used, "%s=%s", spec->args[i].key,
+                           spec->args[i].value);
+        if (len < 0 || (size_t)len >= argbuf_size - used || n >= MAX_ARGV - 3)
+            return -E2BIG;
+        argv[n++] = "--arg", argv[n++] = argbuf + used;
+        used += (size_t)len + 1;
+    }
+    argv[n] = NULL;
+    return 0;
+}
+
+/* environ, less the variables meant for ninesd itself, plus
+ * NINES_PARENT_PID (the host checks it after arming its parent-death
+ * signal, to close the race with our own death) and, for an exec child
+ * that notifies, ninesd's own NOTIFY_SOCKET. */
+static bool inherited(const char *var) {
+    static const char *const own[] = {"NINES_PARENT_PID=", "NOTIFY_SOCKET=", "WATCHDOG_PID=",
+                                      "WATCHDOG_USEC=", "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES="};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (strncmp(var, own[i], strlen(own[i])) == 0)
+            return false;
+    return true;
+}
+
+static char **build_env(char *parent_var, size_t size, const char *notify_var) {
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 3, sizeof *env);
+    if (!env)
+        return NULL;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++)
+        if (inherited(environ[i]))
+            env[j++] = environ[i];
+    snprintf(parent_var, size, "NINES_PARENT_PID=%d", (int)getpid());
+    env[j++] = parent_var;
+    if (notify_var)
+        env[j++] = (char *)notify_var;
+    env[j] = NULL;
+    return env;
+}
+
+static int setup_attrs(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa, const struct spawn_fds *f) {
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    int r = posix_spawnattr_init(attr);
+    if (r)
+        return -r;
+    /* The daemon blocks signals for sd-event; the child starts clean, in a
+     * process group of its own so a terminal's ^C reaches only ninesd,
+     * which then stops the tree in order. */
+    posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setsigmask(attr, &none);
+    posix_spawnattr_setsigdefault(attr, &all);
+    posix_spawnattr_setpgroup(attr, 0);
+    if ((r = posix_spawn_file_actions_init(fa)))
+        return -r;
+    posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(fa, f->out[1], 1);
+    posix_spawn_file_actions_adddup2(fa, f->err[1], 2);
+    if (f->channel[1] >= 0)
+        posix_spawn_file_actions_adddup2(fa, f->channel[1], NINES_CHANNEL_FD);
+    return 0;
+}
+
+static int do_spawn(const char *worker, char **argv, const struct spawn_fds *f, const char *notify_var,
+                    pid_t *pid) {
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_t fa;
+    char parent_var[64];
+    int r = setup_attrs(&attr, &fa, f);
+    if (r < 0)
+        return r;
+    char **env = build_env(parent_var, sizeof parent_var, notify_var);
+    r = env ? -posix_spawn(pid, worker, &fa, &attr, argv, env) : -ENOMEM;
+    free(env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return r;
+}
+
+int worker_spawn(const char *worker, char **argv, bool with_channel, const char *notify_var,
+                 struct spawned *out) {
+    struct spawn_fds f;
+    int r = open_spawn_fds(&f, with_channel);
+    if (r < 0)
+        return r;
+    r = do_spawn(worker, argv, &f, notify_var, &out->pid);
+    /* The child's ends are the child's now (or nobody's on failure). */
+    int *child_ends[] = {&f.channel[1], &f.out[1], &f.err[1]};
+    for (size_t i = 0; i < 3; i++)
+        if (*child_ends[i] >= 0)
+            close(*child_ends[i]), *child_ends[i] = -1;
+    if (r < 0) {
+        close_spawn_fds(&f);
+        return r;
+    }
+    out->channel = f.channel[0];
+    out->out_fd = f.out[0];
+    out->err_fd = f.err[0];
+    return 0;
+}
+
+static void take_spawned(struct child_proc *p, const struct spawned *s) {
+    p->pid = s->pid;
+    p->channel = s->channel;
+    p->out_fd = s->out_fd;
+    p->err_fd = s->err_fd;
+}
+
+int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec *spec, const char *path) {
+    static char *argv[MAX_ARGV];
+    static char argbuf[64 * 1024];
+    struct spawned s;
+    /* A module worker starts fastest in the warm host kept ready for it. */
+    if (!p->is_exec && spare_take(p->d, spec, path, &s) == 0) {
+        take_spawned(p, &s);
+        return 0;
+    }
+    int r = build_argv(spec, p->d->worker_path, path, argv, argbuf, sizeof argbuf);
+    if (r < 0)
+        return r;
+    char notify_var[96];
+    snprintf(notify_var, sizeof notify_var, "NOTIFY_SOCKET=%s", p->d->notify_path);
+    r = worker_spawn(p->d->worker_path, argv, !p->is_exec, spec->notify ? notify_var : NULL, &s);
+    if (r == 0)
+        take_spawned(p, &s);
+    return r;
+}
+
+const char *child_proc_default_worker(void) {
+    static char path[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 32);
+    if (n > 0) {
+        path[n] = '\0';
+        char *slash = strrchr(path, '/');
+        if (slash) {
+            strcpy(slash + 1, "nines-worker");
+            if (access(path, X_OK) == 0)
+                return path;
+        }
+    }
+    snprintf(path, sizeof path, "%s/nines-worker", NINES_LIBEXECDIR);
+    return path;
+}

@@ -1,0 +1,216 @@
+/*
+ * daemon.c — the loop: signals become engine events, engine actions become
+ * system calls. Every decision is the engine's; this file only carries
+ * them out, in the order given.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "child_proc.h"
+#include "log.h"
+#include "notify.h"
+#include "spare.h"
+
+uint64_t daemon_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void log_daemon(int priority, const char *event, const char *message) {
+    nines_log_event(priority, event, message, NULL, 0);
+}
+
+static void spawn_child(struct daemon *d, engine_node node, uint64_t gen) {
+    struct child_proc *p = NULL;
+    int r = child_proc_spawn(d, node, gen, &p);
+    if (r < 0) {
+        struct engine_event ev = {.kind = ENGINE_EV_EXIT, .node = node, .gen = gen,
+                                  .reason = nines_reason_make(NINES_REASON_SPAWN_FAILED, -r, d->worker_path),
+                                  .now_ms = daemon_now_ms()};
+        daemon_feed(d, &ev);
+        return;
+    }
+    d->procs[node] = p;
+    d->nodes[node] = (struct node_info){.pid = p->pid, .gen = gen};
+    /* A plain program is started once it runs: it has no init to wait for. */
+    const struct nines_child_spec *spec = engine_node_spec(d->engine, node);
+    if (spec->kind == NINES_CHILD_EXEC && !spec->notify) {
+        struct engine_event ev = {.kind = ENGINE_EV_READY, .node = node, .gen = gen,
+                                  .now_ms = daemon_now_ms()};
+        daemon_feed(d, &ev);
+    }
+}
+
+/* The process an action is about, if it is still that incarnation. */
+static struct child_proc *proc_for(struct daemon *d, const struct engine_action *a) {
+    struct child_proc *p = a->node < d->n_nodes ? d->procs[a->node] : NULL;
+    return p && p->gen == a->gen ? p : NULL;
+}
+
+static void tree_up(struct daemon *d) {
+    char status[128];
+    snprintf(status, sizeof status, "STATUS=running %zu children", engine_node_count(d->engine) - 1);
+    sd_notify(0, "READY=1");
+    sd_notify(0, status);
+    log_daemon(LOG_INFO, "tree_started", "every child is started");
+}
+
+static void tree_down(struct daemon *d, const struct engine_action *a) {
+    char why[300];
+    nines_reason_format(&a->reason, why, sizeof why);
+    struct nines_field f[] = {{"reason", why}};
+    nines_log_event(a->exit_code ? LOG_ERR : LOG_INFO, "tree_stopped",
+                    a->exit_code ? "the root supervisor failed" : "the tree is stopped", f, 1);
+    d->exit_code = a->exit_code;
+    spare_drop(d);
+    sd_event_exit(d->loop, a->exit_code);
+}
+
+static void carry_out(struct daemon *d, const struct engine_action *a) {
+    struct child_proc *p;
+    switch (a->kind) {
+    case ENGINE_ACT_SPAWN:
+        spawn_child(d, a->node, a->gen);
+        break;
+    case ENGINE_ACT_STOP:
+        if ((p = proc_for(d, a)))
+            child_proc_stop(p);
+        break;
+    case ENGINE_ACT_KILL:
+        if ((p = proc_for(d, a)))
+            child_proc_kill(p);
+        break;
+    case ENGINE_ACT_TIMER_ARM:
+        if ((p = proc_for(d, a)) && child_proc_arm_timer(p, a->ms) < 0)
+            child_proc_kill(p); /* no timer, no grace: never wait forever */
+        break;
+    case ENGINE_ACT_TIMER_CANCEL:
+        if ((p = proc_for(d, a)))
+            child_proc_cancel_timer(p);
+        break;
+    case ENGINE_ACT_REPORT:
+        daemon_log_report(d, &a->report);
+        break;
+    case ENGINE_ACT_TREE_UP:
+        tree_up(d);
+        break;
+    case ENGINE_ACT_TREE_DOWN:
+        tree_down(d, a);
+        break;
+    }
+}
+
+static int push_pending(struct daemon *d, const struct engine_event *ev) {
+    if (d->n_pending == d->cap_pending) {
+        size_t cap = d->cap_pending ? d->cap_pending * 2 : 16;
+        struct engine_event *v = realloc(d->pending, cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        d->pending = v, d->cap_pending = cap;
+    }
+    d->pending[d->n_pending++] = *ev;
+    return 0;
+}
+
+/* Events raised while a batch of actions runs (a spawn that failed, an exec
+ * child that is started at once) wait their turn, so the engine always
+ * sees events one at a time and in the order they happened. */
+void daemon_feed(struct daemon *d, const struct engine_event *ev) {
+    if (push_pending(d, ev) < 0) {
+        log_daemon(LOG_CRIT, "daemon_error", "out of memory queueing an event");
+        sd_event_exit(d->loop, 1);
+        return;
+    }
+    if (d->feeding)
+        return;
+    d->feeding = true;
+    for (size_t i = 0; i < d->n_pending; i++) {
+        struct engine_event next = d->pending[i];
+        struct engine_actions acts = {0};
+        if (engine_handle(d->engine, &next, &acts) < 0) {
+            log_daemon(LOG_CRIT, "daemon_error", "out of memory in the engine");
+            sd_event_exit(d->loop, 1);
+        }
+        for (size_t k = 0; k < acts.n; k++)
+            carry_out(d, &acts.v[k]);
+        engine_actions_free(&acts);
+    }
+    d->n_pending = 0;
+    d->feeding = false;
+}
+
+static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+    struct daemon *d = userdata;
+    if (!d->stopping) {
+        d->stopping = true;
+        char msg[64];
+        snprintf(msg, sizeof msg, "SIG%s received: stopping the tree", sigabbrev_np((int)si->ssi_signo));
+        log_daemon(LOG_NOTICE, "stopping", msg);
+        sd_notify(0, "STOPPING=1\nSTATUS=stopping the tree");
+        spare_drop(d);
+    }
+    struct engine_event ev = {.kind = ENGINE_EV_STOP, .now_ms = daemon_now_ms()};
+    daemon_feed(d, &ev);
+    return 0;
+}
+
+int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_options *opt) {
+    *d = (struct daemon){.tree = tree, .worker_path = opt->worker_path, .notify_fd = -1,
+                         .no_spare = opt->no_spare};
+    int r = sd_event_default(&d->loop);
+    if (r < 0)
+        return r;
+    if (!(d->engine = engine_new(&tree->root)))
+        return -ENOMEM;
+    d->n_nodes = engine_node_count(d->engine);
+    d->procs = calloc(d->n_nodes, sizeof *d->procs);
+    d->nodes = calloc(d->n_nodes, sizeof *d->nodes);
+    if (!d->procs || !d->nodes)
+        return -ENOMEM;
+    /* Signals are loop events (sd-event needs them blocked first). */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM), sigaddset(&set, SIGINT), sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    if ((r = sd_event_add_signal(d->loop, NULL, SIGTERM, on_stop_signal, d)) < 0 ||
+        (r = sd_event_add_signal(d->loop, NULL, SIGINT, on_stop_signal, d)) < 0)
+        return r;
+    if ((r = notify_setup(d)) < 0)
+        return r;
+    /* Pings the systemd watchdog when WatchdogSec= is set; no-op otherwise. */
+    sd_event_set_watchdog(d->loop, true);
+    return 0;
+}
+
+int daemon_run(struct daemon *d) {
+    struct engine_event ev = {.kind = ENGINE_EV_START, .now_ms = daemon_now_ms()};
+    daemon_feed(d, &ev);
+    spare_want(d);
+    int r = sd_event_loop(d->loop);
+    return r < 0 ? 1 : d->exit_code;
+}
+
+void daemon_free(struct daemon *d) {
+    for (size_t i = 0; d->procs && i < d->n_nodes; i++)
+        child_proc_free(d->procs[i]);
+    if (d->loop)
+        spare_drop(d);
+    free(d->procs);
+    free(d->nodes);
+    free(d->pending);
+    engine_free(d->engine);
+    if (d->loop)
+        notify_close(d);
+    nines_tree_free(d->tree);
+    sd_event_unref(d->loop);
+}

@@ -1,0 +1,69 @@
+/*
+ * daemon.h — ninesd's imperative shell: the sd-event loop, the processes,
+ * the signals. It feeds events to the engine (engine.h) and carries out
+ * the actions the engine returns; it decides nothing about supervision.
+ */
+#ifndef NINES_DAEMON_H
+#define NINES_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <systemd/sd-event.h>
+
+#include "engine.h"
+#include "tree.h"
+
+struct child_proc;
+
+/* What the daemon remembers of a node's latest process, for the log. */
+struct node_info {
+    pid_t pid;
+    uint64_t gen;
+};
+
+struct daemon {
+    sd_event *loop;
+    struct nines_tree *tree;
+    struct engine *engine;
+    struct engine_actions actions;
+    struct child_proc **procs;  /* by node: the live process, or NULL */
+    struct node_info *nodes;    /* by node */
+    size_t n_nodes;
+    const char *worker_path;    /* the nines-worker program */
+    struct engine_event *pending; /* events raised while actions run */
+    size_t n_pending, cap_pending;
+    bool feeding;
+    int notify_fd;                /* sd_notify socket for exec children */
+    sd_event_source *notify_src;
+    char notify_path[64];         /* "@nines-notify-PID" */
+    struct spare *spare;          /* a warm worker host, or NULL (spare.h) */
+    sd_event_source *spare_refill;
+    bool no_spare;
+    bool stopping;
+    int exit_code;
+};
+
+struct daemon_options {
+    const char *worker_path;
+    bool no_spare; /* never keep a warm worker host (spare.h) */
+};
+
+/* Set up the loop, signals and engine for `tree` (taken over: freed by
+ * daemon_free). 0 or -errno. */
+int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_options *opt);
+/* Start the tree and run until it is down; returns the exit code. */
+int daemon_run(struct daemon *d);
+void daemon_free(struct daemon *d);
+
+/* Hand one event to the engine and carry out what it decides. Safe to call
+ * from an action (the event then waits until the current batch is done). */
+void daemon_feed(struct daemon *d, const struct engine_event *ev);
+
+uint64_t daemon_now_ms(void);
+
+/* Log a supervisor report with the daemon's view (pids). */
+void daemon_log_report(struct daemon *d, const struct engine_report *r);
+
+#endif /* NINES_DAEMON_H */

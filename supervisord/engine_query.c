@@ -1,0 +1,118 @@
+/*
+ * engine_query.c — what the engine tells the daemon about its nodes, for
+ * logs and `ninesctl status`, and the names of its enums.
+ */
+#include <string.h>
+
+#include "engine_internal.h"
+
+static const struct node *cnode(const struct engine *e, engine_node n) {
+    return n < e->n_nodes ? &e->nodes[n] : NULL;
+}
+
+size_t engine_node_count(const struct engine *e) {
+    return e->n_nodes;
+}
+
+engine_node engine_node_parent(const struct engine *e, engine_node n) {
+    const struct node *k = cnode(e, n);
+    return k ? k->parent : ENGINE_NO_NODE;
+}
+
+const char *engine_node_path(const struct engine *e, engine_node n) {
+    const struct node *k = cnode(e, n);
+    return k ? k->path : "?";
+}
+
+const struct nines_child_spec *engine_node_spec(const struct engine *e, engine_node n) {
+    const struct node *k = cnode(e, n);
+    return k ? k->spec : NULL;
+}
+
+bool engine_node_is_supervisor(const struct engine *e, engine_node n) {
+    const struct node *k = cnode(e, n);
+    return k && k->sup;
+}
+
+enum engine_node_state engine_node_state(const struct engine *e, engine_node n) {
+    const struct node *k = cnode(e, n);
+    return k ? k->state : ENGINE_NODE_IDLE;
+}
+
+uint64_t engine_node_gen(const struct engine *e, engine_node n) {
+    const struct node *k = cnode(e, n);
+    return k ? k->gen : 0;
+}
+
+unsigned engine_node_restarts(const struct engine *e, engine_node n) {
+    const struct node *k = cnode(e, n);
+    return k ? k->restarts : 0;
+}
+
+/* "web/listener" (a leading "/" is accepted); "/" or "" is the root. */
+engine_node engine_find(const struct engine *e, const char *path) {
+    if (!path)
+        return ENGINE_NO_NODE;
+    if (path[0] == '/' && path[1] != '\0')
+        path++;
+    if (path[0] == '\0')
+        return ENGINE_ROOT;
+    for (size_t i = 0; i < e->n_nodes; i++)
+        if (strcmp(e->nodes[i].path, path) == 0)
+            return (engine_node)i;
+    return ENGINE_NO_NODE;
+}
+
+const char *engine_report_name(enum engine_report_kind k) {
+    switch (k) {
+    case ENGINE_REPORT_CHILD_STARTED:
+        return "child_started";
+    case ENGINE_REPORT_CHILD_TERMINATED:
+        return "child_terminated";
+    case ENGINE_REPORT_START_ERROR:
+        return "start_error";
+    case ENGINE_REPORT_SHUTDOWN_ERROR:
+        return "shutdown_error";
+    case ENGINE_REPORT_SHUTDOWN:
+        return "shutdown";
+    case ENGINE_REPORT_CHILD_STOPPED:
+        return "child_stopped";
+    }
+    return "unknown";
+}
+
+const char *engine_followup_name(enum engine_followup f) {
+    switch (f) {
+    case ENGINE_FOLLOWUP_NONE:
+        return "none";
+    case ENGINE_FOLLOWUP_REMOVE:
+        return "remove";
+    case ENGINE_FOLLOWUP_RESTART:
+        return "restart";
+    case ENGINE_FOLLOWUP_RESTART_ALL:
+        return "restart_all";
+    case ENGINE_FOLLOWUP_RESTART_REST:
+        return "restart_rest";
+    case ENGINE_FOLLOWUP_GIVE_UP:
+        return "give_up";
+    case ENGINE_FOLLOWUP_IGNORED:
+        return "ignored";
+    }
+    return "unknown";
+}
+
+const char *engine_node_state_name(enum engine_node_state s) {
+    switch (s) {
+    case ENGINE_NODE_IDLE:
+        return "idle";
+    case ENGINE_NODE_STARTING:
+        return "starting";
+    case ENGINE_NODE_RUNNING:
+        return "running";
+    case ENGINE_NODE_STOPPING:
+        return "stopping";
+    case ENGINE_NODE_REMOVED:
+        return "removed";
+    }
+    return "unknown";
+}

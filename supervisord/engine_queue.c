@@ -1,0 +1,133 @@
+/*
+ * engine_queue.c — the engine's outputs (actions and reports) and its
+ * message queues (the inbox and the supervisors' mailboxes).
+ *
+ * An allocation failure sets e->oom; engine_handle then returns -ENOMEM.
+ * The daemon treats that as fatal, so the half-done step is never resumed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+
+void engine_actions_clear(struct engine_actions *a) {
+    a->n = 0;
+}
+
+void engine_actions_free(struct engine_actions *a) {
+    free(a->v);
+    *a = (struct engine_actions){0};
+}
+
+static struct engine_action *push_action(struct engine *e, enum engine_action_kind kind) {
+    struct engine_actions *a = e->out;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        struct engine_action *v = realloc(a->v, cap * sizeof *v);
+        if (!v) {
+            e->oom = true;
+            return NULL;
+        }
+        a->v = v, a->cap = cap;
+    }
+    struct engine_action *act = &a->v[a->n++];
+    memset(act, 0, sizeof *act);
+    act->kind = kind;
+    act->node = ENGINE_NO_NODE;
+    return act;
+}
+
+void emit(struct engine *e, enum engine_action_kind kind, engine_node node, uint64_t gen) {
+    struct engine_action *a = push_action(e, kind);
+    if (a)
+        a->node = node, a->gen = gen;
+}
+
+void emit_timer(struct engine *e, engine_node node, uint64_t gen, uint64_t ms) {
+    struct engine_action *a = push_action(e, ENGINE_ACT_TIMER_ARM);
+    if (a)
+        a->node = node, a->gen = gen, a->ms = ms;
+}
+
+/* The root has ended: after this the engine does nothing more. */
+void emit_tree_down(struct engine *e, int exit_code, const struct nines_reason *why) {
+    struct engine_action *a = push_action(e, ENGINE_ACT_TREE_DOWN);
+    e->down = true;
+    if (a) {
+        a->node = ENGINE_ROOT;
+        a->exit_code = exit_code;
+        a->reason = *why;
+    }
+}
+
+void report(struct engine *e, enum engine_report_kind kind, engine_node sup, engine_node child,
+            const struct nines_reason *why, enum engine_followup followup) {
+    struct engine_action *a = push_action(e, ENGINE_ACT_REPORT);
+    if (!a)
+        return;
+    a->node = child;
+    a->gen = node_of(e, child)->gen;
+    a->report = (struct engine_report){
+        .kind = kind,
+        .supervisor = sup,
+        .child = child,
+        .gen = node_of(e, child)->gen,
+        .followup = followup,
+    };
+    if (why)
+        a->report.reason = *why;
+}
+
+void msgq_push(struct engine *e, struct msgq *q, const struct msg *m) {
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 8;
+        struct msg *v = realloc(q->v, cap * sizeof *v);
+        if (!v) {
+            e->oom = true;
+            return;
+        }
+        q->v = v, q->cap = cap;
+    }
+    q->v[q->n++] = *m;
+}
+
+static void msgq_remove(struct msgq *q, size_t i) {
+    memmove(&q->v[i], &q->v[i + 1], (q->n - i - 1) * sizeof q->v[0]);
+    q->n--;
+}
+
+bool msgq_pop(struct msgq *q, struct msg *out) {
+    if (q->n == 0)
+        return false;
+    *out = q->v[0];
+    msgq_remove(q, 0);
+    return true;
+}
+
+/* OTP's monitor_child/unlink_flush: when a supervisor is about to stop a
+ * child whose exit is already in its mailbox, that exit is the answer. */
+bool msgq_take_exit(struct msgq *q, engine_node child, uint32_t inc, struct nines_reason *out) {
+    for (size_t i = 0; i < q->n; i++) {
+        const struct msg *m = &q->v[i];
+        if (m->kind == MSG_EXIT && m->child == child && m->inc == inc) {
+            *out = m->reason;
+            msgq_remove(q, i);
+            return true;
+        }
+    }
+    return false;
+}
+
+void msgq_clear(struct msgq *q) {
+    q->n = 0;
+}
+
+/* Send a message about `child` (its current incarnation) to supervisor `to`. */
+void post(struct engine *e, enum msg_kind kind, engine_node to, engine_node child,
+          const struct nines_reason *why) {
+    struct msg m = {.kind = kind, .to = to, .child = child, .inc = node_of(e, child)->inc};
+    if (why)
+        m.reason = *why;
+    msgq_push(e, &e->inbox, &m);
+}

@@ -1,0 +1,127 @@
+/*
+ * engine_stop.c — terminating children (OTP's do_terminate and shutdown/1)
+ * and stopping supervisors.
+ *
+ * A worker is asked to stop according to its `shutdown`: brutal_kill is a
+ * KILL; a timeout is a STOP and a timer, and a KILL when the timer fires;
+ * infinity is a STOP and a wait. A nested supervisor stops its own
+ * children first, recursively, then counts as ended with `shutdown`.
+ * When the supervisor already holds the child's exit in its mailbox (it
+ * died by itself meanwhile), that exit is the answer, as OTP's
+ * unlink_flush makes it.
+ */
+#include <signal.h>
+#include <stdint.h>
+
+#include "engine_internal.h"
+
+/* OTP's shutdown/1 verdict: which ends count as a clean stop. A supervisor
+ * that gave up exits with `shutdown` in OTP; MAX_INTENSITY is ours for it. */
+static bool shutdown_ok(const struct node *k, const struct nines_reason *r) {
+    bool permanent = k->spec->restart == NINES_PERMANENT;
+    bool shutdown = r->kind == NINES_REASON_SHUTDOWN || r->kind == NINES_REASON_MAX_INTENSITY;
+    if (k->spec->shutdown.kind == NINES_SHUTDOWN_BRUTAL_KILL) {
+        if (r->kind == NINES_REASON_SIGNAL && r->value == SIGKILL)
+            return true;
+        return !permanent && (shutdown || r->kind == NINES_REASON_NORMAL);
+    }
+    return shutdown || (!permanent && r->kind == NINES_REASON_NORMAL);
+}
+
+/* The child has ended while being stopped: report it. Temporaries leave
+ * the supervisor, as OTP's terminate_children removes them. */
+static void terminated(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why) {
+    struct node *k = node_of(e, c);
+    bool ok = shutdown_ok(k, why);
+    report(e, ok ? ENGINE_REPORT_CHILD_STOPPED : ENGINE_REPORT_SHUTDOWN_ERROR, s, c, why,
+           ENGINE_FOLLOWUP_NONE);
+    k->state = k->spec->restart == NINES_TEMPORARY ? ENGINE_NODE_REMOVED : ENGINE_NODE_IDLE;
+    k->timer_armed = false;
+}
+
+void terminate_child(struct engine *e, engine_node s, engine_node c) {
+    struct sup *sp = sup_of(e, s);
+    struct node *k = node_of(e, c);
+    struct nines_reason why;
+    k->restarting = false;
+    if (!node_is_live(k)) {
+        if (k->spec->restart == NINES_TEMPORARY)
+            k->state = ENGINE_NODE_REMOVED;
+        return;
+    }
+    k->state = ENGINE_NODE_STOPPING;
+    if (msgq_take_exit(&sp->mailbox, c, k->inc, &why)) {
+        terminated(e, s, c, &why);
+        return;
+    }
+    sp->pending = c;
+    sp->pending_inc = k->inc;
+    if (k->sup) {
+        sup_shutdown(e, c);
+        return;
+    }
+    switch (k->spec->shutdown.kind) {
+    case NINES_SHUTDOWN_BRUTAL_KILL:
+        emit(e, ENGINE_ACT_KILL, c, k->gen);
+        break;
+    case NINES_SHUTDOWN_TIMEOUT:
+        emit(e, ENGINE_ACT_STOP, c, k->gen);
+        emit_timer(e, c, k->gen, k->spec->shutdown.ms);
+        k->timer_armed = true;
+        break;
+    case NINES_SHUTDOWN_INFINITY:
+        emit(e, ENGINE_ACT_STOP, c, k->gen);
+        break;
+    }
+}
+
+/* The pending child, asked to stop, has ended. */
+void child_stopped(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why) {
+    struct node *k = node_of(e, c);
+    sup_of(e, s)->pending = ENGINE_NO_NODE;
+    if (k->timer_armed)
+        emit(e, ENGINE_ACT_TIMER_CANCEL, c, k->gen);
+    terminated(e, s, c, why);
+    sup_step(e, s);
+}
+
+/* The shutdown grace is over: SIGKILL, and keep waiting for the exit. */
+void child_grace_expired(struct engine *e, engine_node c) {
+    struct node *k = node_of(e, c);
+    if (!k->timer_armed)
+        return;
+    k->timer_armed = false;
+    emit(e, ENGINE_ACT_KILL, c, k->gen);
+}
+
+/* Stop a supervisor's whole subtree from starting anything: a child that
+ * is being started is no longer waited for (it is stopped in its turn like
+ * a running one); one that is being stopped still is. Nested supervisors
+ * wait, frozen, until their parent's walk asks them to stop. */
+static void freeze(struct engine *e, engine_node s) {
+    struct sup *sp = sup_of(e, s);
+    if (sp->pending != ENGINE_NO_NODE && node_of(e, sp->pending)->state == ENGINE_NODE_STARTING)
+        sp->pending = ENGINE_NO_NODE;
+    sp->op = OP_FROZEN;
+    for (size_t i = 0; i < sp->n_kids; i++) {
+        struct node *k = node_of(e, sp->kids[i]);
+        if (k->sup && node_is_live(k) && k->sup->op != OP_SHUTDOWN && k->sup->op != OP_EXITED)
+            freeze(e, sp->kids[i]);
+    }
+}
+
+/* Asked to stop (by the parent's walk, or ENGINE_EV_STOP at the root):
+ * whatever the supervisor was doing is abandoned, and every child is
+ * terminated in reverse start order. */
+void sup_shutdown(struct engine *e, engine_node s) {
+    struct sup *sp = sup_of(e, s);
+    struct node *n = node_of(e, s);
+    if (sp->op == OP_EXITED)
+        return; /* it has ended already; its exit is on its way */
+    freeze(e, s);
+    sp->exit_reason = nines_reason_make(NINES_REASON_SHUTDOWN, 0, NULL);
+    if (node_is_live(n))
+        n->state = ENGINE_NODE_STOPPING;
+    sup_plan(e, s, OP_SHUTDOWN, 0, sp->n_kids, SIZE_MAX, 0, 0);
+    sup_step(e, s);
+}

@@ -1,0 +1,101 @@
+/*
+ * host.h — the worker host: the program each worker process runs.
+ *
+ * It loads one application .so, checks its descriptor, runs init, and then
+ * calls the application's callbacks from its own event loop, one at a time.
+ * Every registration the application makes (watched fds, timers) lives
+ * here, keyed by the application's tag; the only pointer into the .so that
+ * the host keeps is `mod`, the current descriptor, so that a later code
+ * swap only has to replace it.
+ *
+ * The loop is a bare epoll loop rather than sd-event: the host is on the
+ * restart path (crash -> replacement ready), and not loading libsystemd and
+ * its dependencies into every worker keeps that path close to the cost of
+ * exec + dlopen (see bench/bench_restart.c).
+ */
+#ifndef NINES_HOST_H
+#define NINES_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nines/module.h"
+
+/* --- registrations: fd watches and timers, found by (kind, tag) ------- */
+
+enum reg_kind { REG_FD = 1, REG_TIMER = 2 };
+
+struct reg {
+    enum reg_kind kind;
+    uint64_t tag;
+    int fd;          /* the application's fd, or the timer's timerfd */
+    uint32_t events; /* REG_FD: NINES_READABLE|NINES_WRITABLE */
+    bool repeating;  /* REG_TIMER */
+    bool used;
+    uint32_t gen;    /* bumped on reuse, so stale epoll events are dropped */
+    int32_t next;    /* hash chain, or free list */
+};
+
+struct regs {
+    struct reg *slots;
+    size_t n_slots, cap;
+    int32_t *buckets;
+    size_t n_buckets;
+    int32_t free_head;
+    size_t count;
+};
+
+/* Index of a new registration, -EEXIST if (kind, tag) is taken, -ENOMEM. */
+int regs_add(struct regs *r, enum reg_kind kind, uint64_t tag);
+/* Index of (kind, tag), or -1. */
+int regs_find(const struct regs *r, enum reg_kind kind, uint64_t tag);
+void regs_remove(struct regs *r, int idx);
+/* The registration at idx if it is still the one of generation gen. */
+struct reg *regs_at(struct regs *r, uint32_t idx, uint32_t gen);
+void regs_free(struct regs *r);
+
+/* --- the worker's context ------------------------------------------------ */
+
+struct host_arg {
+    const char *key, *value;
+};
+
+struct nines_ctx {
+    const struct nines_module *mod; /* the current descriptor: the only pointer into the .so */
+    void *dl;
+    void *state;
+    const char *module_path;
+    const char *child_path;
+    struct host_arg *args;
+    size_t n_args;
+
+    int epfd;
+    int channel; /* NINES_CHANNEL_FD, or -1 when run by hand */
+    int sigfd;
+    struct regs regs;
+
+    uint64_t *pending_calls; /* refs of calls not yet answered */
+    size_t n_pending, cap_pending;
+
+    bool stop_requested;
+    enum nines_stop_kind stop_kind;
+    char stop_message[256];
+};
+
+/* host_loop.c */
+int host_loop_init(struct nines_ctx *ctx);
+/* Run until the worker stops; returns the process exit status. */
+int host_run(struct nines_ctx *ctx);
+/* After a callback returned `rc`: turn a failure into a stop request. */
+void host_check_callback(struct nines_ctx *ctx, int rc, const char *callback);
+/* Report the end to ninesd (if connected) as reason `kind` with `message`. */
+void host_report_exit(struct nines_ctx *ctx, int reason_kind, const char *message);
+
+/* host_runtime.c */
+uint64_t host_reg_key(const struct regs *r, int idx);
+void host_forget_call(struct nines_ctx *ctx, uint64_t ref);
+int host_remember_call(struct nines_ctx *ctx, uint64_t ref);
+void host_release_regs(struct nines_ctx *ctx);
+
+#endif /* NINES_HOST_H */

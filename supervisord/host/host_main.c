@@ -1,0 +1,236 @@
+/*
+ * host_main.c — nines-worker: the process ninesd spawns for each child.
+ *
+ *   nines-worker --module PATH --child CHILD_PATH [--arg KEY=VALUE]...
+ *   nines-worker --exec -- PROGRAM [ARG]...
+ *   nines-worker --spare PADDING
+ *
+ * A spare (see supervisord/spare.h) is started ahead of need and waits for
+ * one START message on its channel saying what to run; its PADDING
+ * argument is room for the command line it then shows in ps.
+ *
+ * Either way the process first ties its life to ninesd's (no orphans),
+ * then loads and runs the application, or becomes the plain program.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "module_check.h"
+#include "proto.h"
+#include "reason.h"
+
+static int usage(void) {
+    fprintf(stderr, "usage: nines-worker --module PATH --child CHILD [--arg KEY=VALUE]...\n"
+                    "       nines-worker --exec -- PROGRAM [ARG]...\n"
+                    "nines-worker is started by ninesd, once per worker.\n");
+    return 2;
+}
+
+/* Die with ninesd. PR_SET_PDEATHSIG survives exec, so a plain program run
+ * by --exec is covered too. The parent may have died before prctl(): then
+ * we have been reparented and NINES_PARENT_PID no longer matches. */
+static int tie_to_parent(void) {
+    const char *expected = getenv("NINES_PARENT_PID");
+    if (!expected)
+        return 0; /* run by hand */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        return -errno;
+    if (getppid() != (pid_t)atol(expected))
+        return -ESRCH;
+    unsetenv("NINES_PARENT_PID");
+    return 0;
+}
+
+static int run_exec(char **argv) {
+    execvp(argv[0], argv);
+    fprintf(stderr, "nines-worker: cannot run %s: %s\n", argv[0], strerror(errno));
+    return 127;
+}
+
+static int parse_args(struct nines_ctx *ctx, int argc, char **argv) {
+    ctx->args = calloc((size_t)argc, sizeof *ctx->args);
+    if (!ctx->args)
+        return -ENOMEM;
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 >= argc)
+            return -EINVAL;
+        const char *opt = argv[i], *val = argv[++i];
+        if (strcmp(opt, "--module") == 0) {
+            ctx->module_path = val;
+        } else if (strcmp(opt, "--child") == 0) {
+            ctx->child_path = val;
+        } else if (strcmp(opt, "--arg") == 0) {
+            char *eq = strchr(val, '=');
+            if (!eq)
+                return -EINVAL;
+            *eq = '\0';
+            ctx->args[ctx->n_args++] = (struct host_arg){val, eq + 1};
+        } else {
+            return -EINVAL;
+        }
+    }
+    return ctx->module_path ? 0 : -EINVAL;
+}
+
+/* The START message a spare waits for: "MODULE\0CHILD\0KEY=VALUE\0...".
+ * 1 when the channel closed first (ninesd no longer needs the spare). */
+static int await_start(struct nines_ctx *ctx) {
+    static uint8_t buf[NINES_PROTO_BUFSIZE];
+    struct nines_msg m;
+    struct pollfd p = {.fd = ctx->channel, .events = POLLIN};
+    int r;
+    do {
+        if (poll(&p, 1, -1) < 0 && errno != EINTR)
+            return -errno;
+        r = nines_proto_recv(ctx->channel, buf, &m);
+    } while (r == -EAGAIN);
+    if (r == -ECONNRESET)
+        return 1;
+    if (r < 0 || m.type != NINES_MSG_START || m.length == 0 || m.payload[m.length - 1] != '\0')
+        return -EBADMSG;
+    char *next = (char *)m.payload, *end = next + m.length;
+    ctx->module_path = next;
+    next += strlen(next) + 1;
+    if (next >= end)
+        return -EBADMSG;
+    ctx->child_path = next;
+    next += strlen(next) + 1;
+    ctx->args = calloc(m.length, sizeof *ctx->args);
+    if (!ctx->args)
+        return -ENOMEM;
+    while (next < end) {
+        size_t len = strlen(next);
+        char *eq = strchr(next, '=');
+        if (!eq)
+            return -EBADMSG;
+        *eq = '\0';
+        ctx->args[ctx->n_args++] = (struct host_arg){next, eq + 1};
+        next += len + 1;
+    }
+    return 0;
+}
+
+/* Show what this process now runs in ps: the argv area is rewritten in
+ * place (it is as long as the spare's padding allows). */
+static void set_title(char **argv, int argc, const struct nines_ctx *ctx) {
+    char *start = argv[0], *end = argv[argc - 1] + strlen(argv[argc - 1]);
+    const char *words[] = {"nines-worker", "--module", ctx->module_path, "--child", ctx->child_path};
+    size_t room = (size_t)(end - start), used = 0;
+    memset(start, 0, room);
+    for (size_t i = 0; i < 5; i++) {
+        size_t len = strlen(words[i]);
+        if (used + len + 1 > room)
+            break;
+        memcpy(start + used, words[i], len);
+        used += len + 1;
+    }
+}
+
+/* Say why the worker cannot run, to ninesd (which reports it as the child's
+ * exit reason) or, run by hand, on stderr. */
+static int refuse(struct nines_ctx *ctx, int reason_kind, const char *message) {
+    if (ctx->channel >= 0)
+        host_report_exit(ctx, reason_kind, message);
+    else
+        fprintf(stderr, "nines-worker: %s\n", message);
+    return 1;
+}
+
+static int load_module(struct nines_ctx *ctx) {
+    char err[512], why[256];
+    ctx->dl = dlopen(ctx->module_path, RTLD_NOW | RTLD_LOCAL);
+    if (!ctx->dl) {
+        snprintf(err, sizeof err, "%s", dlerror());
+        return refuse(ctx, NINES_REASON_ABI_REFUSED, err);
+    }
+    const struct nines_module *m = dlsym(ctx->dl, NINES_MODULE_SYMBOL);
+    if (!m) {
+        snprintf(err, sizeof err, "%s: no %s symbol: not a Nines module", ctx->module_path,
+                 NINES_MODULE_SYMBOL);
+        return refuse(ctx, NINES_REASON_ABI_REFUSED, err);
+    }
+    if (nines_module_check(m, why, sizeof why) < 0) {
+        snprintf(err, sizeof err, "%s: %s", ctx->module_path, why);
+        return refuse(ctx, NINES_REASON_ABI_REFUSED, err);
+    }
+    ctx->mod = m;
+    return 0;
+}
+
+/* init, then READY with the name and version; or the init failure. */
+static int start_module(struct nines_ctx *ctx) {
+    int rc = ctx->mod->init(ctx, &ctx->state);
+    if (rc < 0 || (ctx->stop_requested && ctx->stop_kind == NINES_STOP_ERROR)) {
+        /* As in gen_server, terminate is not called when init fails. */
+        char msg[256];
+        if (ctx->stop_requested && ctx->stop_message[0])
+            snprintf(msg, sizeof msg, "%s", ctx->stop_message);
+        else
+            snprintf(msg, sizeof msg, "init returned %d (%s)", rc, strerror(rc < 0 ? -rc : EINVAL));
+        return refuse(ctx, NINES_REASON_INIT_FAILED, msg);
+    }
+    if (ctx->channel < 0)
+        return 0;
+    char payload[160];
+    int n = snprintf(payload, sizeof payload, "%s%c%s", ctx->mod->name, '\0', ctx->mod->version);
+    return nines_proto_send(ctx->channel, NINES_MSG_READY, 0, payload, (size_t)n + 1) < 0 ? 1 : 0;
+}
+
+/* fd 3 is the channel only when ninesd gave us one. */
+static int find_channel(void) {
+    struct stat st;
+    return fstat(NINES_CHANNEL_FD, &st) == 0 && S_ISSOCK(st.st_mode) ? NINES_CHANNEL_FD : -1;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "--exec") == 0 && strcmp(argv[2], "--") == 0) {
+        if (argc < 4 || tie_to_parent() < 0)
+            return argc < 4 ? usage() : 1;
+        return run_exec(argv + 3);
+    }
+    struct nines_ctx ctx = {.channel = find_channel(), .epfd = -1, .sigfd = -1, .child_path = "worker"};
+    bool spare = argc >= 2 && strcmp(argv[1], "--spare") == 0;
+    if (spare ? ctx.channel < 0 : parse_args(&ctx, argc, argv) < 0)
+        return usage();
+    if (tie_to_parent() < 0)
+        return 1;
+    if (spare) {
+        int r = await_start(&ctx);
+        if (r > 0)
+            return 0;
+        if (r < 0) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "spare host: no valid START message: %s", strerror(-r));
+            return refuse(&ctx, NINES_REASON_ERROR, msg);
+        }
+        set_title(argv, argc, &ctx);
+    }
+    /* A peer closing a connection must be an error return from write(),
+     * not the death of the whole worker. */
+    signal(SIGPIPE, SIG_IGN);
+    if (load_module(&ctx))
+        return 1;
+    int r = host_loop_init(&ctx);
+    if (r < 0) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "cannot set up the event loop: %s", strerror(-r));
+        return refuse(&ctx, NINES_REASON_ERROR, msg);
+    }
+    if (start_module(&ctx))
+        return 1;
+    int status = host_run(&ctx);
+    host_release_regs(&ctx);
+    free(ctx.pending_calls);
+    free(ctx.args);
+    return status;
+}

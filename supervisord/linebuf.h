@@ -1,0 +1,32 @@
+/*
+ * linebuf.h — splitting a child's output stream into lines.
+ *
+ * Pure: bytes go in, complete lines come out through a callback. A line
+ * longer than NINES_LINE_MAX is cut into pieces of that size so one
+ * runaway writer cannot make the daemon buffer without bound. At the end of
+ * the stream, a last line without '\n' is flushed as it is.
+ */
+#ifndef NINES_LINEBUF_H
+#define NINES_LINEBUF_H
+
+#include <stddef.h>
+
+#define NINES_LINE_MAX 4096
+
+struct linebuf {
+    char data[NINES_LINE_MAX];
+    size_t len;
+};
+
+typedef void (*linebuf_line_fn)(void *userdata, const char *line, size_t len);
+
+/* Feed `len` bytes; call `fn` once per complete line (without the '\n'). */
+void linebuf_feed(struct linebuf *b, const char *bytes, size_t len, linebuf_line_fn fn, void *userdata);
+/* End of stream: emit what is left, if anything. */
+void linebuf_flush(struct linebuf *b, linebuf_line_fn fn, void *userdata);
+
+/* A line may start with an sd-daemon priority prefix "<N>" (0-7): strip it
+ * and return N, or return `fallback` and leave the line as it is. */
+int linebuf_priority(const char **line, size_t *len, int fallback);
+
+#endif /* NINES_LINEBUF_H */

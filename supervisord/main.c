@@ -1,0 +1,104 @@
+/*
+ * ninesd — run a supervision tree of shared-object workers.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "child_proc.h"
+#include "daemon.h"
+#include "log.h"
+#include "tree.h"
+
+#define EXIT_USAGE 2
+
+static const char usage[] =
+    "usage: ninesd [OPTIONS] TREE.yaml\n"
+    "\n"
+    "Run the supervision tree declared in TREE.yaml until SIGTERM or SIGINT\n"
+    "(exit 0 after an orderly shutdown) or until the root supervisor gives up\n"
+    "(exit 1). An invalid tree file exits 2 with FILE:LINE:COLUMN: error.\n"
+    "\n"
+    "options:\n"
+    "  --check              validate TREE.yaml and exit (0 valid, 2 invalid)\n"
+    "  --log-target T       auto (journal under systemd, else stderr), stderr, journal\n"
+    "  --worker PATH        the worker host program (default: beside ninesd,\n"
+    "                       else " NINES_LIBEXECDIR "/nines-worker)\n"
+    "  --no-spare           do not keep a warm worker host ready for the next\n"
+    "                       (re)start: one process fewer, slower restarts\n"
+    "  -h, --help           show this help\n"
+    "  --version            show the version\n";
+
+struct options {
+    bool check;
+    const char *tree;
+    const char *worker;
+    bool no_spare;
+    enum nines_log_target log_target;
+};
+
+static int parse_options(int argc, char **argv, struct options *o) {
+    static const struct option longopts[] = {
+        {"check", no_argument, NULL, 'c'},     {"log-target", required_argument, NULL, 'l'},
+        {"worker", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},   {"no-spare", no_argument, NULL, 's'},
+        {0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': o->check = true; break;
+        case 'w': o->worker = optarg; break;
+        case 's': o->no_spare = true; break;
+        case 'l':
+            if (nines_log_target_parse(optarg, &o->log_target) < 0) {
+                fprintf(stderr, "ninesd: invalid --log-target '%s' (allowed: auto, stderr, journal)\n", optarg);
+                return -EINVAL;
+            }
+            break;
+        case 'h': fputs(usage, stdout); exit(0);
+        case 'V': puts("ninesd " NINES_VERSION); exit(0);
+        default: fputs(usage, stderr); return -EINVAL;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "ninesd: expected exactly one tree file\n%s", usage);
+        return -EINVAL;
+    }
+    o->tree = argv[optind];
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    struct options o = {.log_target = NINES_LOG_TARGET_AUTO};
+    if (parse_options(argc, argv, &o) < 0)
+        return EXIT_USAGE;
+    struct nines_tree *tree = NULL;
+    struct nines_error err = {0};
+    if (nines_tree_load(o.tree, &tree, &err) < 0) {
+        char text[5000];
+        nines_error_format(&err, text, sizeof text);
+        fprintf(stderr, "%s\n", text);
+        return EXIT_USAGE;
+    }
+    if (o.check) {
+        printf("%s: ok\n", o.tree);
+        nines_tree_free(tree);
+        return 0;
+    }
+    nines_log_setup(o.log_target);
+    struct daemon d;
+    struct daemon_options dopt = {.worker_path = o.worker ? o.worker : child_proc_default_worker(),
+                                  .no_spare = o.no_spare};
+    int r = daemon_init(&d, tree, &dopt);
+    if (r < 0) {
+        fprintf(stderr, "ninesd: cannot start: %s\n", strerror(-r));
+        daemon_free(&d);
+        return 1;
+    }
+    int code = daemon_run(&d);
+    daemon_free(&d);
+    return code;
+}

@@ -1,0 +1,35 @@
+/*
+ * spare.h — a warm worker host kept ready for the next module worker.
+ *
+ * Starting a worker costs a spawn, an exec and the dynamic loader before
+ * the application's own dlopen and init. ninesd keeps one `nines-worker
+ * --spare` process that has already paid for the first three and waits on
+ * its channel; a (re)start hands it the module, the child's path and args
+ * in one START message, and a new spare is spawned once the loop is idle.
+ * This is what keeps crash -> replacement ready close to the bare cost of
+ * loading the module (bench/bench_restart.c). Exec children do not use it.
+ */
+#ifndef NINES_SPARE_H
+#define NINES_SPARE_H
+
+#include "child_proc.h"
+
+struct spare;
+
+/* Hand the spare to child `path` of `spec`: on 0, *out is the process,
+ * already told what to run. -ENOENT when there is no spare (the caller
+ * spawns as usual), another -errno if the hand-over failed. */
+int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *path,
+               struct spawned *out);
+
+/* Have a spare spawned when the loop is next idle, if there is none. */
+void spare_want(struct daemon *d);
+
+/* Kill the spare (at shutdown). */
+void spare_drop(struct daemon *d);
+
+/* Encode the START payload: "MODULE\0PATH\0KEY=VALUE\0...". Pure. Bytes
+ * written, or -E2BIG when it does not fit in `size`. */
+int spare_start_payload(const struct nines_child_spec *spec, const char *path, char *buf, size_t size);
+
+#endif /* NINES_SPARE_H */

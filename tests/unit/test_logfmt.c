@@ -1,0 +1,63 @@
+/* Unit tests of the logfmt formatter: one parseable line per event. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static void formats_fields_in_order_and_skips_null(void **unused) {
+    char buf[512];
+    struct nines_field f[] = {{"supervisor", "/"}, {"child", "web/listener"}, {"pid", NULL}, {"restarts", "2"}};
+    size_t n = nines_logfmt_format(buf, sizeof buf, "T", LOG_INFO, "child_started", NULL, f, 4);
+    assert_string_equal(buf, "ts=T level=info event=child_started supervisor=/ child=web/listener restarts=2\n");
+    assert_int_equal(n, strlen(buf));
+}
+
+static void quotes_and_escapes_values(void **unused) {
+    char buf[512];
+    struct nines_field f[] = {{"reason", "init failed: say \"hi\"\\now"}, {"empty", ""}, {"tab", "a\tb"}};
+    nines_logfmt_format(buf, sizeof buf, "T", LOG_ERR, "start_error", "two\nlines", f, 3);
+    assert_string_equal(buf,
+        "ts=T level=error event=start_error reason=\"init failed: say \\\"hi\\\"\\\\now\" "
+        "empty=\"\" tab=\"a\\x09b\" msg=\"two\\nlines\"\n");
+}
+
+static void reports_needed_size_when_truncated(void **unused) {
+    char small[16];
+    size_t need = nines_logfmt_format(small, sizeof small, "T", LOG_WARNING, "output", "x", NULL, 0);
+    assert_int_equal(need, strlen("ts=T level=warning event=output msg=x\n"));
+    assert_int_equal(strlen(small), sizeof small - 1);
+}
+
+static void level_names(void **unused) {
+    assert_string_equal(nines_log_level_name(LOG_CRIT), "error");
+    assert_string_equal(nines_log_level_name(LOG_ERR), "error");
+    assert_string_equal(nines_log_level_name(LOG_WARNING), "warning");
+    assert_string_equal(nines_log_level_name(LOG_NOTICE), "notice");
+    assert_string_equal(nines_log_level_name(LOG_INFO), "info");
+    assert_string_equal(nines_log_level_name(LOG_DEBUG), "debug");
+}
+
+static void log_targets_parse(void **unused) {
+    enum nines_log_target t;
+    assert_int_equal(nines_log_target_parse("journal", &t), 0);
+    assert_int_equal(t, NINES_LOG_TARGET_JOURNAL);
+    assert_int_equal(nines_log_target_parse("stderr", &t), 0);
+    assert_int_equal(t, NINES_LOG_TARGET_STDERR);
+    assert_int_not_equal(nines_log_target_parse("syslog", &t), 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(formats_fields_in_order_and_skips_null),
+        cmocka_unit_test(quotes_and_escapes_values),
+        cmocka_unit_test(reports_needed_size_when_truncated),
+        cmocka_unit_test(level_names),
+        cmocka_unit_test(log_targets_parse),
+    };
+    return cmocka_run_group_tests_name("logfmt", tests, NULL, NULL);
+}
