@@ -77,6 +77,7 @@ struct echo {
     int listen_fd;
     int port;
     bool listener_paused; /* unwatched until ACCEPT_RETRY_TAG fires */
+    bool accept_warned;   /* said so once; quiet until an accept works */
     uint64_t next_tag;
     unsigned long long served;
     struct conn **buckets; /* connections by tag, chained */
@@ -388,8 +389,10 @@ static void conn_open(nines_ctx *ctx, struct echo *e, int fd)
  * rather than spin on a listener that stays readable. */
 static int pause_listener(nines_ctx *ctx, struct echo *e, int err)
 {
-    nines_log(ctx, NINES_LOG_WARNING, "echo: cannot accept: %s; retrying in %d ms",
-              strerror(err), ACCEPT_RETRY_MS);
+    if (!e->accept_warned)
+        nines_log(ctx, NINES_LOG_WARNING, "echo: cannot accept: %s; retrying every %d ms",
+                  strerror(err), ACCEPT_RETRY_MS);
+    e->accept_warned = true;
     nines_fd_unwatch(ctx, LISTENER_TAG);
     e->listener_paused = true;
     return nines_timer_start(ctx, ACCEPT_RETRY_TAG, ACCEPT_RETRY_MS, 0);
@@ -421,6 +424,7 @@ static int accept_all(nines_ctx *ctx, struct echo *e)
     for (;;) {
         int fd = accept4(e->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
+            e->accept_warned = false;
             conn_open(ctx, e, fd);
             continue;
         }

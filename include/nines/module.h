@@ -19,6 +19,12 @@
  * failure; a callback that returns a negative value stops the worker with an
  * error (see nines_stop()).
  *
+ * The process: the worker host ignores SIGPIPE (a peer that went away is an
+ * EPIPE from write(), not the end of the worker) and treats SIGTERM as a
+ * request to stop with NINES_STOP_SHUTDOWN. stdout and stderr go to ninesd,
+ * which logs each line as coming from this child. Do not block in a
+ * callback: nothing else runs in the worker while one is running.
+ *
  * Build an application with:
  *     cc -shared -fPIC $(pkg-config --cflags nines) -o app.so app.c
  * The runtime functions below are provided by the worker host at load time;
@@ -175,7 +181,9 @@ NINES_API const char *nines_child_path(nines_ctx *ctx);
 
 /* Watch `fd` for `events` (NINES_READABLE and/or NINES_WRITABLE); readiness
  * arrives in handle_info() as NINES_INFO_FD with `tag`. The application
- * keeps ownership of fd. -EEXIST if the tag is in use. */
+ * keeps ownership of fd: unwatch before closing it. -EEXIST if the tag (or
+ * the fd) is already watched, -ENOTSUP if the module has no handle_info,
+ * -EPERM for an fd that cannot be polled (a regular file). */
 NINES_API int nines_fd_watch(nines_ctx *ctx, uint64_t tag, int fd, uint32_t events);
 
 /* Change the events watched under `tag`; -ENOENT if no such watch. */
@@ -186,7 +194,10 @@ NINES_API int nines_fd_unwatch(nines_ctx *ctx, uint64_t tag);
 
 /* Start timer `tag`: first expiry after `after_ms`, then every `repeat_ms`
  * (0: once). Restarting an armed tag re-arms it. Expiries arrive in
- * handle_info() as NINES_INFO_TIMER. */
+ * handle_info() as NINES_INFO_TIMER (a one-shot timer is no longer armed
+ * when its callback runs, so it may start the same tag again); expiries
+ * missed while a callback ran are delivered once. -ENOTSUP without
+ * handle_info. Timer tags and fd tags are separate name spaces. */
 NINES_API int nines_timer_start(nines_ctx *ctx, uint64_t tag, uint64_t after_ms,
                                 uint64_t repeat_ms);
 
