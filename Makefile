@@ -104,6 +104,16 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(call obj,$(BENCH_COMMON)) $(BUILD)/li
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lm
 
+# What embeds the install paths or the version is rebuilt when they change
+# (e.g. `make install PREFIX=/usr` after a plain `make`).
+PATHS_STAMP := $(BUILD)/paths.stamp
+$(PATHS_STAMP): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(LIBEXECDIR) $(VERSION)' | cmp -s - $@ || echo '$(LIBEXECDIR) $(VERSION)' > $@
+$(call obj,supervisord/child_spawn.c supervisord/main.c): $(PATHS_STAMP)
+.PHONY: FORCE
+FORCE:
+
 # Integration tests find the programs and modules of *this* build.
 $(BUILD)/obj/tests/integration/%.o: ALL_CFLAGS += -DNINES_BUILD_DIR='"$(abspath $(BUILD))"' \
                                    -DNINES_SOURCE_DIR='"$(abspath .)"'

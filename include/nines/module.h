@@ -25,6 +25,10 @@
  * which logs each line as coming from this child. Do not block in a
  * callback: nothing else runs in the worker while one is running.
  *
+ * Readiness is level-triggered, as poll(): a watched fd that is still
+ * readable is reported again on the next loop. Every runtime function may
+ * be called from any callback, init, terminate and code_change included.
+ *
  * Build an application with:
  *     cc -shared -fPIC $(pkg-config --cflags nines) -o app.so app.c
  * The runtime functions below are provided by the worker host at load time;
@@ -60,7 +64,9 @@ typedef struct nines_ctx nines_ctx;
 enum {
     NINES_READABLE = 1u << 0,
     NINES_WRITABLE = 1u << 1,
-    NINES_HANGUP = 1u << 2, /* reported only: peer closed or error */
+    NINES_HANGUP = 1u << 2, /* reported only: the fd hung up or has an error. A
+                             * peer that only shut down its sending side is
+                             * NINES_READABLE, with read() returning 0. */
 };
 
 /* What a struct nines_info is about. */
@@ -172,8 +178,9 @@ struct nines_module {
 /* The value of argument `key` from the tree file's `args:`, or NULL. */
 NINES_API const char *nines_arg(nines_ctx *ctx, const char *key);
 
-/* Argument `key` as an integer in *out; -ENOENT if absent, -EINVAL if it
- * is not an integer (the message then names the key). */
+/* Argument `key` as a decimal integer in *out; -ENOENT if absent, -EINVAL
+ * if it is not an integer (*out is then unchanged; saying so, e.g. with
+ * nines_stop(), is up to the application). */
 NINES_API int nines_arg_int(nines_ctx *ctx, const char *key, long long *out);
 
 /* This child's path in the tree, e.g. "web/listener". */
@@ -186,7 +193,8 @@ NINES_API const char *nines_child_path(nines_ctx *ctx);
  * -EPERM for an fd that cannot be polled (a regular file). */
 NINES_API int nines_fd_watch(nines_ctx *ctx, uint64_t tag, int fd, uint32_t events);
 
-/* Change the events watched under `tag`; -ENOENT if no such watch. */
+/* Change the events watched under `tag` (0: only NINES_HANGUP is then
+ * reported); -ENOENT if no such watch. */
 NINES_API int nines_fd_update(nines_ctx *ctx, uint64_t tag, uint32_t events);
 
 /* Stop watching under `tag` (the fd is not closed); -ENOENT if none. */

@@ -129,7 +129,7 @@ static uint32_t nines_events(uint32_t ev) {
         out |= NINES_READABLE;
     if (ev & EPOLLOUT)
         out |= NINES_WRITABLE;
-    if (ev & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+    if (ev & (EPOLLHUP | EPOLLERR))
         out |= NINES_HANGUP;
     return out;
 }

@@ -47,7 +47,7 @@ const char *nines_child_path(nines_ctx *ctx) {
 /* --- watched descriptors ------------------------------------------------- */
 
 static uint32_t epoll_events(uint32_t events) {
-    return (events & NINES_READABLE ? EPOLLIN | EPOLLRDHUP : 0) | (events & NINES_WRITABLE ? EPOLLOUT : 0);
+    return (events & NINES_READABLE ? EPOLLIN : 0) | (events & NINES_WRITABLE ? EPOLLOUT : 0);
 }
 
 int nines_fd_watch(nines_ctx *ctx, uint64_t tag, int fd, uint32_t events) {

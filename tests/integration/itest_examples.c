@@ -112,6 +112,21 @@ static void echo_reassembles_lines_split_across_writes(void **state) {
     close(fd);
 }
 
+/* A client that shuts down its sending side still gets its last echo:
+ * a half-close is end of input, not a hang-up. */
+static void echo_answers_a_half_closed_client(void **state) {
+    struct ninesd *n = *state;
+    int fd = connect_to(start_echo(n));
+    send_all(fd, "last words\n", 11);
+    assert_int_equal(shutdown(fd, SHUT_WR), 0);
+    expect_bytes(fd, "last words\n", 11);
+    char c;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, WAIT_MS), 1);
+    assert_int_equal(read(fd, &c, 1), 0); /* then the server closes */
+    close(fd);
+}
+
 static void echo_refuses_a_port_in_use_with_a_clear_reason(void **state) {
     struct ninesd *n = *state;
     int busy = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -175,6 +190,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(echo_serves_hundreds_of_clients_at_once, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(echo_reassembles_lines_split_across_writes, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(echo_answers_a_half_closed_client, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(echo_refuses_a_port_in_use_with_a_clear_reason, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(flaky_failure_modes_are_reported_as_they_happened, harness_setup, harness_teardown),
     };
