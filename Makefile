@@ -51,7 +51,9 @@ BENCH_SRC := $(filter-out $(BENCH_COMMON),$(wildcard bench/*.c))
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 PROGRAMS := $(BUILD)/ninesd $(BUILD)/nines-worker $(if $(CTL_SRC),$(BUILD)/ninesctl)
-EXAMPLES := $(foreach f,$(EXAMPLE_SRC),$(BUILD)/examples/$(basename $(notdir $(f))).so)
+# examples/NAME/*.c -> $(BUILD)/examples/NAME.so
+EXAMPLE_NAMES := $(sort $(patsubst examples/%/,%,$(dir $(EXAMPLE_SRC))))
+EXAMPLES := $(foreach n,$(EXAMPLE_NAMES),$(BUILD)/examples/$(n).so)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 ITESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(ITEST_SRC))
 TESTAPPS := $(patsubst tests/apps/%.c,$(BUILD)/tests/apps/%.so,$(TESTAPP_SRC))
@@ -83,10 +85,11 @@ $(BUILD)/nines-worker: $(call obj,$(HOST_SRC)) $(BUILD)/libnines.a
 $(BUILD)/ninesctl: $(call obj,$(CTL_SRC)) $(BUILD)/libnines.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# An application: every .c of examples/NAME/ becomes NAME-like .so by file name.
-$(BUILD)/examples/%.so: $(call obj,$(EXAMPLE_SRC))
+# An application: every .c of examples/NAME/ goes into NAME.so.
+.SECONDEXPANSION:
+$(BUILD)/examples/%.so: $$(call obj,$$(wildcard examples/%/*.c))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -shared -o $@ $(filter %/$*.o,$^)
+	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^
 
 $(BUILD)/tests/apps/%.so: $(BUILD)/obj/tests/apps/%.o
 	@mkdir -p $(dir $@)

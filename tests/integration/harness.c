@@ -298,34 +298,33 @@ bool is_spare_host(pid_t pid) {
     return r > 0 && first + 1 < (size_t)r && strncmp(buf + first + 1, "--spare", 7) == 0;
 }
 
-int list_children(pid_t parent, pid_t *out, int max) {
+/* Children of `parent` in /proc, zombies or live ones. */
+static int children_where(pid_t parent, bool zombies, pid_t *out, int max) {
     DIR *d = opendir("/proc");
     int count = 0;
     for (struct dirent *e; d && (e = readdir(d));) {
         pid_t pid = (pid_t)atoi(e->d_name);
         char state;
         pid_t ppid;
-        if (pid > 0 && proc_stat(pid, &state, &ppid) && ppid == parent && state != 'Z' && count < max)
-            out[count++] = pid;
+        if (pid > 0 && proc_stat(pid, &state, &ppid) && ppid == parent && (state == 'Z') == zombies) {
+            if (out && count < max)
+                out[count] = pid;
+            count++;
+        }
     }
     if (d)
         closedir(d);
-    return count;
+    return out && count > max ? max : count;
 }
 
+int list_children(pid_t parent, pid_t *out, int max) { return children_where(parent, false, out, max); }
+
 static int count_children_where(pid_t parent, bool zombies) {
-    DIR *d = opendir("/proc");
-    int count = 0;
-    for (struct dirent *e; d && (e = readdir(d));) {
-        pid_t pid = (pid_t)atoi(e->d_name);
-        char state;
-        pid_t ppid;
-        if (pid > 0 && proc_stat(pid, &state, &ppid) && ppid == parent && (state == 'Z') == zombies &&
-            (zombies || !is_spare_host(pid)))
+    pid_t pids[1024];
+    int n = children_where(parent, zombies, pids, 1024), count = 0;
+    for (int i = 0; i < n; i++)
+        if (zombies || !is_spare_host(pids[i]))
             count++;
-    }
-    if (d)
-        closedir(d);
     return count;
 }
 
