@@ -10,6 +10,7 @@
 #include "child_proc.h"
 #include "daemon.h"
 #include "log.h"
+#include "preflight.h"
 #include "tree.h"
 
 #define EXIT_USAGE 2
@@ -22,7 +23,10 @@ static const char usage[] =
     "(exit 1). An invalid tree file exits 2 with FILE:LINE:COLUMN: error.\n"
     "\n"
     "options:\n"
-    "  --check              validate TREE.yaml and exit (0 valid, 2 invalid)\n"
+    "  --check              validate TREE.yaml and load-check every module\n"
+    "                       in a throw-away worker host, then exit (0 valid,\n"
+    "                       2 invalid); a tree is always checked so before it\n"
+    "                       starts\n"
     "  --log-target T       auto (journal under systemd, else stderr), stderr, journal\n"
     "  --worker PATH        the worker host program (default: beside ninesd,\n"
     "                       else " NINES_LIBEXECDIR "/nines-worker)\n"
@@ -83,6 +87,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", text);
         return EXIT_USAGE;
     }
+    const char *worker = o.worker ? o.worker : child_proc_default_worker();
+    if (preflight_check(tree, worker, &err) < 0) {
+        char text[5000];
+        nines_error_format(&err, text, sizeof text);
+        fprintf(stderr, "%s\n", text);
+        nines_tree_free(tree);
+        return EXIT_USAGE;
+    }
     if (o.check) {
         printf("%s: ok\n", o.tree);
         nines_tree_free(tree);
@@ -90,7 +102,7 @@ int main(int argc, char **argv) {
     }
     nines_log_setup(o.log_target);
     struct daemon d;
-    struct daemon_options dopt = {.worker_path = o.worker ? o.worker : child_proc_default_worker(),
+    struct daemon_options dopt = {.worker_path = worker,
                                   .no_spare = o.no_spare};
     int r = daemon_init(&d, tree, &dopt);
     if (r < 0) {

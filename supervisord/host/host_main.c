@@ -4,10 +4,14 @@
  *   nines-worker --module PATH --child CHILD_PATH [--arg KEY=VALUE]...
  *   nines-worker --exec -- PROGRAM [ARG]...
  *   nines-worker --spare PADDING
+ *   nines-worker --check MODULE
  *
  * A spare (see supervisord/spare.h) is started ahead of need and waits for
  * one START message on its channel saying what to run; its PADDING
- * argument is room for the command line it then shows in ps.
+ * argument is room for the command line it then shows in ps. --check
+ * loads a module and checks its descriptor without running anything of
+ * it but its constructors: exit 0, or 1 with the reason on stderr (ninesd
+ * checks every module this way before it starts a tree).
  *
  * Either way the process first ties its life to ninesd's (no orphans),
  * then loads and runs the application, or becomes the plain program.
@@ -32,6 +36,7 @@
 static int usage(void) {
     fprintf(stderr, "usage: nines-worker --module PATH --child CHILD [--arg KEY=VALUE]...\n"
                     "       nines-worker --exec -- PROGRAM [ARG]...\n"
+                    "       nines-worker --check MODULE\n"
                     "nines-worker is started by ninesd, once per worker.\n");
     return 2;
 }
@@ -197,6 +202,10 @@ int main(int argc, char **argv) {
         if (argc < 4 || tie_to_parent() < 0)
             return argc < 4 ? usage() : 1;
         return run_exec(argv + 3);
+    }
+    if (argc == 3 && strcmp(argv[1], "--check") == 0) {
+        struct nines_ctx check = {.channel = -1, .module_path = argv[2]};
+        return tie_to_parent() < 0 ? 1 : load_module(&check);
     }
     struct nines_ctx ctx = {.channel = find_channel(), .epfd = -1, .sigfd = -1, .child_path = "worker"};
     bool spare = argc >= 2 && strcmp(argv[1], "--spare") == 0;

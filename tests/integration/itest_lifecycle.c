@@ -69,18 +69,61 @@ static void boot_failure_stops_started_children_and_exits_1(void **state) {
     assert_int_equal(ninesd_count(n, "event=tree_started", NULL), 0);
 }
 
-static void refused_module_names_the_file_and_the_mismatch(void **state) {
+/* Every module is load-checked before anything starts: a refused one is an
+ * error of the tree file, at the child's position, and nothing runs. */
+static void refused_module_is_a_tree_error_and_nothing_starts(void **state) {
     struct ninesd *n = *state;
     const char *tree = harness_write_tree(n,
         "supervisor:\n  children:\n"
-        "    - id: old\n      module: @BUILD@/tests/apps/bad_abi.so\n");
+        "    - id: fine\n      module: @BUILD@/examples/counter.so\n"
+        "    - id: nested\n      supervisor:\n        children:\n"
+        "          - id: old\n            module: @BUILD@/tests/apps/bad_abi.so\n");
     ninesd_start(n, tree, NULL);
-    const char *line = ninesd_wait_event(n, "start_error", "old", WAIT_MS);
-    assert_non_null(line);
-    assert_non_null(strstr(line, "bad_abi.so"));
-    assert_non_null(strstr(line, "ABI version 7"));
+    assert_true(ninesd_wait_exit(n, WAIT_MS));
+    assert_int_equal(WEXITSTATUS(n->status), 2);
+    assert_int_equal(ninesd_count(n, "tree.yaml:8:13: child 'old': module refused: ",
+                                  "bad_abi.so: ABI version 7, this host supports 1", NULL), 1);
+    assert_int_equal(ninesd_count(n, "event=child_started", NULL), 0);
+}
+
+static void a_module_that_crashes_while_loading_is_refused(void **state) {
+    struct ninesd *n = *state;
+    const char *tree = harness_write_tree(n,
+        "supervisor:\n  children:\n    - id: boom\n      module: @BUILD@/tests/apps/ctor_crash.so\n");
+    ninesd_start(n, tree, NULL);
+    assert_true(ninesd_wait_exit(n, WAIT_MS));
+    assert_int_equal(WEXITSTATUS(n->status), 2);
+    assert_int_equal(ninesd_count(n, "tree.yaml:3:7: child 'boom': module refused: crashed while loading (killed by SIGSEGV)", NULL), 1);
+}
+
+static void copy_file(const char *from, const char *to) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s.tmp' && mv '%s.tmp' '%s'", from, to, to, to);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A .so replaced on disk by a bad one after boot: the restart is refused
+ * with the host's reason, as a start error of that child. */
+static void a_module_refused_at_restart_is_a_start_error(void **state) {
+    struct ninesd *n = *state;
+    harness_write_tree(n, "unused: true\n");
+    char so[512], yaml[1024];
+    snprintf(so, sizeof so, "%s/app.so", n->dir);
+    copy_file(BUILD_PATH("examples/counter.so"), so);
+    snprintf(yaml, sizeof yaml,
+             "supervisor:\n  intensity: 1\n  children:\n    - id: app\n      module: %s\n", so);
+    const char *tree = harness_write_tree(n, yaml);
+    ninesd_start(n, tree, NULL);
+    pid_t app = ninesd_wait_started(n, "app", WAIT_MS);
+    assert_true(app > 0);
+    copy_file(BUILD_PATH("tests/apps/bad_abi.so"), so);
+    kill(app, SIGKILL);
     assert_true(ninesd_wait_exit(n, WAIT_MS));
     assert_int_equal(WEXITSTATUS(n->status), 1);
+    assert_int_equal(ninesd_count(n, "event=child_terminated", "child=app ", "reason=\"killed by SIGKILL\"", NULL), 1);
+    assert_int_equal(ninesd_count(n, "event=start_error", "child=app ", "module refused: ",
+                                  "app.so: ABI version 7, this host supports 1", NULL), 1);
+    assert_int_equal(ninesd_count(n, "event=shutdown", "reached_max_restart_intensity", NULL), 1);
 }
 
 static void sigterm_stops_in_reverse_order_and_exits_0(void **state) {
@@ -287,7 +330,9 @@ int main(int argc, char **argv) {
         cmocka_unit_test_setup_teardown(exec_child_with_notify_is_started_at_ready, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(crash_loop_escalates_to_the_root_and_exits_1, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(boot_failure_stops_started_children_and_exits_1, harness_setup, harness_teardown),
-        cmocka_unit_test_setup_teardown(refused_module_names_the_file_and_the_mismatch, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(refused_module_is_a_tree_error_and_nothing_starts, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_module_that_crashes_while_loading_is_refused, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_module_refused_at_restart_is_a_start_error, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(sigterm_stops_in_reverse_order_and_exits_0, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(stop_ignored_is_killed_after_grace, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(no_orphans_when_ninesd_is_killed, harness_setup, harness_teardown),

@@ -1,0 +1,180 @@
+/*
+ * preflight.c — see preflight.h.
+ */
+#include "preflight.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child_proc.h"
+
+struct collection {
+    struct preflight_item *v;
+    size_t n, cap;
+};
+
+static int push(struct collection *c, const struct nines_child_spec *child) {
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        struct preflight_item *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        c->v = v, c->cap = cap;
+    }
+    c->v[c->n++] = (struct preflight_item){child->module, child};
+    return 0;
+}
+
+static int collect_sup(const struct nines_sup_spec *sup, struct collection *c) {
+    int r = 0;
+    if (sup->child_template && sup->child_template->kind == NINES_CHILD_MODULE)
+        r = push(c, sup->child_template);
+    for (size_t i = 0; i < sup->n_children && r == 0; i++) {
+        const struct nines_child_spec *ch = &sup->children[i];
+        if (ch->kind == NINES_CHILD_MODULE)
+            r = push(c, ch);
+        else if (ch->kind == NINES_CHILD_SUPERVISOR)
+            r = collect_sup(ch->supervisor, c);
+    }
+    return r;
+}
+
+/* Sort by module, the first declared first, so duplicates are adjacent
+ * and the survivor of each run is the one the file names first. */
+static int by_module_then_position(const void *a, const void *b) {
+    const struct preflight_item *x = a, *y = b;
+    int c = strcmp(x->module, y->module);
+    if (c)
+        return c;
+    if (x->child->mark.line != y->child->mark.line)
+        return x->child->mark.line < y->child->mark.line ? -1 : 1;
+    return (x->child->mark.column > y->child->mark.column) - (x->child->mark.column < y->child->mark.column);
+}
+
+int preflight_collect(const struct nines_tree *tree, struct preflight_item **out) {
+    struct collection c = {0};
+    if (collect_sup(&tree->root, &c) < 0) {
+        free(c.v);
+        return -ENOMEM;
+    }
+    if (c.n)
+        qsort(c.v, c.n, sizeof *c.v, by_module_then_position);
+    size_t kept = 0;
+    for (size_t i = 0; i < c.n; i++)
+        if (kept == 0 || strcmp(c.v[kept - 1].module, c.v[i].module) != 0)
+            c.v[kept++] = c.v[i];
+    *out = c.v;
+    return (int)kept;
+}
+
+/* --- the checks: one throw-away host per module, a batch at a time ------ */
+
+#define BATCH 16
+
+struct checker {
+    const struct preflight_item *item;
+    pid_t pid;
+    int err_fd;
+};
+
+static int start_checker(const char *worker, struct checker *k) {
+    char *argv[] = {(char *)worker, "--check", (char *)k->item->module, NULL};
+    struct spawned s;
+    int r = worker_spawn(worker, argv, false, NULL, &s);
+    if (r < 0)
+        return r;
+    close(s.out_fd);
+    /* The reason is one short line: it fits in the pipe, read after exit. */
+    fcntl(s.err_fd, F_SETFL, 0);
+    k->pid = s.pid;
+    k->err_fd = s.err_fd;
+    return 0;
+}
+
+/* The host's one-line reason, without its "nines-worker: " prefix. */
+static void read_reason(int fd, char *buf, size_t size) {
+    size_t len = 0;
+    ssize_t r;
+    while (len < size - 1 && (r = read(fd, buf + len, size - 1 - len)) > 0)
+        len += (size_t)r;
+    buf[len] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    static const char prefix[] = "nines-worker: ";
+    if (strncmp(buf, prefix, sizeof prefix - 1) == 0)
+        memmove(buf, buf + sizeof prefix - 1, strlen(buf) - (sizeof prefix - 1) + 1);
+}
+
+/* 0 if the module passed; otherwise the reason in `why`. */
+static int finish_checker(struct checker *k, char *why, size_t size) {
+    int status;
+    while (waitpid(k->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    read_reason(k->err_fd, why, size);
+    close(k->err_fd);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    if (WIFSIGNALED(status))
+        snprintf(why, size, "crashed while loading (killed by SIG%s)", sigabbrev_np(WTERMSIG(status)));
+    else if (!why[0])
+        snprintf(why, size, "the checker exited with status %d", WEXITSTATUS(status));
+    return -EINVAL;
+}
+
+static void set_error(struct nines_error *err, const char *file, const struct preflight_item *it,
+                      const char *why) {
+    snprintf(err->file, sizeof err->file, "%s", file);
+    err->line = it->child->mark.line;
+    err->column = it->child->mark.column;
+    snprintf(err->message, sizeof err->message, "child '%s': module refused: %s", it->child->id, why);
+}
+
+/* Run one batch; the failure of the earliest declared module wins. */
+static int check_batch(const char *worker, const struct preflight_item *items, size_t n,
+                       const char *file, struct nines_error *err, const struct preflight_item **worst) {
+    struct checker k[BATCH];
+    size_t started = 0;
+    int r = 0;
+    for (; started < n; started++) {
+        k[started] = (struct checker){.item = &items[started]};
+        if ((r = start_checker(worker, &k[started])) < 0)
+            break;
+    }
+    for (size_t i = 0; i < started; i++) {
+        char why[400];
+        if (finish_checker(&k[i], why, sizeof why) == 0)
+            continue;
+        const struct nines_mark *m = &k[i].item->child->mark;
+        if (!*worst || m->line < (*worst)->child->mark.line) {
+            *worst = k[i].item;
+            set_error(err, file, k[i].item, why);
+        }
+    }
+    return r;
+}
+
+int preflight_check(const struct nines_tree *tree, const char *worker, struct nines_error *err) {
+    struct preflight_item *items = NULL;
+    int n = preflight_collect(tree, &items);
+    if (n < 0)
+        return n;
+    const struct preflight_item *worst = NULL;
+    int r = 0;
+    for (size_t at = 0; at < (size_t)n && r == 0; at += BATCH) {
+        size_t len = (size_t)n - at < BATCH ? (size_t)n - at : BATCH;
+        r = check_batch(worker, items + at, len, tree->path, err, &worst);
+    }
+    if (r < 0 && !worst) {
+        snprintf(err->file, sizeof err->file, "%s", tree->path);
+        err->line = err->column = 0;
+        snprintf(err->message, sizeof err->message, "cannot run the worker host %s to check modules: %s",
+                 worker, strerror(-r));
+    }
+    free(items);
+    return worst || r < 0 ? -EINVAL : 0;
+}
