@@ -5,6 +5,7 @@
 #   $(BUILD)/ninesd, nines-worker, ninesctl   programs
 #   $(BUILD)/libnines.a                        shared code (lib/)
 #   $(BUILD)/libninesd.a                       the daemon without main()
+#   $(BUILD)/libninesctl.a                     ninesctl without main(), for its unit tests
 #   $(BUILD)/examples/*.so                     example applications
 #   $(BUILD)/tests/*                           test programs and test .so files
 
@@ -40,6 +41,7 @@ LIB_SRC := $(wildcard lib/*.c)
 NINESD_SRC := $(filter-out supervisord/main.c,$(wildcard supervisord/*.c))
 HOST_SRC := $(wildcard supervisord/host/*.c)
 CTL_SRC := $(wildcard ctl/*.c)
+CTL_LIB_SRC := $(filter-out ctl/main.c,$(CTL_SRC))
 EXAMPLE_SRC := $(wildcard examples/*/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 ITEST_SRC := $(wildcard tests/integration/itest_*.c)
@@ -59,7 +61,17 @@ ITESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(ITEST_SRC))
 TESTAPPS := $(patsubst tests/apps/%.c,$(BUILD)/tests/apps/%.so,$(TESTAPP_SRC))
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all test check-asan install clean bench
+# Fuzz targets (tests/fuzz/fuzz_NAME.c -> $(BUILD)/fuzz/fuzz_NAME): clang's
+# libFuzzer with ASan and UBSan built in, so the sanitizer build skips them.
+# Each is built straight from the lib/ sources it exercises, instrumented;
+# FUZZ_SRC_NAME lists them. `make test` runs each briefly (tests/run.sh).
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(WARNINGS) -Ilib $(PKG_CFLAGS) \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SRC_ctl_proto := lib/ctl_proto.c lib/log.c
+
+.PHONY: all test check-asan install clean bench fuzz
 all: $(PROGRAMS) $(EXAMPLES)
 
 $(BUILD)/obj/%.o: %.c
@@ -82,7 +94,11 @@ $(BUILD)/ninesd: $(call obj,supervisord/main.c) $(BUILD)/libninesd.a $(BUILD)/li
 $(BUILD)/nines-worker: $(call obj,$(HOST_SRC)) $(BUILD)/libnines.a
 	$(CC) $(ALL_LDFLAGS) -Wl,--export-dynamic -o $@ $^ -ldl
 
-$(BUILD)/ninesctl: $(call obj,$(CTL_SRC)) $(BUILD)/libnines.a
+$(BUILD)/libninesctl.a: $(call obj,$(CTL_LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ninesctl: $(call obj,ctl/main.c) $(BUILD)/libninesctl.a $(BUILD)/libnines.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # An application: every .c of examples/NAME/ goes into NAME.so.
@@ -96,6 +112,13 @@ $(BUILD)/tests/apps/%.so: $(BUILD)/obj/tests/apps/%.o
 	$(CC) $(ALL_LDFLAGS) -shared -o $@ $<
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libninesd.a $(BUILD)/libnines.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+# ninesctl's tests reach its pure parts through libninesctl.a (and its
+# headers in ctl/); they need nothing of the daemon.
+$(BUILD)/obj/tests/unit/test_ctl_%.o: ALL_CFLAGS += -Ictl
+$(BUILD)/tests/test_ctl_%: $(BUILD)/obj/tests/unit/test_ctl_%.o $(BUILD)/libninesctl.a $(BUILD)/libnines.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
@@ -113,7 +136,7 @@ PATHS_STAMP := $(BUILD)/paths.stamp
 $(PATHS_STAMP): FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(LIBEXECDIR) $(VERSION)' | cmp -s - $@ || echo '$(LIBEXECDIR) $(VERSION)' > $@
-$(call obj,supervisord/child_spawn.c supervisord/main.c): $(PATHS_STAMP)
+$(call obj,supervisord/child_spawn.c supervisord/main.c ctl/help.c): $(PATHS_STAMP)
 .PHONY: FORCE
 FORCE:
 
@@ -122,8 +145,16 @@ $(BUILD)/obj/tests/integration/%.o: ALL_CFLAGS += -DNINES_BUILD_DIR='"$(abspath 
                                    -DNINES_SOURCE_DIR='"$(abspath .)"'
 $(BUILD)/obj/bench/%.o: ALL_CFLAGS += -DNINES_BUILD_DIR='"$(abspath $(BUILD))"'
 
-test: all $(UNIT_TESTS) $(ITESTS) $(TESTAPPS)
+test: all $(UNIT_TESTS) $(ITESTS) $(TESTAPPS) $(if $(filter 1,$(SANITIZE)),,$(FUZZ_TARGETS))
 	tests/run.sh $(BUILD)
+
+# The fuzz targets (see FUZZ_TARGETS above).
+fuzz: $(FUZZ_TARGETS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $$(patsubst %.c,%.h,$$(FUZZ_SRC_$$*))
+	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { echo "error: $(FUZZ_CC) not found: the fuzz targets need clang and libFuzzer (scripts/setup installs clang and libclang-rt-14-dev)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*) $(PKG_LIBS)
 
 check-asan:
 	NINES_SANITIZED=1 $(MAKE) BUILD=build-asan SANITIZE=1 CFLAGS='-O1 -g' test

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,9 +60,11 @@ void bench_daemon_start(struct bench_daemon *d, const char *yaml, const char *op
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-    char *argv[] = {NINES_BUILD_DIR "/ninesd", "--log-target", "stderr", tree, NULL, NULL};
+    char sock[160];
+    snprintf(sock, sizeof sock, "%s/control.sock", d->dir);
+    char *argv[] = {NINES_BUILD_DIR "/ninesd", "--log-target", "stderr", "--socket", sock, tree, NULL, NULL};
     if (option)
-        argv[3] = (char *)option, argv[4] = tree;
+        argv[5] = (char *)option, argv[6] = tree;
     if (posix_spawn(&d->pid, argv[0], &fa, NULL, argv, environ) != 0)
         abort();
     posix_spawn_file_actions_destroy(&fa);
@@ -107,10 +111,26 @@ pid_t bench_daemon_wait_started(struct bench_daemon *d, const char *id, int time
 
 void bench_daemon_stop(struct bench_daemon *d) {
     kill(d->pid, SIGTERM);
+    /* Keep reading its log until it is gone: a shutdown logs a line per
+     * child, and a full pipe would stop ninesd in the middle of it. */
+    char sink[65536];
+    while (read(d->log_fd, sink, sizeof sink) > 0)
+        ;
     waitpid(d->pid, NULL, 0);
     close(d->log_fd);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", d->dir);
+}
+
+int bench_connect(const char *path) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+        return fd;
+    if (fd >= 0)
+        close(fd);
+    return -1;
 }

@@ -23,7 +23,11 @@ struct bench_daemon {
     char dir[64];
 };
 
-/* Start build/ninesd on `yaml`, with one extra option (or NULL). */
+/* Connect to a unix stream socket; the fd or -1. */
+int bench_connect(const char *path);
+
+/* Start build/ninesd on `yaml`, with one extra option (or NULL). Its
+ * control socket is DIR/control.sock. */
 void bench_daemon_start(struct bench_daemon *d, const char *yaml, const char *option);
 /* The pid of the next child_started line for `id`, or -1. */
 pid_t bench_daemon_wait_started(struct bench_daemon *d, const char *id, int timeout_ms);

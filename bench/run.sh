@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Run every benchmark of a build, each printing its figures beside the
-# floor or peer it is compared with, measured in the same run.
+# floor or target it is compared with, measured in the same run.
 set -eu
 build=${1:-build}
 "$build/bench/bench_restart" "${NINES_BENCH_N:-1000}"
+echo
+"$build/bench/bench_calls" "${NINES_BENCH_CALLS:-20000}"
+echo
+"$build/bench/bench_status" "${NINES_BENCH_STATUS_RUNS:-50}"

@@ -19,6 +19,8 @@
 #define MAX_FIELDS 24
 #define LINE_MAX_BYTES 8192
 
+static void timestamp(char *buf, size_t size);
+
 static bool to_journal;
 
 static bool stderr_is_journal(void) {
@@ -129,6 +131,35 @@ size_t nines_logfmt_format(char *buf, size_t size, const char *ts, int priority,
     return len;
 }
 
+size_t nines_logfmt_record(char *buf, size_t size, const struct nines_field *fields, size_t n_fields) {
+    size_t len = 0;
+    for (size_t i = 0; i < n_fields; i++)
+        if (fields[i].value)
+            put_pair(buf, size, &len, fields[i].key, fields[i].value);
+    put(buf, size, &len, "\n", 1);
+    if (size > 0)
+        buf[len < size ? len : size - 1] = '\0';
+    return len;
+}
+
+static nines_log_tap_fn tap;
+static void *tap_userdata;
+
+void nines_log_set_tap(nines_log_tap_fn fn, void *userdata) {
+    tap = fn;
+    tap_userdata = userdata;
+}
+
+/* Hand the record, as a logfmt line, to whoever listens (the control
+ * socket's event history), wherever the record itself goes. */
+static void tap_record(int priority, const char *event, const char *message,
+                       const struct nines_field *fields, size_t n_fields) {
+    char ts[40], line[LINE_MAX_BYTES];
+    timestamp(ts, sizeof ts);
+    size_t need = nines_logfmt_format(line, sizeof line, ts, priority, event, message, fields, n_fields);
+    tap(tap_userdata, event, line, need < sizeof line ? need : sizeof line - 1);
+}
+
 static void timestamp(char *buf, size_t size) {
     struct timespec now;
     struct tm tm;
@@ -186,6 +217,8 @@ static void emit_journal(int priority, const char *event, const char *message,
 
 void nines_log_event(int priority, const char *event, const char *message,
                      const struct nines_field *fields, size_t n_fields) {
+    if (tap)
+        tap_record(priority, event, message, fields, n_fields);
     if (to_journal)
         emit_journal(priority, event, message, fields, n_fields);
     else

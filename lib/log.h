@@ -39,6 +39,15 @@ size_t nines_logfmt_format(char *buf, size_t size, const char *ts, int priority,
                            const char *event, const char *message,
                            const struct nines_field *fields, size_t n_fields);
 
+/* Pure: the fields alone as a logfmt line (with a trailing newline);
+ * fields with a NULL value are left out. Returns the length needed. */
+size_t nines_logfmt_record(char *buf, size_t size, const struct nines_field *fields, size_t n_fields);
+
+/* Every record emitted is also handed, as a logfmt line (newline
+ * included), to `fn` (NULL: nobody). */
+typedef void (*nines_log_tap_fn)(void *userdata, const char *event, const char *line, size_t len);
+void nines_log_set_tap(nines_log_tap_fn fn, void *userdata);
+
 /* "error", "warning", "notice", "info", "debug". */
 const char *nines_log_level_name(int priority);
 

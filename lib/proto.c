@@ -32,10 +32,14 @@ static int known_type(uint32_t type) {
     case NINES_MSG_EXIT_REASON:
     case NINES_MSG_REPLY:
     case NINES_MSG_CALL_ERROR:
+    case NINES_MSG_OUT_CALL:
+    case NINES_MSG_OUT_CAST:
     case NINES_MSG_SHUTDOWN:
     case NINES_MSG_CALL:
     case NINES_MSG_CAST:
     case NINES_MSG_START:
+    case NINES_MSG_CALL_RESULT:
+    case NINES_MSG_CALL_FAILED:
         return 1;
     default:
         return 0;

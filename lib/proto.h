@@ -24,12 +24,16 @@ enum nines_msg_type {
     NINES_MSG_EXIT_REASON = 2, /* sent just before exiting. payload: u32 nines_reason_kind, then message text */
     NINES_MSG_REPLY = 3,       /* reply to NINES_MSG_CALL `ref`. payload: reply bytes */
     NINES_MSG_CALL_ERROR = 4,  /* NINES_MSG_CALL `ref` cannot be answered. payload: reason text */
+    NINES_MSG_OUT_CALL = 5,    /* nines_call(): `ref` is the worker's own. payload: u64 timeout_ms, "PATH\0", request */
+    NINES_MSG_OUT_CAST = 6,    /* nines_cast(). payload: "PATH\0", message */
 
     /* daemon -> worker */
     NINES_MSG_SHUTDOWN = 100, /* stop: terminate(shutdown), report, exit */
     NINES_MSG_CALL = 101,     /* request `ref`. payload: request bytes */
     NINES_MSG_CAST = 102,     /* payload: message bytes */
     NINES_MSG_START = 103,    /* to a spare host: "MODULE\0CHILD\0KEY=VALUE\0..." */
+    NINES_MSG_CALL_RESULT = 104, /* the reply to the worker's OUT_CALL `ref`. payload: reply bytes */
+    NINES_MSG_CALL_FAILED = 105, /* OUT_CALL `ref` failed. payload: i32 -errno, reason text */
 };
 
 struct nines_msg_header {

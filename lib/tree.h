@@ -105,6 +105,14 @@ struct nines_error {
     char message[512];
 };
 
+/* Load and validate one child spec from YAML text (a mapping, e.g.
+ * "{id: cache, module: x.so}"), as a tree file's child; relative paths
+ * are relative to base_dir. Errors as for nines_tree_load, with positions
+ * in `text` and `name` as the file. Free with nines_child_spec_free. */
+int nines_child_load_string(const char *name, const char *base_dir, const char *text, size_t len,
+                            struct nines_child_spec **out, struct nines_error *err);
+void nines_child_spec_free(struct nines_child_spec *c); /* accepts NULL */
+
 /* Load and validate a tree file. On success returns 0 and sets *out (free
  * with nines_tree_free). On failure returns a negative errno (-EINVAL for
  * invalid content) and fills *err; *out is left NULL and nothing leaks. */

@@ -228,3 +228,45 @@ int nines_tree_load_string(const char *name, const char *base_dir, const char *t
     *out = tree;
     return 0;
 }
+
+/* One child, for `ninesctl start SUPERVISOR SPEC`: the same keys and checks
+ * as in a tree file, positions counted in `text`. */
+int nines_child_load_string(const char *name, const char *base_dir, const char *text, size_t len,
+                            struct nines_child_spec **out, struct nines_error *err) {
+    struct loader l = {.base_dir = base_dir, .err = err};
+    memset(err, 0, sizeof *err);
+    snprintf(err->file, sizeof err->file, "%s", name);
+    *out = NULL;
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return -ENOMEM;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int r = parse_document(&l, &parser);
+    yaml_parser_delete(&parser);
+    if (r < 0)
+        return r;
+    yaml_node_t *root = yaml_document_get_root_node(&l.doc);
+    struct nines_child_spec *c = calloc(1, sizeof *c);
+    if (!c)
+        r = -ENOMEM;
+    else if (!root || root->type != YAML_MAPPING_NODE)
+        r = tree_fail(&l, root, "expected a mapping for a child, got %s", root ? tree_node_kind(root) : "nothing");
+    else
+        r = tree_load_child(&l, root, c);
+    yaml_document_delete(&l.doc);
+    if (r < 0) {
+        if (r == -ENOMEM && !err->message[0])
+            snprintf(err->message, sizeof err->message, "out of memory");
+        nines_child_spec_free(c);
+        return r;
+    }
+    *out = c;
+    return 0;
+}
+
+void nines_child_spec_free(struct nines_child_spec *c) {
+    if (!c)
+        return;
+    nines_child_spec_clear(c);
+    free(c);
+}

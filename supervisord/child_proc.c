@@ -13,6 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "calls.h"
 #include "log.h"
 #include "proto.h"
 #include "spare.h"
@@ -83,8 +84,9 @@ static void on_message(struct child_proc *p, const struct nines_msg *m) {
         /* payload: NAME\0VERSION\0 */
         const char *name = (const char *)m->payload;
         size_t name_len = strnlen(name, m->length);
+        snprintf(p->name, sizeof p->name, "%.*s", (int)name_len, name);
         if (name_len + 1 < m->length)
-            snprintf(p->version, sizeof p->version, "%.*s", (int)(m->length - name_len - 1),
+            snprintf(p->version, sizeof p->version, "%.*s", (int)strnlen(name + name_len + 1, m->length - name_len - 1),
                      name + name_len + 1);
         feed(p, ENGINE_EV_READY, NULL);
         spare_want(p->d); /* it may have used the spare: have the next one ready */
@@ -101,8 +103,16 @@ static void on_message(struct child_proc *p, const struct nines_msg *m) {
         p->has_reason = true;
         break;
     }
+    case NINES_MSG_REPLY:
+    case NINES_MSG_CALL_ERROR:
+        calls_on_answer(p->d, p->node, p->gen, m);
+        break;
+    case NINES_MSG_OUT_CALL:
+    case NINES_MSG_OUT_CAST:
+        calls_from_worker(p->d, p->node, p->gen, m);
+        break;
     default:
-        break; /* replies and later message kinds are for later issues */
+        break; /* a message for the other direction: ignored */
     }
 }
 
@@ -124,10 +134,17 @@ static bool drain_channel(struct child_proc *p) {
     }
 }
 
+/* One message per wake-up (see host_loop.c's on_channel): the source is
+ * level-triggered, so more come on the next iteration. */
 static int on_channel(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+    static uint8_t buf[NINES_PROTO_BUFSIZE];
     struct child_proc *p = userdata;
-    if (!drain_channel(p))
-        sd_event_source_set_enabled(s, SD_EVENT_OFF);
+    struct nines_msg m;
+    int r = nines_proto_recv(p->channel, buf, &m);
+    if (r == 0)
+        on_message(p, &m);
+    else if (r != -EAGAIN && r != -EBADMSG)
+        sd_event_source_set_enabled(s, SD_EVENT_OFF); /* closed: the exit handler drains the rest */
     return 0;
 }
 
@@ -149,6 +166,7 @@ static int on_process_exit(sd_event_source *s, const siginfo_t *si, void *userda
     uint64_t gen = p->gen;
     d->procs[node] = NULL;
     child_proc_free(p);
+    calls_on_exit(d, node, gen, &r);
     struct engine_event ev = {.kind = ENGINE_EV_EXIT, .node = node, .gen = gen,
                               .reason = r, .now_ms = daemon_now_ms()};
     daemon_feed(d, &ev);

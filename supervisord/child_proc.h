@@ -33,7 +33,8 @@ struct child_proc {
     bool stop_requested;
     bool has_reason;            /* the worker host said how it ends */
     struct nines_reason reason; /* ... and this is what it said */
-    char version[64];           /* the module's version, from READY */
+    char name[64];              /* the module's name and version, from READY */
+    char version[64];
     bool notified_ready;        /* exec child with ready: notify sent READY=1 */
 };
 

@@ -16,6 +16,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "child_proc.h"
+#include "calls.h"
+#include "control.h"
 #include "log.h"
 #include "notify.h"
 #include "spare.h"
@@ -76,6 +78,35 @@ static void tree_down(struct daemon *d, const struct engine_action *a) {
     sd_event_exit(d->loop, a->exit_code);
 }
 
+/* What status shows of a start: when, and which module version runs. */
+static void note_started(struct daemon *d, engine_node node) {
+    if (node >= d->n_nodes)
+        return;
+    struct node_info *n = &d->nodes[node];
+    n->started_ms = daemon_now_ms();
+    struct child_proc *p = d->procs[node];
+    snprintf(n->name, sizeof n->name, "%s", p ? p->name : "");
+    snprintf(n->version, sizeof n->version, "%s", p ? p->version : "");
+}
+
+int daemon_grow_nodes(struct daemon *d) {
+    size_t n = engine_node_count(d->engine);
+    if (n <= d->n_nodes)
+        return 0;
+    struct child_proc **procs = realloc(d->procs, n * sizeof *procs);
+    if (procs)
+        d->procs = procs;
+    struct node_info *nodes = realloc(d->nodes, n * sizeof *nodes);
+    if (nodes)
+        d->nodes = nodes;
+    if (!procs || !nodes)
+        return -ENOMEM;
+    memset(d->procs + d->n_nodes, 0, (n - d->n_nodes) * sizeof *procs);
+    memset(d->nodes + d->n_nodes, 0, (n - d->n_nodes) * sizeof *nodes);
+    d->n_nodes = n;
+    return 0;
+}
+
 static void carry_out(struct daemon *d, const struct engine_action *a) {
     struct child_proc *p;
     switch (a->kind) {
@@ -99,6 +130,8 @@ static void carry_out(struct daemon *d, const struct engine_action *a) {
             child_proc_cancel_timer(p);
         break;
     case ENGINE_ACT_REPORT:
+        if (a->report.kind == ENGINE_REPORT_CHILD_STARTED)
+            note_started(d, a->report.child);
         daemon_log_report(d, &a->report);
         break;
     case ENGINE_ACT_TREE_UP:
@@ -106,6 +139,15 @@ static void carry_out(struct daemon *d, const struct engine_action *a) {
         break;
     case ENGINE_ACT_TREE_DOWN:
         tree_down(d, a);
+        break;
+    case ENGINE_ACT_REPLY:
+        control_on_reply(d, &a->reply);
+        break;
+    case ENGINE_ACT_NODE_ADDED:
+        if (daemon_grow_nodes(d) < 0) {
+            log_daemon(LOG_CRIT, "daemon_error", "out of memory growing the tree");
+            sd_event_exit(d->loop, 1);
+        }
         break;
     }
 }
@@ -149,18 +191,23 @@ void daemon_feed(struct daemon *d, const struct engine_event *ev) {
     d->feeding = false;
 }
 
-static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-    struct daemon *d = userdata;
+void daemon_request_stop(struct daemon *d, const char *why) {
     if (!d->stopping) {
         d->stopping = true;
-        char msg[64];
-        snprintf(msg, sizeof msg, "SIG%s received: stopping the tree", sigabbrev_np((int)si->ssi_signo));
+        char msg[128];
+        snprintf(msg, sizeof msg, "%s: stopping the tree", why);
         log_daemon(LOG_NOTICE, "stopping", msg);
         sd_notify(0, "STOPPING=1\nSTATUS=stopping the tree");
         spare_drop(d);
     }
     struct engine_event ev = {.kind = ENGINE_EV_STOP, .now_ms = daemon_now_ms()};
     daemon_feed(d, &ev);
+}
+
+static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+    char why[32];
+    snprintf(why, sizeof why, "SIG%s received", sigabbrev_np((int)si->ssi_signo));
+    daemon_request_stop(userdata, why);
     return 0;
 }
 
@@ -187,6 +234,14 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
         return r;
     if ((r = notify_setup(d)) < 0)
         return r;
+    if (!opt->no_control) {
+        struct control_options copt = {.socket_path = opt->socket_path, .group = opt->control_group};
+        char why[300];
+        if ((r = control_open(d, &copt, why, sizeof why)) < 0) {
+            fprintf(stderr, "ninesd: control socket: %s\n", why);
+            return r;
+        }
+    }
     /* Pings the systemd watchdog when WatchdogSec= is set; no-op otherwise. */
     sd_event_set_watchdog(d->loop, true);
     return 0;
@@ -194,6 +249,7 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
 
 int daemon_run(struct daemon *d) {
     struct engine_event ev = {.kind = ENGINE_EV_START, .now_ms = daemon_now_ms()};
+    d->nodes[ENGINE_ROOT].started_ms = ev.now_ms;
     daemon_feed(d, &ev);
     spare_want(d);
     int r = sd_event_loop(d->loop);
@@ -205,6 +261,8 @@ void daemon_free(struct daemon *d) {
         child_proc_free(d->procs[i]);
     if (d->loop)
         spare_drop(d);
+    calls_free(d);
+    control_close(d);
     free(d->procs);
     free(d->nodes);
     free(d->pending);

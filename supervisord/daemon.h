@@ -21,6 +21,9 @@ struct child_proc;
 struct node_info {
     pid_t pid;
     uint64_t gen;
+    uint64_t started_ms; /* monotonic: when it was last reported started */
+    char name[64];       /* the module's name and version, from its READY */
+    char version[64];
 };
 
 struct daemon {
@@ -41,12 +44,18 @@ struct daemon {
     struct spare *spare;          /* a warm worker host, or NULL (spare.h) */
     sd_event_source *spare_refill;
     bool no_spare;
+    struct control *control;      /* the control socket (control.h), or NULL */
+    struct calls *calls;          /* calls in flight between children (calls.h) */
+    uint64_t next_request_id;
     bool stopping;
     int exit_code;
 };
 
 struct daemon_options {
     const char *worker_path;
+    const char *socket_path;   /* the control socket; NULL: the default */
+    const char *control_group; /* may read status and events; NULL: none */
+    bool no_control;           /* no control socket at all */
     bool no_spare; /* never keep a warm worker host (spare.h) */
 };
 
@@ -62,6 +71,13 @@ void daemon_free(struct daemon *d);
 void daemon_feed(struct daemon *d, const struct engine_event *ev);
 
 uint64_t daemon_now_ms(void);
+
+/* An orderly shutdown of the tree (SIGTERM, ninesctl stop); `why` is logged. */
+void daemon_request_stop(struct daemon *d, const char *why);
+
+/* Grow the per-node tables to the engine's node count (after
+ * ENGINE_ACT_NODE_ADDED). 0 or -ENOMEM. */
+int daemon_grow_nodes(struct daemon *d);
 
 /* Log a supervisor report with the daemon's view (pids). */
 void daemon_log_report(struct daemon *d, const struct engine_report *r);

@@ -1,75 +1,19 @@
 /*
- * engine.c — the engine's entry points: building the node table from the
- * tree, and engine_handle, which turns one event into messages and runs
- * every supervisor until nothing moves.
+ * engine.c — the engine's entry points: engine_new and engine_free, and
+ * engine_handle, which turns one event into messages and runs every
+ * supervisor until nothing moves.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "engine_internal.h"
-
-static int add_node(struct engine *e, engine_node parent, const struct nines_child_spec *spec,
-                    const struct nines_sup_spec *sup_spec, engine_node *out) {
-    if (e->n_nodes == e->cap_nodes) {
-        size_t cap = e->cap_nodes ? e->cap_nodes * 2 : 16;
-        struct node *v = realloc(e->nodes, cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        e->nodes = v, e->cap_nodes = cap;
-    }
-    engine_node id = (engine_node)e->n_nodes;
-    struct node *n = &e->nodes[id];
-    *n = (struct node){.parent = parent, .spec = spec, .sup_spec = sup_spec};
-    e->n_nodes++;
-    if (parent == ENGINE_NO_NODE)
-        n->path = strdup("/");
-    else if (parent == ENGINE_ROOT)
-        n->path = strdup(spec->id);
-    else if (asprintf(&n->path, "%s/%s", e->nodes[parent].path, spec->id) < 0)
-        n->path = NULL;
-    if (!n->path)
-        return -ENOMEM;
-    if (sup_spec) {
-        if (!(n->sup = calloc(1, sizeof *n->sup)))
-            return -ENOMEM;
-        n->sup->pending = ENGINE_NO_NODE;
-        n->sup->term_skip = SIZE_MAX;
-    }
-    if (parent != ENGINE_NO_NODE) {
-        struct sup *p = e->nodes[parent].sup;
-        if (p->n_kids == p->cap_kids) {
-            size_t cap = p->cap_kids ? p->cap_kids * 2 : 4;
-            engine_node *v = realloc(p->kids, cap * sizeof *v);
-            if (!v)
-                return -ENOMEM;
-            p->kids = v, p->cap_kids = cap;
-        }
-        p->kids[p->n_kids++] = id;
-    }
-    *out = id;
-    return 0;
-}
-
-/* One node per child spec, depth first: a supervisor, then each of its
- * children with its subtree, in start order. */
-static int build(struct engine *e, engine_node parent, const struct nines_child_spec *spec,
-                 const struct nines_sup_spec *sup_spec) {
-    engine_node me;
-    int r = add_node(e, parent, spec, sup_spec, &me);
-    for (size_t i = 0; r == 0 && sup_spec && i < sup_spec->n_children; i++) {
-        const struct nines_child_spec *c = &sup_spec->children[i];
-        r = build(e, me, c, c->kind == NINES_CHILD_SUPERVISOR ? c->supervisor : NULL);
-    }
-    return r;
-}
 
 struct engine *engine_new(const struct nines_sup_spec *root) {
     struct engine *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
-    if (build(e, ENGINE_NO_NODE, NULL, root) < 0) {
+    engine_node top;
+    if (node_build(e, ENGINE_NO_NODE, NULL, root, &top) < 0) {
         engine_free(e);
         return NULL;
     }
@@ -79,17 +23,9 @@ struct engine *engine_new(const struct nines_sup_spec *root) {
 void engine_free(struct engine *e) {
     if (!e)
         return;
-    for (size_t i = 0; i < e->n_nodes; i++) {
-        struct node *n = &e->nodes[i];
-        free(n->path);
-        if (n->sup) {
-            free(n->sup->kids);
-            free(n->sup->mailbox.v);
-            free(n->sup->restarts);
-            free(n->sup);
-        }
-    }
-    free(e->nodes);
+    e->out = NULL; /* nobody to answer any more: requests are only freed */
+    msgq_flush(e, &e->inbox);
+    node_table_free(e);
     free(e->inbox.v);
     free(e);
 }
@@ -121,6 +57,7 @@ static void handle_pending(struct engine *e, const struct msg *m) {
             child_grace_expired(e, m->child);
         break;
     case MSG_RETRY:
+    case MSG_REQUEST:
         break;
     }
 }
@@ -130,6 +67,10 @@ static void handle_pending(struct engine *e, const struct msg *m) {
 static void deliver(struct engine *e, struct msg *m) {
     struct sup *sp = sup_of(e, m->to);
     struct node *k = node_of(e, m->child);
+    if (m->kind == MSG_REQUEST) { /* never the answer to a start or stop */
+        msgq_push(e, &sp->mailbox, m);
+        return;
+    }
     if (k->sup && k->sup->op == OP_EXITED && (m->kind == MSG_EXIT || m->kind == MSG_START_FAILED))
         k->sup->op = OP_IDLE; /* its last word has arrived */
     if (sp->pending == m->child && sp->pending_inc == m->inc) {
@@ -151,6 +92,7 @@ static void deliver(struct engine *e, struct msg *m) {
         msgq_push(e, &sp->mailbox, m);
         break;
     case MSG_TIMEOUT:
+    case MSG_REQUEST:
         break;
     }
 }
@@ -180,7 +122,7 @@ static void drain(struct engine *e) {
             break;
     }
     if (e->down)
-        msgq_clear(&e->inbox);
+        msgq_flush(e, &e->inbox);
 }
 
 static void on_start(struct engine *e) {
@@ -195,6 +137,7 @@ static void on_stop(struct engine *e) {
     if (e->stopping || e->down)
         return;
     e->stopping = true;
+    requests_stop(e);
     if (!e->started) {
         struct nines_reason why = nines_reason_make(NINES_REASON_SHUTDOWN, 0, NULL);
         emit_tree_down(e, 0, &why);
@@ -232,6 +175,9 @@ int engine_handle(struct engine *e, const struct engine_event *ev, struct engine
     case ENGINE_EV_EXIT:
     case ENGINE_EV_TIMEOUT:
         on_worker_event(e, ev);
+        break;
+    case ENGINE_EV_REQUEST:
+        request_arrive(e, &ev->request);
         break;
     }
     drain(e);

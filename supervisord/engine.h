@@ -39,14 +39,79 @@ enum engine_event_kind {
     ENGINE_EV_READY,   /* worker node/gen is started (init returned success) */
     ENGINE_EV_EXIT,    /* worker node/gen ended, or could not be spawned, with `reason` */
     ENGINE_EV_TIMEOUT, /* the shutdown grace of worker node/gen expired */
+    ENGINE_EV_REQUEST, /* an operator request (`request`), answered by ENGINE_ACT_REPLY */
+};
+
+/*
+ * Operator requests: OTP's supervisor API, asked of the supervisor that
+ * owns the child. Like OTP's calls they are handled by that supervisor
+ * when it is idle, in order with its other messages, and always answered
+ * exactly once by an ENGINE_ACT_REPLY carrying the request's id: at once
+ * for a refusal that needs no waiting, otherwise when the work is done —
+ * or with ENGINE_REQ_SHUTTING_DOWN when the supervisor ends first or
+ * ENGINE_EV_STOP arrives (then every pending request is answered at once).
+ * The reply may come from a later engine_handle call than the request's.
+ */
+enum engine_request_kind {
+    /* restart_child: start a child that is not running (terminated or
+     * ended), synchronously: the reply waits for its READY or EXIT. Not
+     * counted against the intensity; counted in engine_node_restarts. A
+     * failed start leaves it IDLE (no retry). */
+    ENGINE_REQ_RESTART_CHILD,
+    /* terminate_child: stop a running child with its shutdown spec; the
+     * supervisor does not restart it. A temporary or dynamic child is then
+     * removed, others keep their place (IDLE) until restarted or deleted. */
+    ENGINE_REQ_TERMINATE_CHILD,
+    /* delete_child: forget a child that is not running (REMOVED); its id
+     * can then be taken by start_child. */
+    ENGINE_REQ_DELETE_CHILD,
+    /* start_child on a static supervisor: add `spec` (deep-copied: the
+     * caller's may go once engine_handle returns) as its last child and
+     * start it; on a failed start the child is not added (its node is
+     * REMOVED). New nodes are announced by ENGINE_ACT_NODE_ADDED, the
+     * subtree's parents first, before any of them is spawned. A child
+     * added at run time is forgotten if its supervisor is restarted (a
+     * restarted OTP supervisor only knows its init's specs). */
+    ENGINE_REQ_START_CHILD,
+    /* start_child on a dynamic supervisor: a new child from the template,
+     * with `args` (copied) in place of the template's, id "TEMPLATE-N"
+     * (N counts up from 1 per supervisor and is never reused). */
+    ENGINE_REQ_START_DYNAMIC,
+};
+
+/* Why a request was refused or failed, as OTP names the errors. */
+enum engine_request_result {
+    ENGINE_REQ_OK = 0,
+    ENGINE_REQ_NOT_FOUND,       /* no such child (a temporary child is gone once ended) */
+    ENGINE_REQ_RUNNING,         /* restart/delete of a running child */
+    ENGINE_REQ_RESTARTING,      /* the child awaits a restart retry */
+    ENGINE_REQ_ALREADY_PRESENT, /* start_child: the id exists, not running */
+    ENGINE_REQ_ALREADY_STARTED, /* start_child: the id exists and runs */
+    ENGINE_REQ_NOT_A_SUPERVISOR,/* start_child on a worker */
+    ENGINE_REQ_DYNAMIC,         /* restart/delete on a dynamic child, or static start_child on a dynamic supervisor (OTP: simple_one_for_one) */
+    ENGINE_REQ_NOT_DYNAMIC,     /* start_dynamic on a static supervisor */
+    ENGINE_REQ_MAX_CHILDREN,    /* a dynamic supervisor at max_children */
+    ENGINE_REQ_START_FAILED,    /* the child was tried and did not start: see `reason` */
+    ENGINE_REQ_SHUTTING_DOWN,   /* the supervisor is stopping, giving up or not running, or the tree is stopping */
+    ENGINE_REQ_ROOT,            /* the root supervisor is not a child */
+};
+
+struct engine_request {
+    enum engine_request_kind kind;
+    uint64_t id;       /* echoed in the reply */
+    engine_node node;  /* the child (RESTART/TERMINATE/DELETE) or the supervisor (START_*) */
+    const struct nines_child_spec *spec; /* START_CHILD: the new child, copied */
+    const struct nines_arg *args;        /* START_DYNAMIC: copied */
+    size_t n_args;
 };
 
 struct engine_event {
     enum engine_event_kind kind;
     engine_node node;
     uint64_t gen;
-    struct nines_reason reason; /* ENGINE_EV_EXIT */
-    uint64_t now_ms;            /* monotonic time of the event */
+    struct nines_reason reason;   /* ENGINE_EV_EXIT */
+    struct engine_request request; /* ENGINE_EV_REQUEST */
+    uint64_t now_ms;              /* monotonic time of the event */
 };
 
 /* Supervisor reports, named as OTP names them. */
@@ -88,6 +153,18 @@ enum engine_action_kind {
     ENGINE_ACT_REPORT,       /* log `report` */
     ENGINE_ACT_TREE_UP,      /* the whole tree has started (READY=1) */
     ENGINE_ACT_TREE_DOWN,    /* the root has ended: exit with `exit_code`; `reason` says why */
+    ENGINE_ACT_REPLY,        /* the answer to request `reply.id` */
+    ENGINE_ACT_NODE_ADDED,   /* `node` is new (start_child): the shell may grow its tables */
+};
+
+struct engine_reply {
+    uint64_t id;
+    enum engine_request_result result;
+    /* RESTART/TERMINATE/DELETE: the child asked about (ENGINE_NO_NODE if
+     * the number was out of range). START_*: the new child on OK, the
+     * existing one on ALREADY_*, else ENGINE_NO_NODE. */
+    engine_node node;
+    struct nines_reason reason; /* START_FAILED: why it did not start */
 };
 
 struct engine_action {
@@ -98,6 +175,7 @@ struct engine_action {
     struct engine_report report; /* REPORT */
     int exit_code;               /* TREE_DOWN: 0 after ENGINE_EV_STOP, 1 when the root failed */
     struct nines_reason reason;  /* TREE_DOWN */
+    struct engine_reply reply;   /* REPLY */
 };
 
 /* A growable list of actions, in the order they must be carried out. */
@@ -116,7 +194,9 @@ enum engine_node_state {
     ENGINE_NODE_STARTING, /* spawned, init not yet done (supervisor: starting its children) */
     ENGINE_NODE_RUNNING,
     ENGINE_NODE_STOPPING, /* asked to stop, not yet gone */
-    ENGINE_NODE_REMOVED,  /* temporary child that ended: gone from its supervisor */
+    ENGINE_NODE_REMOVED,  /* gone from its supervisor: a temporary that ended, a deleted child, a
+                           * dynamic child that ended or was terminated, a failed start_child.
+                           * The node number stays (never reused); engine_find skips it. */
 };
 
 struct engine;
@@ -139,8 +219,13 @@ const struct nines_child_spec *engine_node_spec(const struct engine *e, engine_n
 bool engine_node_is_supervisor(const struct engine *e, engine_node n);
 enum engine_node_state engine_node_state(const struct engine *e, engine_node n);
 uint64_t engine_node_gen(const struct engine *e, engine_node n); /* current incarnation, 0 if none */
-unsigned engine_node_restarts(const struct engine *e, engine_node n); /* restarts since boot */
-engine_node engine_find(const struct engine *e, const char *path); /* ENGINE_NO_NODE if absent */
+unsigned engine_node_restarts(const struct engine *e, engine_node n); /* starts after the first, restart_child included */
+/* ENGINE_NO_NODE if absent, removed, or under a removed supervisor. */
+engine_node engine_find(const struct engine *e, const char *path);
+/* A supervisor's children in start order (removed ones left out); *n is
+ * set. NULL with *n = 0 for a worker. Valid until the next engine call. */
+const engine_node *engine_node_children(const struct engine *e, engine_node sup, size_t *n);
+const char *engine_request_result_name(enum engine_request_result r); /* "running", "not_found", ... */
 
 const char *engine_report_name(enum engine_report_kind k);  /* "child_started", ... */
 const char *engine_followup_name(enum engine_followup f);   /* "restart", "remove", ... */

@@ -18,6 +18,16 @@
  * start result or exit) go through one engine-wide FIFO, the inbox, so no
  * supervisor ever runs inside another's step: the engine drains the inbox,
  * then the idle supervisors' mailboxes, until nothing moves.
+ *
+ * Operator requests (OTP's start_child, restart_child, terminate_child,
+ * delete_child) are messages too: they wait in the owning supervisor's
+ * mailbox behind whatever came first, and one being carried out is the
+ * supervisor's procedure (OP_REQUEST), as a gen_server call is. Every
+ * request is answered exactly once: when done, when refused, or with
+ * SHUTTING_DOWN when its supervisor ends or the tree stops first.
+ *
+ * Nodes are never freed while the engine lives: a removed child keeps its
+ * number (state REMOVED), so the shell's tables indexed by node stay valid.
  */
 #ifndef NINES_ENGINE_INTERNAL_H
 #define NINES_ENGINE_INTERNAL_H
@@ -34,6 +44,7 @@ enum sup_op {
     OP_SHUTDOWN,   /* asked to stop (by its parent, or ENGINE_EV_STOP at the root) */
     OP_FROZEN,     /* an ancestor is stopping: start nothing, wait to be asked */
     OP_EXITED,     /* ended; its last message to the parent is on its way */
+    OP_REQUEST,    /* carrying out an operator request (`req`): one child's start or stop */
 };
 
 enum sup_phase {
@@ -43,8 +54,8 @@ enum sup_phase {
 
 /* Messages. Worker events from the shell become READY/EXIT/TIMEOUT; a
  * nested supervisor tells its parent STARTED, START_FAILED or EXIT; RETRY
- * is OTP's try_again_restart cast to oneself. New requests (operator
- * commands, rollback restarts) are meant to be added as kinds here. */
+ * is OTP's try_again_restart cast to oneself; REQUEST is an operator's
+ * call (`req`, owned by the message until handled or answered). */
 enum msg_kind {
     MSG_READY,
     MSG_EXIT,
@@ -52,6 +63,19 @@ enum msg_kind {
     MSG_STARTED,
     MSG_START_FAILED,
     MSG_RETRY,
+    MSG_REQUEST,
+};
+
+/* An operator request, from its arrival until its reply. The spec and args
+ * are the engine's own copies: the caller's are only valid during the
+ * engine_handle call that brought them. */
+struct req {
+    enum engine_request_kind kind;
+    uint64_t id;
+    engine_node node;              /* the child (RESTART/TERMINATE/DELETE) or the supervisor */
+    struct nines_child_spec *spec; /* START_CHILD; handed to the new node */
+    struct nines_arg *args;        /* START_DYNAMIC */
+    size_t n_args;
 };
 
 struct msg {
@@ -60,6 +84,7 @@ struct msg {
     engine_node child; /* the child it is about */
     uint32_t inc;      /* the child's incarnation it is about */
     struct nines_reason reason;
+    struct req *req;   /* MSG_REQUEST */
 };
 
 /* A FIFO that also allows taking a message out of the middle (a queued
@@ -86,6 +111,13 @@ struct sup {
     struct msgq mailbox;
     uint64_t *restarts; /* OTP's #state.restarts: times within the period, oldest first */
     size_t n_restarts, cap_restarts;
+
+    /* OP_REQUEST: the request being carried out and how its start went. */
+    struct req *req;
+    engine_node req_child;
+    bool req_failed;
+    struct nines_reason req_why;
+    unsigned next_dynamic; /* the N of the last "TEMPLATE-N"; never reused */
 };
 
 struct node {
@@ -101,6 +133,10 @@ struct node {
     bool started_before;
     bool restarting; /* OTP's {restarting, Pid}: a failed restart awaits its retry */
     bool timer_armed;
+    /* A child added at run time (start_child, dynamic): the engine owns its
+     * spec (freed by engine_free), and it is gone when its supervisor
+     * starts afresh, as a restarted OTP supervisor only knows init's specs. */
+    struct nines_child_spec *own;
 };
 
 struct engine {
@@ -108,6 +144,7 @@ struct engine {
     size_t n_nodes, cap_nodes;
     struct msgq inbox;
     struct engine_actions *out; /* where the current engine_handle appends */
+    engine_node *scratch;       /* engine_node_children's answer; cap_nodes long */
     uint64_t gen;               /* last spawn's gen */
     uint64_t now;               /* now_ms of the current event */
     bool started;               /* ENGINE_EV_START seen */
@@ -129,6 +166,17 @@ static inline bool node_is_live(const struct node *n) {
     return n->state != ENGINE_NODE_IDLE && n->state != ENGINE_NODE_REMOVED;
 }
 
+static inline bool sup_is_dynamic(const struct engine *e, engine_node s) {
+    return e->nodes[s].sup_spec && e->nodes[s].sup_spec->strategy == NINES_DYNAMIC;
+}
+
+/* OTP deletes a temporary child when it ends, and a dynamic one (its
+ * supervisor forgets the pid) whenever it is not restarted. */
+static inline bool node_is_dynamic(const struct engine *e, engine_node n) {
+    engine_node p = e->nodes[n].parent;
+    return p != ENGINE_NO_NODE && sup_is_dynamic(e, p);
+}
+
 /* engine_queue.c: actions, messages, reports. */
 void emit(struct engine *e, enum engine_action_kind kind, engine_node node, uint64_t gen);
 void emit_timer(struct engine *e, engine_node node, uint64_t gen, uint64_t ms);
@@ -139,6 +187,9 @@ void msgq_push(struct engine *e, struct msgq *q, const struct msg *m);
 bool msgq_pop(struct msgq *q, struct msg *out);
 bool msgq_take_exit(struct msgq *q, engine_node child, uint32_t inc, struct nines_reason *out);
 void msgq_clear(struct msgq *q);
+void msgq_flush(struct engine *e, struct msgq *q); /* answers its requests SHUTTING_DOWN, then clears */
+void emit_reply(struct engine *e, uint64_t id, enum engine_request_result result, engine_node node,
+                const struct nines_reason *why);
 void post(struct engine *e, enum msg_kind kind, engine_node to, engine_node child,
           const struct nines_reason *why);
 
@@ -164,5 +215,33 @@ void sup_shutdown(struct engine *e, engine_node s);
 /* engine_restart.c: the mailbox: exits of running children, retries. */
 void sup_handle_mail(struct engine *e, engine_node s, const struct msg *m);
 void restart_child(struct engine *e, engine_node s, engine_node c, bool counted);
+
+/* engine_nodes.c: the node table: building, growing at run time, reaching. */
+int node_build(struct engine *e, engine_node parent, const struct nines_child_spec *spec,
+               const struct nines_sup_spec *sup_spec, engine_node *out);
+engine_node node_graft(struct engine *e, engine_node s, struct nines_child_spec *own);
+void node_remove(struct engine *e, engine_node n);
+bool node_reachable(const struct engine *e, engine_node n);
+engine_node sup_find_kid(struct engine *e, engine_node s, const char *id);
+size_t sup_live_kids(struct engine *e, engine_node s);
+void node_table_free(struct engine *e);
+
+/* engine_spec.c: the engine's own copies of child specs. */
+struct nines_child_spec *spec_copy(const struct nines_child_spec *src);
+struct nines_child_spec *spec_from_template(const struct nines_child_spec *tmpl, unsigned n,
+                                            struct nines_arg *args, size_t n_args);
+struct nines_arg *args_copy(const struct nines_arg *args, size_t n, bool *ok);
+void args_free(struct nines_arg *args, size_t n);
+void spec_free(struct nines_child_spec *c); /* accepts NULL */
+bool spec_valid(const struct nines_child_spec *c, char *why, size_t size);
+
+/* engine_request.c: operator requests. */
+void request_arrive(struct engine *e, const struct engine_request *r);
+void sup_handle_request(struct engine *e, engine_node s, struct req *r);
+void request_done(struct engine *e, engine_node s);
+void request_abandon(struct engine *e, engine_node s);
+void requests_stop(struct engine *e);
+void msgq_drop_requests(struct engine *e, struct msgq *q); /* answered SHUTTING_DOWN */
+void req_free(struct req *r);
 
 #endif /* NINES_ENGINE_INTERNAL_H */

@@ -10,6 +10,9 @@
  *   INIT_ABORT    all                          -                 start failed
  *   GIVE_UP       all                          -                 exit MAX_INTENSITY
  *   SHUTDOWN      all                          -                 exit shutdown
+ *   REQUEST       terminate_child: the child   -                 reply
+ *                 -                            restart_child,    reply
+ *                                              start_child: it
  *
  * Children are handled strictly one at a time: the walk stops while a
  * child is `pending` and resumes when its start or end is known.
@@ -45,6 +48,7 @@ static bool op_walks(enum sup_op op) {
     case OP_INIT_ABORT:
     case OP_GIVE_UP:
     case OP_SHUTDOWN:
+    case OP_REQUEST:
         return true;
     default:
         return false;
@@ -57,7 +61,7 @@ static void sup_end(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
     struct node *n = node_of(e, s);
     enum sup_op op = sp->op;
-    msgq_clear(&sp->mailbox);
+    msgq_flush(e, &sp->mailbox); /* calls to a process that ends get their answer */
     if (s == ENGINE_ROOT) {
         sp->op = OP_IDLE;
         n->state = ENGINE_NODE_IDLE;
@@ -86,6 +90,9 @@ static void sup_complete(struct engine *e, engine_node s) {
         break;
     case OP_RESTART:
         sp->op = OP_IDLE;
+        break;
+    case OP_REQUEST:
+        request_done(e, s);
         break;
     default:
         sup_end(e, s);

@@ -57,10 +57,59 @@ engine_node engine_find(const struct engine *e, const char *path) {
         path++;
     if (path[0] == '\0')
         return ENGINE_ROOT;
+    /* A removed node keeps its path; only a reachable one is the child
+     * that path names now (its id may have been reused). */
     for (size_t i = 0; i < e->n_nodes; i++)
-        if (strcmp(e->nodes[i].path, path) == 0)
+        if (strcmp(e->nodes[i].path, path) == 0 && node_reachable(e, (engine_node)i))
             return (engine_node)i;
     return ENGINE_NO_NODE;
+}
+
+/* Answered in e->scratch (as long as the node table): the struct is
+ * const to callers, but the array it points to is the engine's to reuse. */
+const engine_node *engine_node_children(const struct engine *e, engine_node sup, size_t *n) {
+    const struct node *k = cnode(e, sup);
+    *n = 0;
+    if (!k || !k->sup)
+        return NULL;
+    for (size_t i = 0; i < k->sup->n_kids; i++) {
+        engine_node c = k->sup->kids[i];
+        if (e->nodes[c].state != ENGINE_NODE_REMOVED)
+            e->scratch[(*n)++] = c;
+    }
+    return e->scratch;
+}
+
+const char *engine_request_result_name(enum engine_request_result r) {
+    switch (r) {
+    case ENGINE_REQ_OK:
+        return "ok";
+    case ENGINE_REQ_NOT_FOUND:
+        return "not_found";
+    case ENGINE_REQ_RUNNING:
+        return "running";
+    case ENGINE_REQ_RESTARTING:
+        return "restarting";
+    case ENGINE_REQ_ALREADY_PRESENT:
+        return "already_present";
+    case ENGINE_REQ_ALREADY_STARTED:
+        return "already_started";
+    case ENGINE_REQ_NOT_A_SUPERVISOR:
+        return "not_a_supervisor";
+    case ENGINE_REQ_DYNAMIC:
+        return "simple_one_for_one"; /* OTP's word for it */
+    case ENGINE_REQ_NOT_DYNAMIC:
+        return "not_dynamic";
+    case ENGINE_REQ_MAX_CHILDREN:
+        return "max_children";
+    case ENGINE_REQ_START_FAILED:
+        return "start_failed";
+    case ENGINE_REQ_SHUTTING_DOWN:
+        return "shutting_down";
+    case ENGINE_REQ_ROOT:
+        return "root";
+    }
+    return "unknown";
 }
 
 const char *engine_report_name(enum engine_report_kind k) {

@@ -22,6 +22,8 @@ void engine_actions_free(struct engine_actions *a) {
 
 static struct engine_action *push_action(struct engine *e, enum engine_action_kind kind) {
     struct engine_actions *a = e->out;
+    if (!a)
+        return NULL; /* engine_free: nobody is listening */
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 16;
         struct engine_action *v = realloc(a->v, cap * sizeof *v);
@@ -59,6 +61,17 @@ void emit_tree_down(struct engine *e, int exit_code, const struct nines_reason *
         a->exit_code = exit_code;
         a->reason = *why;
     }
+}
+
+void emit_reply(struct engine *e, uint64_t id, enum engine_request_result result, engine_node node,
+                const struct nines_reason *why) {
+    struct engine_action *a = push_action(e, ENGINE_ACT_REPLY);
+    if (!a)
+        return;
+    a->node = node;
+    a->reply = (struct engine_reply){.id = id, .result = result, .node = node};
+    if (why)
+        a->reply.reason = *why;
 }
 
 void report(struct engine *e, enum engine_report_kind kind, engine_node sup, engine_node child,
@@ -121,6 +134,13 @@ bool msgq_take_exit(struct msgq *q, engine_node child, uint32_t inc, struct nine
 
 void msgq_clear(struct msgq *q) {
     q->n = 0;
+}
+
+/* The queue's owner is gone (a supervisor that ends, the tree that is
+ * down): every request still waiting gets its one answer. */
+void msgq_flush(struct engine *e, struct msgq *q) {
+    msgq_drop_requests(e, q);
+    msgq_clear(q);
 }
 
 /* Send a message about `child` (its current incarnation) to supervisor `to`. */

@@ -96,7 +96,13 @@ static void child_exited(struct engine *e, engine_node s, engine_node c, const s
         return;
     }
     if (k->spec->restart == NINES_TRANSIENT && !nines_reason_is_abnormal(why)) {
-        report(e, ENGINE_REPORT_CHILD_TERMINATED, s, c, why, ENGINE_FOLLOWUP_NONE);
+        /* OTP's del_child: a static transient keeps its place; a dynamic
+         * one is forgotten. */
+        bool dynamic = node_is_dynamic(e, c);
+        if (dynamic)
+            k->state = ENGINE_NODE_REMOVED;
+        report(e, ENGINE_REPORT_CHILD_TERMINATED, s, c, why,
+               dynamic ? ENGINE_FOLLOWUP_REMOVE : ENGINE_FOLLOWUP_NONE);
         return;
     }
     bool within = add_restart(e, s);
@@ -122,6 +128,9 @@ void sup_handle_mail(struct engine *e, engine_node s, const struct msg *m) {
          * {restarting, _}). */
         if (k->restarting && k->state == ENGINE_NODE_IDLE)
             restart_child(e, s, m->child, true);
+        break;
+    case MSG_REQUEST:
+        sup_handle_request(e, s, m->req);
         break;
     default:
         break;

@@ -23,17 +23,21 @@ void node_new_incarnation(struct engine *e, engine_node n) {
 }
 
 /* A supervisor's init: a fresh process in OTP terms, so an empty restart
- * history and mailbox, and every static child back (temporaries removed by
- * the previous incarnation included). A dynamic supervisor has no static
- * children: it is started at once. */
+ * history and mailbox, and exactly the children its spec lists (init/1's
+ * answer): static ones back, temporaries removed and children deleted by
+ * the previous incarnation included; children added at run time
+ * (start_child, dynamic ones) gone. A dynamic supervisor thus starts with
+ * no children: it is started at once. */
 void sup_init(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
-    msgq_clear(&sp->mailbox);
+    msgq_flush(e, &sp->mailbox);
     sp->n_restarts = 0;
     sp->pending = ENGINE_NO_NODE;
     for (size_t i = 0; i < sp->n_kids; i++) {
         struct node *k = node_of(e, sp->kids[i]);
-        if (k->state == ENGINE_NODE_REMOVED)
+        if (k->own)
+            node_remove(e, sp->kids[i]);
+        else if (k->state == ENGINE_NODE_REMOVED)
             k->state = ENGINE_NODE_IDLE;
         k->restarting = false;
     }
@@ -90,5 +94,11 @@ void child_start_failed(struct engine *e, engine_node s, engine_node c, const st
         k->restarting = true;
         msgq_push(e, &sp->mailbox, &retry);
         sp->op = OP_IDLE;
+    } else if (sp->op == OP_REQUEST) {
+        /* restart_child/start_child: the caller gets the error; nothing is
+         * retried and nothing counts against the intensity. */
+        sp->req_failed = true;
+        sp->req_why = *why;
+        sup_step(e, s);
     }
 }

@@ -28,14 +28,21 @@ static bool shutdown_ok(const struct node *k, const struct nines_reason *r) {
     return shutdown || (!permanent && r->kind == NINES_REASON_NORMAL);
 }
 
-/* The child has ended while being stopped: report it. Temporaries leave
- * the supervisor, as OTP's terminate_children removes them. */
+/* A stopped child is not restarted. Temporaries leave the supervisor, as
+ * OTP's terminate_children and del_child remove them; so do dynamic
+ * children (del_child forgets a simple_one_for_one child's pid). */
+static enum engine_node_state state_once_stopped(struct engine *e, engine_node c) {
+    bool gone = node_of(e, c)->spec->restart == NINES_TEMPORARY || node_is_dynamic(e, c);
+    return gone ? ENGINE_NODE_REMOVED : ENGINE_NODE_IDLE;
+}
+
+/* The child has ended while being stopped: report it. */
 static void terminated(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why) {
     struct node *k = node_of(e, c);
     bool ok = shutdown_ok(k, why);
     report(e, ok ? ENGINE_REPORT_CHILD_STOPPED : ENGINE_REPORT_SHUTDOWN_ERROR, s, c, why,
            ENGINE_FOLLOWUP_NONE);
-    k->state = k->spec->restart == NINES_TEMPORARY ? ENGINE_NODE_REMOVED : ENGINE_NODE_IDLE;
+    k->state = state_once_stopped(e, c);
     k->timer_armed = false;
 }
 
@@ -45,8 +52,8 @@ void terminate_child(struct engine *e, engine_node s, engine_node c) {
     struct nines_reason why;
     k->restarting = false;
     if (!node_is_live(k)) {
-        if (k->spec->restart == NINES_TEMPORARY)
-            k->state = ENGINE_NODE_REMOVED;
+        if (k->state == ENGINE_NODE_IDLE)
+            k->state = state_once_stopped(e, c);
         return;
     }
     k->state = ENGINE_NODE_STOPPING;
@@ -102,6 +109,8 @@ static void freeze(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
     if (sp->pending != ENGINE_NO_NODE && node_of(e, sp->pending)->state == ENGINE_NODE_STARTING)
         sp->pending = ENGINE_NO_NODE;
+    if (sp->op == OP_REQUEST)
+        request_abandon(e, s);
     sp->op = OP_FROZEN;
     for (size_t i = 0; i < sp->n_kids; i++) {
         struct node *k = node_of(e, sp->kids[i]);

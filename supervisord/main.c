@@ -30,6 +30,11 @@ static const char usage[] =
     "  --log-target T       auto (journal under systemd, else stderr), stderr, journal\n"
     "  --worker PATH        the worker host program (default: beside ninesd,\n"
     "                       else " NINES_LIBEXECDIR "/nines-worker)\n"
+    "  --socket PATH        the control socket (default: $RUNTIME_DIRECTORY/control.sock,\n"
+    "                       else /run/nines/control.sock as root, else\n"
+    "                       $XDG_RUNTIME_DIR/nines/control.sock, else /tmp/nines-UID/)\n"
+    "  --control-group G    members of group G may read status and events\n"
+    "  --no-control         no control socket (ninesctl cannot reach this ninesd)\n"
     "  --no-spare           do not keep a warm worker host ready for the next\n"
     "                       (re)start: one process fewer, slower restarts\n"
     "  -h, --help           show this help\n"
@@ -40,6 +45,9 @@ struct options {
     const char *tree;
     const char *worker;
     bool no_spare;
+    bool no_control;
+    const char *socket_path;
+    const char *control_group;
     enum nines_log_target log_target;
 };
 
@@ -48,7 +56,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
         {"check", no_argument, NULL, 'c'},     {"log-target", required_argument, NULL, 'l'},
         {"worker", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},   {"no-spare", no_argument, NULL, 's'},
-        {0},
+        {"socket", required_argument, NULL, 'S'}, {"control-group", required_argument, NULL, 'g'},
+        {"no-control", no_argument, NULL, 'n'}, {0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -56,6 +65,9 @@ static int parse_options(int argc, char **argv, struct options *o) {
         case 'c': o->check = true; break;
         case 'w': o->worker = optarg; break;
         case 's': o->no_spare = true; break;
+        case 'S': o->socket_path = optarg; break;
+        case 'g': o->control_group = optarg; break;
+        case 'n': o->no_control = true; break;
         case 'l':
             if (nines_log_target_parse(optarg, &o->log_target) < 0) {
                 fprintf(stderr, "ninesd: invalid --log-target '%s' (allowed: auto, stderr, journal)\n", optarg);
@@ -103,7 +115,10 @@ int main(int argc, char **argv) {
     nines_log_setup(o.log_target);
     struct daemon d;
     struct daemon_options dopt = {.worker_path = worker,
-                                  .no_spare = o.no_spare};
+                                  .no_spare = o.no_spare,
+                                  .socket_path = o.socket_path,
+                                  .control_group = o.control_group,
+                                  .no_control = o.no_control};
     int r = daemon_init(&d, tree, &dopt);
     if (r < 0) {
         fprintf(stderr, "ninesd: cannot start: %s\n", strerror(-r));

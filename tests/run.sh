@@ -38,5 +38,39 @@ if [ -z "${NINES_SANITIZED:-}" ]; then
         head -20 "$logdir/valgrind.log" | sed 's/^/    /'
     fi
 fi
+# Each fuzz target for a bounded time (NINES_FUZZ_SECONDS, 10 by default),
+# counted as one test. It runs on a copy of its seed corpus in the build
+# folder, since libFuzzer writes what it finds into the corpus it is given;
+# a crash leaves its input in the test logs. Not in a sanitizer build: the
+# targets carry their own sanitizers (and the Makefile does not build them).
+if [ -z "${NINES_SANITIZED:-}" ]; then
+    for fz in "$build"/fuzz/fuzz_*; do
+        [ -x "$fz" ] || continue
+        name=$(basename "$fz")
+        log="$logdir/$name.log"
+        corpus="$build/fuzz-corpus/${name#fuzz_}"
+        rm -rf "$corpus" "$logdir/$name"-crash-* "$logdir/$name"-leak-* "$logdir/$name"-oom-* \
+               "$logdir/$name"-timeout-*
+        mkdir -p "$corpus"
+        cp "$(dirname "$0")/fuzz/corpus/${name#fuzz_}"/* "$corpus"/ 2>/dev/null
+        timeout 300 "$fz" -max_total_time="${NINES_FUZZ_SECONDS:-10}" -rss_limit_mb=1024 -timeout=10 \
+            -print_final_stats=1 -artifact_prefix="$logdir/$name-" "$corpus" >"$log" 2>&1
+        rc=$?
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+        rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+        if [ "$rc" -eq 0 ]; then
+            passed=$((passed + 1))
+            echo "ok   $name (${runs:-?} runs, ${rate:-?}/s)"
+        else
+            failed=$((failed + 1))
+            broken+=("$name")
+            echo "FAIL $name (exit $rc) — log: $log"
+            grep -E 'ERROR:|invariant broken|SUMMARY|deadly signal' "$log" | head -10 | sed 's/^/    /'
+            for a in "$logdir/$name"-*; do
+                [ -f "$a" ] && echo "    input that failed: $a (replay: $fz $a)"
+            done
+        fi
+    done
+fi
 echo "tests: $passed passed, $failed failed"
 [ ${#broken[@]} -eq 0 ] && [ "$failed" -eq 0 ]

@@ -32,7 +32,7 @@ supervisor:
 YAML
 valgrind --quiet --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
     --error-exitcode=99 --log-file="$dir/vg.log" \
-    "$build/ninesd" --log-target stderr "$dir/tree.yaml" 2>"$dir/ninesd.log" &
+    "$build/ninesd" --log-target stderr --socket "$dir/control.sock" "$dir/tree.yaml" 2>"$dir/ninesd.log" &
 pid=$!
 sleep 3
 kill -TERM "$pid"

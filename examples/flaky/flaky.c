@@ -16,6 +16,7 @@
  *   ping        "pong"
  *   crash HOW   fail now in that way (error and normal reply "ok" first;
  *               the others die without a reply)
+ *   hang        never answered (for callers' timeouts)
  */
 #include <errno.h>
 #include <signal.h>
@@ -221,7 +222,7 @@ static int reply_error(nines_ctx *ctx, const struct nines_call *call, const char
     int shown = call->len > 64 ? 64 : (int)call->len;
 
     snprintf(out, sizeof(out), "error: %s '%.*s' (expected %s)", what, shown,
-             (const char *)call->data, "ping, crash HOW");
+             (const char *)call->data, "ping, crash HOW, hang");
     return reply_text(ctx, call->ref, out);
 }
 
@@ -254,6 +255,8 @@ static int flaky_call(nines_ctx *ctx, void *state, const struct nines_call *call
         return reply_text(ctx, call->ref, "pong");
     if (len > 6 && memcmp(req, "crash ", 6) == 0)
         return call_crash(ctx, call, req + 6, len - 6);
+    if (len == 4 && memcmp(req, "hang", 4) == 0)
+        return 0; /* the ref is dropped: the caller's timeout answers it */
     return reply_error(ctx, call, "unknown request");
 }
 

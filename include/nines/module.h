@@ -73,14 +73,29 @@ enum {
 enum nines_info_kind {
     NINES_INFO_FD = 1,    /* a watched descriptor is ready */
     NINES_INFO_TIMER = 2, /* a timer expired */
+    NINES_INFO_REPLY = 3, /* the answer to a nines_call() */
 };
 
 /* An event delivered to handle_info(). */
 struct nines_info {
     enum nines_info_kind kind;
-    uint64_t tag;    /* the tag given to nines_fd_watch()/nines_timer_start() */
+    uint64_t tag;    /* the tag given to nines_fd_watch(), nines_timer_start() or nines_call() */
     int fd;          /* NINES_INFO_FD: the descriptor; -1 otherwise */
     uint32_t events; /* NINES_INFO_FD: NINES_READABLE|NINES_WRITABLE|NINES_HANGUP */
+    /* NINES_INFO_REPLY: 0 and the reply's bytes, or a negative errno and a
+     * text saying why there is no reply:
+     *   -ENOENT        no child at that path
+     *   -EPROTOTYPE    the path names a supervisor or a plain program
+     *   -EHOSTDOWN     the child is not running (stopped, starting, restarting)
+     *   -ECONNABORTED  the child ended before replying (it crashed, or was stopped)
+     *   -ENOTSUP       the child does not handle calls
+     *   -ETIMEDOUT     no reply within the timeout
+     *   -EMSGSIZE      the request was over 64 KiB
+     *   -ESHUTDOWN     the tree is stopping
+     * `data` is valid only during the callback. */
+    int status;
+    const void *data;
+    size_t len;
 };
 
 /* A request delivered to handle_call(). `data` is valid only during the
@@ -215,6 +230,20 @@ NINES_API int nines_timer_cancel(nines_ctx *ctx, uint64_t tag);
 /* Reply to the call identified by `ref` (from struct nines_call). Each call
  * gets exactly one reply; -ENOENT for an unknown or already answered ref. */
 NINES_API int nines_reply(nines_ctx *ctx, uint64_t ref, const void *data, size_t len);
+
+/* Call the worker at `path` (e.g. "db/cache", from the root): its
+ * handle_call() gets `data`, and its reply — or why there is none — comes
+ * back to this worker's handle_info() as NINES_INFO_REPLY with `tag`,
+ * exactly once, within `timeout_ms` (0: 5000) at the latest. Never blocks.
+ * 0, -ENOTSUP without handle_info, -EMSGSIZE over 64 KiB, -EINVAL for an
+ * empty path, -ENOTCONN when not run by ninesd. */
+NINES_API int nines_call(nines_ctx *ctx, const char *path, const void *data, size_t len, uint64_t tag,
+                         uint64_t timeout_ms);
+
+/* Send `data` to the worker at `path`'s handle_cast(). Fire and forget:
+ * dropped if that child is not running, as an OTP cast is. 0 or -errno as
+ * for nines_call(). */
+NINES_API int nines_cast(nines_ctx *ctx, const char *path, const void *data, size_t len);
 
 /* Log levels, the syslog priorities. */
 enum nines_log_level {

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "nines/module.h"
+#include "proto.h"
 
 /* --- registrations: fd watches and timers, found by (kind, tag) ------- */
 
@@ -61,6 +62,11 @@ struct host_arg {
     const char *key, *value;
 };
 
+struct host_out_call {
+    uint64_t ref; /* ours, echoed by ninesd */
+    uint64_t tag; /* the application's */
+};
+
 struct nines_ctx {
     const struct nines_module *mod; /* the current descriptor: the only pointer into the .so */
     void *dl;
@@ -77,6 +83,10 @@ struct nines_ctx {
 
     uint64_t *pending_calls; /* refs of calls not yet answered */
     size_t n_pending, cap_pending;
+
+    struct host_out_call *out_calls; /* nines_call()s awaiting their answer */
+    size_t n_out, cap_out;
+    uint64_t next_out_ref;
 
     bool stop_requested;
     enum nines_stop_kind stop_kind;
@@ -97,5 +107,8 @@ uint64_t host_reg_key(const struct regs *r, int idx);
 void host_forget_call(struct nines_ctx *ctx, uint64_t ref);
 int host_remember_call(struct nines_ctx *ctx, uint64_t ref);
 void host_release_regs(struct nines_ctx *ctx);
+
+/* host_calls.c: the answer to one of our nines_call()s. */
+void host_on_call_answer(struct nines_ctx *ctx, const struct nines_msg *m);
 
 #endif /* NINES_HOST_H */

@@ -81,6 +81,10 @@ static void on_message(struct nines_ctx *ctx, const struct nines_msg *m) {
     case NINES_MSG_CALL:
         on_call(ctx, m);
         break;
+    case NINES_MSG_CALL_RESULT:
+    case NINES_MSG_CALL_FAILED:
+        host_on_call_answer(ctx, m);
+        break;
     case NINES_MSG_CAST:
         if (ctx->mod->handle_cast)
             host_check_callback(ctx, ctx->mod->handle_cast(ctx, ctx->state, m->payload, m->length),
@@ -91,28 +95,24 @@ static void on_message(struct nines_ctx *ctx, const struct nines_msg *m) {
     }
 }
 
-/* One message per wake-up at most between stop checks: a SHUTDOWN must not
- * wait behind a queue of calls. */
+/* One message per wake-up: the channel is level-triggered, so a queue of
+ * messages comes back on the next loop (after the other sources had their
+ * turn), and a lone request costs no extra read that finds nothing. */
 static void on_channel(struct nines_ctx *ctx) {
     static uint8_t buf[NINES_PROTO_BUFSIZE];
     struct nines_msg m;
-    while (!ctx->stop_requested) {
-        int r = nines_proto_recv(ctx->channel, buf, &m);
-        if (r == -EAGAIN || r == -EBADMSG) {
-            if (r == -EAGAIN)
-                return;
-            continue;
-        }
-        if (r < 0) {
-            /* ninesd is gone: nobody supervises this worker any more. */
-            epoll_ctl(ctx->epfd, EPOLL_CTL_DEL, ctx->channel, NULL);
-            close(ctx->channel);
-            ctx->channel = -1;
-            nines_stop(ctx, NINES_STOP_SHUTDOWN, "supervisor channel closed");
-            return;
-        }
-        on_message(ctx, &m);
+    int r = nines_proto_recv(ctx->channel, buf, &m);
+    if (r == -EAGAIN || r == -EBADMSG)
+        return; /* a broken packet is dropped, never trusted */
+    if (r < 0) {
+        /* ninesd is gone: nobody supervises this worker any more. */
+        epoll_ctl(ctx->epfd, EPOLL_CTL_DEL, ctx->channel, NULL);
+        close(ctx->channel);
+        ctx->channel = -1;
+        nines_stop(ctx, NINES_STOP_SHUTDOWN, "supervisor channel closed");
+        return;
     }
+    on_message(ctx, &m);
 }
 
 static void on_signal(struct nines_ctx *ctx) {

@@ -240,6 +240,7 @@ int main(int argc, char **argv) {
     int status = host_run(&ctx);
     host_release_regs(&ctx);
     free(ctx.pending_calls);
+    free(ctx.out_calls);
     free(ctx.args);
     return status;
 }

@@ -56,11 +56,21 @@ void ninesd_start(struct ninesd *n, const char *tree, ...) {
     argv[k++] = BUILD_PATH("ninesd");
     argv[k++] = "--log-target";
     argv[k++] = "stderr";
+    bool own_socket = false;
     va_list ap;
     va_start(ap, tree);
-    for (char *a; (a = va_arg(ap, char *)) && k < 28;)
+    for (char *a; (a = va_arg(ap, char *)) && k < 26;) {
+        own_socket |= strcmp(a, "--socket") == 0 || strcmp(a, "--no-control") == 0;
         argv[k++] = a;
+    }
     va_end(ap);
+    /* Each test's ninesd has its control socket in the test's folder, so
+     * that tests never meet another ninesd's socket. */
+    if (!own_socket) {
+        snprintf(n->socket, sizeof n->socket, "%s/control.sock", n->dir);
+        argv[k++] = "--socket";
+        argv[k++] = n->socket;
+    }
     argv[k++] = (char *)tree;
     argv[k] = NULL;
     int p[2];

@@ -25,6 +25,7 @@ struct ninesd {
     bool exited;
     int status;    /* wait status once exited */
     char dir[256]; /* a temporary folder for tree files */
+    char socket[300]; /* the control socket (DIR/control.sock unless given) */
 };
 
 /* Make a temporary folder and write `yaml` into DIR/tree.yaml; returns the

@@ -11,6 +11,9 @@
  *   terminated a (REASON) FOLLOWUP
  *   start_error a (REASON)     shutdown_error a (REASON)
  *   shutdown sub (REASON)      (a supervisor gives up; "/" is the root)
+ *   reply 7 ok a               (the answer to request 7, about child a;
+ *   reply 8 start_failed - (REASON)   "-" when it names no child)
+ *   added sub/x                (a node created at run time)
  *
  * Items are separated by "; ". Rendering also checks that every report
  * names the right supervisor (the child's parent, or itself for shutdown)
@@ -109,8 +112,14 @@ static inline void fx_done(struct fx *f) {
     engine_free(f->e);
 }
 
+/* The node a path names; engine_find leaves removed nodes out, so for
+ * those (to check their state, or ask about them) the newest node that
+ * had the path. */
 static inline engine_node fx_node(struct fx *f, const char *path) {
     engine_node n = engine_find(f->e, path);
+    for (size_t i = engine_node_count(f->e); n == ENGINE_NO_NODE && i-- > 0;)
+        if (strcmp(engine_node_path(f->e, (engine_node)i), path) == 0)
+            n = (engine_node)i;
     if (n == ENGINE_NO_NODE)
         fail_msg("no node %s", path);
     return n;
@@ -157,6 +166,18 @@ static inline void fx_render_report(struct fx *f, const struct engine_report *r)
         fx_append(f, "%s %s (%s)", fx_report_word(r->kind), child, why);
 }
 
+static inline void fx_render_reply(struct fx *f, const struct engine_reply *r) {
+    const char *child = r->node == ENGINE_NO_NODE ? "-" : engine_node_path(f->e, r->node);
+    const char *name = engine_request_result_name(r->result);
+    char why[300];
+    if (r->result == ENGINE_REQ_START_FAILED) {
+        nines_reason_format(&r->reason, why, sizeof why);
+        fx_append(f, "reply %llu %s %s (%s)", (unsigned long long)r->id, name, child, why);
+    } else {
+        fx_append(f, "reply %llu %s %s", (unsigned long long)r->id, name, child);
+    }
+}
+
 static inline void fx_render(struct fx *f, const struct engine_action *a) {
     const char *p = a->node == ENGINE_NO_NODE ? "-" : engine_node_path(f->e, a->node);
     char why[300];
@@ -187,13 +208,20 @@ static inline void fx_render(struct fx *f, const struct engine_action *a) {
         nines_reason_format(&a->reason, why, sizeof why);
         fx_append(f, "tree_down %d (%s)", a->exit_code, why);
         break;
+    case ENGINE_ACT_REPLY:
+        fx_render_reply(f, &a->reply);
+        break;
+    case ENGINE_ACT_NODE_ADDED:
+        assert_true(a->node < 64);
+        f->gens[a->node] = 0;
+        fx_append(f, "added %s", p);
+        break;
     }
 }
 
 /* Feed one event; return what it led to, as one line. */
-static inline const char *fx_feed(struct fx *f, enum engine_event_kind kind, engine_node node,
-                                  uint64_t gen, struct nines_reason reason) {
-    struct engine_event ev = {.kind = kind, .node = node, .gen = gen, .reason = reason, .now_ms = f->now};
+static inline const char *fx_feed_event(struct fx *f, struct engine_event ev) {
+    ev.now_ms = f->now;
     engine_actions_clear(&f->acts);
     assert_true(engine_node_count(f->e) <= 64);
     for (engine_node n = 0; n < engine_node_count(f->e); n++)
@@ -203,6 +231,43 @@ static inline const char *fx_feed(struct fx *f, enum engine_event_kind kind, eng
     for (size_t i = 0; i < f->acts.n; i++)
         fx_render(f, &f->acts.v[i]);
     return f->line;
+}
+
+static inline const char *fx_feed(struct fx *f, enum engine_event_kind kind, engine_node node,
+                                  uint64_t gen, struct nines_reason reason) {
+    struct engine_event ev = {.kind = kind, .node = node, .gen = gen, .reason = reason};
+    return fx_feed_event(f, ev);
+}
+
+/* Operator requests, by node number (any, even removed or out of range). */
+static inline const char *fx_request(struct fx *f, enum engine_request_kind kind, uint64_t id,
+                                     engine_node node, const struct nines_child_spec *spec,
+                                     const struct nines_arg *args, size_t n_args) {
+    struct engine_event ev = {.kind = ENGINE_EV_REQUEST,
+                              .node = ENGINE_NO_NODE,
+                              .request = {.kind = kind, .id = id, .node = node, .spec = spec,
+                                          .args = args, .n_args = n_args}};
+    return fx_feed_event(f, ev);
+}
+
+/* The same by path: RESTART_CHILD, TERMINATE_CHILD, DELETE_CHILD name the
+ * child; START_CHILD and START_DYNAMIC the supervisor. */
+static inline const char *RESTART_CHILD(struct fx *f, uint64_t id, const char *path) {
+    return fx_request(f, ENGINE_REQ_RESTART_CHILD, id, fx_node(f, path), NULL, NULL, 0);
+}
+static inline const char *TERMINATE_CHILD(struct fx *f, uint64_t id, const char *path) {
+    return fx_request(f, ENGINE_REQ_TERMINATE_CHILD, id, fx_node(f, path), NULL, NULL, 0);
+}
+static inline const char *DELETE_CHILD(struct fx *f, uint64_t id, const char *path) {
+    return fx_request(f, ENGINE_REQ_DELETE_CHILD, id, fx_node(f, path), NULL, NULL, 0);
+}
+static inline const char *START_CHILD(struct fx *f, uint64_t id, const char *sup,
+                                      const struct nines_child_spec *spec) {
+    return fx_request(f, ENGINE_REQ_START_CHILD, id, fx_node(f, sup), spec, NULL, 0);
+}
+static inline const char *START_DYNAMIC(struct fx *f, uint64_t id, const char *sup,
+                                        const struct nines_arg *args, size_t n_args) {
+    return fx_request(f, ENGINE_REQ_START_DYNAMIC, id, fx_node(f, sup), NULL, args, n_args);
 }
 
 static inline const char *START(struct fx *f) {

@@ -265,6 +265,31 @@ static void file_level_loading(void **unused) {
     assert_string_equal(text, "f.yaml:3:9: bad");
 }
 
+/* One child from text, for ninesctl start: same rules, positions in the text. */
+static void a_single_child_spec(void **unused) {
+    struct nines_child_spec *c = NULL;
+    struct nines_error err;
+    const char *ok = "{id: extra, module: apps/a.so, args: {n: 3}, restart: transient}";
+    assert_int_equal(nines_child_load_string("spec", dir, ok, strlen(ok), &c, &err), 0);
+    assert_string_equal(c->id, "extra");
+    assert_int_equal(c->restart, NINES_TRANSIENT);
+    assert_string_equal(c->args[0].key, "n");
+    assert_int_equal(c->module[0], '/');
+    nines_child_spec_free(c);
+    const char *bad = "{id: x, modul: y}";
+    assert_int_equal(nines_child_load_string("spec", dir, bad, strlen(bad), &c, &err), -EINVAL);
+    assert_null(c);
+    char text[512];
+    nines_error_format(&err, text, sizeof text);
+    assert_non_null(strstr(text, "spec:1:9: unknown key 'modul' in a child"));
+    assert_int_equal(nines_child_load_string("spec", dir, "[1]", 3, &c, &err), -EINVAL);
+    assert_non_null(strstr(err.message, "expected a mapping for a child, got a sequence"));
+    assert_int_equal(nines_child_load_string("spec", dir, "", 0, &c, &err), -EINVAL);
+    assert_int_equal(nines_child_load_string("spec", dir, "{id: a", 6, &c, &err), -EINVAL);
+    assert_non_null(strstr(err.message, "invalid YAML"));
+    nines_child_spec_free(NULL);
+}
+
 static void names(void **unused) {
     assert_string_equal(nines_strategy_name(NINES_REST_FOR_ONE), "rest_for_one");
     assert_string_equal(nines_strategy_name(NINES_DYNAMIC), "dynamic");
@@ -277,7 +302,7 @@ int main(void) {
         cmocka_unit_test(syntax_and_shape_errors), cmocka_unit_test(supervisor_key_errors),
         cmocka_unit_test(child_errors),          cmocka_unit_test(nesting_is_bounded),
         cmocka_unit_test(durations),             cmocka_unit_test(file_level_loading),
-        cmocka_unit_test(names),
+        cmocka_unit_test(names),                 cmocka_unit_test(a_single_child_spec),
     };
     return cmocka_run_group_tests_name("tree", tests, make_dir, remove_dir);
 }

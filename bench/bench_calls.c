@@ -1,0 +1,154 @@
+/*
+ * bench_calls — a call's round trip from one worker to another through
+ * ninesd (nines_call -> ninesd -> handle_call -> nines_reply -> ninesd ->
+ * handle_info), timed inside the calling worker, beside the floor: a bare
+ * SOCK_SEQPACKET round trip between two processes, in the same run.
+ *
+ *   bench_calls [N]      (default 10000 round trips of each)
+ */
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench_common.h"
+#include "ctl_proto.h"
+
+#define MODULE NINES_BUILD_DIR "/tests/apps/pingpong.so"
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The floor: a parent and a child bouncing 4 bytes over SEQPACKET;
+ * with `one_cpu`, both pinned to CPU 0 (no cross-CPU wake-ups). */
+static void floor_round_trips(int n, bool one_cpu, double *p50, double *p99) {
+    cpu_set_t saved;
+    sched_getaffinity(0, sizeof saved, &saved);
+    if (one_cpu) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(0, &one);
+        sched_setaffinity(0, sizeof one, &one);
+    }
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        abort();
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]); /* or the echo loop never sees the end */
+        char buf[16];
+        ssize_t r;
+        while ((r = recv(sv[1], buf, sizeof buf, 0)) > 0)
+            if (send(sv[1], buf, (size_t)r, 0) != r)
+                break;
+        _exit(0);
+    }
+    close(sv[1]);
+    double *v = calloc((size_t)n, sizeof *v);
+    char buf[16];
+    for (int i = 0; i < n; i++) {
+        double t0 = bench_now_us();
+        if (send(sv[0], "ping", 4, 0) != 4 || recv(sv[0], buf, sizeof buf, 0) != 4)
+            abort();
+        v[i] = (bench_now_us() - t0) * 1000.0;
+    }
+    close(sv[0]);
+    waitpid(pid, NULL, 0);
+    sched_setaffinity(0, sizeof saved, &saved);
+    qsort(v, (size_t)n, sizeof *v, cmp);
+    *p50 = v[n / 2], *p99 = v[(n * 99) / 100];
+    free(v);
+}
+
+/* Ask the pinger worker to run n calls to the ponger; its reply has the figures. */
+static int worker_round_trips(struct bench_daemon *d, int n, char *result, size_t size) {
+    char sock[128], req[64];
+    snprintf(sock, sizeof sock, "%s/control.sock", d->dir);
+    snprintf(req, sizeof req, "run ponger %d", n);
+    const char *argv[] = {"call", "pinger", req, "600000"};
+    uint8_t payload[256];
+    int fd = bench_connect(sock);
+    int len = ctl_argv_encode(payload, sizeof payload, 4, argv);
+    if (fd < 0 || len < 0 || ctl_send(fd, CTL_REQUEST, CTL_ST_OK, payload, (size_t)len) < 0)
+        return -1;
+    struct ctl_decoder dec;
+    ctl_decoder_init(&dec, CTL_MAX_RESPONSE);
+    struct ctl_frame f;
+    int ok = -1;
+    while (ctl_recv(fd, &dec, &f) > 0) {
+        if (f.type == CTL_DATA)
+            snprintf(result, size, "%.*s", (int)f.length, (const char *)f.payload);
+        if (f.type == CTL_END) {
+            ok = f.status == CTL_ST_OK ? 0 : -1;
+            break;
+        }
+    }
+    ctl_decoder_free(&dec);
+    close(fd);
+    return ok;
+}
+
+static void pin_to_cpu0(cpu_set_t *saved) {
+    cpu_set_t one;
+    sched_getaffinity(0, sizeof *saved, saved);
+    CPU_ZERO(&one);
+    CPU_SET(0, &one);
+    sched_setaffinity(0, sizeof one, &one);
+}
+
+static void start_pair(struct bench_daemon *d) {
+    bench_daemon_start(d,
+        "supervisor:\n  children:\n"
+        "    - id: ponger\n      module: " MODULE "\n"
+        "    - id: pinger\n      module: " MODULE "\n", NULL);
+    if (bench_daemon_wait_started(d, "pinger", 5000) <= 0)
+        exit(1);
+}
+
+/* A warm-up, then the measured run: "p50=NS p99=NS max=NS failed=K". */
+static void measure_workers(struct bench_daemon *d, int n, unsigned long long *p50, unsigned long long *p99,
+                            long *failed) {
+    char result[200] = "";
+    worker_round_trips(d, n / 10 + 1, result, sizeof result);
+    if (worker_round_trips(d, n, result, sizeof result) < 0) {
+        fprintf(stderr, "bench_calls: the run failed: %s\n", result);
+        exit(1);
+    }
+    unsigned long long max;
+    sscanf(result, "p50=%llu p99=%llu max=%llu failed=%ld", p50, p99, &max, failed);
+}
+
+int main(int argc, char **argv) {
+    int n = argc > 1 ? atoi(argv[1]) : 10000;
+    struct bench_daemon spread, pinned;
+    cpu_set_t saved;
+    start_pair(&spread);
+    pin_to_cpu0(&saved); /* inherited by that ninesd and its workers */
+    start_pair(&pinned);
+    sched_setaffinity(0, sizeof saved, &saved);
+    double f50, f99, o50, o99;
+    unsigned long long p50, p99, q50, q99;
+    long failed, failed1;
+    floor_round_trips(n, false, &f50, &f99);
+    measure_workers(&spread, n, &p50, &p99, &failed);
+    floor_round_trips(n, true, &o50, &o99);
+    measure_workers(&pinned, n, &q50, &q99, &failed1);
+    bench_daemon_stop(&spread);
+    bench_daemon_stop(&pinned);
+    printf("calls: %d round trips worker -> ninesd -> worker -> ninesd -> worker (failed: %ld)\n", n,
+           failed + failed1);
+    printf("  %-36s p50 %7.1f us  p99 %7.1f us\n", "floor: bare SEQPACKET round trip", f50 / 1000, f99 / 1000);
+    printf("  %-36s p50 %7.1f us  p99 %7.1f us  (%.2fx, %.2fx of floor)\n", "nines_call through ninesd",
+           p50 / 1000.0, p99 / 1000.0, p50 / f50, p99 / f99);
+    printf("  %-36s p50 %7.1f us  p99 %7.1f us\n", "floor, both processes on one CPU", o50 / 1000, o99 / 1000);
+    printf("  %-36s p50 %7.1f us  p99 %7.1f us  (%.2fx, %.2fx of floor)\n", "nines_call, all on one CPU",
+           q50 / 1000.0, q99 / 1000.0, q50 / o50, q99 / o99);
+    printf("  target: p50 <= 3x of floor\n");
+    return failed + failed1 == 0 ? 0 : 1;
+}

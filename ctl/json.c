@@ -1,0 +1,115 @@
+/*
+ * json.c — JSON strings, typed record values and objects for --json
+ * (see json.h).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "json.h"
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), or 0. ASCII is handled by
+ * the caller. */
+static size_t utf8_len(const uint8_t *p, size_t avail) {
+    uint8_t c = p[0], lo = 0x80, hi = 0xbf;
+    size_t n;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0;
+    if (avail < n || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return n;
+}
+
+static void put_ascii(FILE *f, uint8_t c) {
+    switch (c) {
+    case '"': fputs("\\\"", f); return;
+    case '\\': fputs("\\\\", f); return;
+    case '\n': fputs("\\n", f); return;
+    case '\r': fputs("\\r", f); return;
+    case '\t': fputs("\\t", f); return;
+    case '\b': fputs("\\b", f); return;
+    case '\f': fputs("\\f", f); return;
+    }
+    /* JSON only requires escaping below 0x20; DEL is escaped too, so no
+     * control byte reaches a terminal that shows the output. */
+    if (c < 0x20 || c == 0x7f)
+        fprintf(f, "\\u%04x", c);
+    else
+        fputc(c, f);
+}
+
+void ctl_json_string(FILE *f, const void *s, size_t len) {
+    const uint8_t *p = s;
+    fputc('"', f);
+    for (size_t i = 0; i < len;) {
+        if (p[i] < 0x80) {
+            put_ascii(f, p[i++]);
+            continue;
+        }
+        size_t n = utf8_len(p + i, len - i);
+        if (n == 0) {
+            fprintf(f, "\\u%04x", p[i++]); /* not UTF-8: the byte as a code point */
+            continue;
+        }
+        fwrite(p + i, 1, n, f);
+        i += n;
+    }
+    fputc('"', f);
+}
+
+void ctl_json_cstring(FILE *f, const char *s) {
+    ctl_json_string(f, s, strlen(s));
+}
+
+/* Keys whose values are text even when they look like a number or a
+ * boolean: names, paths and versions people choose. */
+static const char *const text_keys[] = {
+    "path", "kind", "state", "restart", "module", "version", "name", "strategy",
+    "ts", "level", "event", "supervisor", "child", "reason", "action", "msg",
+};
+
+enum ctl_json_type ctl_json_type_of(const char *key, const char *value) {
+    for (size_t i = 0; i < sizeof text_keys / sizeof text_keys[0]; i++)
+        if (strcmp(key, text_keys[i]) == 0)
+            return CTL_JSON_STRING;
+    if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)
+        return CTL_JSON_BOOL;
+    size_t n = strspn(value, "0123456789");
+    /* JSON has no leading zeros; 20 digits would overflow what readers
+     * hold exactly anyway, and such a value is an id, not a count. */
+    if (n > 0 && value[n] == '\0' && n < 20 && (value[0] != '0' || n == 1))
+        return CTL_JSON_NUMBER;
+    return CTL_JSON_STRING;
+}
+
+void ctl_json_record(FILE *f, const struct ctl_record *r) {
+    fputc('{', f);
+    for (int i = 0; i < r->n; i++) {
+        const struct ctl_field *fl = &r->fields[i];
+        if (i > 0)
+            fputc(',', f);
+        ctl_json_cstring(f, fl->key);
+        fputc(':', f);
+        if (ctl_json_type_of(fl->key, fl->value) == CTL_JSON_STRING)
+            ctl_json_cstring(f, fl->value);
+        else
+            fputs(fl->value, f);
+    }
+    fputc('}', f);
+}
+
+void ctl_json_begin(FILE *f, bool ok, const char *status, const void *message, size_t message_len) {
+    fprintf(f, "{\"ok\":%s,\"status\":", ok ? "true" : "false");
+    ctl_json_cstring(f, status);
+    fputs(",\"message\":", f);
+    ctl_json_string(f, message, message_len);
+}

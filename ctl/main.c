@@ -1,0 +1,66 @@
+/*
+ * main.c — ninesctl: parse the command line, connect, run one command,
+ * exit with its code. Everything with a decision in it lives in the
+ * other files of ctl/, where the unit tests reach it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "client.h"
+#include "ctl.h"
+#include "help.h"
+#include "output.h"
+
+static bool want_color(const struct ctl_args *a) {
+    /* https://no-color.org: set and not empty means no colour. */
+    const char *no_color = getenv("NO_COLOR");
+    return isatty(STDOUT_FILENO) && !a->no_color && !(no_color && no_color[0]);
+}
+
+static int run(const struct ctl_args *a, struct ctl_output *o) {
+    char path[sizeof ((struct sockaddr_un *)0)->sun_path];
+    if (ctl_choose_socket(path, sizeof path, a->socket, getenv("NINES_SOCKET")) < 0)
+        return ctl_output_error(o, CTL_CLIENT_UNREACHABLE, "the socket path is too long for a unix socket",
+                                CTL_EXIT_UNREACHABLE);
+    int fd = ctl_client_connect(path);
+    if (fd < 0)
+        return ctl_client_connect_failed(o, path, fd);
+    const char *req[CTL_MAX_ARGS];
+    char num[16];
+    int n = ctl_args_request(a, req, num);
+    int code = ctl_client_exchange(fd, n, req, o);
+    close(fd);
+    return code;
+}
+
+int main(int argc, char **argv) {
+    static struct ctl_args a;
+    if (ctl_args_parse(&a, argc, argv) < 0)
+        return ctl_output_usage(stdout, stderr, &a);
+    if (a.version) {
+        ctl_print_version(stdout);
+        return CTL_EXIT_OK;
+    }
+    if (a.help) {
+        ctl_print_help(stdout, a.cmd);
+        return CTL_EXIT_OK;
+    }
+    /* A reader that goes away (| head) ends us quietly, as for any tool. */
+    signal(SIGPIPE, SIG_DFL);
+    struct ctl_output o;
+    ctl_output_init(&o, &a, stdout, stderr, want_color(&a), isatty(STDOUT_FILENO));
+    int code = run(&a, &o);
+    ctl_output_free(&o);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        /* A full disk or a closed pipe must not pass for success. */
+        char why[64];
+        fprintf(stderr, "ninesctl: writing the output: %s\n", ctl_strerror(errno, why));
+        return CTL_EXIT_FAILED;
+    }
+    return code;
+}

@@ -1,0 +1,127 @@
+/*
+ * output.c — DATA frames in, text out, and the error paths (see
+ * output.h). What the END prints per command is output_end.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "json.h"
+#include "output.h"
+#include "output_internal.h"
+#include "render.h"
+
+void ctl_output_init(struct ctl_output *o, const struct ctl_args *a, FILE *out, FILE *err, bool color, bool tty) {
+    *o = (struct ctl_output){.args = a, .out = out, .err = err, .color = color, .tty = tty, .last_byte = -1};
+    ctl_args_what(a, o->what, sizeof o->what);
+}
+
+void ctl_output_free(struct ctl_output *o) {
+    ctl_lines_free(&o->lines);
+    ctl_records_free(&o->records);
+    free(o->reply);
+    o->reply = NULL;
+}
+
+/* A call's reply: printed as it comes for people, kept for --json. */
+static int call_data(struct ctl_output *o, const uint8_t *p, size_t len) {
+    if (!o->args->json) {
+        fwrite(p, 1, len, o->out);
+        if (len > 0)
+            o->last_byte = p[len - 1];
+        return 0;
+    }
+    if (len > o->reply_cap - o->reply_len) {
+        size_t cap = o->reply_cap ? o->reply_cap : 4096;
+        while (cap - o->reply_len < len)
+            cap *= 2;
+        uint8_t *r = realloc(o->reply, cap);
+        if (!r)
+            return -ENOMEM;
+        o->reply = r;
+        o->reply_cap = cap;
+    }
+    memcpy(o->reply + o->reply_len, p, len);
+    o->reply_len += len;
+    return 0;
+}
+
+/* An event as it arrives, unless --json without --follow collects them
+ * into one object. --follow flushes each: someone is watching. */
+static int event_line(struct ctl_output *o, const char *line, size_t len) {
+    const struct ctl_args *a = o->args;
+    if (a->json && !a->follow)
+        return ctl_records_add(&o->records, line, len);
+    if (len == 0)
+        return 0;
+    struct ctl_record r;
+    int e = ctl_record_from_line(&r, line, len);
+    if (e < 0)
+        return e;
+    if (a->json) {
+        ctl_json_record(o->out, &r);
+        fputc('\n', o->out);
+    } else {
+        ctl_render_event(o->out, &r);
+    }
+    ctl_record_free(&r);
+    if (a->follow)
+        fflush(o->out);
+    return 0;
+}
+
+/* Whole lines taken from the buffer: events now, others at the END. */
+static int take_lines(struct ctl_output *o, bool flush) {
+    const char *line;
+    size_t len;
+    while (ctl_lines_next(&o->lines, flush, &line, &len)) {
+        int r = o->args->cmd->id == CTL_CMD_EVENTS ? event_line(o, line, len)
+                                                  : ctl_records_add(&o->records, line, len);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+int ctl_output_data(struct ctl_output *o, const uint8_t *payload, size_t len) {
+    switch (o->args->cmd->id) {
+    case CTL_CMD_CALL:
+        return call_data(o, payload, len);
+    case CTL_CMD_STATUS:
+    case CTL_CMD_EVENTS:
+    case CTL_CMD_START_CHILD: {
+        int r = ctl_lines_feed(&o->lines, payload, len);
+        return r < 0 ? r : take_lines(o, false);
+    }
+    default:
+        return 0; /* data a newer daemon adds to other answers: not ours to show */
+    }
+}
+
+int ctl_output_flush_lines(struct ctl_output *o) {
+    return take_lines(o, true);
+}
+
+int ctl_output_error(struct ctl_output *o, const char *status, const char *message, int exit_code) {
+    fflush(o->out); /* what was printed before comes first */
+    ctl_print_error(o->err, o->what, status, message);
+    if (o->args && o->args->json) {
+        ctl_json_begin(o->out, false, status, message, strlen(message));
+        fputs("}\n", o->out);
+    }
+    fflush(o->out);
+    return exit_code;
+}
+
+int ctl_output_usage(FILE *out, FILE *err, const struct ctl_args *a) {
+    char message[sizeof a->error + 64];
+    const char *name = a->cmd ? a->cmd->name : "";
+    snprintf(message, sizeof message, "%s (see ninesctl%s%s --help)", a->error, name[0] ? " " : "", name);
+    ctl_print_error(err, name, CTL_CLIENT_USAGE, message);
+    if (a->json) {
+        ctl_json_begin(out, false, CTL_CLIENT_USAGE, message, strlen(message));
+        fputs("}\n", out);
+    }
+    return CTL_EXIT_USAGE;
+}

@@ -1,0 +1,134 @@
+/*
+ * output_end.c — what ninesctl prints when the END arrives: the result of
+ * each command, for people or as one --json object (see output.h and the
+ * README's "Controlling a running tree" for the schema).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "json.h"
+#include "output.h"
+#include "output_internal.h"
+#include "render.h"
+
+/* The message as a C string, for error lines: one line, bounded. */
+static void message_text(char *buf, size_t size, const uint8_t *msg, size_t len) {
+    snprintf(buf, size, "%.*s", (int)(len < size ? len : size - 1), (const char *)msg);
+}
+
+static int end_status(struct ctl_output *o, const uint8_t *msg, size_t len) {
+    struct ctl_status_summary s;
+    ctl_status_summarize(&o->records, &s);
+    if (o->args->json) {
+        ctl_json_begin(o->out, true, "ok", msg, len);
+        fprintf(o->out, ",\"healthy\":%s,\"nodes\":[", s.down ? "false" : "true");
+        for (size_t i = 0; i < o->records.n; i++) {
+            if (i > 0)
+                fputc(',', o->out);
+            ctl_json_record(o->out, &o->records.v[i]);
+        }
+        fputs("]}\n", o->out);
+    } else if (ctl_render_status(o->out, &o->records, o->color) < 0) {
+        return ctl_output_error(o, ctl_status_name(CTL_ST_INTERNAL), "out of memory", CTL_EXIT_FAILED);
+    }
+    return s.down ? CTL_EXIT_UNHEALTHY : CTL_EXIT_OK;
+}
+
+static int end_call(struct ctl_output *o, const uint8_t *msg, size_t len) {
+    if (o->args->json) {
+        ctl_json_begin(o->out, true, "ok", msg, len);
+        fputs(",\"reply\":", o->out);
+        ctl_json_string(o->out, o->reply, o->reply_len);
+        fputs("}\n", o->out);
+    } else if (o->tty && o->last_byte >= 0 && o->last_byte != '\n') {
+        /* A prompt glued to the reply is hard to read; a pipe gets the
+         * bytes exactly as the worker sent them. */
+        fputc('\n', o->out);
+    }
+    return CTL_EXIT_OK;
+}
+
+static int end_events(struct ctl_output *o, const uint8_t *msg, size_t len) {
+    /* Human lines and --follow's JSON Lines went out as they came. */
+    if (!o->args->json || o->args->follow)
+        return CTL_EXIT_OK;
+    ctl_json_begin(o->out, true, "ok", msg, len);
+    fputs(",\"events\":[", o->out);
+    for (size_t i = 0; i < o->records.n; i++) {
+        if (i > 0)
+            fputc(',', o->out);
+        ctl_json_record(o->out, &o->records.v[i]);
+    }
+    fputs("]}\n", o->out);
+    return CTL_EXIT_OK;
+}
+
+/* start-child: the new child's record says where it is and its pid. */
+static int end_start_child(struct ctl_output *o, const uint8_t *msg, size_t len) {
+    const struct ctl_record *r = o->records.n ? &o->records.v[0] : NULL;
+    const char *path = r ? ctl_record_value(r, "path") : NULL;
+    const char *pid = r ? ctl_record_value(r, "pid") : NULL;
+    if (!o->args->json) {
+        if (len > 0)
+            fprintf(o->out, "%.*s\n", (int)len, (const char *)msg);
+        else if (path)
+            fprintf(o->out, "%s\n", path);
+        return CTL_EXIT_OK;
+    }
+    ctl_json_begin(o->out, true, "ok", msg, len);
+    if (path) {
+        fputs(",\"path\":", o->out);
+        ctl_json_cstring(o->out, path);
+    }
+    if (pid && ctl_json_type_of("pid", pid) == CTL_JSON_NUMBER)
+        fprintf(o->out, ",\"pid\":%s", pid);
+    fputs("}\n", o->out);
+    return CTL_EXIT_OK;
+}
+
+/* Everything else: the END's message is the result. */
+static int end_message(struct ctl_output *o, const uint8_t *msg, size_t len) {
+    if (o->args->json) {
+        ctl_json_begin(o->out, true, "ok", msg, len);
+        fputs("}\n", o->out);
+    } else if (len > 0) {
+        fprintf(o->out, "%.*s\n", (int)len, (const char *)msg);
+    }
+    return CTL_EXIT_OK;
+}
+
+static int end_ok(struct ctl_output *o, const uint8_t *msg, size_t len) {
+    switch (o->args->cmd->id) {
+    case CTL_CMD_STATUS:
+        return end_status(o, msg, len);
+    case CTL_CMD_CALL:
+        return end_call(o, msg, len);
+    case CTL_CMD_EVENTS:
+        return end_events(o, msg, len);
+    case CTL_CMD_START_CHILD:
+        return end_start_child(o, msg, len);
+    default:
+        return end_message(o, msg, len);
+    }
+}
+
+int ctl_output_end(struct ctl_output *o, enum ctl_status status, const uint8_t *message, size_t len) {
+    char text[1024];
+    if (len > 0 && memchr(message, '\0', len))
+        len = strlen((const char *)message); /* a message is text: stop at a NUL */
+    /* Events --follow shows what came before the daemon ended the stream. */
+    int r = ctl_output_flush_lines(o);
+    if (status != CTL_ST_OK) {
+        message_text(text, sizeof text, message, len);
+        return ctl_output_error(o, ctl_status_name(status), text, ctl_exit_for_status(status));
+    }
+    if (r < 0) {
+        char why[64];
+        snprintf(text, sizeof text, "bad record from the daemon: %s", ctl_strerror(r, why));
+        return ctl_output_error(o, CTL_CLIENT_PROTOCOL, text, CTL_EXIT_PROTOCOL);
+    }
+    int code = end_ok(o, message, len);
+    fflush(o->out);
+    return code;
+}

@@ -1,0 +1,106 @@
+/*
+ * records.c — lines and logfmt records of DATA frames (see records.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "records.h"
+
+const char *ctl_record_value(const struct ctl_record *r, const char *key) {
+    return ctl_record_get(r->fields, r->n, key);
+}
+
+int ctl_record_from_line(struct ctl_record *r, const char *line, size_t len) {
+    struct ctl_field tmp[CTL_RECORD_MAX_FIELDS];
+    /* One block: the field array, then the scratch the values live in, so
+     * a record is one free(). */
+    size_t fields_size = sizeof tmp;
+    char *block = malloc(fields_size + len + 1);
+    if (!block)
+        return -ENOMEM;
+    char *scratch = block + fields_size;
+    int n = ctl_record_parse(line, len, tmp, CTL_RECORD_MAX_FIELDS, scratch);
+    if (n < 0) {
+        free(block);
+        return n;
+    }
+    memcpy(block, tmp, (size_t)n * sizeof tmp[0]);
+    *r = (struct ctl_record){.fields = (struct ctl_field *)(void *)block, .n = n};
+    return 0;
+}
+
+void ctl_record_free(struct ctl_record *r) {
+    free(r->fields);
+    r->fields = NULL;
+    r->n = 0;
+}
+
+int ctl_records_add(struct ctl_records *rs, const char *line, size_t len) {
+    if (len == 0)
+        return 0;
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 32;
+        struct ctl_record *v = realloc(rs->v, cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        rs->v = v;
+        rs->cap = cap;
+    }
+    int r = ctl_record_from_line(&rs->v[rs->n], line, len);
+    if (r < 0)
+        return r;
+    rs->n++;
+    return 0;
+}
+
+void ctl_records_free(struct ctl_records *rs) {
+    for (size_t i = 0; i < rs->n; i++)
+        ctl_record_free(&rs->v[i]);
+    free(rs->v);
+    *rs = (struct ctl_records){0};
+}
+
+int ctl_lines_feed(struct ctl_lines *l, const void *data, size_t len) {
+    /* Drop the lines already taken before growing. */
+    if (l->start > 0) {
+        memmove(l->buf, l->buf + l->start, l->len - l->start);
+        l->len -= l->start;
+        l->start = 0;
+    }
+    if (l->len + len > 2 * (size_t)CTL_MAX_RESPONSE)
+        return -EMSGSIZE;
+    if (l->len + len > l->cap) {
+        size_t cap = l->cap ? l->cap : 4096;
+        while (cap < l->len + len)
+            cap *= 2;
+        char *buf = realloc(l->buf, cap);
+        if (!buf)
+            return -ENOMEM;
+        l->buf = buf;
+        l->cap = cap;
+    }
+    if (len > 0)
+        memcpy(l->buf + l->len, data, len);
+    l->len += len;
+    return 0;
+}
+
+bool ctl_lines_next(struct ctl_lines *l, bool flush, const char **line, size_t *len) {
+    size_t avail = l->len - l->start;
+    if (avail == 0)
+        return false;
+    const char *p = l->buf + l->start;
+    const char *nl = memchr(p, '\n', avail);
+    if (!nl && !flush)
+        return false;
+    *line = p;
+    *len = nl ? (size_t)(nl - p) : avail;
+    l->start += nl ? *len + 1 : avail;
+    return true;
+}
+
+void ctl_lines_free(struct ctl_lines *l) {
+    free(l->buf);
+    *l = (struct ctl_lines){0};
+}

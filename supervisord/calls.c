@@ -1,0 +1,337 @@
+/*
+ * calls.c — the call router (see calls.h). Each call in flight has a
+ * daemon-wide reference, the only one the callee sees; the router maps it
+ * back to the caller: a control connection, or a worker incarnation and
+ * that worker's own reference.
+ */
+#include "calls.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "child_proc.h"
+
+enum caller_kind { CALLER_CONTROL, CALLER_WORKER };
+
+struct call {
+    uint64_t ref; /* what the callee sees */
+    enum caller_kind caller;
+    uint64_t conn_id;              /* CALLER_CONTROL */
+    engine_node from;              /* CALLER_WORKER */
+    uint64_t from_gen, from_ref;
+    engine_node to;
+    uint64_t to_gen;
+    uint64_t deadline_us; /* CLOCK_MONOTONIC */
+};
+
+/* One timer for all calls, armed at the earliest deadline or later: a
+ * call's end never touches it, so a stream of quick calls costs no timer
+ * system call; when it fires, the calls due fail and it is armed again. */
+struct calls {
+    struct call **v;
+    size_t n, cap;
+    uint64_t next_ref;
+    sd_event_source *timer;
+    uint64_t timer_at_us; /* 0: off */
+};
+
+static struct calls *table(struct daemon *d) {
+    if (!d->calls)
+        d->calls = calloc(1, sizeof *d->calls);
+    return d->calls;
+}
+
+static void remove_call(struct daemon *d, struct call *c) {
+    struct calls *t = d->calls;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->v[i] == c) {
+            t->v[i] = t->v[--t->n];
+            break;
+        }
+    free(c);
+}
+
+static struct call *find_ref(struct daemon *d, uint64_t ref) {
+    struct calls *t = d->calls;
+    for (size_t i = 0; t && i < t->n; i++)
+        if (t->v[i]->ref == ref)
+            return t->v[i];
+    return NULL;
+}
+
+/* --- answering the caller ---------------------------------------------------- */
+
+static struct child_proc *live_worker(struct daemon *d, engine_node n, uint64_t gen) {
+    struct child_proc *p = n < d->n_nodes ? d->procs[n] : NULL;
+    return p && p->gen == gen && p->channel >= 0 ? p : NULL;
+}
+
+static enum ctl_status status_for(int err) {
+    switch (err) {
+    case -ENOENT: return CTL_ST_NOT_FOUND;
+    case -ETIMEDOUT: return CTL_ST_TIMEOUT;
+    case -EMSGSIZE: return CTL_ST_TOO_BIG;
+    default: return CTL_ST_FAILED;
+    }
+}
+
+static void fail_caller(struct daemon *d, struct call *c, int err, const char *why) {
+    if (c->caller == CALLER_CONTROL) {
+        struct control_conn *conn = control_conn_find(d, c->conn_id);
+        if (conn)
+            control_send_end(conn, status_for(err), "%s", why);
+        return;
+    }
+    struct child_proc *p = live_worker(d, c->from, c->from_gen);
+    if (!p)
+        return;
+    uint8_t buf[4 + 512];
+    int32_t code = err;
+    size_t len = strnlen(why, 512);
+    memcpy(buf, &code, sizeof code);
+    memcpy(buf + sizeof code, why, len);
+    nines_proto_send(p->channel, NINES_MSG_CALL_FAILED, c->from_ref, buf, sizeof code + len);
+}
+
+static void answer_caller(struct daemon *d, struct call *c, const void *data, size_t len) {
+    if (c->caller == CALLER_CONTROL) {
+        struct control_conn *conn = control_conn_find(d, c->conn_id);
+        if (conn) {
+            control_send_data(conn, data, len);
+            control_send_end(conn, CTL_ST_OK, "%s", "");
+        }
+        return;
+    }
+    struct child_proc *p = live_worker(d, c->from, c->from_gen);
+    if (p)
+        nines_proto_send(p->channel, NINES_MSG_CALL_RESULT, c->from_ref, data, len);
+}
+
+/* --- starting a call ---------------------------------------------------------- */
+
+/* The worker at `path` that can take a call now, or why not. */
+static struct child_proc *callee(struct daemon *d, const char *path, int *err, char *why, size_t size) {
+    engine_node n = engine_find(d->engine, path);
+    if (n == ENGINE_NO_NODE) {
+        *err = -ENOENT;
+        snprintf(why, size, "no child '%s' in the tree", path);
+        return NULL;
+    }
+    const struct nines_child_spec *spec = engine_node_spec(d->engine, n);
+    if (!spec || spec->kind != NINES_CHILD_MODULE) {
+        *err = -EPROTOTYPE;
+        snprintf(why, size, "'%s' is not a worker: only module workers take calls and casts", path);
+        return NULL;
+    }
+    struct child_proc *p = n < d->n_nodes ? d->procs[n] : NULL;
+    if (engine_node_state(d->engine, n) != ENGINE_NODE_RUNNING || !p || p->channel < 0) {
+        *err = -EHOSTDOWN;
+        snprintf(why, size, "'%s' is not running (%s)", path, engine_node_state_name(engine_node_state(d->engine, n)));
+        return NULL;
+    }
+    return p;
+}
+
+static void arm_timer(struct daemon *d, uint64_t at_us);
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+    struct daemon *d = userdata;
+    struct calls *t = d->calls;
+    uint64_t next = 0;
+    t->timer_at_us = 0;
+    for (size_t i = 0; i < t->n;) {
+        struct call *c = t->v[i];
+        if (c->deadline_us > usec) {
+            next = next && next < c->deadline_us ? next : c->deadline_us;
+            i++;
+            continue;
+        }
+        char why[128];
+        snprintf(why, sizeof why, "no reply from '%s' in time", engine_node_path(d->engine, c->to));
+        fail_caller(d, c, -ETIMEDOUT, why);
+        remove_call(d, c); /* a late reply is then dropped: its ref is unknown */
+    }
+    if (next)
+        arm_timer(d, next);
+    else
+        sd_event_source_set_enabled(s, SD_EVENT_OFF);
+    return 0;
+}
+
+static void arm_timer(struct daemon *d, uint64_t at_us) {
+    struct calls *t = d->calls;
+    if (t->timer_at_us && t->timer_at_us <= at_us)
+        return; /* it fires first anyway, and re-arms for this one */
+    if (!t->timer && sd_event_add_time(d->loop, &t->timer, CLOCK_MONOTONIC, at_us, 1000, on_timeout, d) < 0)
+        return;
+    sd_event_source_set_time(t->timer, at_us);
+    sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT);
+    t->timer_at_us = at_us;
+}
+
+/* Register `c` (caller fields set) and send the request; on failure the
+ * caller has been answered and `c` freed. */
+static void start_call(struct daemon *d, struct call *c, const char *path, const void *data, size_t len,
+                       uint64_t timeout_ms) {
+    char why[300];
+    int err = 0;
+    struct calls *t = table(d);
+    struct child_proc *p = t ? callee(d, path, &err, why, sizeof why) : NULL;
+    if (!t)
+        err = -ENOMEM, snprintf(why, sizeof why, "out of memory");
+    if (p && len > NINES_PROTO_MAX_PAYLOAD)
+        p = NULL, err = -EMSGSIZE, snprintf(why, sizeof why, "request of %zu bytes, over the limit of %u", len,
+                                            NINES_PROTO_MAX_PAYLOAD);
+    if (p && t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        struct call **v = realloc(t->v, cap * sizeof *v);
+        if (v)
+            t->v = v, t->cap = cap;
+        else
+            p = NULL, err = -ENOMEM, snprintf(why, sizeof why, "out of memory");
+    }
+    if (!p) {
+        fail_caller(d, c, err, why);
+        free(c);
+        return;
+    }
+    c->ref = ++t->next_ref;
+    c->to = p->node, c->to_gen = p->gen;
+    c->deadline_us = daemon_now_ms() * 1000 + timeout_ms * 1000;
+    t->v[t->n++] = c;
+    arm_timer(d, c->deadline_us);
+    if (nines_proto_send(p->channel, NINES_MSG_CALL, c->ref, data, len) < 0) {
+        snprintf(why, sizeof why, "'%s' cannot be reached", path);
+        fail_caller(d, c, -EHOSTDOWN, why);
+        remove_call(d, c);
+    }
+}
+
+void calls_from_control(struct daemon *d, struct control_conn *conn, const char *path, const void *data,
+                        size_t len, uint64_t timeout_ms) {
+    struct call *c = calloc(1, sizeof *c);
+    if (!c) {
+        control_send_end(conn, CTL_ST_INTERNAL, "out of memory");
+        return;
+    }
+    c->caller = CALLER_CONTROL;
+    c->conn_id = control_conn_id(conn);
+    start_call(d, c, path, data, len, timeout_ms);
+}
+
+enum ctl_status calls_cast(struct daemon *d, const char *path, const void *data, size_t len, char *why,
+                           size_t size) {
+    int err = 0;
+    struct child_proc *p = callee(d, path, &err, why, size);
+    if (!p)
+        return status_for(err);
+    if (len > NINES_PROTO_MAX_PAYLOAD) {
+        snprintf(why, size, "message of %zu bytes, over the limit of %u", len, NINES_PROTO_MAX_PAYLOAD);
+        return CTL_ST_TOO_BIG;
+    }
+    if (nines_proto_send(p->channel, NINES_MSG_CAST, 0, data, len) < 0) {
+        snprintf(why, size, "'%s' cannot be reached", path);
+        return CTL_ST_FAILED;
+    }
+    return CTL_ST_OK;
+}
+
+/* --- messages from workers ---------------------------------------------------- */
+
+/* "PATH\0" then the data; NULL if there is no terminated path. */
+static const char *split_path(const uint8_t *payload, size_t len, const void **data, size_t *data_len) {
+    const char *path = (const char *)payload;
+    size_t plen = strnlen(path, len);
+    if (plen == len || plen == 0)
+        return NULL;
+    *data = payload + plen + 1;
+    *data_len = len - plen - 1;
+    return path;
+}
+
+static void worker_call(struct daemon *d, engine_node node, uint64_t gen, const struct nines_msg *m) {
+    uint64_t timeout_ms;
+    const void *data;
+    size_t data_len;
+    const char *path = m->length > sizeof timeout_ms
+                           ? split_path(m->payload + sizeof timeout_ms, m->length - sizeof timeout_ms, &data,
+                                        &data_len)
+                           : NULL;
+    struct call *c = calloc(1, sizeof *c);
+    if (!c)
+        return;
+    *c = (struct call){.caller = CALLER_WORKER, .from = node, .from_gen = gen, .from_ref = m->ref};
+    if (!path) {
+        fail_caller(d, c, -EINVAL, "malformed call: expected a timeout and a child path");
+        free(c);
+        return;
+    }
+    memcpy(&timeout_ms, m->payload, sizeof timeout_ms);
+    if (timeout_ms == 0 || timeout_ms > 24ull * 3600 * 1000)
+        timeout_ms = 5000;
+    start_call(d, c, path, data, data_len, timeout_ms);
+}
+
+void calls_from_worker(struct daemon *d, engine_node node, uint64_t gen, const struct nines_msg *m) {
+    if (m->type == NINES_MSG_OUT_CALL) {
+        worker_call(d, node, gen, m);
+        return;
+    }
+    const void *data;
+    size_t data_len;
+    char why[300];
+    const char *path = split_path(m->payload, m->length, &data, &data_len);
+    if (path)
+        calls_cast(d, path, data, data_len, why, sizeof why); /* a cast that cannot be delivered is dropped */
+}
+
+void calls_on_answer(struct daemon *d, engine_node node, uint64_t gen, const struct nines_msg *m) {
+    struct call *c = find_ref(d, m->ref);
+    if (!c || c->to != node || c->to_gen != gen)
+        return; /* timed out already, or not this worker's to answer */
+    if (m->type == NINES_MSG_REPLY) {
+        answer_caller(d, c, m->payload, m->length);
+    } else {
+        char why[600];
+        snprintf(why, sizeof why, "'%s' cannot answer: %.*s", engine_node_path(d->engine, node), (int)m->length,
+                 (const char *)m->payload);
+        fail_caller(d, c, -ENOTSUP, why);
+    }
+    remove_call(d, c);
+}
+
+void calls_on_exit(struct daemon *d, engine_node node, uint64_t gen, const struct nines_reason *reason) {
+    struct calls *t = d->calls;
+    char text[300], why[400];
+    nines_reason_format(reason, text, sizeof text);
+    for (size_t i = 0; t && i < t->n;) {
+        struct call *c = t->v[i];
+        if (c->to == node && c->to_gen == gen) {
+            snprintf(why, sizeof why, "'%s' ended before replying: %s", engine_node_path(d->engine, node), text);
+            fail_caller(d, c, -ECONNABORTED, why);
+            remove_call(d, c); /* moves the last call into slot i */
+            continue;
+        }
+        i++;
+    }
+}
+
+void calls_fail_all(struct daemon *d, const char *why) {
+    struct calls *t = d->calls;
+    while (t && t->n) {
+        fail_caller(d, t->v[0], -ESHUTDOWN, why);
+        remove_call(d, t->v[0]);
+    }
+}
+
+void calls_free(struct daemon *d) {
+    calls_fail_all(d, "the tree stopped");
+    if (d->calls) {
+        sd_event_source_disable_unref(d->calls->timer);
+        free(d->calls->v);
+    }
+    free(d->calls);
+    d->calls = NULL;
+}

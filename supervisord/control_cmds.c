@@ -1,0 +1,296 @@
+/*
+ * control_cmds.c — the commands of the control protocol: each checks its
+ * arguments, then answers from the daemon's state or hands the work to
+ * the engine (OTP's supervisor calls) or the call router.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calls.h"
+#include "control_internal.h"
+#include "log.h"
+
+struct command {
+    const char *name;
+    int min_args, max_args; /* after the command; -1: no limit */
+    const char *usage;
+    void (*run)(struct daemon *d, struct control_conn *c, int argc, const char **argv);
+};
+
+/* --- finding children ------------------------------------------------------ */
+
+static engine_node find(struct daemon *d, struct control_conn *c, const char *path) {
+    engine_node n = engine_find(d->engine, path);
+    if (n == ENGINE_NO_NODE)
+        control_send_end(c, CTL_ST_NOT_FOUND, "no child '%s' in the tree", path);
+    return n;
+}
+
+/* --- engine requests ---------------------------------------------------------- */
+
+/* A request waiting for its ENGINE_ACT_REPLY, and who asked. */
+struct pending_op {
+    uint64_t request_id;
+    uint64_t conn_id;
+    enum engine_request_kind kind;
+};
+
+static struct pending_op *ops;
+static size_t n_ops, cap_ops;
+
+static int remember(uint64_t request_id, uint64_t conn_id, enum engine_request_kind kind) {
+    if (n_ops == cap_ops) {
+        size_t cap = cap_ops ? cap_ops * 2 : 16;
+        struct pending_op *v = realloc(ops, cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        ops = v, cap_ops = cap;
+    }
+    ops[n_ops++] = (struct pending_op){request_id, conn_id, kind};
+    return 0;
+}
+
+static bool take(uint64_t request_id, struct pending_op *out) {
+    for (size_t i = 0; i < n_ops; i++)
+        if (ops[i].request_id == request_id) {
+            *out = ops[i];
+            ops[i] = ops[--n_ops];
+            return true;
+        }
+    return false;
+}
+
+static void ask_engine(struct daemon *d, struct control_conn *c, const struct engine_request *req) {
+    struct engine_request r = *req;
+    r.id = ++d->next_request_id;
+    if (remember(r.id, control_conn_id(c), r.kind) < 0) {
+        control_send_end(c, CTL_ST_INTERNAL, "out of memory");
+        return;
+    }
+    struct engine_event ev = {.kind = ENGINE_EV_REQUEST, .request = r, .now_ms = daemon_now_ms()};
+    daemon_feed(d, &ev);
+}
+
+static const char *verb(enum engine_request_kind k) {
+    switch (k) {
+    case ENGINE_REQ_RESTART_CHILD: return "restarted";
+    case ENGINE_REQ_TERMINATE_CHILD: return "terminated";
+    case ENGINE_REQ_DELETE_CHILD: return "deleted";
+    default: return "started";
+    }
+}
+
+static enum ctl_status status_of(enum engine_request_result r) {
+    switch (r) {
+    case ENGINE_REQ_OK: return CTL_ST_OK;
+    case ENGINE_REQ_NOT_FOUND: return CTL_ST_NOT_FOUND;
+    case ENGINE_REQ_START_FAILED: return CTL_ST_FAILED;
+    case ENGINE_REQ_SHUTTING_DOWN: return CTL_ST_SHUTTING_DOWN;
+    default: return CTL_ST_REFUSED;
+    }
+}
+
+static void reply_ok(struct daemon *d, struct control_conn *c, const struct pending_op *op,
+                     const struct engine_reply *r) {
+    const char *path = engine_node_path(d->engine, r->node);
+    bool started = op->kind != ENGINE_REQ_TERMINATE_CHILD && op->kind != ENGINE_REQ_DELETE_CHILD;
+    pid_t pid = started && r->node < d->n_nodes ? d->nodes[r->node].pid : 0;
+    if (op->kind == ENGINE_REQ_START_DYNAMIC) {
+        char pidtext[16], line[1024];
+        snprintf(pidtext, sizeof pidtext, "%d", (int)pid);
+        struct nines_field f[] = {{"path", path}, {"pid", pid ? pidtext : NULL}};
+        size_t len = nines_logfmt_record(line, sizeof line, f, 2);
+        control_send_data(c, line, len < sizeof line ? len : sizeof line - 1);
+    }
+    if (pid)
+        control_send_end(c, CTL_ST_OK, "%s %s (pid %d)", verb(op->kind), path, (int)pid);
+    else
+        control_send_end(c, CTL_ST_OK, "%s %s", verb(op->kind), path);
+}
+
+void control_on_reply(struct daemon *d, const struct engine_reply *r) {
+    struct pending_op op;
+    if (!take(r->id, &op))
+        return;
+    struct control_conn *c = control_conn_find(d, op.conn_id);
+    if (!c)
+        return; /* the client left; the work is done all the same */
+    if (r->result == ENGINE_REQ_OK) {
+        reply_ok(d, c, &op, r);
+        return;
+    }
+    char why[300] = "";
+    if (r->result == ENGINE_REQ_START_FAILED)
+        nines_reason_format(&r->reason, why, sizeof why);
+    control_send_end(c, status_of(r->result), "%s%s%s", engine_request_result_name(r->result),
+                     why[0] ? ": " : "", why);
+}
+
+static void run_child_request(struct daemon *d, struct control_conn *c, enum engine_request_kind kind,
+                              const char *path) {
+    engine_node n = find(d, c, path);
+    if (n != ENGINE_NO_NODE)
+        ask_engine(d, c, &(struct engine_request){.kind = kind, .node = n});
+}
+
+static void cmd_restart(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    run_child_request(d, c, ENGINE_REQ_RESTART_CHILD, argv[1]);
+}
+
+static void cmd_terminate(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    run_child_request(d, c, ENGINE_REQ_TERMINATE_CHILD, argv[1]);
+}
+
+static void cmd_delete(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    run_child_request(d, c, ENGINE_REQ_DELETE_CHILD, argv[1]);
+}
+
+/* start SUPERVISOR SPEC: the spec is YAML, checked like a tree file's child. */
+static void cmd_start(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    engine_node sup = find(d, c, argv[1]);
+    if (sup == ENGINE_NO_NODE)
+        return;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", d->tree->path);
+    struct nines_child_spec *spec = NULL;
+    struct nines_error err;
+    if (nines_child_load_string("spec", dirname(dir), argv[2], strlen(argv[2]), &spec, &err) < 0) {
+        char text[1200];
+        nines_error_format(&err, text, sizeof text);
+        control_send_end(c, CTL_ST_BAD_REQUEST, "%s", text);
+        return;
+    }
+    /* The engine copies the spec while handling the event, which happens
+     * now: requests come from the loop, never from inside an action. */
+    ask_engine(d, c, &(struct engine_request){.kind = ENGINE_REQ_START_CHILD, .node = sup, .spec = spec});
+    nines_child_spec_free(spec);
+}
+
+/* start-child SUPERVISOR [KEY=VALUE]... */
+static void cmd_start_child(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    engine_node sup = find(d, c, argv[1]);
+    if (sup == ENGINE_NO_NODE)
+        return;
+    struct nines_arg args[CTL_MAX_ARGS];
+    char copies[CTL_MAX_ARGS][1024];
+    size_t n = 0;
+    for (int i = 2; i < argc; i++, n++) {
+        const char *eq = strchr(argv[i], '=');
+        if (!eq || eq == argv[i] || strlen(argv[i]) >= sizeof copies[0]) {
+            control_send_end(c, CTL_ST_BAD_REQUEST, "expected KEY=VALUE, got '%s'", argv[i]);
+            return;
+        }
+        strcpy(copies[n], argv[i]);
+        copies[n][eq - argv[i]] = '\0';
+        args[n] = (struct nines_arg){copies[n], copies[n] + (eq - argv[i]) + 1};
+    }
+    ask_engine(d, c, &(struct engine_request){.kind = ENGINE_REQ_START_DYNAMIC, .node = sup,
+                                               .args = args, .n_args = n});
+}
+
+/* --- reading ---------------------------------------------------------------------- */
+
+static void cmd_version(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    control_send_end(c, CTL_ST_OK, "ninesd %s protocol %d", NINES_VERSION, CTL_VERSION);
+}
+
+static void cmd_status(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    engine_node n = argc > 1 ? find(d, c, argv[1]) : ENGINE_ROOT;
+    if (n == ENGINE_NO_NODE)
+        return;
+    control_status_send(d, c, n);
+    control_send_end(c, CTL_ST_OK, "%s", "");
+}
+
+static void cmd_events(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    bool follow = argc > 1 && strcmp(argv[1], "follow") == 0;
+    if (argc > 1 && !follow) {
+        control_send_end(c, CTL_ST_BAD_REQUEST, "events: expected 'follow' or nothing, got '%s'", argv[1]);
+        return;
+    }
+    control_events_send_history(d, c);
+    if (follow)
+        control_follow(c); /* no END: the stream goes on */
+    else
+        control_send_end(c, CTL_ST_OK, "%s", "");
+}
+
+/* --- acting ---------------------------------------------------------------------- */
+
+static void cmd_stop(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    control_send_end(c, CTL_ST_OK, "stopping the tree");
+    daemon_request_stop(d, "ninesctl stop");
+}
+
+static bool parse_timeout(const char *text, uint64_t *ms) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text || *end || v == 0 || v > 24ull * 3600 * 1000)
+        return false;
+    *ms = v;
+    return true;
+}
+
+static void cmd_call(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    uint64_t timeout_ms = 5000;
+    if (argc > 3 && !parse_timeout(argv[3], &timeout_ms)) {
+        control_send_end(c, CTL_ST_BAD_REQUEST, "call: timeout must be milliseconds from 1 to 86400000, got '%s'",
+                         argv[3]);
+        return;
+    }
+    calls_from_control(d, c, argv[1], argv[2], strlen(argv[2]), timeout_ms);
+}
+
+static void cmd_cast(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    char why[256];
+    enum ctl_status st = calls_cast(d, argv[1], argv[2], strlen(argv[2]), why, sizeof why);
+    control_send_end(c, st, "%s", st == CTL_ST_OK ? "sent" : why);
+}
+
+static const struct command commands[] = {
+    {"version", 0, 0, "version", cmd_version},
+    {"status", 0, 1, "status [PATH]", cmd_status},
+    {"events", 0, 1, "events [follow]", cmd_events},
+    {"call", 2, 3, "call PATH REQUEST [TIMEOUT_MS]", cmd_call},
+    {"cast", 2, 2, "cast PATH MESSAGE", cmd_cast},
+    {"restart", 1, 1, "restart PATH", cmd_restart},
+    {"terminate", 1, 1, "terminate PATH", cmd_terminate},
+    {"delete", 1, 1, "delete PATH", cmd_delete},
+    {"start", 2, 2, "start SUPERVISOR SPEC", cmd_start},
+    {"start-child", 1, -1, "start-child SUPERVISOR [KEY=VALUE]...", cmd_start_child},
+    {"stop", 0, 0, "stop", cmd_stop},
+};
+
+void control_dispatch(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const struct command *cmd = &commands[i];
+        if (strcmp(argv[0], cmd->name) != 0)
+            continue;
+        int n = argc - 1;
+        if (n < cmd->min_args || (cmd->max_args >= 0 && n > cmd->max_args)) {
+            control_send_end(c, CTL_ST_BAD_REQUEST, "usage: %s", cmd->usage);
+            return;
+        }
+        if (d->stopping && strcmp(cmd->name, "status") && strcmp(cmd->name, "events") &&
+            strcmp(cmd->name, "version")) {
+            control_send_end(c, CTL_ST_SHUTTING_DOWN, "the tree is stopping");
+            return;
+        }
+        cmd->run(d, c, argc, argv);
+        return;
+    }
+    control_send_end(c, CTL_ST_BAD_REQUEST,
+                     "unknown command '%s' (allowed: version, status, events, call, cast, restart, terminate, "
+                     "delete, start, start-child, stop)", argv[0]);
+}
+
+void control_ops_free(void) {
+    free(ops);
+    ops = NULL;
+    n_ops = cap_ops = 0;
+}

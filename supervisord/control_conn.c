@@ -1,0 +1,181 @@
+/*
+ * control_conn.c — one client connection: who it is, reading requests
+ * frame by frame, writing answers as the socket allows.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "control_internal.h"
+
+static void update_events(struct control_conn *c) {
+    uint32_t ev = c->busy ? 0 : EPOLLIN;
+    if (c->out_off < c->out_len)
+        ev |= EPOLLOUT;
+    sd_event_source_set_io_events(c->src, ev);
+}
+
+void conn_free(struct control_conn *c) {
+    struct control *ctl = c->d->control;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        ctl->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    sd_event_source_disable_unref(c->src);
+    close(c->fd);
+    ctl_decoder_free(&c->in);
+    free((void *)c->peer.groups);
+    free(c->out);
+    free(c);
+}
+
+/* Write what the socket takes now; false if the connection broke. */
+static bool flush(struct control_conn *c) {
+    while (c->out_off < c->out_len) {
+        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno == EAGAIN;
+        c->out_off += (size_t)n;
+    }
+    c->out_off = c->out_len = 0;
+    return true;
+}
+
+void conn_close_now(struct control_conn *c) {
+    if ((c->busy || c->following) && !c->dead)
+        control_send_end(c, CTL_ST_SHUTTING_DOWN, "ninesd is stopping");
+    flush(c); /* best effort: the END is small and the socket empty enough */
+    conn_free(c);
+}
+
+void conn_want_write(struct control_conn *c) {
+    if (!c->dead)
+        update_events(c);
+}
+
+void conn_resume(struct control_conn *c) {
+    if (!c->dead)
+        update_events(c);
+}
+
+/* A request frame: checked, then run. Anything else from a client ends
+ * the connection after one END saying why. */
+static void on_frame(struct control_conn *c, const struct ctl_frame *f) {
+    static const char *argv[CTL_MAX_ARGS];
+    int argc = f->type == CTL_REQUEST ? ctl_argv_decode(f->payload, f->length, argv, CTL_MAX_ARGS) : -EBADMSG;
+    if (argc < 0) {
+        control_send_end(c, CTL_ST_BAD_REQUEST, "malformed request: %s",
+                         f->type == CTL_REQUEST ? "expected NUL-terminated text arguments" : "expected a REQUEST frame");
+        c->dead = true;
+        return;
+    }
+    if (!control_allows(c->access, argv[0])) {
+        control_send_end(c, CTL_ST_DENIED,
+                         "permission denied: uid %d may not '%s' (allowed: root and uid %d%s)", (int)c->peer.uid,
+                         argv[0], (int)c->d->control->rules.daemon_uid,
+                         c->d->control->rules.has_group ? "; the control group may only read: status, events, version"
+                                                        : "");
+        return;
+    }
+    c->busy = true;
+    control_dispatch(c->d, c, argc, argv);
+}
+
+static void read_requests(struct control_conn *c) {
+    uint8_t buf[16384];
+    for (;;) {
+        struct ctl_frame f;
+        int r;
+        while (!c->busy && !c->dead && (r = ctl_decoder_next(&c->in, &f)) != 0) {
+            if (r < 0) {
+                control_send_end(c, r == -EMSGSIZE ? CTL_ST_TOO_BIG : CTL_ST_BAD_REQUEST,
+                                 "malformed frame: %s", r == -EMSGSIZE ? "request over 65536 bytes"
+                                                        : r == -EPROTONOSUPPORT ? "unsupported protocol version"
+                                                                                 : "bad magic or type");
+                c->dead = true;
+                return;
+            }
+            on_frame(c, &f);
+        }
+        if (c->busy || c->dead)
+            return;
+        ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0 || errno != EAGAIN)
+                c->dead = true;
+            return;
+        }
+        if (ctl_decoder_feed(&c->in, buf, (size_t)n) < 0)
+            continue; /* the sticky error comes out of ctl_decoder_next */
+    }
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+    struct control_conn *c = userdata;
+    if (revents & EPOLLOUT && !flush(c))
+        c->dead = true;
+    if (!c->dead && revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        read_requests(c);
+    if (!c->dead && !flush(c))
+        c->dead = true;
+    if (c->dead) {
+        flush(c); /* the last END, if the socket takes it */
+        conn_free(c);
+        return 0;
+    }
+    update_events(c);
+    return 0;
+}
+
+static void read_peer(struct control_conn *c) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+        c->peer = (struct control_peer){.pid = cred.pid, .uid = cred.uid, .gid = cred.gid};
+    else
+        c->peer = (struct control_peer){.uid = (uid_t)-1, .gid = (gid_t)-1};
+    gid_t groups[256];
+    len = sizeof groups;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0 && len > 0) {
+        gid_t *copy = malloc(len);
+        if (copy) {
+            memcpy(copy, groups, len);
+            c->peer.groups = copy;
+            c->peer.n_groups = len / sizeof(gid_t);
+        }
+    }
+    c->access = control_access_of(&c->peer, &c->d->control->rules);
+}
+
+int control_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+    struct daemon *d = userdata;
+    struct control *ctl = d->control;
+    int cfd;
+    while ((cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+        struct control_conn *c = calloc(1, sizeof *c);
+        if (!c || sd_event_add_io(d->loop, &c->src, cfd, EPOLLIN, on_io, c) < 0) {
+            free(c);
+            close(cfd);
+            continue;
+        }
+        c->d = d;
+        c->fd = cfd;
+        c->id = ++ctl->next_id;
+        ctl_decoder_init(&c->in, CTL_MAX_REQUEST);
+        read_peer(c);
+        c->next = ctl->conns;
+        if (ctl->conns)
+            ctl->conns->prev = c;
+        ctl->conns = c;
+    }
+    return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * control_internal.h — what the control socket's files share.
+ */
+#ifndef NINES_CONTROL_INTERNAL_H
+#define NINES_CONTROL_INTERNAL_H
+
+#include <sys/un.h>
+
+#include "control.h"
+#include "control_policy.h"
+
+struct control_conn {
+    struct daemon *d;
+    struct control_conn *next, *prev;
+    uint64_t id;
+    int fd;
+    sd_event_source *src;
+    enum control_access access;
+    struct control_peer peer;
+    struct ctl_decoder in;
+    uint8_t *out;
+    size_t out_off, out_len, out_cap;
+    bool busy;      /* a request is being answered: read no other */
+    bool following; /* events --follow: gets every new report */
+    bool dead;      /* broken or too slow: freed once out of the current call */
+};
+
+/* The history of reports `events` shows: a ring of logfmt lines. */
+#define CONTROL_HISTORY 1000
+
+struct control {
+    int fd;
+    sd_event_source *src;
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    bool bound;
+    struct control_rules rules;
+    struct control_conn *conns;
+    sd_event_source *reaper; /* frees connections marked dead */
+    uint64_t next_id;
+    char *history[CONTROL_HISTORY];
+    size_t history_next, history_len;
+};
+
+/* control_conn.c */
+int control_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+void conn_want_write(struct control_conn *c); /* output is queued */
+void conn_resume(struct control_conn *c);     /* the request is done: read the next */
+void conn_free(struct control_conn *c);
+void conn_close_now(struct control_conn *c); /* answer what is pending, flush, free */
+/* control_cmds.c */
+void control_ops_free(void);
+/* control.c: mark dead and free it from the loop. */
+void control_kill_conn(struct control_conn *c);
+
+/* control_events.c: the log tap. */
+void control_on_log_record(void *userdata, const char *event, const char *line, size_t len);
+
+#endif /* NINES_CONTROL_INTERNAL_H */
