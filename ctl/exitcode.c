@@ -35,20 +35,24 @@ int ctl_exit_for_connect_error(int err) {
 }
 
 void ctl_print_error(FILE *f, const char *what, const char *status, const char *message) {
-    fputs("ninesctl: ", f);
-    if (what && what[0])
-        fprintf(f, "%s: ", what);
+    /* Built whole, then written at once: stderr is unbuffered, and a line
+     * in pieces could interleave with another process's output. */
+    char line[2048];
+    size_t n = (size_t)snprintf(line, sizeof line - 2, "ninesctl: %s%s", what && what[0] ? what : "",
+                                what && what[0] ? ": " : "");
     /* Status names are snake_case for --json; people read words. */
-    for (const char *p = status; *p; p++)
-        fputc(*p == '_' ? ' ' : *p, f);
-    if (message && message[0]) {
-        fputs(": ", f);
+    for (const char *p = status; *p && n < sizeof line - 2; p++)
+        line[n++] = *p == '_' ? ' ' : *p;
+    if (message && message[0] && n < sizeof line - 4) {
+        line[n++] = ':', line[n++] = ' ';
         /* One line, whatever the daemon put in its message, and no
          * control bytes for the terminal to act on. */
-        for (const char *p = message; *p; p++)
-            fputc((unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p, f);
+        for (const char *p = message; *p && n < sizeof line - 2; p++)
+            line[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
     }
-    fputc('\n', f);
+    line[n++] = '\n';
+    line[n] = '\0';
+    fputs(line, f);
 }
 
 const char *ctl_strerror(int err, char buf[static 64]) {

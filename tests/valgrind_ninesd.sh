@@ -29,21 +29,57 @@ supervisor:
             module: $build/examples/counter.so
     - id: talker
       exec: [/bin/sh, -c, 'echo hello; sleep 100']
+    - id: relay
+      module: $build/examples/relay.so
+    - id: pool
+      supervisor:
+        strategy: dynamic
+        child: {id: s, module: $build/examples/counter.so, restart: temporary}
 YAML
 valgrind --quiet --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
     --error-exitcode=99 --log-file="$dir/vg.log" \
     "$build/ninesd" --log-target stderr --socket "$dir/control.sock" "$dir/tree.yaml" 2>"$dir/ninesd.log" &
 pid=$!
-sleep 3
+sleep 2
+# The control socket's paths too: requests, refusals, calls, a follower
+# left open.
+ctl() { "$build/ninesctl" --socket "$dir/control.sock" "$@" >/dev/null 2>&1 || true; }
+ctl status
+ctl --json status
+ctl call counter incr
+ctl call relay "ask counter get"
+ctl call relay "ask nobody get"
+ctl cast counter "add 2"
+ctl restart counter
+ctl terminate counter
+ctl restart counter
+ctl start-child pool
+ctl start-child pool start=4
+ctl terminate pool/s-1
+ctl start / "{id: extra, module: $build/examples/counter.so}"
+ctl call jobs/flaky hang --timeout 100
+ctl events
+"$build/ninesctl" --socket "$dir/control.sock" events --follow >/dev/null 2>&1 &
+follower=$!
+sleep 1
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
+wait "$follower" 2>/dev/null || true
 restarts=$(grep -c 'event=child_started.*child=jobs/flaky .*restarts=[1-9]' "$dir/ninesd.log" || true)
 # Valgrind 3.19 does not know pidfd_open (sd-event then falls back to
 # SIGCHLD); its warnings about that are not findings.
 grep -v -e 'unhandled amd64-linux syscall: 434' -e 'write your own handler' \
     -e 'README_MISSING_SYSCALL' -e 'Nevertheless we consider' -e 'valgrind.org/support' \
     "$dir/vg.log" >"$dir/findings" || true
+# The control requests really ran (a failing ninesctl is not a test).
+controlled=$(grep -c -e 'event=child_started.*child=extra ' -e 'event=child_started.*child=pool/s-2 ' \
+    -e 'event=child_stopped.*child=counter ' "$dir/ninesd.log" || true)
+if [ "$controlled" -lt 3 ]; then
+    echo "FAIL: the control requests did not all take effect"
+    grep -v 'event=output' "$dir/ninesd.log" | tail -20
+    exit 1
+fi
 if [ "$rc" -ne 0 ] || [ -s "$dir/findings" ] || [ "$restarts" -lt 2 ]; then
     echo "FAIL: ninesd exit $rc, $restarts restarts seen; valgrind said:"
     head -100 "$dir/findings"

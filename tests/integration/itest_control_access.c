@@ -129,6 +129,45 @@ static void the_daemon_checks_credentials_itself(void **state) {
     assert_int_equal(as_nobody(n->socket, OTHER_GID, none, 1, "version", NULL), CTL_ST_DENIED);
 }
 
+/* ninesctl run as nobody: its exit code and its one line. */
+static int ninesctl_as_nobody(const char *socket, gid_t gid, const char *command, char *line, size_t size) {
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        gid_t groups[] = {gid};
+        dup2(p[1], 2);
+        freopen("/dev/null", "w", stdout);
+        if (setgroups(1, groups) < 0 || setgid(gid) < 0 || setuid(NOBODY) < 0)
+            _exit(200);
+        execl(BUILD_PATH("ninesctl"), "ninesctl", "--socket", socket, command, (char *)NULL);
+        _exit(201);
+    }
+    close(p[1]);
+    size_t len = 0;
+    ssize_t n;
+    while (len < size - 1 && (n = read(p[0], line + len, size - 1 - len)) > 0)
+        len += (size_t)n;
+    line[len] = '\0';
+    close(p[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return WEXITSTATUS(status);
+}
+
+static void ninesctl_says_denied_with_exit_4(void **state) {
+    struct ninesd *n = *state;
+    start(n, "nogroup");
+    char line[512];
+    assert_int_equal(ninesctl_as_nobody(n->socket, OTHER_GID, "status", line, sizeof line), 4);
+    assert_non_null(strstr(line, "ninesctl: "));
+    if (!strstr(line, "ermission denied"))
+        fail_msg("got: %s", line);
+    assert_int_equal(ninesctl_as_nobody(n->socket, NOGROUP, "stop", line, sizeof line), 4);
+    assert_non_null(strstr(line, "denied"));
+    assert_int_equal(ninesctl_as_nobody(n->socket, NOGROUP, "status", line, sizeof line), 0);
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
@@ -136,6 +175,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(others_cannot_even_connect, setup_root, harness_teardown),
         cmocka_unit_test_setup_teardown(the_control_group_may_read_only, setup_root, harness_teardown),
         cmocka_unit_test_setup_teardown(the_daemon_checks_credentials_itself, setup_root, harness_teardown),
+        cmocka_unit_test_setup_teardown(ninesctl_says_denied_with_exit_4, setup_root, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
