@@ -7,6 +7,7 @@
 #   $(BUILD)/libninesd.a                       the daemon without main()
 #   $(BUILD)/libninesctl.a                     ninesctl without main(), for its unit tests
 #   $(BUILD)/examples/*.so                     example applications
+#   $(BUILD)/examples/*-2.so                   their version 2, where they have one
 #   $(BUILD)/tests/*                           test programs and test .so files
 
 CC ?= cc
@@ -56,6 +57,10 @@ PROGRAMS := $(BUILD)/ninesd $(BUILD)/nines-worker $(if $(CTL_SRC),$(BUILD)/nines
 # examples/NAME/*.c -> $(BUILD)/examples/NAME.so
 EXAMPLE_NAMES := $(sort $(patsubst examples/%/,%,$(dir $(EXAMPLE_SRC))))
 EXAMPLES := $(foreach n,$(EXAMPLE_NAMES),$(BUILD)/examples/$(n).so)
+# Applications with a version 2 built from the same sources (for live
+# upgrades): examples/NAME/*.c with -DNAME_VERSION=2 -> NAME-2.so.
+EXAMPLES_V2_NAMES := counter echo kv
+EXAMPLES_V2 := $(foreach n,$(EXAMPLES_V2_NAMES),$(BUILD)/examples/$(n)-2.so)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 ITESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(ITEST_SRC))
 TESTAPPS := $(patsubst tests/apps/%.c,$(BUILD)/tests/apps/%.so,$(TESTAPP_SRC))
@@ -72,7 +77,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/
 FUZZ_SRC_ctl_proto := lib/ctl_proto.c lib/log.c
 
 .PHONY: all test check-asan install clean bench fuzz
-all: $(PROGRAMS) $(EXAMPLES)
+all: $(PROGRAMS) $(EXAMPLES) $(EXAMPLES_V2)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -106,6 +111,18 @@ $(BUILD)/ninesctl: $(call obj,ctl/main.c) $(BUILD)/libninesctl.a $(BUILD)/libnin
 $(BUILD)/examples/%.so: $$(call obj,$$(wildcard examples/%/*.c))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^
+
+# Version 2 of an application: the same sources, compiled into their own
+# object folder with NAME_VERSION=2 (NAME upper-cased, from the folder).
+obj_v2 = $(patsubst examples/%.c,$(BUILD)/obj/examples-v2/%.o,$(1))
+$(EXAMPLES_V2): $(BUILD)/examples/%-2.so: $$(call obj_v2,$$(wildcard examples/%/*.c))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -shared -o $@ $^
+
+$(BUILD)/obj/examples-v2/%.o: examples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -D$(shell echo '$(patsubst %/,%,$(dir $*))' | tr a-z- A-Z_)_VERSION=2 \
+	    -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/apps/%.so: $(BUILD)/obj/tests/apps/%.o
 	@mkdir -p $(dir $@)

@@ -65,6 +65,15 @@ static int parse_option(struct ctl_args *a, int argc, char *const *argv, int *i)
     char name[32];
     snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1), arg);
     const char *v = NULL;
+    if (strcmp(name, "--module") == 0 || strcmp(name, "--extra") == 0) {
+        int r = option_value(a, argc, argv, i, eq, name, &v);
+        if (r < 0)
+            return r;
+        if (name[2] == 'm' && !v[0])
+            return fail(a, "--module needs a path");
+        *(name[2] == 'm' ? &a->module : &a->extra) = v;
+        return 0;
+    }
     if (strcmp(name, "--socket") == 0 || strcmp(name, "--timeout") == 0) {
         int r = option_value(a, argc, argv, i, eq, name, &v);
         if (r < 0)
@@ -100,6 +109,10 @@ static int check_command(struct ctl_args *a) {
         return fail(a, "%s does not take --follow", c->name);
     if (a->has_timeout && !(c->options & CTL_OPT_TIMEOUT))
         return fail(a, "%s does not take --timeout", c->name);
+    if ((a->module || a->extra) && !(c->options & CTL_OPT_MODULE))
+        return fail(a, "%s does not take --module or --extra", c->name);
+    if ((c->options & CTL_OPT_MODULE) && !a->module)
+        return fail(a, "missing --module PATH");
     if (a->npos < c->required)
         return fail(a, "missing %s", c->names[a->npos]);
     int fixed = c->required + c->optional;
@@ -164,6 +177,11 @@ int ctl_args_request(const struct ctl_args *a, const char **req, char num[static
     }
     if (a->cmd->id == CTL_CMD_EVENTS && a->follow)
         req[n++] = "follow";
+    if (a->cmd->id == CTL_CMD_UPGRADE) {
+        req[n++] = a->module;
+        if (a->extra)
+            req[n++] = a->extra;
+    }
     return n;
 }
 

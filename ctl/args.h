@@ -24,11 +24,13 @@ enum ctl_command_id {
     CTL_CMD_EVENTS,
     CTL_CMD_STOP,
     CTL_CMD_VERSION,
+    CTL_CMD_UPGRADE,
 };
 
 /* Options a command accepts besides the global ones. */
 #define CTL_OPT_TIMEOUT 0x1u /* --timeout MS */
 #define CTL_OPT_FOLLOW 0x2u  /* --follow */
+#define CTL_OPT_MODULE 0x4u  /* --module PATH (required), --extra STRING */
 
 #define CTL_DEFAULT_TIMEOUT_MS 5000u
 
@@ -57,6 +59,7 @@ struct ctl_args {
     bool json, no_color, follow;
     bool help, version; /* --help (of cmd if set), --version */
     bool has_timeout;
+    const char *module, *extra; /* upgrade --module, --extra */
     unsigned timeout_ms;
     const struct ctl_command *cmd; /* NULL only with help or version */
     const char *pos[CTL_MAX_ARGS]; /* the command's arguments, pointers into argv */

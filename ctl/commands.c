@@ -52,6 +52,17 @@ const struct ctl_command ctl_commands[] = {
     {"stop", CTL_CMD_STOP, {NULL}, 0, 0, false, 0, "stop", "stop the tree and ninesd, as SIGTERM",
      "Begins an orderly shutdown of the tree, as SIGTERM would; returns once\n"
      "it has begun.\n"},
+    {"upgrade", CTL_CMD_UPGRADE, {"CHILD"}, 1, 0, false, CTL_OPT_MODULE,
+     "upgrade CHILD --module PATH [--extra STRING]", "swap a running worker's code, keeping its state",
+     "A live upgrade: the worker loads PATH beside its running code, checks it\n"
+     "(ABI, application name, callbacks), hands its state to the new code's\n"
+     "code_change (with STRING as `extra`) and goes on with the new code,\n"
+     "keeping every connection. If anything fails, the running version goes\n"
+     "on with its state, and the command says why (exit 1). Going back down is\n"
+     "the same command with the older module. Upgrades of one child are done\n"
+     "one after the other. A later restart of the child runs PATH.\n"
+     "--module PATH    the new version's .so (made absolute here)\n"
+     "--extra STRING   handed to code_change (default: empty)\n"},
     {"version", CTL_CMD_VERSION, {NULL}, 0, 0, false, 0, "version", "the daemon's version",
      "Shows the running daemon's version and protocol (ninesctl --version\n"
      "shows this program's).\n"},

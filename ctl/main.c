@@ -4,6 +4,7 @@
  * other files of ctl/, where the unit tests reach it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,16 @@ int main(int argc, char **argv) {
     if (a.help) {
         ctl_print_help(stdout, a.cmd);
         return CTL_EXIT_OK;
+    }
+    /* The daemon resolves nothing against our working directory. */
+    static char module[PATH_MAX];
+    if (a.module && a.module[0] != '/') {
+        if (!realpath(a.module, module)) {
+            char why[64];
+            fprintf(stderr, "ninesctl: upgrade: --module %s: %s\n", a.module, ctl_strerror(errno, why));
+            return CTL_EXIT_USAGE;
+        }
+        a.module = module;
     }
     /* A reader that goes away (| head) ends us quietly, as for any tool. */
     signal(SIGPIPE, SIG_DFL);

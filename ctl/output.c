@@ -94,6 +94,11 @@ int ctl_output_data(struct ctl_output *o, const uint8_t *payload, size_t len) {
         int r = ctl_lines_feed(&o->lines, payload, len);
         return r < 0 ? r : take_lines(o, false);
     }
+    case CTL_CMD_UPGRADE:
+        /* Progress, as the daemon reports it; on a terminal only. */
+        if (!o->args->json && o->tty)
+            fprintf(o->out, "%.*s", (int)len, (const char *)payload);
+        return 0;
     default:
         return 0; /* data a newer daemon adds to other answers: not ours to show */
     }

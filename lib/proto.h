@@ -26,6 +26,16 @@ enum nines_msg_type {
     NINES_MSG_CALL_ERROR = 4,  /* NINES_MSG_CALL `ref` cannot be answered. payload: reason text */
     NINES_MSG_OUT_CALL = 5,    /* nines_call(): `ref` is the worker's own. payload: u64 timeout_ms, "PATH\0", request */
     NINES_MSG_OUT_CAST = 6,    /* nines_cast(). payload: "PATH\0", message */
+    NINES_MSG_UPGRADE_RESULT = 7, /* how NINES_MSG_UPGRADE went. payload: struct nines_upgrade_result, then "FROM\0TO\0MESSAGE" */
+    /* The hand-off before a code_change (worker -> daemon), and the same
+     * back to a worker restored after a failed upgrade (daemon -> worker):
+     * HANDOFF_FDS, as many as needed, each carrying up to
+     * NINES_HANDOFF_FDS_MAX descriptors (SCM_RIGHTS) and a struct
+     * nines_handoff_fd per descriptor; then one HANDOFF_STATE: struct
+     * nines_handoff_state, a struct nines_handoff_timer per timer, and the
+     * snapshot in a memfd (SCM_RIGHTS) when it is not empty. */
+    NINES_MSG_HANDOFF_FDS = 8,
+    NINES_MSG_HANDOFF_STATE = 9,
 
     /* daemon -> worker */
     NINES_MSG_SHUTDOWN = 100, /* stop: terminate(shutdown), report, exit */
@@ -34,6 +44,45 @@ enum nines_msg_type {
     NINES_MSG_START = 103,    /* to a spare host: "MODULE\0CHILD\0KEY=VALUE\0..." */
     NINES_MSG_CALL_RESULT = 104, /* the reply to the worker's OUT_CALL `ref`. payload: reply bytes */
     NINES_MSG_CALL_FAILED = 105, /* OUT_CALL `ref` failed. payload: i32 -errno, reason text */
+    NINES_MSG_UPGRADE = 106,     /* swap to a new .so. payload: u64 max snapshot bytes, "MODULE\0EXTRA\0" */
+};
+
+/* The fixed part of NINES_MSG_UPGRADE_RESULT. */
+struct nines_upgrade_result {
+    int32_t status;    /* 0: the new code runs; else -errno and the old code goes on */
+    uint32_t stage;    /* enum nines_upgrade_stage where it ended */
+    uint64_t pause_us; /* from the request's arrival to serving again */
+    uint64_t snapshot_bytes;
+};
+
+/* Where an upgrade stopped (or, for success, NINES_UPGRADE_DONE). */
+enum nines_upgrade_stage {
+    NINES_UPGRADE_LOAD = 1,        /* dlopen of the new .so */
+    NINES_UPGRADE_CHECK = 2,       /* its descriptor: magic, ABI, name, callbacks */
+    NINES_UPGRADE_EXPORT = 3,      /* the old code's export_state */
+    NINES_UPGRADE_CODE_CHANGE = 4, /* the new code's code_change */
+    NINES_UPGRADE_DONE = 5,
+};
+
+#define NINES_HANDOFF_FDS_MAX 250 /* below the kernel's SCM_MAX_FD (253) */
+
+struct nines_handoff_fd {
+    uint64_t tag;    /* the application's watch tag */
+    int32_t fd;      /* its number in the worker: a restored worker gets it there */
+    uint32_t events; /* NINES_READABLE | NINES_WRITABLE */
+};
+
+struct nines_handoff_timer {
+    uint64_t tag;
+    uint64_t remaining_ms; /* until its next expiry */
+    uint64_t repeat_ms;
+};
+
+struct nines_handoff_state {
+    uint64_t snapshot_len; /* bytes in the memfd; 0: no memfd */
+    uint32_t n_fds;        /* descriptors sent in the HANDOFF_FDS before */
+    uint32_t n_timers;
+    char version[64];      /* the version whose snapshot it is */
 };
 
 struct nines_msg_header {
@@ -58,6 +107,17 @@ int nines_proto_send(int fd, uint32_t type, uint64_t ref, const void *payload, s
 /* Decode and validate one received packet of `size` bytes held in `buf`.
  * Pure. 0 and *msg filled, or -EBADMSG for a malformed packet. */
 int nines_proto_decode(const uint8_t *buf, size_t size, struct nines_msg *msg);
+
+/* Send with descriptors attached (SCM_RIGHTS); at most
+ * NINES_HANDOFF_FDS_MAX + 1 of them. */
+int nines_proto_send_fds(int fd, uint32_t type, uint64_t ref, const void *payload, size_t length,
+                         const int *fds, size_t n_fds);
+
+/* As nines_proto_recv, also taking the descriptors that came with the
+ * packet (CLOEXEC) into fds (room for `max`), their count in *n_fds. A
+ * packet with more than `max` is refused (-EBADMSG) and its descriptors
+ * closed. */
+int nines_proto_recv_fds(int fd, uint8_t *buf, struct nines_msg *msg, int *fds, size_t max, size_t *n_fds);
 
 /* Receive one packet into buf (NINES_PROTO_BUFSIZE bytes) and decode it.
  * 0, -EAGAIN when nothing is waiting, -ECONNRESET on end of stream,

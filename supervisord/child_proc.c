@@ -17,6 +17,7 @@
 #include "log.h"
 #include "proto.h"
 #include "spare.h"
+#include "upgrade.h"
 
 static void feed(struct child_proc *p, enum engine_event_kind kind, const struct nines_reason *reason) {
     struct engine_event ev = {.kind = kind, .node = p->node, .gen = p->gen, .now_ms = daemon_now_ms()};
@@ -78,8 +79,17 @@ static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdat
 
 /* --- the channel ------------------------------------------------------ */
 
-static void on_message(struct child_proc *p, const struct nines_msg *m) {
+static void on_message(struct child_proc *p, const struct nines_msg *m, int *fds, size_t n_fds) {
+    if (n_fds && m->type != NINES_MSG_HANDOFF_FDS && m->type != NINES_MSG_HANDOFF_STATE) {
+        for (size_t i = 0; i < n_fds; i++)
+            close(fds[i]); /* descriptors nobody asked for */
+        n_fds = 0;
+    }
     switch (m->type) {
+    case NINES_MSG_HANDOFF_FDS:
+    case NINES_MSG_HANDOFF_STATE:
+        upgrade_on_handoff(p->d, p->node, p->gen, m, fds, n_fds);
+        break;
     case NINES_MSG_READY: {
         /* payload: NAME\0VERSION\0 */
         const char *name = (const char *)m->payload;
@@ -88,6 +98,13 @@ static void on_message(struct child_proc *p, const struct nines_msg *m) {
         if (name_len + 1 < m->length)
             snprintf(p->version, sizeof p->version, "%.*s", (int)strnlen(name + name_len + 1, m->length - name_len - 1),
                      name + name_len + 1);
+        if (p->restoring) {
+            /* Back on the old code after a failed upgrade: for the engine
+             * this child never stopped running. */
+            p->restoring = false;
+            upgrade_on_restored(p->d, p->node);
+            break;
+        }
         feed(p, ENGINE_EV_READY, NULL);
         spare_want(p->d); /* it may have used the spare: have the next one ready */
         break;
@@ -111,6 +128,9 @@ static void on_message(struct child_proc *p, const struct nines_msg *m) {
     case NINES_MSG_OUT_CAST:
         calls_from_worker(p->d, p->node, p->gen, m);
         break;
+    case NINES_MSG_UPGRADE_RESULT:
+        upgrade_on_result(p->d, p->node, p->gen, m);
+        break;
     default:
         break; /* a message for the other direction: ignored */
     }
@@ -119,16 +139,18 @@ static void on_message(struct child_proc *p, const struct nines_msg *m) {
 /* Handle every message waiting; false once the channel is closed. */
 static bool drain_channel(struct child_proc *p) {
     static uint8_t buf[NINES_PROTO_BUFSIZE];
+    static int fds[NINES_HANDOFF_FDS_MAX + 1];
     struct nines_msg m;
     for (;;) {
-        int r = nines_proto_recv(p->channel, buf, &m);
+        size_t n_fds;
+        int r = nines_proto_recv_fds(p->channel, buf, &m, fds, NINES_HANDOFF_FDS_MAX + 1, &n_fds);
         if (r == -EAGAIN)
             return true;
         if (r == -EBADMSG)
             continue; /* a broken packet is dropped, never trusted */
         if (r < 0)
             return false;
-        on_message(p, &m);
+        on_message(p, &m, fds, n_fds);
         /* READY may have led the engine to act on this child; it is still
          * ours until its exit is handled, so going on is safe. */
     }
@@ -138,11 +160,13 @@ static bool drain_channel(struct child_proc *p) {
  * level-triggered, so more come on the next iteration. */
 static int on_channel(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
     static uint8_t buf[NINES_PROTO_BUFSIZE];
+    static int fds[NINES_HANDOFF_FDS_MAX + 1];
     struct child_proc *p = userdata;
     struct nines_msg m;
-    int r = nines_proto_recv(p->channel, buf, &m);
+    size_t n_fds;
+    int r = nines_proto_recv_fds(p->channel, buf, &m, fds, NINES_HANDOFF_FDS_MAX + 1, &n_fds);
     if (r == 0)
-        on_message(p, &m);
+        on_message(p, &m, fds, n_fds);
     else if (r != -EAGAIN && r != -EBADMSG)
         sd_event_source_set_enabled(s, SD_EVENT_OFF); /* closed: the exit handler drains the rest */
     return 0;
@@ -164,9 +188,14 @@ static int on_process_exit(sd_event_source *s, const siginfo_t *si, void *userda
     struct daemon *d = p->d;
     engine_node node = p->node;
     uint64_t gen = p->gen;
+    bool may_roll_back = !p->stop_requested && !p->restoring;
     d->procs[node] = NULL;
     child_proc_free(p);
     calls_on_exit(d, node, gen, &r);
+    /* A worker that dies in (or just after) an upgrade comes back on its
+     * old code with its state: for the engine it never stopped. */
+    if (upgrade_on_exit(d, node, gen, &r, may_roll_back))
+        return 0;
     struct engine_event ev = {.kind = ENGINE_EV_EXIT, .node = node, .gen = gen,
                               .reason = r, .now_ms = daemon_now_ms()};
     daemon_feed(d, &ev);
@@ -194,13 +223,13 @@ static int watch(struct child_proc *p) {
     return r;
 }
 
-int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, struct child_proc **out) {
+int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool restore, struct child_proc **out) {
     const struct nines_child_spec *spec = engine_node_spec(d->engine, node);
     struct child_proc *p = calloc(1, sizeof *p);
     if (!p)
         return -ENOMEM;
     *p = (struct child_proc){.d = d, .node = node, .gen = gen, .channel = -1, .out_fd = -1,
-                             .err_fd = -1, .is_exec = spec->kind == NINES_CHILD_EXEC};
+                             .err_fd = -1, .is_exec = spec->kind == NINES_CHILD_EXEC, .restoring = restore};
     int r = child_proc_spawn_process(p, spec, engine_node_path(d->engine, node));
     if (r < 0) {
         free(p);

@@ -36,6 +36,7 @@ struct child_proc {
     char name[64];              /* the module's name and version, from READY */
     char version[64];
     bool notified_ready;        /* exec child with ready: notify sent READY=1 */
+    bool restoring;             /* brought back on the old code after a failed upgrade */
 };
 
 /* A freshly spawned worker host: its pid and the daemon's ends. */
@@ -55,8 +56,10 @@ int worker_spawn(const char *worker, char **argv, bool with_channel, const char 
  * `path`. Fills pid and the descriptors. 0 or -errno; nothing left open. */
 int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec *spec, const char *path);
 
-/* Spawn the process for node/gen. 0, or -errno (nothing left behind). */
-int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, struct child_proc **out);
+/* Spawn the process for node/gen. 0, or -errno (nothing left behind).
+ * With `restore`, a worker host that waits for a hand-off (upgrade.h)
+ * and rebuilds its state from it instead of running init. */
+int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool restore, struct child_proc **out);
 void child_proc_stop(struct child_proc *p); /* ask to stop: SHUTDOWN message, or SIGTERM for exec */
 void child_proc_kill(struct child_proc *p); /* SIGKILL */
 int child_proc_arm_timer(struct child_proc *p, uint64_t ms);

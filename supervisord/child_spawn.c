@@ -16,6 +16,7 @@
 #include "child_proc.h"
 #include "proto.h"
 #include "spare.h"
+#include "upgrade.h"
 
 extern char **environ;
 
@@ -73,7 +74,8 @@ fail:;
 #define MAX_ARGV 512
 
 /* argv of the worker host for this child; strings point into the spec. */
-static int build_argv(const struct nines_child_spec *spec, const char *worker, const char *path,
+static int build_argv(const struct nines_child_spec *spec, const char *module, bool restore, const char *worker,
+                      const char *path,
                       char **argv, char *argbuf, size_t argbuf_size) {
     size_t n = 0, used = 0;
     argv[n++] = (char *)worker;
@@ -88,7 +90,9 @@ static int build_argv(const struct nines_child_spec *spec, const char *worker, c
         argv[n] = NULL;
         return 0;
     }
-    argv[n++] = "--module", argv[n++] = spec->module;
+    if (restore)
+        argv[n++] = "--restore";
+    argv[n++] = "--module", argv[n++] = (char *)module;
     argv[n++] = "--child", argv[n++] = (char *)path;
     for (size_t i = 0; i < spec->n_args; i++) {
         int len = snprintf(argbuf + used, argbuf_size - used, "%s=%s", spec->args[i].key,
@@ -208,11 +212,12 @@ int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec
     static char argbuf[64 * 1024];
     struct spawned s;
     /* A module worker starts fastest in the warm host kept ready for it. */
-    if (!p->is_exec && spare_take(p->d, spec, path, &s) == 0) {
+    const char *module = daemon_module_of(p->d, p->node);
+    if (!p->is_exec && !p->restoring && spare_take(p->d, spec, module, path, &s) == 0) {
         take_spawned(p, &s);
         return 0;
     }
-    int r = build_argv(spec, p->d->worker_path, path, argv, argbuf, sizeof argbuf);
+    int r = build_argv(spec, module, p->restoring, p->d->worker_path, path, argv, argbuf, sizeof argbuf);
     if (r < 0)
         return r;
     char notify_var[96];

@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "calls.h"
 #include "control_internal.h"
 #include "log.h"
+#include "upgrade.h"
 
 struct command {
     const char *name;
@@ -252,6 +254,30 @@ static void cmd_cast(struct daemon *d, struct control_conn *c, int argc, const c
     control_send_end(c, st, "%s", st == CTL_ST_OK ? "sent" : why);
 }
 
+/* upgrade PATH MODULE [EXTRA]: a live swap of one worker's code. */
+static void cmd_upgrade(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    engine_node n = find(d, c, argv[1]);
+    if (n == ENGINE_NO_NODE)
+        return;
+    const struct nines_child_spec *spec = engine_node_spec(d->engine, n);
+    if (!spec || spec->kind != NINES_CHILD_MODULE) {
+        control_send_end(c, CTL_ST_REFUSED, "'%s' is not a worker: only module workers are upgraded", argv[1]);
+        return;
+    }
+    const char *module = argv[2];
+    struct stat st;
+    if (module[0] != '/') {
+        control_send_end(c, CTL_ST_BAD_REQUEST, "the module path must be absolute, got '%s'", module);
+        return;
+    }
+    if (stat(module, &st) < 0 || !S_ISREG(st.st_mode)) {
+        control_send_end(c, CTL_ST_NOT_FOUND, "module %s: %s", module,
+                         errno && !S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file");
+        return;
+    }
+    upgrade_request(d, c, n, module, argc > 3 ? argv[3] : "");
+}
+
 static const struct command commands[] = {
     {"version", 0, 0, "version", cmd_version},
     {"status", 0, 1, "status [PATH]", cmd_status},
@@ -263,6 +289,7 @@ static const struct command commands[] = {
     {"delete", 1, 1, "delete PATH", cmd_delete},
     {"start", 2, 2, "start SUPERVISOR SPEC", cmd_start},
     {"start-child", 1, -1, "start-child SUPERVISOR [KEY=VALUE]...", cmd_start_child},
+    {"upgrade", 2, 3, "upgrade PATH MODULE [EXTRA]", cmd_upgrade},
     {"stop", 0, 0, "stop", cmd_stop},
 };
 
@@ -286,7 +313,7 @@ void control_dispatch(struct daemon *d, struct control_conn *c, int argc, const 
     }
     control_send_end(c, CTL_ST_BAD_REQUEST,
                      "unknown command '%s' (allowed: version, status, events, call, cast, restart, terminate, "
-                     "delete, start, start-child, stop)", argv[0]);
+                     "delete, start, start-child, upgrade, stop)", argv[0]);
 }
 
 void control_ops_free(void) {

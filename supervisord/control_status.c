@@ -10,6 +10,7 @@
 #include "child_proc.h"
 #include "control_internal.h"
 #include "log.h"
+#include "upgrade.h"
 
 #define CHUNK (64 * 1024)
 
@@ -87,7 +88,7 @@ static void node_record(struct status_out *o, struct daemon *d, engine_node n, u
         {"restarts", spec ? num.restarts : NULL},
         {"pid", p && !engine_node_is_supervisor(d->engine, n) ? num.pid : NULL},
         {"uptime_ms", running ? num.uptime : NULL},
-        {"module", worker ? spec->module : NULL},
+        {"module", worker ? daemon_module_of(d, n) : NULL},
         {"name", worker && running && info && info->name[0] ? info->name : NULL},
         {"version", worker && running && info && info->version[0] ? info->version : NULL},
     };

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "notify.h"
 #include "spare.h"
+#include "upgrade.h"
 
 uint64_t daemon_now_ms(void) {
     struct timespec ts;
@@ -34,7 +35,7 @@ static void log_daemon(int priority, const char *event, const char *message) {
 
 static void spawn_child(struct daemon *d, engine_node node, uint64_t gen) {
     struct child_proc *p = NULL;
-    int r = child_proc_spawn(d, node, gen, &p);
+    int r = child_proc_spawn(d, node, gen, false, &p);
     if (r < 0) {
         struct engine_event ev = {.kind = ENGINE_EV_EXIT, .node = node, .gen = gen,
                                   .reason = nines_reason_make(NINES_REASON_SPAWN_FAILED, -r, d->worker_path),
@@ -213,7 +214,8 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 
 int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_options *opt) {
     *d = (struct daemon){.tree = tree, .worker_path = opt->worker_path, .notify_fd = -1,
-                         .no_spare = opt->no_spare};
+                         .no_spare = opt->no_spare,
+                         .max_snapshot = opt->max_snapshot ? opt->max_snapshot : DAEMON_MAX_SNAPSHOT};
     int r = sd_event_default(&d->loop);
     if (r < 0)
         return r;
@@ -262,6 +264,7 @@ void daemon_free(struct daemon *d) {
     if (d->loop)
         spare_drop(d);
     calls_free(d);
+    upgrade_free(d);
     control_close(d);
     free(d->procs);
     free(d->nodes);

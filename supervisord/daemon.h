@@ -46,16 +46,22 @@ struct daemon {
     bool no_spare;
     struct control *control;      /* the control socket (control.h), or NULL */
     struct calls *calls;          /* calls in flight between children (calls.h) */
+    struct upgrades *upgrades;    /* live upgrades asked and done (upgrade.h) */
+    uint64_t max_snapshot;        /* the largest state an upgrade may carry, bytes */
     uint64_t next_request_id;
     bool stopping;
     int exit_code;
 };
+
+/* The default limit on a live upgrade's state snapshot. */
+#define DAEMON_MAX_SNAPSHOT (256ull * 1024 * 1024)
 
 struct daemon_options {
     const char *worker_path;
     const char *socket_path;   /* the control socket; NULL: the default */
     const char *control_group; /* may read status and events; NULL: none */
     bool no_control;           /* no control socket at all */
+    uint64_t max_snapshot;     /* 0: the default */
     bool no_spare; /* never keep a warm worker host (spare.h) */
 };
 

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@ static const char usage[] =
     "                       $XDG_RUNTIME_DIR/nines/control.sock, else /tmp/nines-UID/)\n"
     "  --control-group G    members of group G may read status and events\n"
     "  --no-control         no control socket (ninesctl cannot reach this ninesd)\n"
+    "  --max-snapshot BYTES the largest state a live upgrade may carry\n"
+    "                       (default 268435456; suffixes K, M, G)\n"
     "  --no-spare           do not keep a warm worker host ready for the next\n"
     "                       (re)start: one process fewer, slower restarts\n"
     "  -h, --help           show this help\n"
@@ -48,8 +51,23 @@ struct options {
     bool no_control;
     const char *socket_path;
     const char *control_group;
+    uint64_t max_snapshot;
     enum nines_log_target log_target;
 };
+
+/* "4096", "64K", "256M", "1G". */
+static int parse_size(const char *text, uint64_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    unsigned shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 0;
+    if (shift)
+        end++;
+    if (errno || end == text || *end || v == 0 || text[0] == '-' || v > (UINT64_MAX >> shift))
+        return -EINVAL;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
 
 static int parse_options(int argc, char **argv, struct options *o) {
     static const struct option longopts[] = {
@@ -57,7 +75,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
         {"worker", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},   {"no-spare", no_argument, NULL, 's'},
         {"socket", required_argument, NULL, 'S'}, {"control-group", required_argument, NULL, 'g'},
-        {"no-control", no_argument, NULL, 'n'}, {0},
+        {"no-control", no_argument, NULL, 'n'}, {"max-snapshot", required_argument, NULL, 'm'},
+        {0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -68,6 +87,13 @@ static int parse_options(int argc, char **argv, struct options *o) {
         case 'S': o->socket_path = optarg; break;
         case 'g': o->control_group = optarg; break;
         case 'n': o->no_control = true; break;
+        case 'm':
+            if (parse_size(optarg, &o->max_snapshot) < 0) {
+                fprintf(stderr, "ninesd: invalid --max-snapshot '%s' (a number of bytes from 1, with K, M or G)\n",
+                        optarg);
+                return -EINVAL;
+            }
+            break;
         case 'l':
             if (nines_log_target_parse(optarg, &o->log_target) < 0) {
                 fprintf(stderr, "ninesd: invalid --log-target '%s' (allowed: auto, stderr, journal)\n", optarg);
@@ -118,7 +144,8 @@ int main(int argc, char **argv) {
                                   .no_spare = o.no_spare,
                                   .socket_path = o.socket_path,
                                   .control_group = o.control_group,
-                                  .no_control = o.no_control};
+                                  .no_control = o.no_control,
+                                  .max_snapshot = o.max_snapshot};
     int r = daemon_init(&d, tree, &dopt);
     if (r < 0) {
         fprintf(stderr, "ninesd: cannot start: %s\n", strerror(-r));

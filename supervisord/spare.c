@@ -87,9 +87,10 @@ void spare_want(struct daemon *d) {
     sd_event_source_set_enabled(d->spare_refill, SD_EVENT_ONESHOT);
 }
 
-int spare_start_payload(const struct nines_child_spec *spec, const char *path, char *buf, size_t size) {
+int spare_start_payload(const struct nines_child_spec *spec, const char *module, const char *path, char *buf,
+                        size_t size) {
     size_t used = 0;
-    const char *parts[] = {spec->module, path};
+    const char *parts[] = {module, path};
     for (size_t i = 0; i < 2; i++) {
         size_t len = strlen(parts[i]) + 1;
         if (len > size - used)
@@ -109,12 +110,13 @@ int spare_start_payload(const struct nines_child_spec *spec, const char *path, c
     return (int)used;
 }
 
-int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *path, struct spawned *out) {
+int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *path,
+               struct spawned *out) {
     static char payload[NINES_PROTO_MAX_PAYLOAD];
     struct spare *s = d->spare;
     if (!s)
         return -ENOENT;
-    int len = spare_start_payload(spec, path, payload, sizeof payload);
+    int len = spare_start_payload(spec, module, path, payload, sizeof payload);
     if (len < 0)
         return len; /* too big for one message: spawn with argv instead */
     d->spare = NULL;

@@ -19,7 +19,7 @@ struct spare;
 /* Hand the spare to child `path` of `spec`: on 0, *out is the process,
  * already told what to run. -ENOENT when there is no spare (the caller
  * spawns as usual), another -errno if the hand-over failed. */
-int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *path,
+int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *path,
                struct spawned *out);
 
 /* Have a spare spawned when the loop is next idle, if there is none. */
@@ -28,8 +28,9 @@ void spare_want(struct daemon *d);
 /* Kill the spare (at shutdown). */
 void spare_drop(struct daemon *d);
 
-/* Encode the START payload: "MODULE\0PATH\0KEY=VALUE\0...". Pure. Bytes
- * written, or -E2BIG when it does not fit in `size`. */
-int spare_start_payload(const struct nines_child_spec *spec, const char *path, char *buf, size_t size);
+/* Encode the START payload: "MODULE\0PATH\0KEY=VALUE\0..." (the args are
+ * spec's). Pure. Bytes written, or -E2BIG when it does not fit in `size`. */
+int spare_start_payload(const struct nines_child_spec *spec, const char *module, const char *path, char *buf,
+                        size_t size);
 
 #endif /* NINES_SPARE_H */

@@ -1,34 +1,43 @@
 /*
- * counter — the smallest stateful Nines application: one integer.
+ * counter — the smallest stateful Nines application: one integer, and in
+ * version 2 the operations that changed it. The example of a live upgrade
+ * that changes the state's layout (counter.h describes both snapshots).
  *
  * Args:
  *   start   initial value (integer, default 0)
  *
- * Calls (text requests, decimal text replies):
- *   get      the value
+ * Calls (text requests, text replies):
+ *   get      the value, in decimal
  *   incr     add one, reply the new value
  *   add N    add N, reply the new value
  *   set N    set the value to N, reply it
- * Casts: incr, add N, set N (no reply).
+ *   version  this build's version: "1.0.0" or "2.0.0"
+ *   history  (version 2) the last 16 operations that changed the value,
+ *            oldest first, separated by commas: "incr,add 5,set 7"; ""
+ *            when none
+ * Casts: incr, add N, set N (no reply). Version 2 records the operations
+ * of calls and casts alike; one that would overflow is not applied and
+ * not recorded.
  *
- * The value survives a live code swap: export_state writes it as an 8-byte
- * little-endian int64 and code_change accepts that from any version.
+ * The files: counter.c (requests and callbacks), counter_history.c (the
+ * history), counter_snapshot.c (live upgrade), counter.h (the layouts).
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "nines/module.h"
-
-struct counter {
-    long long value;
-};
+#include "counter.h"
 
 /* Longest request we parse; longer ones are unknown by definition. */
 #define REQ_MAX 128
+
+#if COUNTER_VERSION >= 2
+#define EXPECTED "get, incr, add N, set N, version, history"
+#else
+#define EXPECTED "get, incr, add N, set N, version"
+#endif
 
 /* The result of applying one request to the counter. */
 enum op_result {
@@ -66,26 +75,40 @@ static bool request_text(const void *data, size_t len, char buf[REQ_MAX])
     return true;
 }
 
-/* Apply a mutating request (incr, add N, set N) to the counter. */
+/* Parse a mutating request: incr, add N, set N. */
+static bool parse_op(const char *req, struct op *op)
+{
+    if (strcmp(req, "incr") == 0) {
+        *op = (struct op){.kind = OP_INCR, .arg = 1};
+        return true;
+    }
+    if (strncmp(req, "add ", 4) == 0) {
+        op->kind = OP_ADD;
+        return parse_ll(req + 4, &op->arg);
+    }
+    if (strncmp(req, "set ", 4) == 0) {
+        op->kind = OP_SET;
+        return parse_ll(req + 4, &op->arg);
+    }
+    return false;
+}
+
+/* Apply a mutating request to the counter (and, in version 2, record it). */
 static enum op_result apply(struct counter *c, const char *req)
 {
-    long long k;
+    struct op op;
+    long long value = 0;
 
-    if (strncmp(req, "set ", 4) == 0) {
-        if (!parse_ll(req + 4, &k))
-            return OP_UNKNOWN;
-        c->value = k;
-        return OP_OK;
-    }
-    if (strcmp(req, "incr") == 0)
-        k = 1;
-    else if (strncmp(req, "add ", 4) != 0 || !parse_ll(req + 4, &k))
+    if (!parse_op(req, &op))
         return OP_UNKNOWN;
-
-    long long sum;
-    if (__builtin_add_overflow(c->value, k, &sum))
+    if (op.kind == OP_SET)
+        value = op.arg;
+    else if (__builtin_add_overflow(c->value, op.arg, &value))
         return OP_OVERFLOW;
-    c->value = sum;
+    c->value = value;
+#if COUNTER_VERSION >= 2
+    history_add(&c->history, &op);
+#endif
     return OP_OK;
 }
 
@@ -104,14 +127,34 @@ static int reply_value(nines_ctx *ctx, uint64_t ref, long long value)
 
 static int reply_unknown(nines_ctx *ctx, const struct nines_call *call)
 {
-    char out[REQ_MAX + 96];
+    char out[REQ_MAX + 128];
     /* Show at most 64 bytes of what was sent. */
     int shown = call->len > 64 ? 64 : (int)call->len;
 
-    snprintf(out, sizeof(out),
-             "error: unknown request '%.*s' (expected get, incr, add N, set N)", shown,
-             (const char *)call->data);
+    snprintf(out, sizeof(out), "error: unknown request '%.*s' (expected " EXPECTED ")",
+             shown, (const char *)call->data);
     return reply_text(ctx, call->ref, out);
+}
+
+/* The requests that only read: get, version, history. False if `req` is
+ * none of them. */
+static bool query(nines_ctx *ctx, const struct counter *c, const char *req, uint64_t ref,
+                  int *r)
+{
+    if (strcmp(req, "get") == 0)
+        *r = reply_value(ctx, ref, c->value);
+    else if (strcmp(req, "version") == 0)
+        *r = reply_text(ctx, ref, COUNTER_VSN);
+#if COUNTER_VERSION >= 2
+    else if (strcmp(req, "history") == 0) {
+        char text[HISTORY_TEXT_MAX];
+        history_format(&c->history, text, sizeof(text));
+        *r = reply_text(ctx, ref, text);
+    }
+#endif
+    else
+        return false;
+    return true;
 }
 
 static int counter_init(nines_ctx *ctx, void **state)
@@ -138,11 +181,12 @@ static int counter_call(nines_ctx *ctx, void *state, const struct nines_call *ca
 {
     struct counter *c = state;
     char req[REQ_MAX];
+    int r = 0;
 
     if (!request_text(call->data, call->len, req))
         return reply_unknown(ctx, call);
-    if (strcmp(req, "get") == 0)
-        return reply_value(ctx, call->ref, c->value);
+    if (query(ctx, c, req, call->ref, &r))
+        return r;
     switch (apply(c, req)) {
     case OP_OK:
         return reply_value(ctx, call->ref, c->value);
@@ -171,39 +215,13 @@ static void counter_terminate(nines_ctx *ctx, void *state,
     free(state);
 }
 
-static int counter_export(nines_ctx *ctx, void *state, nines_buf *out)
+/* After an upgrade: the state is plain memory, nothing else to let go. */
+static void counter_free_state(nines_ctx *ctx, void *state)
 {
-    const struct counter *c = state;
-    uint64_t v = (uint64_t)c->value;
-    unsigned char le[8];
-
-    for (int i = 0; i < 8; i++)
-        le[i] = (unsigned char)(v >> (8 * i));
-    return nines_buf_append(out, le, sizeof(le));
+    free(state);
 }
 
-static int counter_code_change(nines_ctx *ctx, const char *from_version,
-                               const void *snapshot, size_t len, const char *extra,
-                               void **state)
-{
-    const unsigned char *le = snapshot;
-    uint64_t v = 0;
-
-    if (len != 8)
-        return -EINVAL;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)le[i] << (8 * i);
-    struct counter *c = calloc(1, sizeof(*c));
-    if (c == NULL)
-        return -ENOMEM;
-    c->value = (long long)v;
-    *state = c;
-    nines_log(ctx, NINES_LOG_INFO, "counter: upgraded from %s at %lld", from_version,
-              c->value);
-    return 0;
-}
-
-NINES_MODULE_V1(.name = "counter", .version = "1.0.0", .init = counter_init,
+NINES_MODULE_V1(.name = "counter", .version = COUNTER_VSN, .init = counter_init,
                 .handle_call = counter_call, .handle_cast = counter_cast,
                 .terminate = counter_terminate, .export_state = counter_export,
-                .code_change = counter_code_change);
+                .code_change = counter_code_change, .free_state = counter_free_state);

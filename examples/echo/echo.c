@@ -1,7 +1,8 @@
 /*
  * echo — a TCP line echo server driven entirely by the worker's event loop:
  * every socket is watched through nines_fd_watch(), nothing blocks and
- * there are no threads.
+ * there are no threads. The example of a live upgrade that keeps open
+ * connections (echo.h: the two versions and their snapshots).
  *
  * Args:
  *   port   TCP port (integer 0-65535, default 7007; 0 picks a free port)
@@ -11,11 +12,14 @@
  * written back byte for byte. A longer line closes that connection. Output
  * that cannot be written at once is kept and flushed when the socket is
  * writable; while more than 1 MiB is pending the connection is not read
- * (backpressure on a client that does not read its echoes).
+ * (backpressure on a client that does not read its echoes). Version 2
+ * writes "[N] " before each line, N counting that connection's lines
+ * from 1 ("[1] hello\n", "[2] again\n").
  *
  * Calls:
- *   port    the port actually listened on, in decimal
- *   stats   "connections=N served=M" (open connections, lines echoed)
+ *   port     the port actually listened on, in decimal
+ *   stats    "connections=N served=M" (open connections, lines echoed)
+ *   version  this build's version: "1.0.0" or "2.0.0"
  *
  * Tags: 0 is the listener, connections get 1, 2, 3, ... in accept order.
  * Timer ACCEPT_RETRY_TAG re-watches the listener after running out of
@@ -162,8 +166,11 @@ static int echo_call(nines_ctx *ctx, void *state, const struct nines_call *call)
         snprintf(out, sizeof(out), "%d", e->port);
     else if (len == 5 && memcmp(req, "stats", 5) == 0)
         snprintf(out, sizeof(out), "connections=%zu served=%llu", e->count, e->served);
+    else if (len == 7 && memcmp(req, "version", 7) == 0)
+        snprintf(out, sizeof(out), "%s", ECHO_VSN);
     else
-        snprintf(out, sizeof(out), "error: unknown request '%.*s' (expected port, stats)",
+        snprintf(out, sizeof(out),
+                 "error: unknown request '%.*s' (expected port, stats, version)",
                  len > 64 ? 64 : (int)len, req);
     return reply_text(ctx, call->ref, out);
 }
@@ -174,7 +181,14 @@ static void echo_terminate(nines_ctx *ctx, void *state,
     echo_free(ctx, state);
 }
 
-NINES_MODULE_V1(.name = "echo", .version = "1.0.0", .init = echo_init,
+/* After an upgrade: free the memory only; the descriptors, their watches
+ * and the retry timer now belong to the new code. */
+static void echo_free_state(nines_ctx *ctx, void *state)
+{
+    echo_free(NULL, state);
+}
+
+NINES_MODULE_V1(.name = "echo", .version = ECHO_VSN, .init = echo_init,
                 .handle_call = echo_call, .handle_info = echo_info,
                 .terminate = echo_terminate, .export_state = echo_export,
-                .code_change = echo_code_change);
+                .code_change = echo_code_change, .free_state = echo_free_state);

@@ -1,13 +1,47 @@
 /*
  * echo.h — what the files of the echo example share.
  *
- * Live upgrade: export_state writes (little-endian) a version byte 1, the
- * listener fd (i32), port (i32), listener-paused flag (u8), served (u64),
- * next tag (u64), the connection count (u32), then per connection its tag
- * (u64), fd (i32), watched events (u8), eof flag (u8), the partial line
- * (u32 length + bytes) and the unsent output (u32 length + bytes).
- * code_change rebuilds the state from that layout; the descriptors stay
- * open across the swap since it happens inside one process.
+ * One set of sources, two versions: built plainly it is version 1 (lines
+ * echoed byte for byte); built with -DECHO_VERSION=2 it is version 2 (each
+ * line prefixed with "[N] ", N counting that connection's lines from 1,
+ * which needs a counter per connection). The Makefile builds both, echo.so
+ * and echo-2.so. The differences: struct conn's `lines` (here), the prefix
+ * (echo_io.c), the snapshot's per-connection field (echo_snapshot.c).
+ *
+ * Snapshot layouts (all integers little-endian), both read by both
+ * versions:
+ *
+ *   layout 1 (written by 1.0.0)        layout 2 (written by 2.0.0)
+ *     u8   1                             u8   2
+ *     i32  listener fd                   (the same fields as layout 1)
+ *     i32  port
+ *     u8   listener paused (1) or watched (0)
+ *     u64  lines echoed in all (served)
+ *     u64  the next connection's tag
+ *     u32  number of connections
+ *     per connection:
+ *       u64  tag (never LISTENER_TAG)
+ *       i32  fd
+ *       u8   events watched (NINES_READABLE|NINES_WRITABLE)
+ *       u8   eof: the peer finished sending
+ *                                          u64  lines echoed on it so far
+ *       u32 + bytes  the start of an incomplete line
+ *       u32 + bytes  the echoed bytes not yet written
+ *
+ * Version 1 reading layout 2 drops the per-connection counts (the
+ * downgrade); version 2 reading layout 1 starts every count at 0. Anything
+ * else — another version byte, a short or overlong snapshot, an fd that is
+ * not open — is refused with -EINVAL and a log line saying why.
+ *
+ * Descriptors travel in the snapshot by number. code_change relies on the
+ * host's promise (nines/module.h): across a swap, and across a restart on
+ * the old code after a failed upgrade, the same fds are open with the same
+ * numbers and their watches, under the same tags (LISTENER_TAG, or each
+ * connection's tag), and the ACCEPT_RETRY_TAG timer are still registered
+ * with the events the snapshot names. So code_change only rebuilds memory:
+ * it never watches, unwatches or closes anything (a watch that exists
+ * would be -EEXIST). free_state likewise only frees memory: the new code
+ * owns the descriptors, watches and timers from then on.
  */
 #ifndef NINES_EXAMPLE_ECHO_H
 #define NINES_EXAMPLE_ECHO_H
@@ -30,7 +64,19 @@
 /* A buffer this large is freed once empty, so idle connections stay small. */
 #define BUF_KEEP_MAX (16 * 1024)
 #define INITIAL_BUCKETS 64
-#define SNAPSHOT_VERSION 1
+
+#ifndef ECHO_VERSION
+#define ECHO_VERSION 1
+#endif
+#if ECHO_VERSION == 1
+#define ECHO_VSN "1.0.0"
+#elif ECHO_VERSION == 2
+#define ECHO_VSN "2.0.0"
+#else
+#error "ECHO_VERSION must be 1 or 2"
+#endif
+/* Each version writes the snapshot layout of its number. */
+#define SNAPSHOT_VERSION ECHO_VERSION
 
 /* A byte buffer; bytes [off, len) are live (off is used for output). */
 struct bytes {
@@ -44,6 +90,9 @@ struct conn {
     int fd;
     uint32_t events;  /* what the host watches for us */
     bool eof;         /* the peer finished sending: close once flushed */
+#if ECHO_VERSION >= 2
+    uint64_t lines; /* lines echoed on this connection: the next is [lines + 1] */
+#endif
     struct bytes in;  /* the start of an incomplete line */
     struct bytes out; /* echoed bytes not yet written */
 };
@@ -78,6 +127,7 @@ int resume_listener(nines_ctx *ctx, struct echo *e);
 
 /* echo_snapshot.c */
 int echo_export(nines_ctx *ctx, void *state, nines_buf *out);
-int echo_code_change(nines_ctx *ctx, const char *from_version, const void *snapshot, size_t len, const char *extra, void **state);
+int echo_code_change(nines_ctx *ctx, const char *from_version, const void *snapshot,
+                     size_t len, const char *extra, void **state);
 
 #endif /* NINES_EXAMPLE_ECHO_H */

@@ -25,6 +25,20 @@ static void conn_close(nines_ctx *ctx, struct echo *e, struct conn *c)
     conn_free(c);
 }
 
+/* Version 2 numbers each connection's lines: "[N] " goes out before the
+ * Nth. Version 1 echoes byte for byte. */
+static int line_prefix(struct conn *c)
+{
+#if ECHO_VERSION >= 2
+    char prefix[32];
+    int n = snprintf(prefix, sizeof(prefix), "[%llu] ", (unsigned long long)++c->lines);
+
+    return bytes_append(&c->out, prefix, (size_t)n);
+#else
+    return 0;
+#endif
+}
+
 /* Move every complete line of `p` (after what c->in holds) to c->out; keep
  * the incomplete rest in c->in. -EMSGSIZE for a line over the limit. */
 static int conn_feed(struct echo *e, struct conn *c, const char *p, size_t n)
@@ -38,6 +52,8 @@ static int conn_feed(struct echo *e, struct conn *c, const char *p, size_t n)
             return -EMSGSIZE;
         if (nl == NULL)
             return bytes_append(&c->in, p, seg);
+        if (line_prefix(c) < 0)
+            return -ENOMEM;
         if (c->in.len > 0) {
             if (bytes_append(&c->out, c->in.data, c->in.len) < 0)
                 return -ENOMEM;

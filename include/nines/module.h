@@ -167,9 +167,23 @@ struct nines_module {
     /* Upgrade, new code: build the new state from the old version's
      * snapshot. `from_version` is the old descriptor's version, `extra` the
      * operator's string ("" when none). Return 0 with *state set, or a
-     * negative errno to refuse (the old code then goes on, unchanged). */
+     * negative errno to refuse (the old code then goes on, unchanged).
+     * The descriptors named in the snapshot are open, with the same
+     * numbers, and every fd watch and timer is still registered.
+     *
+     * code_change is also how a worker comes back after a failed upgrade:
+     * if the new code crashed, the worker is restarted on the old code,
+     * whose code_change gets its own last snapshot (`from_version` equal
+     * to its own version), its descriptors and its registrations. So a
+     * module must accept a snapshot of its own version. */
     int (*code_change)(nines_ctx *ctx, const char *from_version, const void *snapshot,
                        size_t len, const char *extra, void **state);
+
+    /* Upgrade, old code, once the new code has taken over: free the old
+     * state's memory and nothing else — the descriptors, fd watches and
+     * timers it used now belong to the new code. Optional: without it the
+     * old state's memory is leaked at each upgrade. */
+    void (*free_state)(nines_ctx *ctx, void *state);
 };
 
 /* The symbol the host looks up with dlsym(). */

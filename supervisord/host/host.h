@@ -62,6 +62,12 @@ struct host_arg {
     const char *key, *value;
 };
 
+/* The buffer export_state() fills. */
+struct nines_buf {
+    unsigned char *data;
+    size_t len, cap;
+};
+
 struct host_out_call {
     uint64_t ref; /* ours, echoed by ninesd */
     uint64_t tag; /* the application's */
@@ -88,6 +94,7 @@ struct nines_ctx {
     size_t n_out, cap_out;
     uint64_t next_out_ref;
 
+    bool restore; /* --restore: state from a hand-off, not from init */
     bool stop_requested;
     enum nines_stop_kind stop_kind;
     char stop_message[256];
@@ -107,6 +114,13 @@ uint64_t host_reg_key(const struct regs *r, int idx);
 void host_forget_call(struct nines_ctx *ctx, uint64_t ref);
 int host_remember_call(struct nines_ctx *ctx, uint64_t ref);
 void host_release_regs(struct nines_ctx *ctx);
+
+/* host_upgrade.c: swap to the .so NINES_MSG_UPGRADE names. */
+void host_upgrade(struct nines_ctx *ctx, const struct nines_msg *m);
+
+/* host_restore.c: a worker brought back after a failed upgrade. */
+int host_restore_receive(struct nines_ctx *ctx);
+int host_restore_start(struct nines_ctx *ctx);
 
 /* host_calls.c: the answer to one of our nines_call()s. */
 void host_on_call_answer(struct nines_ctx *ctx, const struct nines_msg *m);

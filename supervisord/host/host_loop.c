@@ -81,6 +81,9 @@ static void on_message(struct nines_ctx *ctx, const struct nines_msg *m) {
     case NINES_MSG_CALL:
         on_call(ctx, m);
         break;
+    case NINES_MSG_UPGRADE:
+        host_upgrade(ctx, m);
+        break;
     case NINES_MSG_CALL_RESULT:
     case NINES_MSG_CALL_FAILED:
         host_on_call_answer(ctx, m);

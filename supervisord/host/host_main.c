@@ -67,6 +67,10 @@ static int parse_args(struct nines_ctx *ctx, int argc, char **argv) {
     if (!ctx->args)
         return -ENOMEM;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--restore") == 0) {
+            ctx->restore = true;
+            continue;
+        }
         if (i + 1 >= argc)
             return -EINVAL;
         const char *opt = argv[i], *val = argv[++i];
@@ -172,6 +176,15 @@ static int load_module(struct nines_ctx *ctx) {
     return 0;
 }
 
+/* READY with the name and version: the worker is started. */
+static int send_ready(struct nines_ctx *ctx) {
+    if (ctx->channel < 0)
+        return 0;
+    char payload[160];
+    int n = snprintf(payload, sizeof payload, "%s%c%s", ctx->mod->name, '\0', ctx->mod->version);
+    return nines_proto_send(ctx->channel, NINES_MSG_READY, 0, payload, (size_t)n + 1) < 0 ? 1 : 0;
+}
+
 /* init, then READY with the name and version; or the init failure. */
 static int start_module(struct nines_ctx *ctx) {
     int rc = ctx->mod->init(ctx, &ctx->state);
@@ -184,11 +197,7 @@ static int start_module(struct nines_ctx *ctx) {
             snprintf(msg, sizeof msg, "init returned %d (%s)", rc, strerror(rc < 0 ? -rc : EINVAL));
         return refuse(ctx, NINES_REASON_INIT_FAILED, msg);
     }
-    if (ctx->channel < 0)
-        return 0;
-    char payload[160];
-    int n = snprintf(payload, sizeof payload, "%s%c%s", ctx->mod->name, '\0', ctx->mod->version);
-    return nines_proto_send(ctx->channel, NINES_MSG_READY, 0, payload, (size_t)n + 1) < 0 ? 1 : 0;
+    return send_ready(ctx);
 }
 
 /* fd 3 is the channel only when ninesd gave us one. */
@@ -227,6 +236,16 @@ int main(int argc, char **argv) {
     /* A peer closing a connection must be an error return from write(),
      * not the death of the whole worker. */
     signal(SIGPIPE, SIG_IGN);
+    /* A restored worker's descriptors go back to their numbers before the
+     * host opens any of its own. */
+    if (ctx.restore) {
+        int r = ctx.channel >= 0 ? host_restore_receive(&ctx) : -ENOTCONN;
+        if (r < 0) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "no valid hand-off to restore from: %s", strerror(-r));
+            return refuse(&ctx, NINES_REASON_ERROR, msg);
+        }
+    }
     if (load_module(&ctx))
         return 1;
     int r = host_loop_init(&ctx);
@@ -235,7 +254,7 @@ int main(int argc, char **argv) {
         snprintf(msg, sizeof msg, "cannot set up the event loop: %s", strerror(-r));
         return refuse(&ctx, NINES_REASON_ERROR, msg);
     }
-    if (start_module(&ctx))
+    if (ctx.restore ? host_restore_start(&ctx) || send_ready(&ctx) : start_module(&ctx))
         return 1;
     int status = host_run(&ctx);
     host_release_regs(&ctx);

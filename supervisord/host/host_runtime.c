@@ -228,11 +228,6 @@ void nines_stop(nines_ctx *ctx, enum nines_stop_kind kind, const char *message) 
     snprintf(ctx->stop_message, sizeof ctx->stop_message, "%s", message ? message : "");
 }
 
-struct nines_buf {
-    unsigned char *data;
-    size_t len, cap;
-};
-
 int nines_buf_append(nines_buf *buf, const void *data, size_t len) {
     if (len > buf->cap - buf->len) {
         size_t cap = buf->cap ? buf->cap : 4096;

@@ -194,10 +194,29 @@ static void test_what(void **state) {
     assert_string_equal(what, "status");
 }
 
+/* upgrade takes --module (required) and --extra, and sends them in order. */
+static void test_upgrade(void **state) {
+    const char *req[CTL_MAX_ARGS];
+    char num[16];
+    assert_int_equal(PARSE("upgrade", "echo", "--module", "/srv/echo-2.so", "--extra", "x=1"), 0);
+    assert_int_equal(ctl_args_request(&a, req, num), 4);
+    assert_string_equal(req[0], "upgrade");
+    assert_string_equal(req[1], "echo");
+    assert_string_equal(req[2], "/srv/echo-2.so");
+    assert_string_equal(req[3], "x=1");
+    assert_int_equal(PARSE("upgrade", "--module=/m.so", "echo"), 0);
+    assert_int_equal(ctl_args_request(&a, req, num), 3);
+    assert_int_equal(PARSE("upgrade", "echo"), -EINVAL);
+    assert_non_null(strstr(a.error, "missing --module PATH"));
+    assert_int_equal(PARSE("upgrade", "echo", "--module"), -EINVAL);
+    assert_int_equal(PARSE("restart", "echo", "--module", "/m.so"), -EINVAL);
+    assert_non_null(strstr(a.error, "does not take --module"));
+}
+
 /* Every command of the protocol is in the table, once, with its help. */
 static void test_table(void **state) {
     const char *expected[] = {"status", "call", "cast", "restart", "terminate", "delete",
-                              "start", "start-child", "events", "stop", "version"};
+                              "start", "start-child", "events", "stop", "version", "upgrade"};
     assert_int_equal(ctl_n_commands, sizeof expected / sizeof expected[0]);
     for (size_t i = 0; i < ctl_n_commands; i++) {
         const struct ctl_command *c = ctl_command_find(expected[i]);
@@ -207,7 +226,7 @@ static void test_table(void **state) {
         assert_non_null(c->summary);
         assert_non_null(c->help);
     }
-    assert_null(ctl_command_find("upgrade"));
+    assert_null(ctl_command_find("frobnicate"));
 }
 
 int main(void) {
@@ -225,6 +244,7 @@ int main(void) {
         cmocka_unit_test(test_help_and_version),
         cmocka_unit_test(test_what),
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_upgrade),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

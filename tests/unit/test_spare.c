@@ -15,7 +15,7 @@ static void payload_holds_module_path_and_args_in_order(void **unused) {
                                     .args = args, .n_args = 3};
     char buf[256];
     static const char want[] = "/srv/echo.so\0web/echo\0port=7007\0bind=0.0.0.0\0empty=";
-    int n = spare_start_payload(&spec, "web/echo", buf, sizeof buf);
+    int n = spare_start_payload(&spec, spec.module, "web/echo", buf, sizeof buf);
     assert_int_equal(n, sizeof want); /* the final NUL included */
     assert_memory_equal(buf, want, sizeof want);
 }
@@ -23,7 +23,7 @@ static void payload_holds_module_path_and_args_in_order(void **unused) {
 static void payload_without_args_is_module_and_path(void **unused) {
     struct nines_child_spec spec = {.kind = NINES_CHILD_MODULE, .module = "/m.so"};
     char buf[64];
-    assert_int_equal(spare_start_payload(&spec, "a", buf, sizeof buf), 8);
+    assert_int_equal(spare_start_payload(&spec, spec.module, "a", buf, sizeof buf), 8);
     assert_memory_equal(buf, "/m.so\0a", 8);
 }
 
@@ -31,11 +31,11 @@ static void payload_that_does_not_fit_is_refused_at_every_boundary(void **unused
     struct nines_arg args[] = {{"k", "v"}};
     struct nines_child_spec spec = {.kind = NINES_CHILD_MODULE, .module = "/m.so", .args = args, .n_args = 1};
     char buf[64];
-    int full = spare_start_payload(&spec, "a", buf, sizeof buf);
+    int full = spare_start_payload(&spec, spec.module, "a", buf, sizeof buf);
     assert_int_equal(full, 12);
     for (int size = 0; size < full; size++)
-        assert_int_equal(spare_start_payload(&spec, "a", buf, (size_t)size), -E2BIG);
-    assert_int_equal(spare_start_payload(&spec, "a", buf, (size_t)full), full);
+        assert_int_equal(spare_start_payload(&spec, spec.module, "a", buf, (size_t)size), -E2BIG);
+    assert_int_equal(spare_start_payload(&spec, spec.module, "a", buf, (size_t)full), full);
 }
 
 int main(void) {

@@ -1,0 +1,51 @@
+/*
+ * upgrade.h — live upgrades of running workers, as ninesd drives them
+ * (`ninesctl upgrade CHILD --module PATH`): the request goes to the
+ * worker, which swaps its code at a quiescent point and says how it went
+ * (supervisord/host/host_upgrade.c); ninesd logs it, answers the operator,
+ * and remembers the module each child now runs, so that a later restart
+ * starts the version that was running. Upgrades of one child are done one
+ * after the other, in the order they were asked for.
+ */
+#ifndef NINES_UPGRADE_H
+#define NINES_UPGRADE_H
+
+#include "control.h"
+#include "daemon.h"
+#include "proto.h"
+
+#include <stdbool.h>
+
+/* Queue an upgrade of worker `node` to `module` (absolute); answered on `c`. */
+void upgrade_request(struct daemon *d, struct control_conn *c, engine_node node, const char *module,
+                     const char *extra);
+
+/* The worker's NINES_MSG_UPGRADE_RESULT. */
+void upgrade_on_result(struct daemon *d, engine_node node, uint64_t gen, const struct nines_msg *m);
+
+/* A worker's HANDOFF_FDS or HANDOFF_STATE, with its descriptors (taken). */
+void upgrade_on_handoff(struct daemon *d, engine_node node, uint64_t gen, const struct nines_msg *m, int *fds,
+                        size_t n_fds);
+
+/* Worker node/gen ended. If it died during an upgrade, or within
+ * UPGRADE_ROLLBACK_WINDOW_MS after one, and `may_roll_back`, it is
+ * restarted on the code it ran before, from the hand-off: true, and the
+ * engine is not told (the restart is not counted against the intensity).
+ * Otherwise false, after failing an upgrade in flight. */
+bool upgrade_on_exit(struct daemon *d, engine_node node, uint64_t gen, const struct nines_reason *why,
+                     bool may_roll_back);
+
+/* The worker restored from a hand-off is ready again. */
+void upgrade_on_restored(struct daemon *d, engine_node node);
+
+/* After a successful swap, the hand-off is kept this long: a crash of the
+ * new code in its first moments still comes back on the old code. */
+#define UPGRADE_ROLLBACK_WINDOW_MS 1000
+
+/* The module a (re)start of `node` runs: the last one upgraded to, else
+ * the tree's. */
+const char *daemon_module_of(struct daemon *d, engine_node node);
+
+void upgrade_free(struct daemon *d);
+
+#endif /* NINES_UPGRADE_H */

@@ -1,0 +1,284 @@
+/*
+ * Integration: live upgrades of running workers through the real ninesd —
+ * state migrated by code_change, connections kept open, every refusal
+ * leaving the running version exactly as it was, the version remembered
+ * across a restart, upgrades of one child serialized.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "control_client.h"
+#include "harness.h"
+
+#define WAIT_MS 5000
+#define V1 BUILD_PATH("examples/counter.so")
+#define V2 BUILD_PATH("examples/counter-2.so")
+
+static struct answer a;
+
+static void start_counter(struct ninesd *n) {
+    ninesd_start(n, harness_write_tree(n,
+        "supervisor:\n  intensity: 10\n  children:\n"
+        "    - id: counter\n      module: @BUILD@/examples/counter.so\n      args: {start: 40}\n"), NULL);
+    assert_true(ninesd_wait_started(n, "counter", WAIT_MS) > 0);
+}
+
+static const char *call(struct ninesd *n, const char *path, const char *request) {
+    assert_int_equal(control_ask_once(n->socket, &a, "call", path, request, NULL), 0);
+    if (a.status != CTL_ST_OK)
+        fail_msg("call %s %s: %s %s", path, request, ctl_status_name(a.status), a.message);
+    return a.data;
+}
+
+static void upgrade(struct ninesd *n, const char *path, const char *module, enum ctl_status want,
+                    const char *fragment) {
+    assert_int_equal(control_ask_once(n->socket, &a, "upgrade", path, module, NULL), 0);
+    if (a.status != want || (fragment && !strstr(a.message, fragment)))
+        fail_msg("upgrade %s to %s: expected %s \"%s\", got %s \"%s\"", path, module, ctl_status_name(want),
+                 fragment ? fragment : "", ctl_status_name(a.status), a.message);
+}
+
+static void version_is(struct ninesd *n, const char *path, const char *version) {
+    char v[64];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", path, NULL), 0);
+    assert_true(status_field(&a, path, "version", v, sizeof v));
+    assert_string_equal(v, version);
+}
+
+static void counter_goes_up_and_down_keeping_its_state(void **state) {
+    struct ninesd *n = *state;
+    start_counter(n);
+    call(n, "counter", "incr");
+    upgrade(n, "counter", V2, CTL_ST_OK, "upgraded counter from 1.0.0 to 2.0.0");
+    version_is(n, "counter", "2.0.0");
+    assert_string_equal(call(n, "counter", "get"), "41");
+    assert_string_equal(call(n, "counter", "version"), "2.0.0");
+    call(n, "counter", "add 9");
+    assert_string_equal(call(n, "counter", "history"), "add 9");
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=upgrade_done", "child=counter ", "from=1.0.0 to=2.0.0",
+                                "pause_us=", NULL));
+    /* and down again: the number stays, the history goes */
+    upgrade(n, "counter", V1, CTL_ST_OK, "from 2.0.0 to 1.0.0");
+    assert_string_equal(call(n, "counter", "get"), "50");
+    assert_string_equal(call(n, "counter", "version"), "1.0.0");
+    /* the same process all along: no restart */
+    assert_int_equal(ninesd_count(n, "event=child_started", "child=counter ", NULL), 1);
+}
+
+static void a_restart_runs_the_version_upgraded_to(void **state) {
+    struct ninesd *n = *state;
+    start_counter(n);
+    upgrade(n, "counter", V2, CTL_ST_OK, NULL);
+    /* Past the rollback window: a crash now is the new version's own. */
+    usleep(1200 * 1000);
+    char v[32];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "counter", NULL), 0);
+    assert_true(status_field(&a, "counter", "pid", v, sizeof v));
+    kill((pid_t)atoi(v), SIGKILL);
+    assert_true(ninesd_wait_started(n, "counter", WAIT_MS) > 0);
+    assert_string_equal(call(n, "counter", "version"), "2.0.0");
+    version_is(n, "counter", "2.0.0");
+    char module[512];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "counter", NULL), 0);
+    assert_true(status_field(&a, "counter", "module", module, sizeof module));
+    assert_string_equal(module, V2);
+}
+
+/* Each refusal: the command says why, and the state is exactly as it was. */
+static void refused(struct ninesd *n, const char *module, enum ctl_status st, const char *fragment) {
+    upgrade(n, "counter", module, st, fragment);
+    assert_string_equal(call(n, "counter", "get"), "41");
+    assert_string_equal(call(n, "counter", "version"), "1.0.0");
+    version_is(n, "counter", "1.0.0");
+}
+
+static void every_refusal_changes_nothing(void **state) {
+    struct ninesd *n = *state;
+    start_counter(n);
+    call(n, "counter", "incr");
+    refused(n, BUILD_PATH("examples/missing.so"), CTL_ST_NOT_FOUND, "missing.so");
+    refused(n, NINES_SOURCE_DIR "/README.md", CTL_ST_FAILED, "invalid ELF header");
+    refused(n, BUILD_PATH("tests/apps/no_descriptor.so"), CTL_ST_FAILED, "not a Nines module");
+    refused(n, BUILD_PATH("tests/apps/bad_abi.so"), CTL_ST_FAILED, "ABI version 7, this host supports 1");
+    refused(n, BUILD_PATH("tests/apps/counter_wrong_name.so"), CTL_ST_FAILED,
+            "is application 'counterx', this worker runs 'counter'");
+    refused(n, BUILD_PATH("tests/apps/counter_no_cc.so"), CTL_ST_FAILED, "the new version has no code_change");
+    refused(n, BUILD_PATH("tests/apps/counter_cc_error.so"), CTL_ST_FAILED, "code_change of 3.0.0 refused");
+    refused(n, "relative.so", CTL_ST_BAD_REQUEST, "must be absolute");
+    ninesd_pump(n, 100);
+    assert_int_equal(ninesd_count(n, "event=upgrade_failed", "child=counter ", NULL), 6);
+    assert_int_equal(ninesd_count(n, "event=child_started", "child=counter ", NULL), 1);
+    /* and it still upgrades after all that */
+    upgrade(n, "counter", V2, CTL_ST_OK, NULL);
+    assert_string_equal(call(n, "counter", "get"), "41");
+}
+
+static void restarts_of(struct ninesd *n, const char *path, const char *want) {
+    char v[32];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", path, NULL), 0);
+    assert_true(status_field(&a, path, "restarts", v, sizeof v));
+    assert_string_equal(v, want);
+}
+
+/* The new code dies inside code_change: the worker comes back on the old
+ * code with the state it had, and that is no failure of the child. */
+static void a_crash_in_code_change_rolls_back_with_the_state(void **state) {
+    struct ninesd *n = *state;
+    start_counter(n);
+    call(n, "counter", "incr");
+    upgrade(n, "counter", BUILD_PATH("tests/apps/counter_cc_crash.so"), CTL_ST_FAILED,
+            "during the upgrade, the worker ended: killed by SIGSEGV; rolled back to the previous version");
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=upgrade_rolled_back", "child=counter ", "restored", NULL));
+    assert_string_equal(call(n, "counter", "get"), "41");
+    assert_string_equal(call(n, "counter", "version"), "1.0.0");
+    version_is(n, "counter", "1.0.0");
+    restarts_of(n, "counter", "0");
+    assert_int_equal(ninesd_count(n, "event=child_terminated", NULL), 0);
+    /* and a later upgrade works */
+    upgrade(n, "counter", V2, CTL_ST_OK, NULL);
+    assert_string_equal(call(n, "counter", "get"), "41");
+}
+
+/* The swap succeeds, and the new code dies on its first call: still
+ * within the window, the worker comes back on the old code and state. */
+static void a_crash_just_after_the_swap_rolls_back_too(void **state) {
+    struct ninesd *n = *state;
+    start_counter(n);
+    call(n, "counter", "incr");
+    upgrade(n, "counter", BUILD_PATH("tests/apps/counter_crash_later.so"), CTL_ST_OK, "to 3.0.2");
+    assert_int_equal(control_ask_once(n->socket, &a, "call", "counter", "get", NULL), 0);
+    assert_int_equal(a.status, CTL_ST_FAILED); /* that call died with the new code */
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=upgrade_rolled_back", "child=counter ", "restored", NULL));
+    assert_string_equal(call(n, "counter", "get"), "41");
+    assert_string_equal(call(n, "counter", "version"), "1.0.0");
+    restarts_of(n, "counter", "0");
+    /* A restart now runs the old code too. */
+    char v[32];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "counter", NULL), 0);
+    assert_true(status_field(&a, "counter", "pid", v, sizeof v));
+    kill((pid_t)atoi(v), SIGKILL);
+    assert_true(ninesd_wait_started(n, "counter", WAIT_MS) > 0);
+    assert_string_equal(call(n, "counter", "version"), "1.0.0");
+}
+
+static void upgrades_of_one_child_are_serialized(void **state) {
+    struct ninesd *n = *state;
+    start_counter(n);
+    /* Three requests at once on three connections: done in order. */
+    int fds[3];
+    const char *modules[3] = {V2, V1, V2};
+    static uint8_t req[1024];
+    for (int i = 0; i < 3; i++) {
+        fds[i] = control_connect(n->socket);
+        const char *argv[] = {"upgrade", "counter", modules[i]};
+        int len = ctl_argv_encode(req, sizeof req, 3, argv);
+        assert_int_equal(ctl_send(fds[i], CTL_REQUEST, CTL_ST_OK, req, (size_t)len), 0);
+        /* Connections are read in no particular order: space the requests
+         * so that they arrive in this one (they still overlap in time). */
+        usleep(2000);
+    }
+    const char *want[3] = {"from 1.0.0 to 2.0.0", "from 2.0.0 to 1.0.0", "from 1.0.0 to 2.0.0"};
+    for (int i = 0; i < 3; i++) {
+        struct ctl_decoder d;
+        ctl_decoder_init(&d, CTL_MAX_RESPONSE);
+        struct ctl_frame f;
+        do
+            assert_int_equal(ctl_recv(fds[i], &d, &f), 1);
+        while (f.type != CTL_END);
+        char msg[256];
+        snprintf(msg, sizeof msg, "%.*s", (int)f.length, (const char *)f.payload);
+        if (f.status != CTL_ST_OK || !strstr(msg, want[i]))
+            fail_msg("upgrade %d: %s", i, msg);
+        ctl_decoder_free(&d);
+        close(fds[i]);
+    }
+    assert_string_equal(call(n, "counter", "get"), "40");
+}
+
+/* --- echo with real clients -------------------------------------------------- */
+
+static int connect_port(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+/* Send a line and read one line back. */
+static void exchange(int fd, const char *line, char *reply, size_t size) {
+    size_t len = strlen(line);
+    assert_int_equal(write(fd, line, len), (ssize_t)len);
+    size_t got = 0;
+    while (got < size - 1) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, WAIT_MS), 1);
+        ssize_t r = read(fd, reply + got, 1);
+        assert_int_equal(r, 1);
+        if (reply[got++] == '\n')
+            break;
+    }
+    reply[got] = '\0';
+}
+
+#define CLIENTS 50
+
+static void echo_keeps_every_connection_across_upgrades(void **state) {
+    struct ninesd *n = *state;
+    ninesd_start(n, harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: echo\n      module: @BUILD@/examples/echo.so\n      args: {port: 0}\n"), NULL);
+    assert_true(ninesd_wait_started(n, "echo", WAIT_MS) > 0);
+    int port = atoi(call(n, "echo", "port"));
+    static int fds[CLIENTS];
+    char reply[256];
+    for (int i = 0; i < CLIENTS; i++) {
+        fds[i] = connect_port(port);
+        exchange(fds[i], "hello\n", reply, sizeof reply);
+        assert_string_equal(reply, "hello\n");
+    }
+    upgrade(n, "echo", BUILD_PATH("examples/echo-2.so"), CTL_ST_OK, "from 1.0.0 to 2.0.0");
+    for (int i = 0; i < CLIENTS; i++) {
+        exchange(fds[i], "again\n", reply, sizeof reply);
+        assert_string_equal(reply, "[1] again\n"); /* v2's format, on the same connection */
+    }
+    upgrade(n, "echo", BUILD_PATH("examples/echo.so"), CTL_ST_OK, "from 2.0.0 to 1.0.0");
+    for (int i = 0; i < CLIENTS; i++) {
+        exchange(fds[i], "back\n", reply, sizeof reply);
+        assert_string_equal(reply, "back\n");
+        close(fds[i]);
+    }
+    /* New clients are accepted by the listener the upgrades kept. */
+    int late = connect_port(port);
+    exchange(late, "late\n", reply, sizeof reply);
+    assert_string_equal(reply, "late\n");
+    close(late);
+    assert_int_equal(ninesd_count(n, "event=child_started", "child=echo ", NULL), 1);
+}
+
+int main(void) {
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(counter_goes_up_and_down_keeping_its_state, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_restart_runs_the_version_upgraded_to, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(every_refusal_changes_nothing, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_crash_in_code_change_rolls_back_with_the_state, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_crash_just_after_the_swap_rolls_back_too, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(upgrades_of_one_child_are_serialized, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(echo_keeps_every_connection_across_upgrades, harness_setup, harness_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
