@@ -8,40 +8,42 @@
  * and echo-2.so. The differences: struct conn's `lines` (here), the prefix
  * (echo_io.c), the snapshot's per-connection field (echo_snapshot.c).
  *
- * Snapshot layouts (all integers little-endian), both read by both
- * versions:
+ * Snapshot layouts (all integers little-endian): layout 1 is written by
+ * 1.0.0, layout 2 by 2.0.0, and both versions read both. They differ in
+ * one field:
  *
- *   layout 1 (written by 1.0.0)        layout 2 (written by 2.0.0)
- *     u8   1                             u8   2
- *     i32  listener fd                   (the same fields as layout 1)
- *     i32  port
- *     u8   listener paused (1) or watched (0)
- *     u64  lines echoed in all (served)
- *     u64  the next connection's tag
- *     u32  number of connections
- *     per connection:
- *       u64  tag (never LISTENER_TAG)
- *       i32  fd
- *       u8   events watched (NINES_READABLE|NINES_WRITABLE)
- *       u8   eof: the peer finished sending
- *                                          u64  lines echoed on it so far
- *       u32 + bytes  the start of an incomplete line
- *       u32 + bytes  the echoed bytes not yet written
+ *   u8   the layout: 1 or 2
+ *   i32  listener fd
+ *   i32  port
+ *   u8   listener paused (1) or watched (0)
+ *   u64  lines echoed in all (served)
+ *   u64  the next connection's tag
+ *   u32  number of connections, then for each:
+ *     u64  tag (never LISTENER_TAG)
+ *     i32  fd
+ *     u8   events watched (NINES_READABLE|NINES_WRITABLE)
+ *     u8   eof: the peer finished sending
+ *     u64  lines echoed on it so far              (layout 2 only)
+ *     u32 + bytes  the start of an incomplete line
+ *     u32 + bytes  the echoed bytes not yet written
  *
  * Version 1 reading layout 2 drops the per-connection counts (the
  * downgrade); version 2 reading layout 1 starts every count at 0. Anything
- * else — another version byte, a short or overlong snapshot, an fd that is
- * not open — is refused with -EINVAL and a log line saying why.
+ * else — another version byte, a snapshot cut short or with bytes after
+ * the last connection, an fd that is not open, a connection tag that is
+ * 0, repeated or not below the next tag — is refused with -EINVAL and a
+ * log line saying why.
  *
  * Descriptors travel in the snapshot by number. code_change relies on the
  * host's promise (nines/module.h): across a swap, and across a restart on
  * the old code after a failed upgrade, the same fds are open with the same
- * numbers and their watches, under the same tags (LISTENER_TAG, or each
- * connection's tag), and the ACCEPT_RETRY_TAG timer are still registered
- * with the events the snapshot names. So code_change only rebuilds memory:
- * it never watches, unwatches or closes anything (a watch that exists
- * would be -EEXIST). free_state likewise only frees memory: the new code
- * owns the descriptors, watches and timers from then on.
+ * numbers; each one's watch is still registered under the same tag
+ * (LISTENER_TAG unless the listener is paused, each connection's own) with
+ * the events the snapshot names; a paused listener's ACCEPT_RETRY_TAG
+ * timer is still armed. So code_change only rebuilds memory: it never
+ * watches, unwatches or closes anything (watching again would be
+ * -EEXIST). free_state likewise only frees memory: from then on the new
+ * code owns the descriptors, watches and timers.
  */
 #ifndef NINES_EXAMPLE_ECHO_H
 #define NINES_EXAMPLE_ECHO_H

@@ -146,8 +146,8 @@ static const char *restore_conn(struct echo *e, struct reader *rd, unsigned layo
     const char *why = NULL;
     if (get_bytes(rd, &c->in) < 0 || get_bytes(rd, &c->out) < 0 || rd->bad)
         why = rd->bad ? "a connection is cut short" : out_of_memory;
-    else if (c->tag == LISTENER_TAG || table_find(e, c->tag) != NULL)
-        why = "a connection's tag is the listener's or another connection's";
+    else if (c->tag == LISTENER_TAG || c->tag >= e->next_tag || table_find(e, c->tag) != NULL)
+        why = "a connection's tag is the listener's, another's, or not below the next tag";
     else if (!fd_open(c->fd))
         why = "a connection's descriptor is not open";
     if (why != NULL) {

@@ -19,8 +19,6 @@
 #include "host.h"
 #include "reason.h"
 
-/* Above any number an application is likely to hold, while fds move. */
-#define PARKING 100000
 
 struct restore {
     struct nines_handoff_fd *table;
@@ -32,10 +30,10 @@ struct restore {
 
 static struct restore rs;
 
-/* Park a received descriptor far up, so that putting the others at their
- * numbers cannot close it. */
-static int park(int fd, int *parked) {
-    *parked = fcntl(fd, F_DUPFD_CLOEXEC, PARKING);
+/* Park a received descriptor above every number it or its fellows must
+ * take, so that putting the others at their numbers cannot close it. */
+static int park(int fd, int above, int *parked) {
+    *parked = fcntl(fd, F_DUPFD_CLOEXEC, above);
     int err = *parked < 0 ? -errno : 0;
     close(fd);
     return err;
@@ -52,8 +50,12 @@ static int take_fds(const struct nines_msg *m, int *fds, size_t n) {
         rs.table = t, rs.cap = cap;
     }
     memcpy(rs.table + rs.n, m->payload, m->length);
+    int above = 4;
+    for (size_t i = 0; i < n; i++)
+        if (rs.table[rs.n + i].fd >= above)
+            above = rs.table[rs.n + i].fd + 1;
     for (size_t i = 0; i < n; i++) {
-        int parked, r = park(fds[i], &parked);
+        int parked, r = park(fds[i], above, &parked);
         if (r < 0)
             return r;
         fds[i] = parked;

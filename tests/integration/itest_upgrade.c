@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -269,6 +270,108 @@ static void echo_keeps_every_connection_across_upgrades(void **state) {
     assert_int_equal(ninesd_count(n, "event=child_started", "child=echo ", NULL), 1);
 }
 
+/* The new echo crashes in code_change: the worker comes back on the old
+ * echo in a new process that holds the very same connections. */
+static void a_rollback_keeps_every_connection(void **state) {
+    struct ninesd *n = *state;
+    ninesd_start(n, harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: echo\n      module: @BUILD@/examples/echo.so\n      args: {port: 0}\n"), NULL);
+    pid_t before = ninesd_wait_started(n, "echo", WAIT_MS);
+    int port = atoi(call(n, "echo", "port"));
+    static int fds[CLIENTS];
+    char reply[256];
+    for (int i = 0; i < CLIENTS; i++) {
+        fds[i] = connect_port(port);
+        exchange(fds[i], "before\n", reply, sizeof reply);
+    }
+    /* one client with half a line in the server's buffer */
+    assert_int_equal(write(fds[0], "half ", 5), 5);
+    upgrade(n, "echo", BUILD_PATH("tests/apps/echo_cc_crash.so"), CTL_ST_FAILED, "rolled back");
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=upgrade_rolled_back", "child=echo ", "restored", NULL));
+    char v[32];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "echo", NULL), 0);
+    assert_true(status_field(&a, "echo", "pid", v, sizeof v));
+    assert_int_not_equal(atoi(v), before); /* another process... */
+    exchange(fds[0], "line\n", reply, sizeof reply);
+    assert_string_equal(reply, "half line\n"); /* ...with the state */
+    for (int i = 1; i < CLIENTS; i++) {
+        exchange(fds[i], "after\n", reply, sizeof reply);
+        assert_string_equal(reply, "after\n");
+    }
+    for (int i = 0; i < CLIENTS; i++)
+        close(fds[i]);
+    int late = connect_port(port); /* the listener came back too */
+    exchange(late, "late\n", reply, sizeof reply);
+    assert_string_equal(reply, "late\n");
+    close(late);
+    /* every line counted once: none lost, none repeated by the rollback */
+    assert_non_null(strstr(call(n, "echo", "stats"), "served=101"));
+}
+
+/* Read one line; false on EOF or timeout. */
+static bool read_line(int fd, char *line, size_t size) {
+    size_t got = 0;
+    while (got < size - 1) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, WAIT_MS) != 1 || read(fd, line + got, 1) != 1)
+            return false;
+        if (line[got++] == '\n')
+            break;
+    }
+    line[got] = '\0';
+    return true;
+}
+
+/* 40 swaps back and forth with requests in flight across each: every
+ * request answered (in the format of the code that answered it), every
+ * connection open, the same process all along. */
+static void many_swaps_with_requests_in_flight(void **state) {
+    struct ninesd *n = *state;
+    ninesd_start(n, harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: echo\n      module: @BUILD@/examples/echo.so\n      args: {port: 0}\n"), NULL);
+    assert_true(ninesd_wait_started(n, "echo", WAIT_MS) > 0);
+    int port = atoi(call(n, "echo", "port"));
+    enum { CONNS = 20, CYCLES = 40 };
+    int fds[CONNS];
+    for (int i = 0; i < CONNS; i++)
+        fds[i] = connect_port(port);
+    for (int cycle = 0; cycle < CYCLES; cycle++) {
+        char line[64], reply[128];
+        for (int i = 0; i < CONNS; i++) {
+            int len = snprintf(line, sizeof line, "c%d r%d\n", i, cycle);
+            assert_int_equal(write(fds[i], line, (size_t)len), len);
+        }
+        upgrade(n, "echo", cycle % 2 ? BUILD_PATH("examples/echo.so") : BUILD_PATH("examples/echo-2.so"), CTL_ST_OK,
+                NULL);
+        for (int i = 0; i < CONNS; i++) {
+            snprintf(line, sizeof line, "c%d r%d\n", i, cycle);
+            if (!read_line(fds[i], reply, sizeof reply))
+                fail_msg("cycle %d: connection %d lost its reply", cycle, i);
+            const char *body = reply[0] == '[' ? strchr(reply, ' ') + 1 : reply;
+            assert_string_equal(body, line);
+        }
+    }
+    for (int i = 0; i < CONNS; i++)
+        close(fds[i]);
+    assert_int_equal(ninesd_count(n, "event=child_started", "child=echo ", NULL), 1);
+    ninesd_pump(n, 100);
+    assert_int_equal(ninesd_count(n, "event=upgrade_done", "child=echo ", NULL), CYCLES);
+}
+
+static void a_state_over_the_limit_is_refused(void **state) {
+    struct ninesd *n = *state;
+    ninesd_start(n, harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: counter\n      module: @BUILD@/examples/counter.so\n      args: {start: 40}\n"),
+        "--max-snapshot", "4", NULL);
+    assert_true(ninesd_wait_started(n, "counter", WAIT_MS) > 0);
+    upgrade(n, "counter", V2, CTL_ST_FAILED, "over the limit of 4 (ninesd --max-snapshot)");
+    assert_string_equal(call(n, "counter", "version"), "1.0.0");
+    assert_string_equal(call(n, "counter", "get"), "40");
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
@@ -279,6 +382,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_crash_just_after_the_swap_rolls_back_too, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(upgrades_of_one_child_are_serialized, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(echo_keeps_every_connection_across_upgrades, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_rollback_keeps_every_connection, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_state_over_the_limit_is_refused, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(many_swaps_with_requests_in_flight, harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
