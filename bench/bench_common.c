@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl_proto.h"
+
 extern char **environ;
 
 double bench_now_us(void) {
@@ -133,4 +135,51 @@ int bench_connect(const char *path) {
     if (fd >= 0)
         close(fd);
     return -1;
+}
+
+void bench_daemon_drain(struct bench_daemon *d) {
+    struct pollfd pfd = {.fd = d->log_fd, .events = POLLIN};
+    while (poll(&pfd, 1, 0) == 1) {
+        ssize_t r = read(d->log_fd, d->buf + d->len, sizeof d->buf - d->len - 1);
+        if (r <= 0)
+            return;
+        d->len += (size_t)r;
+        char *nl = memrchr(d->buf, '\n', d->len);
+        size_t rest = nl ? d->len - (size_t)(nl + 1 - d->buf) : 0; /* a line longer than buf goes too */
+        memmove(d->buf, d->buf + d->len - rest, rest);
+        d->len = rest;
+    }
+}
+
+int bench_ask(const struct bench_daemon *d, struct bench_answer *a, const char *const *argv) {
+    char sock[128];
+    snprintf(sock, sizeof sock, "%s/control.sock", d->dir);
+    memset(a, 0, sizeof *a);
+    a->status = -1;
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    static uint8_t req[CTL_MAX_REQUEST];
+    int fd = bench_connect(sock), len = ctl_argv_encode(req, sizeof req, argc, argv);
+    if (fd < 0 || len < 0 || ctl_send(fd, CTL_REQUEST, CTL_ST_OK, req, (size_t)len) < 0) {
+        snprintf(a->message, sizeof a->message, "cannot ask ninesd at %s", sock);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    struct ctl_decoder dec;
+    ctl_decoder_init(&dec, CTL_MAX_RESPONSE);
+    struct ctl_frame f;
+    while (a->status < 0 && ctl_recv(fd, &dec, &f) > 0) {
+        char *to = f.type == CTL_END ? a->message : a->data;
+        size_t size = f.type == CTL_END ? sizeof a->message : sizeof a->data;
+        snprintf(to, size, "%.*s", f.length < size ? (int)f.length : (int)size - 1, (const char *)f.payload);
+        if (f.type == CTL_END)
+            a->status = (int)f.status;
+    }
+    ctl_decoder_free(&dec);
+    close(fd);
+    if (a->status < 0)
+        snprintf(a->message, sizeof a->message, "the answer of ninesd broke off");
+    return a->status < 0 ? -1 : 0;
 }

@@ -32,5 +32,21 @@ void bench_daemon_start(struct bench_daemon *d, const char *yaml, const char *op
 /* The pid of the next child_started line for `id`, or -1. */
 pid_t bench_daemon_wait_started(struct bench_daemon *d, const char *id, int timeout_ms);
 void bench_daemon_stop(struct bench_daemon *d);
+/* Read what the daemon has logged so far, without waiting, and forget the
+ * complete lines: for a benchmark that does not read the log, so that a
+ * full pipe never stops ninesd. An incomplete last line is kept. */
+void bench_daemon_drain(struct bench_daemon *d);
+
+/* One request on the daemon's control socket (a connection of its own):
+ * `argv` up to a NULL. 0 with the END's status (an enum ctl_status) and
+ * message, and the last DATA frame (a call's reply), each cut to fit and
+ * NUL-terminated; -1 if the socket cannot be reached or the answer breaks
+ * off (the message says so). */
+struct bench_answer {
+    int status;
+    char message[512];
+    char data[512];
+};
+int bench_ask(const struct bench_daemon *d, struct bench_answer *a, const char *const *argv);
 
 #endif

@@ -330,6 +330,8 @@ static struct handoff *receiving(struct daemon *d, engine_node node, uint64_t ge
 }
 
 static int add_fds(struct handoff *h, const struct nines_handoff_fd *table, const int *fds, size_t n) {
+    if (n == 0)
+        return 0;
     if (h->n + n > h->cap) {
         size_t cap = (h->n + n) * 2;
         struct nines_handoff_fd *t = realloc(h->table, cap * sizeof *t);
@@ -357,7 +359,8 @@ static int set_state(struct handoff *h, const struct nines_msg *m, int *fds, siz
         return -EBADMSG;
     if (timers && !(h->timers = malloc(timers * sizeof *h->timers)))
         return -ENOMEM;
-    memcpy(h->timers, m->payload + sizeof h->state, timers * sizeof *h->timers);
+    if (timers)
+        memcpy(h->timers, m->payload + sizeof h->state, timers * sizeof *h->timers);
     h->memfd = n_fds ? fds[0] : -1;
     h->complete = true;
     return 0;
@@ -440,7 +443,8 @@ static int send_handoff(struct child_proc *p, struct handoff *h) {
         r = -E2BIG;
     if (r == 0) {
         memcpy(buf, &h->state, sizeof h->state);
-        memcpy(buf + sizeof h->state, h->timers, h->state.n_timers * sizeof *h->timers);
+        if (h->state.n_timers)
+            memcpy(buf + sizeof h->state, h->timers, h->state.n_timers * sizeof *h->timers);
         r = nines_proto_send_fds(p->channel, NINES_MSG_HANDOFF_STATE, 0, buf, len, &h->memfd,
                                  h->memfd >= 0 ? 1 : 0);
     }

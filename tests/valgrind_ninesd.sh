@@ -59,6 +59,11 @@ ctl terminate pool/s-1
 ctl start / "{id: extra, module: $build/examples/counter.so}"
 ctl call jobs/flaky hang --timeout 100
 ctl events
+ctl upgrade counter --module "$build/examples/counter-2.so"
+ctl upgrade counter --module "$build/tests/apps/counter_cc_error.so"
+ctl upgrade counter --module "$build/tests/apps/counter_cc_crash.so"
+sleep 0.5
+ctl upgrade counter --module "$build/examples/counter.so"
 "$build/ninesctl" --socket "$dir/control.sock" events --follow >/dev/null 2>&1 &
 follower=$!
 sleep 1
@@ -74,8 +79,9 @@ grep -v -e 'unhandled amd64-linux syscall: 434' -e 'write your own handler' \
     "$dir/vg.log" >"$dir/findings" || true
 # The control requests really ran (a failing ninesctl is not a test).
 controlled=$(grep -c -e 'event=child_started.*child=extra ' -e 'event=child_started.*child=pool/s-2 ' \
-    -e 'event=child_stopped.*child=counter ' "$dir/ninesd.log" || true)
-if [ "$controlled" -lt 3 ]; then
+    -e 'event=child_stopped.*child=counter ' -e 'event=upgrade_rolled_back.*msg=.restored' \
+    -e 'event=upgrade_done.*to=1.0.0' "$dir/ninesd.log" || true)
+if [ "$controlled" -lt 5 ]; then
     echo "FAIL: the control requests did not all take effect"
     grep -v 'event=output' "$dir/ninesd.log" | tail -20
     exit 1

@@ -42,6 +42,8 @@ static int park(int fd, int above, int *parked) {
 static int take_fds(const struct nines_msg *m, int *fds, size_t n) {
     if (m->length != n * sizeof(struct nines_handoff_fd))
         return -EBADMSG;
+    if (n == 0)
+        return 0;
     if (rs.n + n > rs.cap) {
         size_t cap = (rs.n + n) * 2;
         struct nines_handoff_fd *t = realloc(rs.table, cap * sizeof *t);

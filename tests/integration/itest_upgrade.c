@@ -360,6 +360,27 @@ static void many_swaps_with_requests_in_flight(void **state) {
     assert_int_equal(ninesd_count(n, "event=upgrade_done", "child=echo ", NULL), CYCLES);
 }
 
+/* A state of about 1 MB goes through a memfd and comes out the same. */
+static void a_megabyte_of_state_survives_up_and_down(void **state) {
+    struct ninesd *n = *state;
+    ninesd_start(n, harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: kv\n      module: @BUILD@/examples/kv.so\n      args: {preload: 8000}\n"), NULL);
+    assert_true(ninesd_wait_started(n, "kv", WAIT_MS) > 0);
+    call(n, "kv", "put extra value with spaces");
+    char sum[64];
+    snprintf(sum, sizeof sum, "%s", call(n, "kv", "checksum"));
+    upgrade(n, "kv", BUILD_PATH("examples/kv-2.so"), CTL_ST_OK, "to 2.0.0");
+    assert_non_null(strstr(a.message, "state "));
+    long bytes = atol(strstr(a.message, "state ") + 6);
+    assert_true(bytes > 500 * 1000); /* keys and values: about 640 KB */
+    assert_string_equal(call(n, "kv", "checksum"), sum);
+    assert_string_equal(call(n, "kv", "count"), "8001");
+    assert_string_equal(call(n, "kv", "get extra"), "value with spaces");
+    upgrade(n, "kv", BUILD_PATH("examples/kv.so"), CTL_ST_OK, "to 1.0.0");
+    assert_string_equal(call(n, "kv", "checksum"), sum);
+}
+
 static void a_state_over_the_limit_is_refused(void **state) {
     struct ninesd *n = *state;
     ninesd_start(n, harness_write_tree(n,
@@ -385,6 +406,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_rollback_keeps_every_connection, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_state_over_the_limit_is_refused, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(many_swaps_with_requests_in_flight, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_megabyte_of_state_survives_up_and_down, harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
