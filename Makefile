@@ -42,6 +42,9 @@ LIB_SRC := $(wildcard lib/*.c)
 NINESD_SRC := $(filter-out supervisord/main.c,$(wildcard supervisord/*.c))
 HOST_SRC := $(wildcard supervisord/host/*.c)
 CTL_SRC := $(wildcard ctl/*.c)
+# Release tools: each folder's .c files make one program.
+RELEASE_SRC := $(wildcard release/*.c)
+APPUP_SRC := $(wildcard appup/*.c)
 CTL_LIB_SRC := $(filter-out ctl/main.c,$(CTL_SRC))
 EXAMPLE_SRC := $(wildcard examples/*/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -53,7 +56,8 @@ BENCH_SRC := $(filter-out $(BENCH_COMMON),$(wildcard bench/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
-PROGRAMS := $(BUILD)/ninesd $(BUILD)/nines-worker $(if $(CTL_SRC),$(BUILD)/ninesctl)
+PROGRAMS := $(BUILD)/ninesd $(BUILD)/nines-worker $(if $(CTL_SRC),$(BUILD)/ninesctl) \
+            $(if $(RELEASE_SRC),$(BUILD)/nines-release) $(if $(APPUP_SRC),$(BUILD)/nines-appup)
 # examples/NAME/*.c -> $(BUILD)/examples/NAME.so
 EXAMPLE_NAMES := $(sort $(patsubst examples/%/,%,$(dir $(EXAMPLE_SRC))))
 EXAMPLES := $(foreach n,$(EXAMPLE_NAMES),$(BUILD)/examples/$(n).so)
@@ -102,6 +106,12 @@ $(BUILD)/nines-worker: $(call obj,$(HOST_SRC)) $(BUILD)/libnines.a
 $(BUILD)/libninesctl.a: $(call obj,$(CTL_LIB_SRC))
 	@rm -f $@
 	ar rcs $@ $^
+
+$(BUILD)/nines-release: $(call obj,$(RELEASE_SRC)) $(BUILD)/libnines.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl
+
+$(BUILD)/nines-appup: $(call obj,$(APPUP_SRC)) $(BUILD)/libnines.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/ninesctl: $(call obj,ctl/main.c) $(BUILD)/libninesctl.a $(BUILD)/libnines.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)

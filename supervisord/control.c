@@ -228,7 +228,7 @@ void control_close(struct daemon *d) {
     nines_log_set_tap(NULL, NULL);
     while (ctl->conns)
         conn_close_now(ctl->conns);
-    control_ops_free();
+    free(ctl->ops);
     sd_event_source_disable_unref(ctl->src);
     sd_event_source_disable_unref(ctl->reaper);
     if (ctl->fd >= 0)

@@ -34,33 +34,23 @@ static engine_node find(struct daemon *d, struct control_conn *c, const char *pa
 
 /* --- engine requests ---------------------------------------------------------- */
 
-/* A request waiting for its ENGINE_ACT_REPLY, and who asked. */
-struct pending_op {
-    uint64_t request_id;
-    uint64_t conn_id;
-    enum engine_request_kind kind;
-};
-
-static struct pending_op *ops;
-static size_t n_ops, cap_ops;
-
-static int remember(uint64_t request_id, uint64_t conn_id, enum engine_request_kind kind) {
-    if (n_ops == cap_ops) {
-        size_t cap = cap_ops ? cap_ops * 2 : 16;
-        struct pending_op *v = realloc(ops, cap * sizeof *v);
+static int remember(struct control *ctl, uint64_t request_id, uint64_t conn_id, enum engine_request_kind kind) {
+    if (ctl->n_ops == ctl->cap_ops) {
+        size_t cap = ctl->cap_ops ? ctl->cap_ops * 2 : 16;
+        struct pending_op *v = realloc(ctl->ops, cap * sizeof *v);
         if (!v)
             return -ENOMEM;
-        ops = v, cap_ops = cap;
+        ctl->ops = v, ctl->cap_ops = cap;
     }
-    ops[n_ops++] = (struct pending_op){request_id, conn_id, kind};
+    ctl->ops[ctl->n_ops++] = (struct pending_op){request_id, conn_id, kind};
     return 0;
 }
 
-static bool take(uint64_t request_id, struct pending_op *out) {
-    for (size_t i = 0; i < n_ops; i++)
-        if (ops[i].request_id == request_id) {
-            *out = ops[i];
-            ops[i] = ops[--n_ops];
+static bool take(struct control *ctl, uint64_t request_id, struct pending_op *out) {
+    for (size_t i = 0; ctl && i < ctl->n_ops; i++)
+        if (ctl->ops[i].request_id == request_id) {
+            *out = ctl->ops[i];
+            ctl->ops[i] = ctl->ops[--ctl->n_ops];
             return true;
         }
     return false;
@@ -69,7 +59,7 @@ static bool take(uint64_t request_id, struct pending_op *out) {
 static void ask_engine(struct daemon *d, struct control_conn *c, const struct engine_request *req) {
     struct engine_request r = *req;
     r.id = ++d->next_request_id;
-    if (remember(r.id, control_conn_id(c), r.kind) < 0) {
+    if (remember(d->control, r.id, control_conn_id(c), r.kind) < 0) {
         control_send_end(c, CTL_ST_INTERNAL, "out of memory");
         return;
     }
@@ -116,7 +106,7 @@ static void reply_ok(struct daemon *d, struct control_conn *c, const struct pend
 
 void control_on_reply(struct daemon *d, const struct engine_reply *r) {
     struct pending_op op;
-    if (!take(r->id, &op))
+    if (!take(d->control, r->id, &op))
         return;
     struct control_conn *c = control_conn_find(d, op.conn_id);
     if (!c)
@@ -316,8 +306,3 @@ void control_dispatch(struct daemon *d, struct control_conn *c, int argc, const 
                      "delete, start, start-child, upgrade, stop)", argv[0]);
 }
 
-void control_ops_free(void) {
-    free(ops);
-    ops = NULL;
-    n_ops = cap_ops = 0;
-}

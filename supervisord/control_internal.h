@@ -25,6 +25,13 @@ struct control_conn {
     bool dead;      /* broken or too slow: freed once out of the current call */
 };
 
+/* An engine request waiting for its ENGINE_ACT_REPLY, and who asked. */
+struct pending_op {
+    uint64_t request_id;
+    uint64_t conn_id;
+    enum engine_request_kind kind;
+};
+
 /* The history of reports `events` shows: a ring of logfmt lines. */
 #define CONTROL_HISTORY 1000
 
@@ -37,6 +44,8 @@ struct control {
     struct control_conn *conns;
     sd_event_source *reaper; /* frees connections marked dead */
     uint64_t next_id;
+    struct pending_op *ops;
+    size_t n_ops, cap_ops;
     char *history[CONTROL_HISTORY];
     size_t history_next, history_len;
 };
@@ -47,8 +56,7 @@ void conn_want_write(struct control_conn *c); /* output is queued */
 void conn_resume(struct control_conn *c);     /* the request is done: read the next */
 void conn_free(struct control_conn *c);
 void conn_close_now(struct control_conn *c); /* answer what is pending, flush, free */
-/* control_cmds.c */
-void control_ops_free(void);
+
 /* control.c: mark dead and free it from the loop. */
 void control_kill_conn(struct control_conn *c);
 
