@@ -41,7 +41,7 @@
 #define SETTLE_US 2000
 #define TIMEOUT_US 2e6        /* a request unanswered this long has failed */
 #define RETRY_US 2000         /* a closed connection connects again after this */
-#define WARMUP_US 500000      /* load before the changes start (not counted) */
+#define WARMUP_US 500000      /* load before the changes start: the baseline */
 #define COOLDOWN_US 200000    /* load counted after the last change answered */
 #define PAUSE_TARGET_US 1000  /* the target: p99 at 1 MiB */
 
@@ -399,10 +399,14 @@ static int free_port(void) {
     return ntohs(sa.sin_port);
 }
 
+/* With n 0: no changes (the warm-up, as a baseline). */
 static void print_load_row(const char *what, struct load *l, double *command_us, int n) {
     struct bench_stats s = bench_stats(l->lat, l->n_lat), c = bench_stats(command_us, (size_t)n);
-    printf("  %-24s %9zu %6ld %6ld %7ld  %7.0f %7.0f %8.0f  %8.1f  %7.2f\n", what, l->n_lat, l->failed, l->closed,
-           l->refused, s.p50, s.p99, s.max, l->max_gap / 1000, c.p50 / 1000);
+    char change[16] = "-";
+    if (n > 0)
+        snprintf(change, sizeof change, "%.2f", c.p50 / 1000);
+    printf("  %-24s %9zu %6ld %6ld %7ld  %7.0f %7.0f %8.0f  %8.1f  %7s\n", what, l->n_lat, l->failed, l->closed,
+           l->refused, s.p50, s.p99, s.max, l->max_gap / 1000, change);
     if (l->wrong || l->timeouts)
         printf("  %-24s of the failed: %ld wrong replies, %ld timeouts\n", "", l->wrong, l->timeouts);
 }
@@ -419,7 +423,10 @@ static bool changes_under_load(bool restart, int n, int conns) {
         die("echo", "did not start");
     struct load l;
     load_start(&l, conns, port);
+    load_reset(&l);
     load_run(&l, bench_now_us() + WARMUP_US, NULL);
+    if (!restart)
+        print_load_row("no change (baseline)", &l, NULL, 0);
     load_reset(&l);
     struct changes ch = {.d = &d, .n = n, .port = port, .restart = restart,
                          .command_us = calloc((size_t)n, sizeof(double)),
