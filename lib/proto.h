@@ -53,6 +53,7 @@ struct nines_upgrade_result {
     uint32_t stage;    /* enum nines_upgrade_stage where it ended */
     uint64_t pause_us; /* from the request's arrival to serving again */
     uint64_t snapshot_bytes;
+    uint64_t load_us, export_us, handoff_us, change_us; /* where the pause went */
 };
 
 /* Where an upgrade stopped (or, for success, NINES_UPGRADE_DONE). */

@@ -86,7 +86,7 @@ static int remember_module(struct daemon *d, engine_node node, const char *modul
 
 static void log_upgrade(int prio, const char *event, struct daemon *d, const struct upgrade_req *r,
                         const char *to, const char *why, const char *msg, const char *pause,
-                        const char *bytes) {
+                        const char *bytes, const char *steps) {
     char pid[16] = "";
     if (r->node < d->n_nodes && d->nodes[r->node].pid)
         snprintf(pid, sizeof pid, "%d", (int)d->nodes[r->node].pid);
@@ -94,7 +94,8 @@ static void log_upgrade(int prio, const char *event, struct daemon *d, const str
         {"child", engine_node_path(d->engine, r->node)}, {"pid", pid[0] ? pid : NULL},
         {"from", r->from},                                 {"to", to},
         {"module", r->module},                             {"pause_us", pause},
-        {"snapshot_bytes", bytes},                         {"reason", why},
+        {"snapshot_bytes", bytes},                         {"steps_us", steps},
+        {"reason", why},
     };
     nines_log_event(prio, event, msg, f, sizeof f / sizeof f[0]);
 }
@@ -170,7 +171,7 @@ static void start_next(struct daemon *d, engine_node node) {
         finish(d, r, CTL_ST_FAILED, "cannot reach %s", engine_node_path(d->engine, node));
         return;
     }
-    log_upgrade(LOG_NOTICE, "upgrade_started", d, r, NULL, NULL, "upgrade asked", NULL, NULL);
+    log_upgrade(LOG_NOTICE, "upgrade_started", d, r, NULL, NULL, "upgrade asked", NULL, NULL, NULL);
     struct control_conn *c = control_conn_find(d, r->conn_id);
     if (c) {
         char line[1200];
@@ -233,17 +234,20 @@ void upgrade_on_result(struct daemon *d, engine_node node, uint64_t gen, const s
         snprintf(parts[i], sizeof parts[i], "%.*s", (int)len, text);
         text += len + 1;
     }
-    char pause[24], bytes[24];
+    char pause[24], bytes[24], steps[128];
     snprintf(pause, sizeof pause, "%" PRIu64, res.pause_us);
+    /* load/export_state/hand-off/code_change: where the pause went */
+    snprintf(steps, sizeof steps, "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64, res.load_us, res.export_us,
+             res.handoff_us, res.change_us);
     snprintf(bytes, sizeof bytes, "%" PRIu64, res.snapshot_bytes);
     const char *path = engine_node_path(d->engine, node);
     if (res.status == 0) {
         snprintf(d->nodes[node].version, sizeof d->nodes[node].version, "%.63s", parts[1]);
         if (remember_module(d, node, r->module) < 0)
             log_upgrade(LOG_ERR, "upgrade_done", d, r, parts[1], "out of memory: a restart will run the tree's module",
-                        "upgraded", pause, bytes);
+                        "upgraded", pause, bytes, steps);
         else
-            log_upgrade(LOG_NOTICE, "upgrade_done", d, r, parts[1], NULL, "upgraded", pause, bytes);
+            log_upgrade(LOG_NOTICE, "upgrade_done", d, r, parts[1], NULL, "upgraded", pause, bytes, steps);
         keep_for_window(d, node);
         finish(d, r, CTL_ST_OK, "upgraded %s from %s to %s (paused %s us, state %s bytes)", path, parts[0],
                parts[1], pause, bytes);
@@ -253,7 +257,7 @@ void upgrade_on_result(struct daemon *d, engine_node node, uint64_t gen, const s
     char why[700];
     snprintf(why, sizeof why, "%s: %s", stage_name(res.stage), parts[2]);
     log_upgrade(LOG_ERR, "upgrade_failed", d, r, parts[1][0] ? parts[1] : NULL, why,
-                "upgrade failed; the running version goes on", pause, NULL);
+                "upgrade failed; the running version goes on", pause, NULL, NULL);
     finish(d, r, CTL_ST_FAILED, "%s stays on %s: %s", path, parts[0], why);
 }
 
@@ -500,7 +504,7 @@ bool upgrade_on_exit(struct daemon *d, engine_node node, uint64_t gen, const str
     if (r && r->gen == gen) {
         log_upgrade(LOG_ERR, "upgrade_failed", d, r, NULL, cause,
                     rolled ? "upgrade failed; rolled back to the old code with its state"
-                           : "upgrade failed; the supervisor restarts the worker", NULL, NULL);
+                           : "upgrade failed; the supervisor restarts the worker", NULL, NULL, NULL);
         finish(d, r, CTL_ST_FAILED, "%s: %s%s", engine_node_path(d->engine, node), cause,
                rolled ? "; rolled back to the previous version with its state" : "");
     }
