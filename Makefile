@@ -73,12 +73,17 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 # Fuzz targets (tests/fuzz/fuzz_NAME.c -> $(BUILD)/fuzz/fuzz_NAME): clang's
 # libFuzzer with ASan and UBSan built in, so the sanitizer build skips them.
 # Each is built straight from the lib/ sources it exercises, instrumented;
-# FUZZ_SRC_NAME lists them. `make test` runs each briefly (tests/run.sh).
+# FUZZ_SRC_NAME lists them (any header of lib/ may matter to them).
+# `make test` runs each briefly (tests/run.sh).
 FUZZ_CC ?= clang
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(WARNINGS) -Ilib $(PKG_CFLAGS) \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(WARNINGS) -Iinclude -Ilib $(PKG_CFLAGS) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SRC_ctl_proto := lib/ctl_proto.c lib/log.c
+FUZZ_SRC_appup := $(wildcard lib/appup*.c) lib/tree.c lib/tree_load.c lib/tree_child.c lib/tree_paths.c \
+                  lib/module_check.c
+FUZZ_SRC_manifest := $(wildcard lib/manifest*.c) lib/sha256.c lib/tree.c lib/tree_load.c lib/tree_child.c \
+                     lib/tree_paths.c lib/module_check.c
 
 .PHONY: all test check-asan install clean bench fuzz
 all: $(PROGRAMS) $(EXAMPLES) $(EXAMPLES_V2)
@@ -163,7 +168,7 @@ PATHS_STAMP := $(BUILD)/paths.stamp
 $(PATHS_STAMP): FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(LIBEXECDIR) $(VERSION)' | cmp -s - $@ || echo '$(LIBEXECDIR) $(VERSION)' > $@
-$(call obj,supervisord/child_spawn.c supervisord/main.c ctl/help.c): $(PATHS_STAMP)
+$(call obj,lib/worker_path.c supervisord/main.c ctl/help.c release/main.c): $(PATHS_STAMP)
 .PHONY: FORCE
 FORCE:
 
@@ -178,7 +183,7 @@ test: all $(UNIT_TESTS) $(ITESTS) $(TESTAPPS) $(if $(filter 1,$(SANITIZE)),,$(FU
 # The fuzz targets (see FUZZ_TARGETS above).
 fuzz: $(FUZZ_TARGETS)
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $$(patsubst %.c,%.h,$$(FUZZ_SRC_$$*))
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard lib/*.h include/nines/*.h)
 	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { echo "error: $(FUZZ_CC) not found: the fuzz targets need clang and libFuzzer (scripts/setup installs clang and libclang-rt-14-dev)" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*) $(PKG_LIBS)

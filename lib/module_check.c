@@ -20,7 +20,7 @@ int nines_module_name_valid(const char *name) {
 }
 
 /* A version is printable text without spaces: it goes into logs as is. */
-static int version_valid(const char *v) {
+int nines_module_version_valid(const char *v) {
     size_t n = strlen(v);
     if (n == 0 || n > VERSION_MAX_LEN)
         return 0;
@@ -54,7 +54,7 @@ int nines_module_check(const struct nines_module *m, char *err, size_t size) {
     if (!m->name || !nines_module_name_valid(m->name))
         return refuse(err, size, "invalid name \"%.64s\": expected 1 to 64 of [a-z0-9_-]",
                       m->name ? m->name : "(null)");
-    if (!m->version || !version_valid(m->version))
+    if (!m->version || !nines_module_version_valid(m->version))
         return refuse(err, size, "invalid version \"%.64s\": expected 1 to 64 printable characters without spaces",
                       m->version ? m->version : "(null)");
     if (!m->init)

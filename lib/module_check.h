@@ -21,4 +21,8 @@ int nines_module_check(const struct nines_module *m, char *err, size_t size);
 /* Whether `name` is a valid application name: [a-z0-9_-]{1,64}. */
 int nines_module_name_valid(const char *name);
 
+/* Whether `version` is valid: 1 to 64 printable characters without spaces
+ * (it goes into logs as is). Appups and release manifests use the same rule. */
+int nines_module_version_valid(const char *version);
+
 #endif /* NINES_MODULE_CHECK_H */

@@ -12,9 +12,13 @@
 
 static int copy_string(const char *s, char **out) { return (*out = strdup(s)) ? 0 : -ENOMEM; }
 
+bool tree_id_valid(const char *s) {
+    return *s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == strlen(s);
+}
+
 static int set_id(struct loader *l, yaml_node_t *v, void *t) {
     const char *s = tree_scalar(v);
-    if (!s || !*s || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(s))
+    if (!s || !tree_id_valid(s))
         return tree_fail(l, v, "invalid id '%s' (letters, digits, '_', '.' and '-' only)", s ? s : tree_node_kind(v));
     return copy_string(s, &((struct nines_child_spec *)t)->id);
 }
@@ -180,7 +184,7 @@ static int load_root(struct loader *l, struct nines_tree *tree) {
     return tree_load_supervisor(l, sup, &tree->root);
 }
 
-static int parse_document(struct loader *l, yaml_parser_t *parser) {
+int tree_parse_document(struct loader *l, yaml_parser_t *parser, const char *what) {
     if (!yaml_parser_load(parser, &l->doc))
         return syntax_error(l, parser);
     yaml_document_t next;
@@ -194,7 +198,7 @@ static int parse_document(struct loader *l, yaml_parser_t *parser) {
     if (more) {
         yaml_document_delete(&l->doc);
         l->err->line = (unsigned)at.line + 1, l->err->column = (unsigned)at.column + 1;
-        snprintf(l->err->message, sizeof l->err->message, "a tree file holds one YAML document, this is a second");
+        snprintf(l->err->message, sizeof l->err->message, "%s holds one YAML document, this is a second", what);
         return -EINVAL;
     }
     return 0;
@@ -210,7 +214,7 @@ int nines_tree_load_string(const char *name, const char *base_dir, const char *t
     if (!yaml_parser_initialize(&parser))
         return -ENOMEM;
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    int r = parse_document(&l, &parser);
+    int r = tree_parse_document(&l, &parser, "a tree file");
     yaml_parser_delete(&parser);
     if (r < 0)
         return r;
@@ -241,7 +245,7 @@ int nines_child_load_string(const char *name, const char *base_dir, const char *
     if (!yaml_parser_initialize(&parser))
         return -ENOMEM;
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    int r = parse_document(&l, &parser);
+    int r = tree_parse_document(&l, &parser, "a tree file");
     yaml_parser_delete(&parser);
     if (r < 0)
         return r;

@@ -44,9 +44,24 @@ const char *tree_node_kind(const yaml_node_t *node); /* "a scalar", "a sequence"
 const char *tree_scalar(const yaml_node_t *node);   /* NULL unless a scalar */
 yaml_node_t *tree_node(struct loader *l, int index);
 
+/* Whether `s` is a valid child id: [A-Za-z0-9_.-]+ (also each part of a
+ * child's path). */
+bool tree_id_valid(const char *s);
+
 /* Resolve and check what a child runs. */
 int tree_resolve_module(struct loader *l, const yaml_node_t *value, char **out);
 int tree_resolve_program(struct loader *l, const yaml_node_t *value, char **out);
+
+/* Load the one YAML document of `parser` into l->doc. A syntax error, or a
+ * second document, is an error at its position; `what` names the kind of
+ * file in that message ("a tree file"). */
+int tree_parse_document(struct loader *l, yaml_parser_t *parser, const char *what);
+
+/* Setters of a supervisor's flags (target: a struct nines_sup_spec), shared
+ * with the appups' supervisor_flags so both accept exactly the same values. */
+int tree_set_strategy(struct loader *l, yaml_node_t *v, void *target);
+int tree_set_intensity(struct loader *l, yaml_node_t *v, void *target);
+int tree_set_period(struct loader *l, yaml_node_t *v, void *target);
 
 int tree_load_supervisor(struct loader *l, yaml_node_t *node, struct nines_sup_spec *sup);
 int tree_load_child(struct loader *l, yaml_node_t *node, struct nines_child_spec *c);

@@ -102,7 +102,7 @@ static int parse_count(struct loader *l, yaml_node_t *v, const char *what, unsig
 
 /* --- supervisor keys ---------------------------------------------------- */
 
-static int set_strategy(struct loader *l, yaml_node_t *v, void *t) {
+int tree_set_strategy(struct loader *l, yaml_node_t *v, void *t) {
     static const char *const names[] = {"one_for_one", "one_for_all", "rest_for_one", "dynamic"};
     int s;
     int r = parse_enum(l, v, "strategy", names, 4, &s);
@@ -110,7 +110,7 @@ static int set_strategy(struct loader *l, yaml_node_t *v, void *t) {
     return r;
 }
 
-static int set_intensity(struct loader *l, yaml_node_t *v, void *t) {
+int tree_set_intensity(struct loader *l, yaml_node_t *v, void *t) {
     return parse_count(l, v, "intensity", &((struct nines_sup_spec *)t)->intensity);
 }
 
@@ -118,7 +118,7 @@ static int set_max_children(struct loader *l, yaml_node_t *v, void *t) {
     return parse_count(l, v, "max_children", &((struct nines_sup_spec *)t)->max_children);
 }
 
-static int set_period(struct loader *l, yaml_node_t *v, void *t) {
+int tree_set_period(struct loader *l, yaml_node_t *v, void *t) {
     const char *s = tree_scalar(v);
     uint64_t ms;
     if (!s || nines_duration_parse(s, &ms) < 0 || ms == 0)
@@ -155,7 +155,7 @@ static int set_template(struct loader *l, yaml_node_t *v, void *t) {
 }
 
 static const struct key_rule supervisor_rules[] = {
-    {"strategy", set_strategy}, {"intensity", set_intensity}, {"period", set_period},
+    {"strategy", tree_set_strategy}, {"intensity", tree_set_intensity}, {"period", tree_set_period},
     {"children", set_children}, {"child", set_template},      {"max_children", set_max_children},
 };
 enum { SUP_STRATEGY, SUP_INTENSITY, SUP_PERIOD, SUP_CHILDREN, SUP_CHILD, SUP_MAX_CHILDREN, SUP_NKEYS };

@@ -66,8 +66,4 @@ int child_proc_arm_timer(struct child_proc *p, uint64_t ms);
 void child_proc_cancel_timer(struct child_proc *p);
 void child_proc_free(struct child_proc *p); /* closes everything; accepts NULL */
 
-/* Where the worker host is: --worker, else beside this program, else the
- * installed libexec folder. The result is a static buffer. */
-const char *child_proc_default_worker(void);
-
 #endif /* NINES_CHILD_PROC_H */

@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -226,20 +225,4 @@ int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec
     if (r == 0)
         take_spawned(p, &s);
     return r;
-}
-
-const char *child_proc_default_worker(void) {
-    static char path[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 32);
-    if (n > 0) {
-        path[n] = '\0';
-        char *slash = strrchr(path, '/');
-        if (slash) {
-            strcpy(slash + 1, "nines-worker");
-            if (access(path, X_OK) == 0)
-                return path;
-        }
-    }
-    snprintf(path, sizeof path, "%s/nines-worker", NINES_LIBEXECDIR);
-    return path;
 }

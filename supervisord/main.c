@@ -13,6 +13,7 @@
 #include "log.h"
 #include "preflight.h"
 #include "tree.h"
+#include "worker_path.h"
 
 #define EXIT_USAGE 2
 
@@ -125,7 +126,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", text);
         return EXIT_USAGE;
     }
-    const char *worker = o.worker ? o.worker : child_proc_default_worker();
+    const char *worker = o.worker ? o.worker : nines_worker_default_path();
     if (preflight_check(tree, worker, &err) < 0) {
         char text[5000];
         nines_error_format(&err, text, sizeof text);

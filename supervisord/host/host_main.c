@@ -10,8 +10,10 @@
  * one START message on its channel saying what to run; its PADDING
  * argument is room for the command line it then shows in ps. --check
  * loads a module and checks its descriptor without running anything of
- * it but its constructors: exit 0, or 1 with the reason on stderr (ninesd
- * checks every module this way before it starts a tree).
+ * it but its constructors: exit 0 with "NAME VERSION" on stdout, or 1
+ * with the reason on stderr (ninesd checks every module this way before
+ * it starts a tree; nines-release verify checks a release's modules and
+ * compares their names and versions with the manifest).
  *
  * Either way the process first ties its life to ninesd's (no orphans),
  * then loads and runs the application, or becomes the plain program.
@@ -176,6 +178,18 @@ static int load_module(struct nines_ctx *ctx) {
     return 0;
 }
 
+/* --check: load and check, then say what the module is on stdout. ninesd
+ * reads only stderr and the exit status and closes the stdout pipe at
+ * once: a write to it must fail quietly, not kill the checker. */
+static int check_module(const char *path) {
+    struct nines_ctx check = {.channel = -1, .module_path = path};
+    signal(SIGPIPE, SIG_IGN);
+    if (tie_to_parent() < 0 || load_module(&check))
+        return 1;
+    printf("%s %s\n", check.mod->name, check.mod->version);
+    return 0;
+}
+
 /* READY with the name and version: the worker is started. */
 static int send_ready(struct nines_ctx *ctx) {
     if (ctx->channel < 0)
@@ -212,10 +226,8 @@ int main(int argc, char **argv) {
             return argc < 4 ? usage() : 1;
         return run_exec(argv + 3);
     }
-    if (argc == 3 && strcmp(argv[1], "--check") == 0) {
-        struct nines_ctx check = {.channel = -1, .module_path = argv[2]};
-        return tie_to_parent() < 0 ? 1 : load_module(&check);
-    }
+    if (argc == 3 && strcmp(argv[1], "--check") == 0)
+        return check_module(argv[2]);
     struct nines_ctx ctx = {.channel = find_channel(), .epfd = -1, .sigfd = -1, .child_path = "worker"};
     bool spare = argc >= 2 && strcmp(argv[1], "--spare") == 0;
     if (spare ? ctx.channel < 0 : parse_args(&ctx, argc, argv) < 0)
