@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "echo.h"
+#include "../common/snapshot_reader.h"
 
 /* --- Live upgrade. ------------------------------------------------------ */
 
@@ -25,8 +26,7 @@ static int put(nines_buf *out, uint64_t v, int width)
 {
     unsigned char b[8];
 
-    for (int i = 0; i < width; i++)
-        b[i] = (unsigned char)(v >> (8 * i));
+    put_le(b, v, width);
     return nines_buf_append(out, b, (size_t)width);
 }
 
@@ -82,27 +82,6 @@ int echo_export(nines_ctx *ctx, void *state, nines_buf *out)
     return r;
 }
 
-/* A cursor over the snapshot; `bad` sticks once a read runs off the end. */
-struct reader {
-    const unsigned char *p;
-    size_t left;
-    bool bad;
-};
-
-static uint64_t get(struct reader *rd, int width)
-{
-    uint64_t v = 0;
-
-    if (rd->bad || rd->left < (size_t)width) {
-        rd->bad = true;
-        return 0;
-    }
-    for (int i = 0; i < width; i++)
-        v |= (uint64_t)rd->p[i] << (8 * i);
-    rd->p += width;
-    rd->left -= (size_t)width;
-    return v;
-}
 
 static int get_bytes(struct reader *rd, struct bytes *b)
 {

@@ -8,15 +8,11 @@
 #include <string.h>
 
 #include "kv.h"
+#include "../common/snapshot_reader.h"
 
 /* Each version writes the layout of its number. */
 #define LAYOUT KV_VERSION
 
-static void put_le(unsigned char *p, uint64_t v, int width)
-{
-    for (int i = 0; i < width; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
 
 /* One pair: the fixed fields in `head`, then the key and the value (and,
  * in layout 1, the value's length between them). */
@@ -61,27 +57,6 @@ int kv_export(nines_ctx *ctx, void *state, nines_buf *out)
     return r;
 }
 
-/* A cursor over the snapshot; `bad` sticks once a read runs off the end. */
-struct reader {
-    const unsigned char *p;
-    size_t left;
-    bool bad;
-};
-
-static uint64_t get(struct reader *rd, int width)
-{
-    uint64_t v = 0;
-
-    if (rd->bad || rd->left < (size_t)width) {
-        rd->bad = true;
-        return 0;
-    }
-    for (int i = 0; i < width; i++)
-        v |= (uint64_t)rd->p[i] << (8 * i);
-    rd->p += width;
-    rd->left -= (size_t)width;
-    return v;
-}
 
 /* The next n bytes, or NULL past the end. */
 static const char *take(struct reader *rd, size_t n)
