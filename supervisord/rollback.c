@@ -1,0 +1,263 @@
+/*
+ * rollback.c — the hand-off a worker makes before its code_change, kept by
+ * ninesd for the upgrade and UPGRADE_ROLLBACK_WINDOW_MS after it, and the
+ * restart on the old code from it when the new code dies (upgrade.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "child_proc.h"
+#include "log.h"
+#include "upgrade_internal.h"
+
+static void handoff_free(struct handoff *h) {
+    for (size_t i = 0; i < h->n; i++)
+        close(h->fds[i]);
+    if (h->memfd >= 0)
+        close(h->memfd);
+    free(h->table);
+    free(h->fds);
+    free(h->timers);
+    free(h->old_module);
+    free(h);
+}
+
+static struct handoff **find_handoff(struct upgrades *u, engine_node node) {
+    struct handoff **link = &u->handoffs;
+    while (*link && (*link)->node != node)
+        link = &(*link)->next;
+    return link;
+}
+
+void drop_handoff(struct daemon *d, engine_node node) {
+    struct upgrades *u = d->upgrades;
+    struct handoff **link = u ? find_handoff(u, node) : NULL;
+    if (link && *link) {
+        struct handoff *h = *link;
+        *link = h->next;
+        handoff_free(h);
+    }
+}
+
+/* The hand-off of node/gen being received (a new one replaces an older). */
+static struct handoff *receiving(struct daemon *d, engine_node node, uint64_t gen) {
+    struct upgrades *u = state_of(d);
+    struct handoff **link = find_handoff(u, node);
+    if (*link && ((*link)->gen != gen || (*link)->complete))
+        drop_handoff(d, node), link = find_handoff(u, node);
+    if (!*link) {
+        struct handoff *h = calloc(1, sizeof *h);
+        const char *module = daemon_module_of(d, node);
+        if (!h || !(h->old_module = strdup(module ? module : ""))) {
+            free(h);
+            return NULL;
+        }
+        h->node = node, h->gen = gen, h->memfd = -1;
+        *link = h;
+    }
+    return *link;
+}
+
+static int add_fds(struct handoff *h, const struct nines_handoff_fd *table, const int *fds, size_t n) {
+    if (n == 0)
+        return 0;
+    if (h->n + n > h->cap) {
+        size_t cap = (h->n + n) * 2;
+        struct nines_handoff_fd *t = realloc(h->table, cap * sizeof *t);
+        if (t)
+            h->table = t;
+        int *f = realloc(h->fds, cap * sizeof *f);
+        if (f)
+            h->fds = f;
+        if (!t || !f)
+            return -ENOMEM;
+        h->cap = cap;
+    }
+    memcpy(h->table + h->n, table, n * sizeof *table);
+    memcpy(h->fds + h->n, fds, n * sizeof *fds);
+    h->n += n;
+    return 0;
+}
+
+static int set_state(struct handoff *h, const struct nines_msg *m, int *fds, size_t n_fds) {
+    if (m->length < sizeof h->state)
+        return -EBADMSG;
+    memcpy(&h->state, m->payload, sizeof h->state);
+    size_t timers = (m->length - sizeof h->state) / sizeof(struct nines_handoff_timer);
+    if (timers != h->state.n_timers || h->state.n_fds != h->n || n_fds != (h->state.snapshot_len ? 1u : 0u))
+        return -EBADMSG;
+    if (timers && !(h->timers = malloc(timers * sizeof *h->timers)))
+        return -ENOMEM;
+    if (timers)
+        memcpy(h->timers, m->payload + sizeof h->state, timers * sizeof *h->timers);
+    h->memfd = n_fds ? fds[0] : -1;
+    h->complete = true;
+    return 0;
+}
+
+void upgrade_on_handoff(struct daemon *d, engine_node node, uint64_t gen, const struct nines_msg *m, int *fds,
+                        size_t n_fds) {
+    struct handoff *h = receiving(d, node, gen);
+    int r = -ENOMEM;
+    if (h && m->type == NINES_MSG_HANDOFF_FDS)
+        r = m->length == n_fds * sizeof(struct nines_handoff_fd)
+                ? add_fds(h, (const struct nines_handoff_fd *)(const void *)m->payload, fds, n_fds)
+                : -EBADMSG;
+    else if (h)
+        r = set_state(h, m, fds, n_fds);
+    if (r == 0)
+        return;
+    for (size_t i = 0; i < n_fds; i++)
+        close(fds[i]);
+    drop_handoff(d, node); /* a broken hand-off is no safety net */
+}
+
+/* Hand-offs whose window has passed are let go: the new code has run its
+ * first moments; a later crash is an ordinary one. */
+static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata) {
+    struct daemon *d = userdata;
+    struct upgrades *u = d->upgrades;
+    uint64_t now = daemon_now_ms(), next = 0;
+    for (struct handoff **link = &u->handoffs; *link;) {
+        struct handoff *h = *link;
+        if (h->expires_ms && h->expires_ms <= now) {
+            *link = h->next;
+            handoff_free(h);
+            continue;
+        }
+        if (h->expires_ms && (!next || h->expires_ms < next))
+            next = h->expires_ms;
+        link = &h->next;
+    }
+    if (next) {
+        sd_event_source_set_time(s, next * 1000);
+        sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+    }
+    return 0;
+}
+
+void keep_for_window(struct daemon *d, engine_node node) {
+    struct upgrades *u = d->upgrades;
+    struct handoff *h = *find_handoff(u, node);
+    if (!h)
+        return;
+    h->expires_ms = daemon_now_ms() + UPGRADE_ROLLBACK_WINDOW_MS;
+    uint64_t at = h->expires_ms * 1000;
+    if (!u->expiry && sd_event_add_time(d->loop, &u->expiry, CLOCK_MONOTONIC, at, 1000, on_expiry, d) < 0) {
+        drop_handoff(d, node);
+        return;
+    }
+    uint64_t armed = 0;
+    int enabled = 0;
+    sd_event_source_get_enabled(u->expiry, &enabled);
+    sd_event_source_get_time(u->expiry, &armed);
+    if (!enabled || armed > at) {
+        sd_event_source_set_time(u->expiry, at);
+        sd_event_source_set_enabled(u->expiry, SD_EVENT_ONESHOT);
+    }
+}
+
+/* Send the hand-off to the restored worker, in the order it came. Our
+ * descriptors go with it (closed here once sent). */
+static int send_handoff(struct child_proc *p, struct handoff *h) {
+    int r = 0;
+    for (size_t at = 0; at < h->n && r == 0; at += NINES_HANDOFF_FDS_MAX) {
+        size_t n = h->n - at < NINES_HANDOFF_FDS_MAX ? h->n - at : NINES_HANDOFF_FDS_MAX;
+        r = nines_proto_send_fds(p->channel, NINES_MSG_HANDOFF_FDS, 0, h->table + at, n * sizeof *h->table,
+                                 h->fds + at, n);
+    }
+    static uint8_t buf[NINES_PROTO_MAX_PAYLOAD];
+    size_t len = sizeof h->state + h->state.n_timers * sizeof *h->timers;
+    if (r == 0 && len > sizeof buf)
+        r = -E2BIG;
+    if (r == 0) {
+        memcpy(buf, &h->state, sizeof h->state);
+        if (h->state.n_timers)
+            memcpy(buf + sizeof h->state, h->timers, h->state.n_timers * sizeof *h->timers);
+        r = nines_proto_send_fds(p->channel, NINES_MSG_HANDOFF_STATE, 0, buf, len, &h->memfd,
+                                 h->memfd >= 0 ? 1 : 0);
+    }
+    return r;
+}
+
+static void log_rollback(struct daemon *d, engine_node node, const struct handoff *h, const char *cause,
+                         const char *msg, int prio) {
+    char pid[16] = "";
+    if (d->nodes[node].pid)
+        snprintf(pid, sizeof pid, "%d", (int)d->nodes[node].pid);
+    struct nines_field f[] = {
+        {"child", engine_node_path(d->engine, node)}, {"pid", pid[0] ? pid : NULL},
+        {"to", h->state.version},                      {"module", h->old_module},
+        {"reason", cause},
+    };
+    nines_log_event(prio, "upgrade_rolled_back", msg, f, sizeof f / sizeof f[0]);
+}
+
+/* Start the worker again on the old code, from the hand-off. */
+static bool roll_back(struct daemon *d, engine_node node, uint64_t gen, struct handoff *h, const char *cause) {
+    if (remember_module(d, node, h->old_module) < 0)
+        return false;
+    struct child_proc *p = NULL;
+    if (child_proc_spawn(d, node, gen, true, &p) < 0)
+        return false;
+    if (send_handoff(p, h) < 0) {
+        child_proc_kill(p); /* its exit is then an ordinary failure */
+        d->procs[node] = p;
+        return true;
+    }
+    d->procs[node] = p;
+    d->nodes[node].pid = p->pid;
+    snprintf(h->cause, sizeof h->cause, "%s", cause);
+    log_rollback(d, node, h, cause, "the new code failed: back on the old code with its state", LOG_ERR);
+    return true;
+}
+
+bool upgrade_on_exit(struct daemon *d, engine_node node, uint64_t gen, const struct nines_reason *why,
+                     bool may_roll_back) {
+    struct upgrades *u = d->upgrades;
+    struct upgrade_req *r = in_flight(u, node);
+    struct handoff *h = u ? *find_handoff(u, node) : NULL;
+    char text[300], cause[400];
+    nines_reason_format(why, text, sizeof text);
+    bool usable = h && h->gen == gen && h->complete && may_roll_back &&
+                  (!h->expires_ms || h->expires_ms > daemon_now_ms());
+    snprintf(cause, sizeof cause, "%s %s: %s", r && r->gen == gen ? "during" : "just after",
+             "the upgrade, the worker ended", text);
+    bool rolled = usable && roll_back(d, node, gen, h, cause);
+    if (!rolled && h && h->gen == gen)
+        drop_handoff(d, node);
+    if (r && r->gen == gen) {
+        log_upgrade(LOG_ERR, "upgrade_failed", d, r, NULL, cause,
+                    rolled ? "upgrade failed; rolled back to the old code with its state"
+                           : "upgrade failed; the supervisor restarts the worker", NULL, NULL, NULL);
+        finish(d, r, CTL_ST_FAILED, "%s: %s%s", engine_node_path(d->engine, node), cause,
+               rolled ? "; rolled back to the previous version with its state" : "");
+    }
+    return rolled;
+}
+
+void upgrade_on_restored(struct daemon *d, engine_node node) {
+    struct upgrades *u = d->upgrades;
+    struct handoff *h = u ? *find_handoff(u, node) : NULL;
+    struct child_proc *p = node < d->n_nodes ? d->procs[node] : NULL;
+    if (p)
+        snprintf(d->nodes[node].version, sizeof d->nodes[node].version, "%s", p->version);
+    if (h) {
+        log_rollback(d, node, h, h->cause, "restored on the old code", LOG_NOTICE);
+        drop_handoff(d, node);
+    }
+}
+
+void rollback_free_all(struct daemon *d) {
+    struct upgrades *u = d->upgrades;
+    while (u->handoffs) {
+        struct handoff *h = u->handoffs;
+        u->handoffs = h->next;
+        handoff_free(h);
+    }
+    sd_event_source_disable_unref(u->expiry);
+}

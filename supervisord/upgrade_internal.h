@@ -1,0 +1,63 @@
+/*
+ * upgrade_internal.h — what upgrade.c (requests and results) and
+ * rollback.c (hand-offs and bringing a worker back) share.
+ */
+#ifndef NINES_UPGRADE_INTERNAL_H
+#define NINES_UPGRADE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "upgrade.h"
+
+struct upgrade_req {
+    struct upgrade_req *next;
+    engine_node node;
+    uint64_t gen;     /* the incarnation asked to swap, once sent */
+    uint64_t conn_id; /* who asked */
+    char *module, *extra;
+    char from[64];
+    bool sent;
+};
+
+/* What a worker handed over before its code_change: enough to bring it
+ * back on the old code with its state and its connections. */
+struct handoff {
+    struct handoff *next;
+    engine_node node;
+    uint64_t gen;
+    struct nines_handoff_fd *table;
+    int *fds;
+    size_t n, cap;
+    bool complete; /* HANDOFF_STATE arrived */
+    struct nines_handoff_state state;
+    struct nines_handoff_timer *timers;
+    int memfd;
+    char *old_module;    /* the module to come back on */
+    uint64_t expires_ms; /* 0 while the upgrade is in flight */
+    char cause[400];
+};
+
+struct upgrades {
+    struct handoff *handoffs;
+    sd_event_source *expiry;
+    struct upgrade_req *head, *tail; /* all requests, in order */
+    char **modules;                  /* by node: the module upgraded to, or NULL */
+    size_t n_modules;
+};
+
+struct upgrades *state_of(struct daemon *d);
+int remember_module(struct daemon *d, engine_node node, const char *module);
+void log_upgrade(int prio, const char *event, struct daemon *d, const struct upgrade_req *r, const char *to,
+                 const char *why, const char *msg, const char *pause, const char *bytes, const char *steps);
+struct upgrade_req *in_flight(struct upgrades *u, engine_node node);
+/* Answer the operator, drop the request, go on with the next for that child. */
+void finish(struct daemon *d, struct upgrade_req *r, enum ctl_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* rollback.c */
+void keep_for_window(struct daemon *d, engine_node node); /* after a successful swap */
+void drop_handoff(struct daemon *d, engine_node node);
+void rollback_free_all(struct daemon *d);
+
+#endif /* NINES_UPGRADE_INTERNAL_H */
