@@ -169,6 +169,12 @@ static int load_root(struct appup_loader *al, struct nines_appup *a) {
     return r < 0 ? r : check_file_name(l, a, seen[TOP_APPLICATION]);
 }
 
+/* tree_load_document's root loader: the loader is the first member of
+ * the appup loader. */
+static int appup_root(struct loader *l, void *a) {
+    return load_root((struct appup_loader *)(void *)l, a);
+}
+
 /* From a file (f) or text in memory: the parser is all that differs. */
 static int load(const char *name, const char *base_dir, FILE *f, const char *text, size_t len,
                 struct nines_appup **out, struct nines_error *err) {
@@ -180,18 +186,12 @@ static int load(const char *name, const char *base_dir, FILE *f, const char *tex
         yaml_parser_set_input_file(&parser, f);
     else
         yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    int r = tree_parse_document(&al.l, &parser, "an appup file");
-    yaml_parser_delete(&parser);
-    if (r < 0)
-        return r;
     struct nines_appup *a = calloc(1, sizeof *a);
-    r = a ? load_root(&al, a) : -ENOMEM;
+    int r = a ? tree_load_document(&al.l, &parser, "an appup file", appup_root, a) : -ENOMEM;
+    yaml_parser_delete(&parser);
     if (r == 0 && !(a->path = strdup(name)))
         r = -ENOMEM;
-    yaml_document_delete(&al.l.doc);
     if (r < 0) {
-        if (r == -ENOMEM && !err->message[0])
-            snprintf(err->message, sizeof err->message, "out of memory");
         nines_appup_free(a);
         return r;
     }

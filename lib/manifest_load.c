@@ -250,21 +250,19 @@ static int load_root(struct loader *l, struct nines_manifest *m) {
     return r < 0 ? r : check_manifest(l, root, m, seen);
 }
 
+static int manifest_root(struct loader *l, void *m) {
+    return load_root(l, m);
+}
+
 /* Parse what `parser` reads; `name` stands for the file in errors. */
 static int load_parser(const char *name, yaml_parser_t *parser, struct nines_manifest **out,
                        struct nines_error *err) {
     struct loader l = {.base_dir = ".", .err = err};
-    int r = tree_parse_document(&l, parser, "a release manifest");
-    if (r < 0)
-        return r;
     struct nines_manifest *m = calloc(1, sizeof *m);
-    r = m ? load_root(&l, m) : -ENOMEM;
+    int r = m ? tree_load_document(&l, parser, "a release manifest", manifest_root, m) : -ENOMEM;
     if (r == 0 && !(m->path = strdup(name)))
         r = -ENOMEM;
-    yaml_document_delete(&l.doc);
     if (r < 0) {
-        if (r == -ENOMEM && !err->message[0])
-            snprintf(err->message, sizeof err->message, "out of memory");
         nines_manifest_free(m);
         return r;
     }

@@ -204,28 +204,50 @@ int tree_parse_document(struct loader *l, yaml_parser_t *parser, const char *wha
     return 0;
 }
 
-int nines_tree_load_string(const char *name, const char *base_dir, const char *text, size_t len,
-                           struct nines_tree **out, struct nines_error *err) {
-    struct loader l = {.base_dir = base_dir, .err = err};
+int tree_load_document(struct loader *l, yaml_parser_t *parser, const char *what, tree_root_fn root_fn,
+                       void *obj) {
+    int r = tree_parse_document(l, parser, what);
+    if (r < 0)
+        return r;
+    r = root_fn(l, obj);
+    yaml_document_delete(&l->doc);
+    if (r == -ENOMEM && !l->err->message[0])
+        snprintf(l->err->message, sizeof l->err->message, "out of memory");
+    return r;
+}
+
+/* Errors start empty, naming the file. */
+static void reset_error(struct nines_error *err, const char *name) {
     memset(err, 0, sizeof *err);
     snprintf(err->file, sizeof err->file, "%s", name);
-    *out = NULL;
+}
+
+/* Text in memory through tree_load_document. */
+static int load_text(struct loader *l, const char *text, size_t len, const char *what, tree_root_fn root_fn,
+                     void *obj) {
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
         return -ENOMEM;
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    int r = tree_parse_document(&l, &parser, "a tree file");
+    int r = tree_load_document(l, &parser, what, root_fn, obj);
     yaml_parser_delete(&parser);
-    if (r < 0)
-        return r;
+    return r;
+}
+
+static int tree_root(struct loader *l, void *tree) {
+    return load_root(l, tree);
+}
+
+int nines_tree_load_string(const char *name, const char *base_dir, const char *text, size_t len,
+                           struct nines_tree **out, struct nines_error *err) {
+    struct loader l = {.base_dir = base_dir, .err = err};
+    reset_error(err, name);
+    *out = NULL;
     struct nines_tree *tree = calloc(1, sizeof *tree);
-    r = tree ? load_root(&l, tree) : -ENOMEM;
+    int r = tree ? load_text(&l, text, len, "a tree file", tree_root, tree) : -ENOMEM;
     if (r == 0 && !(tree->path = strdup(name)))
         r = -ENOMEM;
-    yaml_document_delete(&l.doc);
     if (r < 0) {
-        if (r == -ENOMEM && !err->message[0])
-            snprintf(err->message, sizeof err->message, "out of memory");
         nines_tree_free(tree);
         return r;
     }
@@ -233,34 +255,24 @@ int nines_tree_load_string(const char *name, const char *base_dir, const char *t
     return 0;
 }
 
+/* The root of a child spec: a mapping, loaded as a tree file's child. */
+static int child_root(struct loader *l, void *child) {
+    yaml_node_t *root = yaml_document_get_root_node(&l->doc);
+    if (!root || root->type != YAML_MAPPING_NODE)
+        return tree_fail(l, root, "expected a mapping for a child, got %s", root ? tree_node_kind(root) : "nothing");
+    return tree_load_child(l, root, child);
+}
+
 /* One child, for `ninesctl start SUPERVISOR SPEC`: the same keys and checks
  * as in a tree file, positions counted in `text`. */
 int nines_child_load_string(const char *name, const char *base_dir, const char *text, size_t len,
                             struct nines_child_spec **out, struct nines_error *err) {
     struct loader l = {.base_dir = base_dir, .err = err};
-    memset(err, 0, sizeof *err);
-    snprintf(err->file, sizeof err->file, "%s", name);
+    reset_error(err, name);
     *out = NULL;
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
-        return -ENOMEM;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    int r = tree_parse_document(&l, &parser, "a tree file");
-    yaml_parser_delete(&parser);
-    if (r < 0)
-        return r;
-    yaml_node_t *root = yaml_document_get_root_node(&l.doc);
     struct nines_child_spec *c = calloc(1, sizeof *c);
-    if (!c)
-        r = -ENOMEM;
-    else if (!root || root->type != YAML_MAPPING_NODE)
-        r = tree_fail(&l, root, "expected a mapping for a child, got %s", root ? tree_node_kind(root) : "nothing");
-    else
-        r = tree_load_child(&l, root, c);
-    yaml_document_delete(&l.doc);
+    int r = c ? load_text(&l, text, len, "a child spec", child_root, c) : -ENOMEM;
     if (r < 0) {
-        if (r == -ENOMEM && !err->message[0])
-            snprintf(err->message, sizeof err->message, "out of memory");
         nines_child_spec_free(c);
         return r;
     }

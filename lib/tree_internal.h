@@ -57,6 +57,13 @@ int tree_resolve_program(struct loader *l, const yaml_node_t *value, char **out)
  * file in that message ("a tree file"). */
 int tree_parse_document(struct loader *l, yaml_parser_t *parser, const char *what);
 
+/* The whole of loading one file: its one document from `parser`, then
+ * `root_fn(l, obj)` on it; the document is released either way, and an
+ * allocation failure gets its message. 0 or the first error. */
+typedef int (*tree_root_fn)(struct loader *l, void *obj);
+int tree_load_document(struct loader *l, yaml_parser_t *parser, const char *what, tree_root_fn root_fn,
+                       void *obj);
+
 /* Setters of a supervisor's flags (target: a struct nines_sup_spec), shared
  * with the appups' supervisor_flags so both accept exactly the same values. */
 int tree_set_strategy(struct loader *l, yaml_node_t *v, void *target);

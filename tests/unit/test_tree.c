@@ -287,6 +287,9 @@ static void a_single_child_spec(void **unused) {
     assert_int_equal(nines_child_load_string("spec", dir, "", 0, &c, &err), -EINVAL);
     assert_int_equal(nines_child_load_string("spec", dir, "{id: a", 6, &c, &err), -EINVAL);
     assert_non_null(strstr(err.message, "invalid YAML"));
+    const char *two = "{id: a, module: apps/a.so}\n---\n{id: b}\n";
+    assert_int_equal(nines_child_load_string("spec", dir, two, strlen(two), &c, &err), -EINVAL);
+    assert_non_null(strstr(err.message, "a child spec holds one YAML document"));
     nines_child_spec_free(NULL);
 }
 
