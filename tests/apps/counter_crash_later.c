@@ -19,6 +19,8 @@
 
 #include "nines/module.h"
 
+#include "crash.h"
+
 #define VSN "3.0.2"
 
 struct state {
@@ -26,17 +28,6 @@ struct state {
     bool swapped_in; /* came through code_change: the next call crashes */
 };
 
-/* Make sure a SIGSEGV kills the process: the host may catch or block it. */
-static void crash(void)
-{
-    sigset_t set;
-
-    signal(SIGSEGV, SIG_DFL);
-    sigemptyset(&set);
-    sigaddset(&set, SIGSEGV);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    raise(SIGSEGV);
-}
 
 static int reply_text(nines_ctx *ctx, uint64_t ref, const char *text)
 {

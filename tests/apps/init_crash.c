@@ -9,17 +9,7 @@
 
 #include "nines/module.h"
 
-/* Make sure a SIGSEGV kills the process: the host may catch or block it. */
-static void crash(void)
-{
-    sigset_t set;
-
-    signal(SIGSEGV, SIG_DFL);
-    sigemptyset(&set);
-    sigaddset(&set, SIGSEGV);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    raise(SIGSEGV);
-}
+#include "crash.h"
 
 static int init_crash_init(nines_ctx *ctx, void **state)
 {
