@@ -55,11 +55,13 @@ static void supervisor_fields(struct daemon *d, engine_node n, const struct nine
                               struct numbers *num, struct nines_field *f) {
     size_t kids = 0;
     engine_node_children(d->engine, n, &kids);
-    snprintf(num->intensity, sizeof num->intensity, "%u", sup->intensity);
-    snprintf(num->period, sizeof num->period, "%" PRIu64, sup->period_ms);
+    struct engine_sup_flags now; /* the spec's, or what a release upgrade set */
+    engine_sup_flags(d->engine, n, &now);
+    snprintf(num->intensity, sizeof num->intensity, "%u", now.intensity);
+    snprintf(num->period, sizeof num->period, "%" PRIu64, now.period_ms);
     snprintf(num->children, sizeof num->children, "%zu", kids);
     snprintf(num->max, sizeof num->max, "%u", sup->max_children);
-    f[0] = (struct nines_field){"strategy", nines_strategy_name(sup->strategy)};
+    f[0] = (struct nines_field){"strategy", nines_strategy_name(now.strategy)};
     f[1] = (struct nines_field){"intensity", num->intensity};
     f[2] = (struct nines_field){"period_ms", num->period};
     f[3] = (struct nines_field){"children", num->children};

@@ -77,6 +77,21 @@ enum engine_request_kind {
      * with `args` (copied) in place of the template's, id "TEMPLATE-N"
      * (N counts up from 1 per supervisor and is never reused). */
     ENGINE_REQ_START_DYNAMIC,
+    /* Release upgrades (doc/relup.md) change what a supervisor's init
+     * returns, as a new release's supervisor module would: unlike the
+     * calls above, these changes survive the supervisor's restarts.
+     * change_child: replace child `node`'s spec with `spec` (copied; same
+     * id; workers only): a running child is stopped with its old shutdown
+     * spec and started again with the new spec, synchronously; one that
+     * is not running just gets the new spec. */
+    ENGINE_REQ_CHANGE_CHILD,
+    /* retire_child: stop child `node` if it runs and remove it for good:
+     * it does not come back when its supervisor restarts. */
+    ENGINE_REQ_RETIRE_CHILD,
+    /* set_flags: change supervisor `node`'s strategy, intensity or period
+     * (those `flags` has), from its next decision on. Not for dynamic
+     * supervisors, nor to make one. */
+    ENGINE_REQ_SET_FLAGS,
 };
 
 /* Why a request was refused or failed, as OTP names the errors. */
@@ -94,13 +109,26 @@ enum engine_request_result {
     ENGINE_REQ_START_FAILED,    /* the child was tried and did not start: see `reason` */
     ENGINE_REQ_SHUTTING_DOWN,   /* the supervisor is stopping, giving up or not running, or the tree is stopping */
     ENGINE_REQ_ROOT,            /* the root supervisor is not a child */
+    ENGINE_REQ_UNSUPPORTED,     /* change_child of a supervisor or to another id; set_flags to or of dynamic */
+};
+
+/* A supervisor's flags as they are now (ENGINE_REQ_SET_FLAGS changes them). */
+struct engine_sup_flags {
+    bool has_strategy, has_intensity, has_period; /* set_flags: which ones change */
+    enum nines_strategy strategy;
+    unsigned intensity;
+    uint64_t period_ms;
 };
 
 struct engine_request {
     enum engine_request_kind kind;
     uint64_t id;       /* echoed in the reply */
-    engine_node node;  /* the child (RESTART/TERMINATE/DELETE) or the supervisor (START_*) */
-    const struct nines_child_spec *spec; /* START_CHILD: the new child, copied */
+    engine_node node;  /* the child (RESTART/TERMINATE/DELETE/CHANGE/RETIRE) or the supervisor (START_*, SET_FLAGS) */
+    const struct nines_child_spec *spec; /* START_CHILD, CHANGE_CHILD: the new spec, copied */
+    /* START_CHILD: the child joins the supervisor's init specs (a release
+     * upgrade adds it) instead of being forgotten at its restart. */
+    bool in_init;
+    struct engine_sup_flags flags;       /* SET_FLAGS */
     const struct nines_arg *args;        /* START_DYNAMIC: copied */
     size_t n_args;
 };
@@ -217,6 +245,8 @@ const char *engine_node_path(const struct engine *e, engine_node n);   /* "web/l
 /* The child's spec; NULL for the root (its spec is the tree's root). */
 const struct nines_child_spec *engine_node_spec(const struct engine *e, engine_node n);
 bool engine_node_is_supervisor(const struct engine *e, engine_node n);
+/* A supervisor's flags now; false for a worker. */
+bool engine_sup_flags(const struct engine *e, engine_node sup, struct engine_sup_flags *out);
 enum engine_node_state engine_node_state(const struct engine *e, engine_node n);
 uint64_t engine_node_gen(const struct engine *e, engine_node n); /* current incarnation, 0 if none */
 unsigned engine_node_restarts(const struct engine *e, engine_node n); /* starts after the first, restart_child included */

@@ -76,6 +76,8 @@ struct req {
     struct nines_child_spec *spec; /* START_CHILD; handed to the new node */
     struct nines_arg *args;        /* START_DYNAMIC */
     size_t n_args;
+    bool in_init;                  /* START_CHILD */
+    struct engine_sup_flags flags; /* SET_FLAGS */
 };
 
 struct msg {
@@ -118,6 +120,7 @@ struct sup {
     bool req_failed;
     struct nines_reason req_why;
     unsigned next_dynamic; /* the N of the last "TEMPLATE-N"; never reused */
+    struct engine_sup_flags flags; /* the spec's, until a set_flags request */
 };
 
 struct node {
@@ -137,6 +140,8 @@ struct node {
      * spec (freed by engine_free), and it is gone when its supervisor
      * starts afresh, as a restarted OTP supervisor only knows init's specs. */
     struct nines_child_spec *own;
+    bool runtime; /* added by start_child or a dynamic supervisor: gone at its supervisor's init */
+    bool retired; /* removed by retire_child: stays removed at its supervisor's init */
 };
 
 struct engine {
@@ -219,7 +224,7 @@ void restart_child(struct engine *e, engine_node s, engine_node c, bool counted)
 /* engine_nodes.c: the node table: building, growing at run time, reaching. */
 int node_build(struct engine *e, engine_node parent, const struct nines_child_spec *spec,
                const struct nines_sup_spec *sup_spec, engine_node *out);
-engine_node node_graft(struct engine *e, engine_node s, struct nines_child_spec *own);
+engine_node node_graft(struct engine *e, engine_node s, struct nines_child_spec *own, bool runtime);
 void node_remove(struct engine *e, engine_node n);
 bool node_reachable(const struct engine *e, engine_node n);
 engine_node sup_find_kid(struct engine *e, engine_node s, const char *id);

@@ -69,6 +69,9 @@ static int add_node(struct engine *e, engine_node parent, const struct nines_chi
             return -ENOMEM;
         n->sup->pending = ENGINE_NO_NODE;
         n->sup->term_skip = SIZE_MAX;
+        n->sup->flags = (struct engine_sup_flags){.strategy = sup_spec->strategy,
+                                                  .intensity = sup_spec->intensity,
+                                                  .period_ms = sup_spec->period_ms};
     }
     return parent == ENGINE_NO_NODE ? 0 : add_kid(e->nodes[parent].sup, id);
 }
@@ -91,14 +94,16 @@ int node_build(struct engine *e, engine_node parent, const struct nines_child_sp
 
 /* Add `own` (the engine's copy, taken over) as the last child of s, with
  * its subtree; tell the shell about every new node, parents first. */
-engine_node node_graft(struct engine *e, engine_node s, struct nines_child_spec *own) {
+engine_node node_graft(struct engine *e, engine_node s, struct nines_child_spec *own, bool runtime) {
     size_t first = e->n_nodes;
     engine_node top = ENGINE_NO_NODE;
     int r = node_build(e, s, own, own->kind == NINES_CHILD_SUPERVISOR ? own->supervisor : NULL, &top);
     if (top == ENGINE_NO_NODE)
         spec_free(own);
-    else
+    else {
         node_of(e, top)->own = own;
+        node_of(e, top)->runtime = runtime;
+    }
     if (r < 0) {
         /* Half built: keep the slots (engine_free frees them), start none. */
         for (size_t i = first; i < e->n_nodes; i++)

@@ -34,6 +34,14 @@ bool engine_node_is_supervisor(const struct engine *e, engine_node n) {
     return k && k->sup;
 }
 
+bool engine_sup_flags(const struct engine *e, engine_node n, struct engine_sup_flags *out) {
+    const struct node *k = cnode(e, n);
+    if (!k || !k->sup)
+        return false;
+    *out = k->sup->flags;
+    return true;
+}
+
 enum engine_node_state engine_node_state(const struct engine *e, engine_node n) {
     const struct node *k = cnode(e, n);
     return k ? k->state : ENGINE_NODE_IDLE;
@@ -108,6 +116,8 @@ const char *engine_request_result_name(enum engine_request_result r) {
         return "shutting_down";
     case ENGINE_REQ_ROOT:
         return "root";
+    case ENGINE_REQ_UNSUPPORTED:
+        return "unsupported";
     }
     return "unknown";
 }

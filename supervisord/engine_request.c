@@ -31,6 +31,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine_internal.h"
 
@@ -44,6 +45,11 @@ void req_free(struct req *r) {
 
 static bool is_start(enum engine_request_kind k) {
     return k == ENGINE_REQ_START_CHILD || k == ENGINE_REQ_START_DYNAMIC;
+}
+
+/* The request is about a supervisor itself rather than one of its children. */
+static bool names_supervisor(enum engine_request_kind k) {
+    return is_start(k) || k == ENGINE_REQ_SET_FLAGS;
 }
 
 /* A refusal names the child asked about; START_* name none. */
@@ -84,21 +90,26 @@ static enum engine_request_result arrival_check(struct engine *e, const struct e
         return ENGINE_REQ_SHUTTING_DOWN;
     if (r->node >= e->n_nodes)
         return ENGINE_REQ_NOT_FOUND;
-    bool start = is_start(r->kind);
-    if (!start && r->node == ENGINE_ROOT)
+    bool own = names_supervisor(r->kind);
+    if (!own && r->node == ENGINE_ROOT)
         return ENGINE_REQ_ROOT;
-    engine_node s = start ? r->node : node_of(e, r->node)->parent;
+    engine_node s = own ? r->node : node_of(e, r->node)->parent;
     if (!node_reachable(e, s))
         return ENGINE_REQ_NOT_FOUND;
-    if (start && !node_of(e, s)->sup)
+    if (own && !node_of(e, s)->sup)
         return ENGINE_REQ_NOT_A_SUPERVISOR;
     /* OTP checks ?is_simple(State) before looking for the child. */
     bool dynamic = sup_is_dynamic(e, s);
-    if (dynamic && r->kind != ENGINE_REQ_TERMINATE_CHILD && r->kind != ENGINE_REQ_START_DYNAMIC)
+    if (dynamic && r->kind == ENGINE_REQ_SET_FLAGS)
+        return ENGINE_REQ_UNSUPPORTED;
+    if (dynamic && r->kind != ENGINE_REQ_TERMINATE_CHILD && r->kind != ENGINE_REQ_START_DYNAMIC &&
+        r->kind != ENGINE_REQ_SET_FLAGS)
         return ENGINE_REQ_DYNAMIC;
     if (!dynamic && r->kind == ENGINE_REQ_START_DYNAMIC)
         return ENGINE_REQ_NOT_DYNAMIC;
-    if (!start && node_of(e, r->node)->state == ENGINE_NODE_REMOVED)
+    if (r->kind == ENGINE_REQ_SET_FLAGS && r->flags.has_strategy && r->flags.strategy == NINES_DYNAMIC)
+        return ENGINE_REQ_UNSUPPORTED;
+    if (!own && node_of(e, r->node)->state == ENGINE_NODE_REMOVED)
         return ENGINE_REQ_NOT_FOUND;
     *sup = s;
     return sup_takes_calls(e, s) ? ENGINE_REQ_OK : ENGINE_REQ_SHUTTING_DOWN;
@@ -109,7 +120,8 @@ static enum engine_request_result arrival_check(struct engine *e, const struct e
 static struct req *req_new(struct engine *e, const struct engine_request *r, struct nines_reason *why) {
     char text[sizeof why->message];
     bool ok = true;
-    if (r->kind == ENGINE_REQ_START_CHILD && !spec_valid(r->spec, text, sizeof text)) {
+    bool has_spec = r->kind == ENGINE_REQ_START_CHILD || r->kind == ENGINE_REQ_CHANGE_CHILD;
+    if (has_spec && !spec_valid(r->spec, text, sizeof text)) {
         *why = nines_reason_make(NINES_REASON_START_FAILED, 0, text);
         return NULL;
     }
@@ -122,8 +134,8 @@ static struct req *req_new(struct engine *e, const struct engine_request *r, str
         e->oom = true;
         return NULL;
     }
-    *q = (struct req){.kind = r->kind, .id = r->id, .node = r->node};
-    if (r->kind == ENGINE_REQ_START_CHILD)
+    *q = (struct req){.kind = r->kind, .id = r->id, .node = r->node, .in_init = r->in_init, .flags = r->flags};
+    if (has_spec)
         ok = (q->spec = spec_copy(r->spec)) != NULL;
     else if (r->kind == ENGINE_REQ_START_DYNAMIC && r->n_args) {
         q->args = args_copy(r->args, r->n_args, &ok);
@@ -139,7 +151,7 @@ static struct req *req_new(struct engine *e, const struct engine_request *r, str
 
 void request_arrive(struct engine *e, const struct engine_request *r) {
     engine_node s = ENGINE_NO_NODE;
-    bool named = !is_start(r->kind) && r->node < e->n_nodes;
+    bool named = !names_supervisor(r->kind) && r->node < e->n_nodes;
     engine_node subject = named ? r->node : ENGINE_NO_NODE;
     enum engine_request_result res = arrival_check(e, r, &s);
     if (res != ENGINE_REQ_OK) {
@@ -213,7 +225,7 @@ static void start_static(struct engine *e, engine_node s, struct req *r) {
         req_answer(e, r, live ? ENGINE_REQ_ALREADY_STARTED : ENGINE_REQ_ALREADY_PRESENT, old, NULL);
         return;
     }
-    engine_node c = node_graft(e, s, r->spec);
+    engine_node c = node_graft(e, s, r->spec, !r->in_init);
     r->spec = NULL; /* the node owns it now */
     if (c == ENGINE_NO_NODE) {
         req_free(r);
@@ -232,13 +244,64 @@ static void start_dynamic(struct engine *e, engine_node s, struct req *r) {
     struct nines_child_spec *spec =
         spec_from_template(ss->child_template, ++sp->next_dynamic, r->args, r->n_args);
     r->args = NULL, r->n_args = 0; /* taken over by the spec */
-    engine_node c = spec ? node_graft(e, s, spec) : ENGINE_NO_NODE;
+    engine_node c = spec ? node_graft(e, s, spec, true) : ENGINE_NO_NODE;
     if (c == ENGINE_NO_NODE) {
         e->oom = true;
         req_free(r);
         return;
     }
     begin(e, s, r, c, false);
+}
+
+/* change_child: the old spec's shutdown stops the child (terminate_child
+ * reads it now), then the new spec is in place for the start that
+ * follows; the old one, if the engine owned it, goes with the request. */
+static void change(struct engine *e, engine_node s, struct req *r) {
+    struct node *k = node_of(e, r->node);
+    if (k->restarting) {
+        req_refuse(e, r, ENGINE_REQ_RESTARTING);
+        return;
+    }
+    if (k->sup || r->spec->kind == NINES_CHILD_SUPERVISOR || strcmp(r->spec->id, k->spec->id) != 0) {
+        req_refuse(e, r, ENGINE_REQ_UNSUPPORTED);
+        return;
+    }
+    struct nines_child_spec *old = k->own;
+    bool live = node_is_live(k);
+    if (live) {
+        size_t i = sup_index_of(e, s, r->node);
+        struct sup *sp = sup_of(e, s);
+        sp->req = r, sp->req_child = r->node, sp->req_failed = false;
+        sup_plan(e, s, OP_REQUEST, i, i + 1, SIZE_MAX, i, i + 1);
+        sup_step(e, s); /* the stop is under way: the child is pending */
+    }
+    k->own = r->spec, k->spec = r->spec;
+    r->spec = old; /* freed with the request */
+    if (!live)
+        req_answer(e, r, ENGINE_REQ_OK, r->node, NULL);
+}
+
+/* retire_child: stopped if running, then removed for good (request_done). */
+static void retire(struct engine *e, engine_node s, struct req *r) {
+    struct node *k = node_of(e, r->node);
+    if (node_is_live(k)) {
+        begin(e, s, r, r->node, true);
+        return;
+    }
+    node_remove(e, r->node);
+    k->retired = true;
+    req_answer(e, r, ENGINE_REQ_OK, r->node, NULL);
+}
+
+static void set_flags(struct engine *e, engine_node s, struct req *r) {
+    struct engine_sup_flags *f = &sup_of(e, s)->flags;
+    if (r->flags.has_strategy)
+        f->strategy = r->flags.strategy;
+    if (r->flags.has_intensity)
+        f->intensity = r->flags.intensity;
+    if (r->flags.has_period)
+        f->period_ms = r->flags.period_ms;
+    req_answer(e, r, ENGINE_REQ_OK, s, NULL);
 }
 
 void sup_handle_request(struct engine *e, engine_node s, struct req *r) {
@@ -255,6 +318,15 @@ void sup_handle_request(struct engine *e, engine_node s, struct req *r) {
         break;
     case ENGINE_REQ_START_DYNAMIC:
         start_dynamic(e, s, r);
+        break;
+    case ENGINE_REQ_CHANGE_CHILD:
+        change(e, s, r);
+        break;
+    case ENGINE_REQ_RETIRE_CHILD:
+        retire(e, s, r);
+        break;
+    case ENGINE_REQ_SET_FLAGS:
+        set_flags(e, s, r);
         break;
     default:
         req_refuse(e, r, ENGINE_REQ_NOT_FOUND);
@@ -274,6 +346,10 @@ void request_done(struct engine *e, engine_node s) {
     sp->req = NULL;
     if (!r)
         return; /* answered already (the tree is stopping) */
+    if (r->kind == ENGINE_REQ_RETIRE_CHILD) {
+        node_remove(e, c);
+        node_of(e, c)->retired = true;
+    }
     if (!sp->req_failed) {
         req_answer(e, r, ENGINE_REQ_OK, c, NULL);
         return;

@@ -12,7 +12,7 @@
  * false when there are now more than `intensity`. */
 static bool add_restart(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
-    const struct nines_sup_spec *spec = node_of(e, s)->sup_spec;
+    const struct engine_sup_flags *spec = &sp->flags;
     size_t keep = 0;
     while (keep < sp->n_restarts && sp->restarts[keep] + spec->period_ms < e->now)
         keep++;
@@ -49,7 +49,7 @@ static void give_up(struct engine *e, engine_node s) {
 static void begin_restart(struct engine *e, engine_node s, engine_node c) {
     struct sup *sp = sup_of(e, s);
     size_t i = sup_index_of(e, s, c), n = sp->n_kids;
-    switch (node_of(e, s)->sup_spec->strategy) {
+    switch (sp->flags.strategy) {
     case NINES_ONE_FOR_ALL:
         sup_plan(e, s, OP_RESTART, 0, n, i, 0, n);
         break;
@@ -106,7 +106,7 @@ static void child_exited(struct engine *e, engine_node s, engine_node c, const s
         return;
     }
     bool within = add_restart(e, s);
-    enum engine_followup f = within ? restart_followup(node_of(e, s)->sup_spec->strategy)
+    enum engine_followup f = within ? restart_followup(sup_of(e, s)->flags.strategy)
                                     : ENGINE_FOLLOWUP_GIVE_UP;
     report(e, ENGINE_REPORT_CHILD_TERMINATED, s, c, why, f);
     if (within)

@@ -26,7 +26,8 @@ void node_new_incarnation(struct engine *e, engine_node n) {
  * history and mailbox, and exactly the children its spec lists (init/1's
  * answer): static ones back, temporaries removed and children deleted by
  * the previous incarnation included; children added at run time
- * (start_child, dynamic ones) gone. A dynamic supervisor thus starts with
+ * (start_child, dynamic ones) gone; a release's changes (change_child,
+ * retire_child, start_child in_init) kept. A dynamic supervisor thus starts with
  * no children: it is started at once. */
 void sup_init(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
@@ -35,7 +36,7 @@ void sup_init(struct engine *e, engine_node s) {
     sp->pending = ENGINE_NO_NODE;
     for (size_t i = 0; i < sp->n_kids; i++) {
         struct node *k = node_of(e, sp->kids[i]);
-        if (k->own)
+        if (k->runtime || k->retired)
             node_remove(e, sp->kids[i]);
         else if (k->state == ENGINE_NODE_REMOVED)
             k->state = ENGINE_NODE_IDLE;
