@@ -8,6 +8,7 @@
 #   $(BUILD)/libninesctl.a                     ninesctl without main(), for its unit tests
 #   $(BUILD)/examples/*.so                     example applications
 #   $(BUILD)/examples/*-2.so                   their version 2, where they have one
+#   $(BUILD)/examples/releases/                the example releases myapp-VERSION/ and .tar.gz
 #   $(BUILD)/tests/*                           test programs and test .so files
 
 CC ?= cc
@@ -35,7 +36,7 @@ ifeq ($(SANITIZE),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 ALL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -Iinclude -Ilib -Isupervisord $(PKG_CFLAGS) \
-              -DNINES_LIBEXECDIR='"$(LIBEXECDIR)"' -DNINES_VERSION='"$(VERSION)"'
+              -DNINES_LIBEXECDIR='"$(LIBEXECDIR)"' -DNINES_BINDIR='"$(BINDIR)"' -DNINES_VERSION='"$(VERSION)"'
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 LIB_SRC := $(wildcard lib/*.c)
@@ -44,6 +45,7 @@ HOST_SRC := $(wildcard supervisord/host/*.c)
 CTL_SRC := $(wildcard ctl/*.c)
 # Release tools: each folder's .c files make one program.
 RELEASE_SRC := $(wildcard release/*.c)
+RELEASE_LIB_SRC := $(filter-out release/main.c,$(RELEASE_SRC))
 APPUP_SRC := $(wildcard appup/*.c)
 CTL_LIB_SRC := $(filter-out ctl/main.c,$(CTL_SRC))
 EXAMPLE_SRC := $(wildcard examples/*/*.c)
@@ -80,10 +82,11 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(WARNINGS) -Iinclude -Ilib $(PKG
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SRC_ctl_proto := lib/ctl_proto.c lib/log.c
-FUZZ_SRC_appup := $(wildcard lib/appup*.c) lib/tree.c lib/tree_load.c lib/tree_child.c lib/tree_paths.c \
+FUZZ_SRC_appup := $(filter-out lib/appup_generate%,$(wildcard lib/appup*.c)) lib/tree.c lib/tree_load.c lib/tree_child.c lib/tree_paths.c \
                   lib/module_check.c
 FUZZ_SRC_manifest := $(wildcard lib/manifest*.c) lib/sha256.c lib/tree.c lib/tree_load.c lib/tree_child.c \
-                     lib/tree_paths.c lib/module_check.c
+                     lib/tree_paths.c lib/module_check.c lib/atomic_file.c lib/yaml_input.c
+FUZZ_SRC_release_state := $(wildcard lib/release_state*.c) $(FUZZ_SRC_manifest)
 
 .PHONY: all test check-asan install clean bench fuzz
 all: $(PROGRAMS) $(EXAMPLES) $(EXAMPLES_V2)
@@ -101,7 +104,7 @@ $(BUILD)/libninesd.a: $(call obj,$(NINESD_SRC))
 	ar rcs $@ $^
 
 $(BUILD)/ninesd: $(call obj,supervisord/main.c) $(BUILD)/libninesd.a $(BUILD)/libnines.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -linotifytools
 
 # The worker host exports the runtime API (default visibility) to the
 # application .so it loads, and nothing else (-fvisibility=hidden).
@@ -139,13 +142,36 @@ $(BUILD)/obj/examples-v2/%.o: examples/%.c
 	$(CC) $(ALL_CFLAGS) -D$(shell echo '$(patsubst %/,%,$(dir $*))' | tr a-z- A-Z_)_VERSION=2 \
 	    -MMD -MP -c -o $@ $<
 
+# The example release series (examples/releases/README.md): myapp 1.0.0 ->
+# 1.1.0 -> 2.0.0, built by nines-release into $(BUILD)/examples/releases/
+# (myapp-VERSION/ and myapp-VERSION.tar.gz), each checked with --previous
+# against the one before it. A spec cannot name the build folder (BUILD
+# varies), so each is staged in $(BUILD)/examples/release-specs/: links
+# to the spec's files, and apps/ to $(BUILD)/examples/; build follows the
+# links and copies the files.
+EXAMPLE_RELEASE_DIR := $(BUILD)/examples/releases
+EXAMPLE_RELEASES := $(foreach v,1.0.0 1.1.0 2.0.0,$(EXAMPLE_RELEASE_DIR)/myapp-$(v).tar.gz)
+EXAMPLE_RELEASE_PREVIOUS_1.1.0 := 1.0.0
+EXAMPLE_RELEASE_PREVIOUS_2.0.0 := 1.1.0
+all: $(EXAMPLE_RELEASES)
+$(EXAMPLE_RELEASE_DIR)/myapp-%.tar.gz: $$(wildcard examples/releases/myapp-%/*.yaml examples/releases/myapp-%/appups/*) \
+        $$(if $$(EXAMPLE_RELEASE_PREVIOUS_$$*),$(EXAMPLE_RELEASE_DIR)/myapp-$$(EXAMPLE_RELEASE_PREVIOUS_$$*).tar.gz) \
+        $(EXAMPLES) $(EXAMPLES_V2) $(BUILD)/nines-release $(BUILD)/nines-worker
+	@spec=$(BUILD)/examples/release-specs/myapp-$* && rm -rf $$spec && mkdir -p $$spec/appups && \
+	 for f in $(patsubst examples/releases/myapp-$*/%,%,$(wildcard examples/releases/myapp-$*/*.yaml \
+	          examples/releases/myapp-$*/appups/*)); do ln -s $(abspath examples/releases/myapp-$*)/$$f $$spec/$$f; done && \
+	 ln -s $(abspath $(BUILD))/examples $$spec/apps
+	$(BUILD)/nines-release build --force $(if $(EXAMPLE_RELEASE_PREVIOUS_$*),--previous \
+	    $(EXAMPLE_RELEASE_DIR)/myapp-$(EXAMPLE_RELEASE_PREVIOUS_$*)) \
+	    $(BUILD)/examples/release-specs/myapp-$*/release.yaml $(EXAMPLE_RELEASE_DIR)
+
 $(BUILD)/tests/apps/%.so: $(BUILD)/obj/tests/apps/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -shared -o $@ $<
 
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libninesd.a $(BUILD)/libnines.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -linotifytools
 
 # ninesctl's tests reach its pure parts through libninesctl.a (and its
 # headers in ctl/); they need nothing of the daemon.
@@ -153,6 +179,17 @@ $(BUILD)/obj/tests/unit/test_ctl_%.o: ALL_CFLAGS += -Ictl
 $(BUILD)/tests/test_ctl_%: $(BUILD)/obj/tests/unit/test_ctl_%.o $(BUILD)/libninesctl.a $(BUILD)/libnines.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+# nines-release's tests reach its parts through libninesrelease.a (and
+# its header, release/release.h, found before supervisord/release.h).
+$(BUILD)/libninesrelease.a: $(call obj,$(RELEASE_LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/obj/tests/unit/test_nines_release_%.o: ALL_CFLAGS += -iquote release
+$(BUILD)/tests/test_nines_release_%: $(BUILD)/obj/tests/unit/test_nines_release_%.o $(BUILD)/libninesrelease.a \
+                                     $(BUILD)/libnines.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -ldl
 
 $(BUILD)/tests/itest_%: $(BUILD)/obj/tests/integration/itest_%.o $(call obj,$(ITEST_HELPERS)) $(BUILD)/libnines.a
 	@mkdir -p $(dir $@)
@@ -167,8 +204,8 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(call obj,$(BENCH_COMMON)) $(BUILD)/li
 PATHS_STAMP := $(BUILD)/paths.stamp
 $(PATHS_STAMP): FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(LIBEXECDIR) $(VERSION)' | cmp -s - $@ || echo '$(LIBEXECDIR) $(VERSION)' > $@
-$(call obj,lib/worker_path.c supervisord/main.c ctl/help.c release/main.c): $(PATHS_STAMP)
+	@echo '$(LIBEXECDIR) $(BINDIR) $(VERSION)' | cmp -s - $@ || echo '$(LIBEXECDIR) $(BINDIR) $(VERSION)' > $@
+$(call obj,lib/worker_path.c supervisord/main.c ctl/help.c release/main.c release/args.c appup/main.c): $(PATHS_STAMP)
 .PHONY: FORCE
 FORCE:
 

@@ -1,18 +1,20 @@
 /*
- * nines-appup — the command line for appups (doc/appup.md). For now it
- * checks them; `generate` comes with release manifests, which it needs to
- * compare two releases, and is not offered before it works.
+ * nines-appup — the command line for appups (doc/appup.md): `check`
+ * validates appup files; `generate` writes the appups the difference of
+ * two releases needs (generate.c).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "appup.h"
+#include "appup_tool.h"
 
-#define EXIT_INVALID 2 /* an invalid file, or a wrong command line: as `ninesd --check` */
+#define EXIT_INVALID EXIT_USAGE /* an invalid file, or a wrong command line: as `ninesd --check` */
 
 static const char usage[] =
     "usage: nines-appup check FILE...\n"
+    "       nines-appup generate [--worker PATH] [--force] OLD NEW [OUTDIR]\n"
     "       nines-appup --help | --version\n"
     "\n"
     "An appup (NAME.appup.yaml) says how application NAME goes up from older\n"
@@ -25,8 +27,24 @@ static const char usage[] =
     "                 specs are checked as in a tree file, their relative\n"
     "                 paths against the appup's folder. Exit 0 when every\n"
     "                 file is valid, 2 otherwise\n"
+    "  generate OLD NEW [OUTDIR]\n"
+    "                 write OUTDIR/NAME.appup.yaml (OUTDIR: the current\n"
+    "                 folder) for each application whose version changes\n"
+    "                 from release OLD to release NEW (release folders or\n"
+    "                 manifests, specs too; not tarballs), for review: a\n"
+    "                 code_change step when the module changed and the new\n"
+    "                 one has code_change, else restart; add_child,\n"
+    "                 remove_child, change_child and supervisor_flags for\n"
+    "                 what differs between the trees; and the down entry\n"
+    "                 that undoes it all. Exit 0 when written, 1 when a\n"
+    "                 release cannot be read or the appups cannot be made\n"
+    "                 or written, 2 for a wrong command line\n"
     "\n"
     "options:\n"
+    "  --force        generate: replace existing appup files\n"
+    "  --worker PATH  generate: the worker host that checks modules\n"
+    "                 (default: beside this program, else\n"
+    "                 " NINES_LIBEXECDIR "/nines-worker)\n"
     "  -h, --help     show this help\n"
     "  --version      show the version\n";
 
@@ -76,6 +94,8 @@ int main(int argc, char **argv) {
     }
     if (cmd && strcmp(cmd, "check") == 0)
         return check(argc - 2, argv + 2);
+    if (cmd && strcmp(cmd, "generate") == 0)
+        return cmd_generate(argc - 2, argv + 2);
     if (cmd)
         fprintf(stderr, "nines-appup: unknown command '%s'\n%s", cmd, usage);
     else

@@ -22,6 +22,7 @@ void appup_step_clear(struct nines_appup_step *s) {
     free(s->supervisor);
     free(s->id);
     nines_child_spec_free(s->child);
+    free(s->comment);
     memset(s, 0, sizeof *s);
 }
 
@@ -47,5 +48,6 @@ void nines_appup_free(struct nines_appup *a) {
     free(a->application);
     free(a->version);
     free(a->path);
+    free(a->comment);
     free(a);
 }

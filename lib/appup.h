@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tree.h"
 
@@ -60,6 +61,11 @@ struct nines_appup_step {
     struct nines_child_spec *child;
 
     struct nines_appup_flags flags; /* SUPERVISOR_FLAGS */
+
+    /* Why the step is there, for the reader: nines_appup_write puts it
+     * above the step as '#' lines. The loader does not read comments: it
+     * leaves this NULL. */
+    char *comment;
 };
 
 /* The way from one or more versions (an `up` entry: its `from`) or back to
@@ -80,6 +86,7 @@ struct nines_appup {
     size_t n_up;
     struct nines_appup_entry *down; /* from `version` back to older ones */
     size_t n_down;
+    char *comment; /* written at the top of the file as '#' lines; NULL when loaded */
 };
 
 /* Load and validate an appup file. On success returns 0 and sets *out
@@ -102,5 +109,14 @@ const struct nines_appup_entry *nines_appup_find(const struct nines_appup *a, bo
 
 /* The step's key in the file: "code_change", "restart", ... ("?" if unknown). */
 const char *nines_appup_step_name(enum nines_appup_step_kind kind);
+
+/* Write `a` as an appup file (lib/appup_write.c): nines_appup_load reads
+ * the text back to the same appup — every entry, step and field, child
+ * specs whole — but for the comments, which are written as '#' lines
+ * (wrapped) and not read back, and `path`, which is not written. Module
+ * and program paths are written as they are held: a loaded appup holds
+ * absolute ones. 0; -EILSEQ when a string is not UTF-8 (a YAML file
+ * cannot hold it), -EIO when writing fails. */
+int nines_appup_write(const struct nines_appup *a, FILE *f);
 
 #endif /* NINES_APPUP_H */

@@ -82,6 +82,13 @@ void nines_manifest_free(struct nines_manifest *m); /* accepts NULL */
  * the manifest itself. Pure. */
 const char *nines_manifest_path_problem(const char *path);
 
+/* Whether `s` can be a release's version: 1 to 64 printable characters,
+ * no spaces, no '/' (it is part of the folder's name NAME-VERSION). The
+ * release handler's state file uses the same rule; errors say
+ * NINES_MANIFEST_VERSION_RULE. */
+bool nines_manifest_version_valid(const char *s);
+#define NINES_MANIFEST_VERSION_RULE "1 to 64 printable characters, no spaces, no '/'"
+
 /* The paths the manifest names, k from 0 to n_refs - 1: the tree, then
  * each application's module, then the appups. */
 size_t nines_manifest_n_refs(const struct nines_manifest *m);
@@ -89,6 +96,9 @@ const struct nines_manifest_ref *nines_manifest_ref(const struct nines_manifest 
 
 /* The listed file with this path, or NULL. */
 const struct nines_manifest_file *nines_manifest_find_file(const struct nines_manifest *m, const char *path);
+
+/* The application with this name, or NULL. */
+const struct nines_manifest_app *nines_manifest_find_app(const struct nines_manifest *m, const char *name);
 
 /* Resolve `rel` in the release folder `dir` into `out` (PATH_MAX bytes),
  * following symbolic links: 0, -ENOENT (or another -errno) if it cannot be
@@ -116,6 +126,11 @@ int nines_manifest_hash_files(struct nines_manifest *m, const char *dir, struct 
 /* Write the manifest as YAML, deterministically: the keys in a fixed
  * order, files sorted by path. 0, or -errno. */
 int nines_manifest_write(const struct nines_manifest *m, FILE *f);
+
+/* Write `s` as a YAML scalar: plain when it cannot be mistaken for
+ * anything else, else double-quoted (printable ASCII reads back as is).
+ * Shared with the release handler's state file (release_state.h). */
+void nines_manifest_put_scalar(FILE *f, const char *s);
 
 /* Write it to `path` whole or not at all: a temporary file beside it,
  * fsync, rename, fsync of the folder. 0, or -errno. */

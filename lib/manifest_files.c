@@ -48,6 +48,13 @@ const struct nines_manifest_file *nines_manifest_find_file(const struct nines_ma
     return NULL;
 }
 
+const struct nines_manifest_app *nines_manifest_find_app(const struct nines_manifest *m, const char *name) {
+    for (size_t i = 0; i < m->n_apps; i++)
+        if (strcmp(m->apps[i].name, name) == 0)
+            return &m->apps[i];
+    return NULL;
+}
+
 int nines_manifest_resolve(const char *dir, const char *rel, char *out) {
     char root[PATH_MAX], joined[PATH_MAX];
     if (!realpath(dir, root))

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "manifest.h"
 #include "module_check.h"
@@ -42,13 +41,14 @@ struct text_rule {
 };
 
 /* The version is part of the folder's name NAME-VERSION: no '/'. */
-static int release_version_valid(const char *s) { return nines_module_version_valid(s) && !strchr(s, '/'); }
+bool nines_manifest_version_valid(const char *s) { return nines_module_version_valid(s) && !strchr(s, '/'); }
+
+static int release_version_valid(const char *s) { return nines_manifest_version_valid(s); }
 
 static const struct text_rule NAME_RULE = {nines_module_name_valid, "1 to 64 of a-z, 0-9, '_' and '-'"};
 static const struct text_rule APP_VERSION_RULE = {nines_module_version_valid,
                                                   "1 to 64 printable characters, no spaces"};
-static const struct text_rule RELEASE_VERSION_RULE = {release_version_valid,
-                                                      "1 to 64 printable characters, no spaces, no '/'"};
+static const struct text_rule RELEASE_VERSION_RULE = {release_version_valid, NINES_MANIFEST_VERSION_RULE};
 
 static int parse_text(struct loader *l, yaml_node_t *v, const struct text_rule *rule, const char *what, char **out) {
     const char *s = tree_scalar(v);
@@ -270,53 +270,27 @@ static int load_parser(const char *name, yaml_parser_t *parser, struct nines_man
     return 0;
 }
 
-static void start_error(struct nines_error *err, const char *name) {
-    memset(err, 0, sizeof *err);
-    snprintf(err->file, sizeof err->file, "%s", name);
+/* From the file `path`, or from `text` when path is NULL; `name` stands
+ * for the file in errors. */
+static int load(const char *name, const char *path, const char *text, size_t len, struct nines_manifest **out,
+                struct nines_error *err) {
+    struct tree_input in;
+    *out = NULL;
+    int r = tree_input_open(&in, name, path, text, len, "the release manifest", err);
+    if (r < 0)
+        return r;
+    r = load_parser(name, &in.parser, out, err);
+    tree_input_close(&in);
+    return r;
 }
 
 int nines_manifest_load_string(const char *name, const char *text, size_t len, struct nines_manifest **out,
                                struct nines_error *err) {
-    yaml_parser_t parser;
-    start_error(err, name);
-    *out = NULL;
-    if (!yaml_parser_initialize(&parser))
-        return -ENOMEM;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    int r = load_parser(name, &parser, out, err);
-    yaml_parser_delete(&parser);
-    return r;
-}
-
-/* 0 if `f` is a regular file, else an errno saying why not. */
-static int regular_file(FILE *f) {
-    struct stat st;
-    if (fstat(fileno(f), &st) < 0)
-        return errno;
-    return S_ISREG(st.st_mode) ? 0 : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    return load(name, NULL, text, len, out, err);
 }
 
 int nines_manifest_load(const char *path, struct nines_manifest **out, struct nines_error *err) {
-    yaml_parser_t parser;
-    start_error(err, path);
-    *out = NULL;
-    FILE *f = fopen(path, "re");
-    int e = f ? regular_file(f) : errno;
-    if (e) {
-        if (f)
-            fclose(f);
-        snprintf(err->message, sizeof err->message, "cannot open the release manifest: %s", strerror(e));
-        return -e;
-    }
-    if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
-        return -ENOMEM;
-    }
-    yaml_parser_set_input_file(&parser, f);
-    int r = load_parser(path, &parser, out, err);
-    yaml_parser_delete(&parser);
-    fclose(f);
-    return r;
+    return load(path, path, NULL, 0, out, err);
 }
 
 void nines_manifest_free(struct nines_manifest *m) {

@@ -4,13 +4,10 @@
  * bytes for the same release (fixed key order, files sorted by path).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "atomic_file.h"
 #include "manifest.h"
 
 size_t nines_manifest_n_refs(const struct nines_manifest *m) { return 1 + m->n_apps + m->n_appups; }
@@ -56,9 +53,7 @@ int nines_manifest_hash_files(struct nines_manifest *m, const char *dir, struct 
     return 0;
 }
 
-/* A plain scalar when it cannot be mistaken for anything else, else a
- * double-quoted one. */
-static void put_scalar(FILE *f, const char *s) {
+void nines_manifest_put_scalar(FILE *f, const char *s) {
     static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/+=-";
     bool plain = *s && strspn(s, safe) == strlen(s) && strchr("._/+=-", *s) == NULL;
     if (plain) {
@@ -79,7 +74,7 @@ static void put_scalar(FILE *f, const char *s) {
 
 static void put_key(FILE *f, const char *indent, const char *key, const char *value) {
     fprintf(f, "%s%s: ", indent, key);
-    put_scalar(f, value);
+    nines_manifest_put_scalar(f, value);
 }
 
 int nines_manifest_write(const struct nines_manifest *m, FILE *f) {
@@ -97,7 +92,7 @@ int nines_manifest_write(const struct nines_manifest *m, FILE *f) {
         fputs("\nappups:", f);
     for (size_t i = 0; i < m->n_appups; i++) {
         fputs("\n  - ", f);
-        put_scalar(f, m->appups[i].path);
+        nines_manifest_put_scalar(f, m->appups[i].path);
     }
     if (m->has_files) {
         struct nines_manifest_file *sorted = m->n_files ? malloc(m->n_files * sizeof *sorted) : NULL;
@@ -115,43 +110,9 @@ int nines_manifest_write(const struct nines_manifest *m, FILE *f) {
     return ferror(f) ? -EIO : 0;
 }
 
-static int fsync_dir_of(const char *path) {
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int r = fsync(fd) < 0 ? -errno : 0;
-    close(fd);
-    return r;
-}
+/* The writer has the signature nines_atomic_write() calls. */
+static int write_manifest(const void *m, FILE *f) { return nines_manifest_write(m, f); }
 
 int nines_manifest_write_file(const struct nines_manifest *m, const char *path) {
-    char tmp[PATH_MAX];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= sizeof tmp)
-        return -ENAMETOOLONG;
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        int e = errno;
-        close(fd), unlink(tmp);
-        return -e;
-    }
-    int r = nines_manifest_write(m, f);
-    if (r == 0 && (fflush(f) != 0 || fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-        r = -errno;
-    if (fclose(f) != 0 && r == 0)
-        r = -errno;
-    if (r == 0 && rename(tmp, path) < 0)
-        r = -errno;
-    if (r < 0) {
-        unlink(tmp);
-        return r;
-    }
-    return fsync_dir_of(path);
+    return nines_atomic_write(path, 0644, write_manifest, m);
 }

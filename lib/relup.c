@@ -34,13 +34,6 @@ static int fail(struct nines_error *err, const char *file, const char *fmt, ...)
     return -EINVAL;
 }
 
-static const struct nines_manifest_app *find_app(const struct nines_manifest *m, const char *name) {
-    for (size_t i = 0; i < m->n_apps; i++)
-        if (strcmp(m->apps[i].name, name) == 0)
-            return &m->apps[i];
-    return NULL;
-}
-
 static const struct nines_appup *find_appup(const struct nines_relup_input *in, const char *name) {
     for (size_t i = 0; i < in->n_appups; i++)
         if (strcmp(in->appups[i]->application, name) == 0)
@@ -173,13 +166,13 @@ static int note_added_removed(struct nines_relup *p, const struct nines_relup_in
     int r = 0;
     for (size_t i = 0; r == 0 && i < in->target->n_apps; i++) {
         const struct nines_manifest_app *a = &in->target->apps[i];
-        if (!find_app(in->current, a->name))
+        if (!nines_manifest_find_app(in->current, a->name))
             r = add_note(p, "application %s %s is new: no step of its own, its workers start with add_child steps",
                          a->name, a->version);
     }
     for (size_t i = 0; r == 0 && i < in->current->n_apps; i++) {
         const struct nines_manifest_app *a = &in->current->apps[i];
-        if (!find_app(in->target, a->name))
+        if (!nines_manifest_find_app(in->target, a->name))
             r = add_note(p, "application %s %s is gone: no step of its own, its workers stop with remove_child steps",
                          a->name, a->version);
     }
@@ -198,7 +191,7 @@ int nines_relup_plan(const struct nines_relup_input *in, struct nines_relup **ou
     int r = 0;
     for (size_t i = 0; r == 0 && i < in->target->n_apps; i++) {
         struct app_change c = {.tgt = &in->target->apps[i]};
-        c.cur = find_app(in->current, c.tgt->name);
+        c.cur = nines_manifest_find_app(in->current, c.tgt->name);
         if (c.cur && strcmp(c.cur->version, c.tgt->version) != 0)
             r = plan_app(p, in, &c, err);
     }

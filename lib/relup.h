@@ -93,6 +93,10 @@ void nines_relup_free(struct nines_relup *p); /* accepts NULL */
  * whole text needs, as snprintf does. Pure. */
 size_t nines_relup_format(const struct nines_relup *p, char *buf, size_t size, bool json);
 
+/* One operation as the text form prints it ("swap workers 1.0.0 -> 1.1.0
+ * on …"), for logs and progress lines; like nines_relup_format. Pure. */
+size_t nines_relup_op_format(const struct nines_relup_op *op, char *buf, size_t size);
+
 /* "swap", "restart", "add_child", "remove_child", "change_child",
  * "supervisor_flags" ("?" if unknown). */
 const char *nines_relup_kind_name(enum nines_relup_kind kind);

@@ -173,3 +173,11 @@ size_t nines_relup_format(const struct nines_relup *p, char *buf, size_t size, b
         text_plan(&o, p);
     return o.len;
 }
+
+size_t nines_relup_op_format(const struct nines_relup_op *op, char *buf, size_t size) {
+    struct out o = {.buf = buf, .size = size};
+    if (size > 0)
+        buf[0] = '\0';
+    text_op(&o, op);
+    return o.len;
+}

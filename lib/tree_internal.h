@@ -64,6 +64,18 @@ typedef int (*tree_root_fn)(struct loader *l, void *obj);
 int tree_load_document(struct loader *l, yaml_parser_t *parser, const char *what, tree_root_fn root_fn,
                        void *obj);
 
+/* A parser reading the file `path` (a regular file), or `text` when path
+ * is NULL; *err starts empty, naming the file `name`. Opening fails with
+ * -errno and err->message "cannot open WHAT: why" (`what`: "the release
+ * manifest"); close after a successful open. */
+struct tree_input {
+    yaml_parser_t parser;
+    FILE *file;
+};
+int tree_input_open(struct tree_input *in, const char *name, const char *path, const char *text, size_t len,
+                    const char *what, struct nines_error *err);
+void tree_input_close(struct tree_input *in);
+
 /* Setters of a supervisor's flags (target: a struct nines_sup_spec), shared
  * with the appups' supervisor_flags so both accept exactly the same values. */
 int tree_set_strategy(struct loader *l, yaml_node_t *v, void *target);

@@ -13,4 +13,9 @@
  * an executable is there, else NINES_LIBEXECDIR/nines-worker. */
 const char *nines_worker_default_path(void);
 
+/* The path of nines-release, which ninesd runs to unpack releases, in a
+ * static buffer: beside /proc/self/exe if an executable is there, else
+ * NINES_BINDIR/nines-release. */
+const char *nines_release_tool_default_path(void);
+
 #endif /* NINES_WORKER_PATH_H */

@@ -6,19 +6,16 @@
  * failure removes the staging folder and leaves OUTDIR as it was.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "release.h"
-#include "worker_path.h"
 
 struct build {
-    const char *spec, *outdir, *worker;
-    bool force, verify;
+    const char *spec, *outdir;
+    const struct args *a;
     char spec_dir[PATH_MAX];
     char name[160];             /* NAME-VERSION */
     char staging[PATH_MAX];     /* OUTDIR/.NAME-VERSION.build-XXXXXX */
@@ -29,29 +26,11 @@ struct build {
     struct problems p;
 };
 
-static int parse_args(struct build *b, int argc, char **argv) {
-    const char *pos[2];
-    int n = 0;
-    b->verify = true;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--force") == 0)
-            b->force = true;
-        else if (strcmp(argv[i], "--no-verify") == 0)
-            b->verify = false;
-        else if (strcmp(argv[i], "--worker") == 0 && i + 1 < argc)
-            b->worker = argv[++i];
-        else if (argv[i][0] != '-' && n < 2)
-            pos[n++] = argv[i];
-        else
-            return -EINVAL;
-    }
-    if (n != 2)
-        return -EINVAL;
-    b->spec = pos[0], b->outdir = pos[1];
+/* The spec's folder: the paths of the spec are relative to it. */
+static void find_spec_dir(struct build *b) {
     const char *slash = strrchr(b->spec, '/');
     path_printf(b->spec_dir, "%.*s", slash ? (int)(slash - b->spec) + (slash == b->spec) : 1,
-             slash ? b->spec : ".");
-    return 0;
+                slash ? b->spec : ".");
 }
 
 static int load_spec(struct build *b) {
@@ -84,16 +63,12 @@ static int prepare(struct build *b) {
         return -EINVAL;
     }
     const char *taken = lstat(b->final, &st) == 0 ? b->final : lstat(b->tarball, &st) == 0 ? b->tarball : NULL;
-    if (taken && !b->force) {
+    if (taken && !b->a->force) {
         problem(&b->p, "%s: already exists (--force replaces it)", taken);
         return -EEXIST;
     }
-    path_printf(b->staging, "%s/.%s.build-XXXXXX", b->outdir, b->name);
-    if (!mkdtemp(b->staging)) {
-        problem(&b->p, "%s: cannot make a staging folder: %s", b->outdir, strerror(errno));
-        b->staging[0] = '\0';
+    if (make_staging(b->outdir, b->name, "build", b->staging, &b->p) < 0)
         return -EINVAL;
-    }
     path_printf(b->folder, "%s/%s", b->staging, b->name);
     if (mkdir(b->folder, 0755) < 0) {
         problem(&b->p, "%s: %s", b->folder, strerror(errno));
@@ -102,68 +77,11 @@ static int prepare(struct build *b) {
     return 0;
 }
 
-/* Make the folders above `rel` in the release folder. */
-static int make_parents(const char *folder, const char *rel) {
-    char path[PATH_MAX];
-    size_t base = strlen(folder) + 1;
-    path_printf(path, "%s/%s", folder, rel);
-    for (char *s = strchr(path + base, '/'); s; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        int r = mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
-        *s = '/';
-        if (r < 0)
-            return r;
-    }
-    return 0;
-}
-
-static int copy_fd(int in, int out) {
-    char buf[16384];
-    ssize_t n;
-    while ((n = read(in, buf, sizeof buf)) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        for (ssize_t done = 0, w; done < n; done += w)
-            if ((w = write(out, buf + done, (size_t)(n - done))) < 0)
-                return -errno;
-    }
-    return 0;
-}
-
-/* Copy SPEC_DIR/rel to FOLDER/rel: its content and its permissions (a
- * link in the spec's folder is followed; the release holds files). */
-static int copy_one(struct build *b, const char *rel) {
-    char from[PATH_MAX], to[PATH_MAX];
-    struct stat st;
-    path_printf(from, "%s/%s", b->spec_dir, rel);
-    path_printf(to, "%s/%s", b->folder, rel);
-    int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, r = 0;
-    if (in < 0 || fstat(in, &st) < 0)
-        r = -errno;
-    else if (!S_ISREG(st.st_mode))
-        r = -EISDIR;
-    else if ((r = make_parents(b->folder, rel)) == 0 &&
-             (out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0777)) < 0)
-        r = -errno;
-    if (r == 0)
-        r = copy_fd(in, out);
-    if (in >= 0)
-        close(in);
-    if (out >= 0 && close(out) < 0 && r == 0)
-        r = -errno;
-    if (r < 0)
-        problem(&b->p, "%s: cannot copy it into the release: %s", from,
-                r == -EISDIR ? "not a regular file" : strerror(-r));
-    return r;
-}
-
 static int fill(struct build *b) {
     struct nines_error err;
     char manifest[PATH_MAX];
     for (size_t k = 0; k < nines_manifest_n_refs(b->m); k++)
-        if (copy_one(b, nines_manifest_ref(b->m, k)->path) < 0)
+        if (copy_release_file(b->spec_dir, b->folder, nines_manifest_ref(b->m, k)->path, &b->p) < 0)
             return -EINVAL;
     if (nines_manifest_hash_files(b->m, b->folder, &err) < 0) {
         problem_error(&b->p, &err);
@@ -181,7 +99,7 @@ static int pack(struct build *b) {
     path_printf(out, "%s/%s.tar.gz", b->staging, b->name);
     char *argv[] = {TAR_PROGRAM, "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "-c", "-z",
                     "-f", out, "-C", b->staging, b->name, NULL};
-    int status = run_program(argv, NULL, 0, why, sizeof why, -1);
+    int status = nines_run_program(argv, NULL, 0, why, sizeof why, -1);
     if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     problem(&b->p, "%s: cannot write the tarball: %s", b->tarball, status < 0 ? strerror(-status) : tar_reason(why));
@@ -195,7 +113,7 @@ static int check(struct build *b) {
     path_printf(rd.manifest, "%s/%s", b->folder, NINES_MANIFEST_NAME);
     path_printf(rd.shown, "%s", b->final);
     b->p.real = rd.dir, b->p.shown = rd.shown;
-    verify_release(&rd, b->worker ? b->worker : nines_worker_default_path(), &b->p);
+    verify_release(&rd, &b->a->verify, &b->p);
     b->p.real = b->p.shown = NULL;
     return b->p.count ? -EINVAL : 0;
 }
@@ -204,8 +122,8 @@ static int check(struct build *b) {
 static int install(struct build *b) {
     char staged_tarball[PATH_MAX];
     path_printf(staged_tarball, "%s/%s.tar.gz", b->staging, b->name);
-    if (b->force) {
-        int r = remove_tree(b->final);
+    if (b->a->force) {
+        int r = nines_remove_tree(b->final);
         if (r < 0 && r != -ENOENT) {
             problem(&b->p, "%s: cannot remove the old release: %s", b->final, strerror(-r));
             return r;
@@ -218,25 +136,22 @@ static int install(struct build *b) {
     return 0;
 }
 
-int cmd_build(int argc, char **argv) {
-    struct build b = {0};
-    if (parse_args(&b, argc, argv) < 0) {
-        fprintf(stderr, "usage: nines-release build [--force] [--no-verify] [--worker PATH] SPEC.yaml OUTDIR\n");
-        return EXIT_USAGE;
-    }
+int cmd_build(const struct args *a) {
+    struct build b = {.spec = a->operands[0], .outdir = a->operands[1], .a = a};
+    find_spec_dir(&b);
     int r = load_spec(&b);
     if (r == 0)
         r = prepare(&b);
     if (r == 0)
         r = fill(&b);
-    if (r == 0 && b.verify)
+    if (r == 0 && !a->no_verify)
         r = check(&b);
     if (r == 0)
         r = pack(&b);
     if (r == 0)
         r = install(&b);
     if (b.staging[0])
-        remove_tree(b.staging);
+        nines_remove_tree(b.staging);
     if (r == 0)
         printf("built %s %s: %s/ and %s\n", b.m->release, b.m->version, b.final, b.tarball);
     nines_manifest_free(b.m);

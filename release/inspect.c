@@ -78,23 +78,8 @@ static void print_text(const struct nines_manifest *m, FILE *f) {
         fprintf(f, "  %s  %s\n", m->files[i].sha256, m->files[i].path);
 }
 
-int cmd_inspect(int argc, char **argv) {
-    bool json = false;
-    const char *arg = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = true;
-        else if (argv[i][0] == '-' || arg) {
-            fprintf(stderr, "nines-release: inspect: unexpected '%s'\nusage: nines-release inspect [--json] RELEASE\n",
-                    argv[i]);
-            return EXIT_USAGE;
-        } else
-            arg = argv[i];
-    }
-    if (!arg) {
-        fprintf(stderr, "nines-release: inspect: expected a release\nusage: nines-release inspect [--json] RELEASE\n");
-        return EXIT_USAGE;
-    }
+int cmd_inspect(const struct args *a) {
+    const char *arg = a->operands[0];
     struct problems p = {0};
     struct release_dir rd;
     struct nines_manifest *m = NULL;
@@ -103,7 +88,7 @@ int cmd_inspect(int argc, char **argv) {
         p.real = rd.dir, p.shown = rd.shown;
         if (nines_manifest_load(rd.manifest, &m, &err) < 0)
             problem_error(&p, &err);
-        else if (json)
+        else if (a->json)
             print_json(m, stdout);
         else
             print_text(m, stdout);

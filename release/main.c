@@ -1,92 +1,123 @@
 /*
- * nines-release — build, inspect and verify releases (doc/releases.md).
- * Each command is in its own file; this one reads the command line.
+ * nines-release — build, inspect, verify and unpack releases
+ * (doc/releases.md). Each command is in its own file; this one holds the
+ * table of commands, reads the command line by it (args.c) and prints the
+ * help.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "release.h"
-#include "worker_path.h"
 
-static const char usage[] =
-    "usage: nines-release build [--force] [--no-verify] [--worker PATH] SPEC.yaml OUTDIR\n"
-    "       nines-release inspect [--json] RELEASE\n"
-    "       nines-release verify [--worker PATH] RELEASE\n"
-    "       nines-release --help | --version\n"
-    "\n"
+#define VERIFY_OPTIONS ((1u << OPT_WORKER) | (1u << OPT_PREVIOUS))
+
+static const struct command commands[] = {
+    {"build", cmd_build, (1u << OPT_FORCE) | (1u << OPT_NO_VERIFY) | VERIFY_OPTIONS, {"SPEC.yaml", "OUTDIR"},
+     "copy what SPEC.yaml (a manifest without 'files') names into\n"
+     "OUTDIR/NAME-VERSION/, write its release.yaml with the\n"
+     "checksums, verify it and write OUTDIR/NAME-VERSION.tar.gz"},
+    {"inspect", cmd_inspect, 1u << OPT_JSON, {"RELEASE"},
+     "print what a release's manifest says (--json for programs)"},
+    {"verify", cmd_verify, VERIFY_OPTIONS, {"RELEASE"},
+     "check the checksums, that no file is unlisted, that the tree\n"
+     "loads and names only the release's modules, that each module\n"
+     "loads in a throw-away worker host with the name and version\n"
+     "the manifest says, and that each appup loads and is of one of\n"
+     "the release's applications at its version; with --previous,\n"
+     "that the appups lead from that release to this one and back"},
+    {"unpack", cmd_unpack, VERIFY_OPTIONS, {"RELEASE", "DIR"},
+     "verify RELEASE as verify does, then copy it into\n"
+     "DIR/NAME/VERSION/, whole or not at all, and print\n"
+     "'unpacked NAME VERSION PATH' (the release handler's unpack)"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const char intro[] =
     "A release is a folder NAME-VERSION/ with a manifest, release.yaml, that\n"
     "names the tree, each application's version and .so, the appups, and the\n"
     "SHA-256 of every file; and a tarball NAME-VERSION.tar.gz of that folder.\n"
-    "RELEASE is a release folder or tarball (doc/releases.md).\n"
-    "\n"
-    "commands:\n"
-    "  build      copy what SPEC.yaml (a manifest without 'files') names into\n"
-    "             OUTDIR/NAME-VERSION/, write its release.yaml with the\n"
-    "             checksums, verify it and write OUTDIR/NAME-VERSION.tar.gz\n"
-    "  inspect    print what a release's manifest says (--json for programs)\n"
-    "  verify     check the checksums, that no file is unlisted, that the tree\n"
-    "             loads and names only the release's modules, and that each\n"
-    "             module loads in a throw-away worker host with the name and\n"
-    "             version the manifest says\n"
-    "\n"
-    "options:\n"
-    "  --force        build: replace an existing release of the same version\n"
-    "  --no-verify    build: do not verify the result\n"
-    "  --json         inspect: one JSON object on stdout\n"
-    "  --worker PATH  the worker host that checks modules (default: beside\n"
-    "                 this program, else " NINES_LIBEXECDIR "/nines-worker)\n"
-    "\n"
+    "RELEASE is a release folder or tarball (doc/releases.md).\n";
+
+static const char outro[] =
     "Problems are printed on stderr, one a line: 'FILE: what' or\n"
     "'FILE:LINE:COLUMN: what'. Exit status: 0 ok, 1 the release is not valid\n"
     "(or could not be read or written), 2 a wrong command line.\n";
 
-int cmd_verify(int argc, char **argv) {
-    const char *worker = NULL, *arg = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--worker") == 0 && i + 1 < argc)
-            worker = argv[++i];
-        else if (argv[i][0] == '-' || arg) {
-            fprintf(stderr, "nines-release: verify: unexpected '%s'\n%s", argv[i], usage);
-            return EXIT_USAGE;
-        } else
-            arg = argv[i];
+static void print_synopsis(FILE *f, const struct command *c, const char *lead) {
+    char line[256];
+    args_synopsis(c, line, sizeof line);
+    fprintf(f, "%snines-release %s\n", lead, line);
+}
+
+/* Lines of `text`, the first after `head` in a column `width` wide, the
+ * others below it. */
+static void print_column(FILE *f, const char *head, int width, const char *text) {
+    for (const char *s = text; *s;) {
+        size_t n = strcspn(s, "\n");
+        fprintf(f, "  %-*s%.*s\n", width, s == text ? head : "", (int)n, s);
+        s += n + (s[n] == '\n');
     }
-    if (!arg) {
-        fprintf(stderr, "nines-release: verify: expected a release\n%s", usage);
+}
+
+static void usage(FILE *f) {
+    unsigned all = 0;
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        print_synopsis(f, &commands[i], i ? "       " : "usage: ");
+        all |= commands[i].options;
+    }
+    fprintf(f, "       nines-release COMMAND --help\n       nines-release --help | --version\n\n%s\ncommands:\n",
+            intro);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        print_column(f, commands[i].name, 11, commands[i].summary);
+    fputs("\noptions:\n", f);
+    args_print_options(f, all);
+    fprintf(f, "\n%s", outro);
+}
+
+static void command_help(const struct command *c) {
+    print_synopsis(stdout, c, "usage: ");
+    putchar('\n');
+    print_column(stdout, "", 0, c->summary);
+    if (c->options) {
+        fputs("\noptions:\n", stdout);
+        args_print_options(stdout, c->options);
+    }
+    printf("\n%s", outro);
+}
+
+static int run(const struct command *c, int argc, char **argv) {
+    struct args a;
+    char why[256];
+    if (args_parse(c, argc, argv, &a, why, sizeof why) < 0) {
+        fprintf(stderr, "nines-release: %s: %s\n", c->name, why);
+        print_synopsis(stderr, c, "usage: ");
         return EXIT_USAGE;
     }
-    struct problems p = {0};
-    struct release_dir rd;
-    if (release_open(arg, &rd, &p) == 0) {
-        p.real = rd.dir, p.shown = rd.shown;
-        verify_release(&rd, worker ? worker : nines_worker_default_path(), &p);
+    if (a.help) {
+        command_help(c);
+        return 0;
     }
-    release_close(&rd);
-    if (p.count == 0)
-        printf("%s: ok\n", arg);
-    return p.count ? EXIT_PROBLEMS : 0;
+    return c->run(&a);
 }
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fputs(usage, stderr);
+        usage(stderr);
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
-        fputs(usage, stdout);
+        usage(stdout);
         return 0;
     }
     if (strcmp(cmd, "--version") == 0) {
         printf("nines-release %s\n", NINES_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "build") == 0)
-        return cmd_build(argc - 2, argv + 2);
-    if (strcmp(cmd, "inspect") == 0)
-        return cmd_inspect(argc - 2, argv + 2);
-    if (strcmp(cmd, "verify") == 0)
-        return cmd_verify(argc - 2, argv + 2);
-    fprintf(stderr, "nines-release: unknown command '%s'\n%s", cmd, usage);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return run(&commands[i], argc - 2, argv + 2);
+    fprintf(stderr, "nines-release: unknown command '%s'\n", cmd);
+    usage(stderr);
     return EXIT_USAGE;
 }

@@ -63,11 +63,11 @@ static int find_top(struct release_dir *rd, const char *arg, struct problems *p)
 }
 
 /* tar's last line that says what went wrong, without its name: the
- * first ones may be warnings, the very last a summary. */
+ * first ones may be warnings, the last ones a summary. */
 const char *tar_reason(char *text) {
     char *best = NULL, *save = NULL;
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-        if (!strstr(line, "Exiting with failure status"))
+        if (!strstr(line, "Exiting with failure status") && !strstr(line, "Error is not recoverable"))
             best = line;
     if (!best)
         return "tar failed";
@@ -87,7 +87,7 @@ static int unpack(const char *arg, struct release_dir *rd, struct problems *p) {
     char *argv[] = {TAR_PROGRAM, "-x", "-z", "--no-same-owner", "--no-same-permissions",
                     "-f", (char *)arg, "-C", rd->tmp, NULL};
     char why[2048];
-    int status = run_program(argv, NULL, 0, why, sizeof why, -1);
+    int status = nines_run_program(argv, NULL, 0, why, sizeof why, -1);
     if (status < 0)
         problem(p, "%s: cannot run %s: %s", arg, TAR_PROGRAM, strerror(-status));
     else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -129,6 +129,6 @@ int release_open(const char *arg, struct release_dir *rd, struct problems *p) {
 
 void release_close(struct release_dir *rd) {
     if (rd->tmp[0])
-        remove_tree(rd->tmp);
+        nines_remove_tree(rd->tmp);
     rd->tmp[0] = '\0';
 }

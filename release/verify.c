@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "release.h"
+#include "worker_path.h"
 
 /* Files of the folder that the manifest does not list (below `rel`). */
 static void find_unlisted(const struct nines_manifest *m, const char *dir, const char *rel, int depth,
@@ -49,13 +50,9 @@ static void check_folder_name(const struct release_dir *rd, const struct nines_m
                 m->release, m->version, expected);
 }
 
-void verify_release(const struct release_dir *rd, const char *worker, struct problems *p) {
-    struct nines_manifest *m = NULL;
+void verify_loaded(const struct release_dir *rd, const struct nines_manifest *m, const struct verify_options *o,
+                   struct problems *p) {
     struct nines_error err;
-    if (nines_manifest_load(rd->manifest, &m, &err) < 0) {
-        problem_error(p, &err);
-        return;
-    }
     check_folder_name(rd, m, p);
     if (!m->has_files && nines_manifest_check_files(m, rd->dir, &err) < 0)
         problem_error(p, &err);
@@ -65,6 +62,31 @@ void verify_release(const struct release_dir *rd, const char *worker, struct pro
     if (m->has_files)
         find_unlisted(m, rd->dir, "", 0, p);
     verify_tree(rd, m, p);
-    verify_modules(rd, m, worker, p);
+    verify_modules(rd, m, o->worker ? o->worker : nines_worker_default_path(), p);
+    verify_appups(rd, m, o->previous, p);
+}
+
+void verify_release(const struct release_dir *rd, const struct verify_options *o, struct problems *p) {
+    struct nines_manifest *m = NULL;
+    struct nines_error err;
+    if (nines_manifest_load(rd->manifest, &m, &err) < 0) {
+        problem_error(p, &err);
+        return;
+    }
+    verify_loaded(rd, m, o, p);
     nines_manifest_free(m);
+}
+
+int cmd_verify(const struct args *a) {
+    const char *arg = a->operands[0];
+    struct problems p = {0};
+    struct release_dir rd;
+    if (release_open(arg, &rd, &p) == 0) {
+        p.real = rd.dir, p.shown = rd.shown;
+        verify_release(&rd, &a->verify, &p);
+    }
+    release_close(&rd);
+    if (p.count == 0)
+        printf("%s: ok\n", arg);
+    return p.count ? EXIT_PROBLEMS : 0;
 }

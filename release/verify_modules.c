@@ -110,7 +110,7 @@ static int check_module(const struct release_dir *rd, const struct nines_manifes
     path_printf(full, "%s/%s", rd->dir, a->module.path);
     problem_path(p, full, shown, sizeof shown);
     char *argv[] = {(char *)worker, "--check", real, NULL};
-    int status = run_program(argv, out, sizeof out, why, sizeof why, CHECK_TIMEOUT_MS);
+    int status = nines_run_program(argv, out, sizeof out, why, sizeof why, CHECK_TIMEOUT_MS);
     if (status < 0) {
         problem(p, "%s: cannot run the worker host to check modules: %s", worker, strerror(-status));
         return -1;

@@ -10,10 +10,12 @@
  * one START message on its channel saying what to run; its PADDING
  * argument is room for the command line it then shows in ps. --check
  * loads a module and checks its descriptor without running anything of
- * it but its constructors: exit 0 with "NAME VERSION" on stdout, or 1
- * with the reason on stderr (ninesd checks every module this way before
- * it starts a tree; nines-release verify checks a release's modules and
- * compares their names and versions with the manifest).
+ * it but its constructors: exit 0 with "NAME VERSION CODE_CHANGE" on
+ * stdout, CODE_CHANGE being the word code_change when the module has that
+ * callback and '-' when not; or 1 with the reason on stderr (ninesd checks
+ * every module this way before it starts a tree; nines-release verify
+ * compares the first two words with the manifest; nines-appup generate
+ * reads the third to choose between code_change and restart).
  *
  * Either way the process first ties its life to ninesd's (no orphans),
  * then loads and runs the application, or becomes the plain program.
@@ -186,7 +188,7 @@ static int check_module(const char *path) {
     signal(SIGPIPE, SIG_IGN);
     if (tie_to_parent() < 0 || load_module(&check))
         return 1;
-    printf("%s %s\n", check.mod->name, check.mod->version);
+    printf("%s %s %s\n", check.mod->name, check.mod->version, check.mod->code_change ? "code_change" : "-");
     return 0;
 }
 
