@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "module_check.h"
 
 /* Longest --timeout: the daemon keeps the call open this long at most,
  * and the number must fit in an int on its side. */
@@ -93,6 +94,8 @@ static int parse_option(struct ctl_args *a, int argc, char *const *argv, int *i)
         a->no_color = true;
     else if (strcmp(arg, "--follow") == 0)
         a->follow = true;
+    else if (strcmp(arg, "--dry-run") == 0)
+        a->dry_run = true;
     else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
         a->help = true;
     else if (strcmp(arg, "--version") == 0)
@@ -102,19 +105,45 @@ static int parse_option(struct ctl_args *a, int argc, char *const *argv, int *i)
     return 0;
 }
 
-/* What the command itself requires of its arguments and options. */
-static int check_command(struct ctl_args *a) {
+/* "upgrade --module" for the form of upgrade that takes it: errors name
+ * the form the line was taken as. */
+static const char *form_name(const struct ctl_command *c, char buf[static 64]) {
+    snprintf(buf, 64, "%s%s", c->name, ctl_command_form(c, false) != c ? " --module" : "");
+    return buf;
+}
+
+/* The options given, against those the command takes. */
+static int check_options(struct ctl_args *a) {
     const struct ctl_command *c = a->cmd;
+    char name[64];
     if (a->follow && !(c->options & CTL_OPT_FOLLOW))
         return fail(a, "%s does not take --follow", c->name);
     if (a->has_timeout && !(c->options & CTL_OPT_TIMEOUT))
         return fail(a, "%s does not take --timeout", c->name);
+    if (a->dry_run && !(c->options & CTL_OPT_DRY_RUN))
+        return fail(a, "%s does not take --dry-run", form_name(c, name));
     if ((a->module || a->extra) && !(c->options & CTL_OPT_MODULE))
         return fail(a, "%s does not take --module or --extra", c->name);
     if ((c->options & CTL_OPT_MODULE) && !a->module)
-        return fail(a, "missing --module PATH");
+        return fail(a, a->extra ? "--extra goes with --module PATH (a child upgrade)" : "missing --module PATH");
+    return 0;
+}
+
+/* A release version names a folder NAME-VERSION: what a manifest allows
+ * (module_check.h), and no '/'. A path here is a child upgrade without
+ * its --module, more likely than a version. */
+static int check_version(struct ctl_args *a, const char *v) {
+    if (nines_module_version_valid(v) && !strchr(v, '/'))
+        return 0;
+    return fail(a, "'%s' is not a release version (1 to 64 printable characters, no space or '/')%s", v,
+                ctl_command_form(a->cmd, true) != a->cmd ? "; a child upgrade needs --module PATH" : "");
+}
+
+/* The positional arguments, against those the command takes. */
+static int check_arguments(struct ctl_args *a) {
+    const struct ctl_command *c = a->cmd;
     if (a->npos < c->required)
-        return fail(a, "missing %s", c->names[a->npos]);
+        return a->npos == 0 && c->missing ? fail(a, "%s", c->missing) : fail(a, "missing %s", c->names[a->npos]);
     int fixed = c->required + c->optional;
     if (!c->variadic && a->npos > fixed)
         return fail(a, "unexpected argument '%s'", a->pos[fixed]);
@@ -123,7 +152,49 @@ static int check_command(struct ctl_args *a) {
         if (!eq || eq == a->pos[i])
             return fail(a, "'%s' is not KEY=VALUE", a->pos[i]);
     }
+    if (c->names[0] && strcmp(c->names[0], "VERSION") == 0)
+        return check_version(a, a->pos[0]);
     return 0;
+}
+
+/* What the command itself requires of its arguments and options, once
+ * its form is known. */
+static int check_command(struct ctl_args *a) {
+    a->cmd = ctl_command_form(a->cmd, a->module || a->extra);
+    int r = check_options(a);
+    return r < 0 ? r : check_arguments(a);
+}
+
+/* The subcommands of a group, for the error that says one is missing or
+ * unknown: "list, unpack, make-permanent, remove". */
+static const char *subcommands(const char *group, char *buf, size_t size) {
+    size_t n = strlen(group), len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < ctl_n_commands && len < size; i++) {
+        const char *name = ctl_commands[i].name;
+        if (strncmp(name, group, n) == 0 && name[n] == ' ')
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "", name + n + 1);
+    }
+    return buf;
+}
+
+/* The word that names the command: a command, a group ("release"), or
+ * the subcommand after a group. */
+static int command_word(struct ctl_args *a, const char *word) {
+    char name[64], list[128];
+    if (a->group) {
+        snprintf(name, sizeof name, "%s %s", a->group, word);
+        a->cmd = ctl_command_find(name);
+        if (!a->cmd)
+            return fail(a, "unknown %s command '%s' (%s)", a->group, word, subcommands(a->group, list, sizeof list));
+        return 0;
+    }
+    if (ctl_command_is_group(word)) {
+        a->group = word;
+        return 0;
+    }
+    a->cmd = ctl_command_find(word);
+    return a->cmd ? 0 : fail(a, "unknown command '%s'", word);
 }
 
 /* --json applies to the error about the command line too, wherever it
@@ -147,9 +218,9 @@ int ctl_args_parse(struct ctl_args *a, int argc, char *const *argv) {
             if (r < 0)
                 return r;
         } else if (!a->cmd) {
-            a->cmd = ctl_command_find(s);
-            if (!a->cmd)
-                return fail(a, "unknown command '%s'", s);
+            int r = command_word(a, s);
+            if (r < 0)
+                return r;
         } else {
             /* The request carries the command and, for call, a timeout. */
             if (a->npos >= CTL_MAX_ARGS - 2)
@@ -159,6 +230,9 @@ int ctl_args_parse(struct ctl_args *a, int argc, char *const *argv) {
     }
     if (a->help || a->version)
         return 0; /* asking how is never wrong */
+    char list[128];
+    if (!a->cmd && a->group)
+        return fail(a, "missing %s command (%s)", a->group, subcommands(a->group, list, sizeof list));
     if (!a->cmd)
         return fail(a, "missing COMMAND");
     return check_command(a);
@@ -166,7 +240,7 @@ int ctl_args_parse(struct ctl_args *a, int argc, char *const *argv) {
 
 int ctl_args_request(const struct ctl_args *a, const char **req, char num[static 16]) {
     int n = 0;
-    req[n++] = a->cmd->name;
+    req[n++] = ctl_command_request(a->cmd);
     for (int i = 0; i < a->npos; i++)
         req[n++] = a->pos[i];
     /* The client always says how long it will wait, so what it prints in
@@ -181,6 +255,15 @@ int ctl_args_request(const struct ctl_args *a, const char **req, char num[static
         req[n++] = a->module;
         if (a->extra)
             req[n++] = a->extra;
+    }
+    if (a->cmd->id == CTL_CMD_RELEASE_UPGRADE || a->cmd->id == CTL_CMD_RELEASE_DOWNGRADE) {
+        req[n++] = a->cmd->id == CTL_CMD_RELEASE_UPGRADE ? "up" : "down";
+        if (a->dry_run)
+            req[n++] = "dry-run";
+        /* Only a plan has a JSON form on the daemon's side; the steps of
+         * a running install are records, made into JSON here. */
+        if (a->dry_run && a->json)
+            req[n++] = "json";
     }
     return n;
 }

@@ -7,65 +7,115 @@
 
 #include "args.h"
 
+/* What every release upgrade and downgrade says about its options. */
+#define INSTALL_OPTIONS                                                              \
+    "--dry-run   print the plan (each step and its undo) and change nothing;\n"     \
+    "            with --json, the plan as one JSON object\n"                        \
+    "--json      one object at the end: release, from, to, result, the steps run\n" \
+    "            and the steps undone\n"
+
 const struct ctl_command ctl_commands[] = {
-    {"status", CTL_CMD_STATUS, {"CHILD"}, 0, 1, false, 0, "status [CHILD]",
-     "the tree, or the subtree at CHILD",
-     "Shows every node of the tree, or of the subtree at CHILD, as a tree with\n"
-     "its kind, state, pid, version, uptime and restarts, then a summary.\n"
-     "Exits 3 when a permanent child is not running, so a script or a health\n"
-     "check can tell a degraded tree from a healthy one.\n"},
-    {"call", CTL_CMD_CALL, {"CHILD", "REQUEST"}, 2, 0, false, CTL_OPT_TIMEOUT,
-     "call CHILD REQUEST [--timeout MS]", "a worker's handle_call; show the reply",
-     "Delivers REQUEST to the worker's handle_call and prints its reply as it is.\n"
-     "--timeout MS   how long the daemon waits for the reply (default 5000)\n"},
-    {"cast", CTL_CMD_CAST, {"CHILD", "MESSAGE"}, 2, 0, false, 0, "cast CHILD MESSAGE",
-     "a message to a worker's handle_cast",
-     "Delivers MESSAGE to the worker's handle_cast; done once the worker has it.\n"},
-    {"restart", CTL_CMD_RESTART, {"CHILD"}, 1, 0, false, 0, "restart CHILD",
-     "start a terminated child again",
-     "OTP's restart_child: starts again a child that was terminated (see\n"
-     "terminate). A running child is refused ('running').\n"},
-    {"terminate", CTL_CMD_TERMINATE, {"CHILD"}, 1, 0, false, 0, "terminate CHILD",
-     "stop a child, keep its spec",
-     "OTP's terminate_child: stops the child, keeps its spec so that restart\n"
-     "or delete can follow.\n"},
-    {"delete", CTL_CMD_DELETE, {"CHILD"}, 1, 0, false, 0, "delete CHILD",
-     "forget a terminated child's spec",
-     "OTP's delete_child: removes the spec of a terminated child from its\n"
-     "supervisor.\n"},
-    {"start", CTL_CMD_START, {"SUPERVISOR", "SPEC"}, 2, 0, false, 0, "start SUPERVISOR SPEC",
-     "add a child to a static supervisor",
-     "OTP's start_child on a static supervisor. SPEC is one child in the tree\n"
-     "file's YAML syntax, for example:\n"
-     "  ninesctl start web '{id: cache, module: /srv/cache.so, args: {size: 64}}'\n"
-     "Relative paths are relative to the daemon's tree file.\n"},
-    {"start-child", CTL_CMD_START_CHILD, {"SUPERVISOR"}, 1, 0, true, 0,
-     "start-child SUPERVISOR [KEY=VALUE]...",
-     "a new child of a dynamic supervisor",
-     "start_child on a dynamic supervisor: a new child from its template, with\n"
-     "these args in place of the template's. Prints the new child's path.\n"},
-    {"events", CTL_CMD_EVENTS, {NULL}, 0, 0, false, CTL_OPT_FOLLOW, "events [--follow]",
-     "supervisor reports (--follow: live)",
-     "Shows the supervisor reports the daemon keeps (the last 1,000), one line\n"
-     "each: time, level, event, child, reason, action, message.\n"
-     "--follow   then every new report as it happens, until interrupted\n"},
-    {"stop", CTL_CMD_STOP, {NULL}, 0, 0, false, 0, "stop", "stop the tree and ninesd, as SIGTERM",
-     "Begins an orderly shutdown of the tree, as SIGTERM would; returns once\n"
-     "it has begun.\n"},
-    {"upgrade", CTL_CMD_UPGRADE, {"CHILD"}, 1, 0, false, CTL_OPT_MODULE,
-     "upgrade CHILD --module PATH [--extra STRING]", "swap a running worker's code, keeping its state",
-     "A live upgrade: the worker loads PATH beside its running code, checks it\n"
-     "(ABI, application name, callbacks), hands its state to the new code's\n"
-     "code_change (with STRING as `extra`) and goes on with the new code,\n"
-     "keeping every connection. If anything fails, the running version goes\n"
-     "on with its state, and the command says why (exit 1). Going back down is\n"
-     "the same command with the older module. Upgrades of one child are done\n"
-     "one after the other. A later restart of the child runs PATH.\n"
-     "--module PATH    the new version's .so (made absolute here)\n"
-     "--extra STRING   handed to code_change (default: empty)\n"},
-    {"version", CTL_CMD_VERSION, {NULL}, 0, 0, false, 0, "version", "the daemon's version",
-     "Shows the running daemon's version and protocol (ninesctl --version\n"
-     "shows this program's).\n"},
+    {.name = "status", .id = CTL_CMD_STATUS, .names = {"CHILD"}, .optional = 1, .usage = "status [CHILD]",
+     .summary = "the tree, or the subtree at CHILD",
+     .help = "Shows every node of the tree, or of the subtree at CHILD, as a tree with\n"
+             "its kind, state, pid, version, uptime and restarts, then a summary.\n"
+             "Exits 3 when a permanent child is not running, so a script or a health\n"
+             "check can tell a degraded tree from a healthy one.\n"},
+    {.name = "call", .id = CTL_CMD_CALL, .names = {"CHILD", "REQUEST"}, .required = 2,
+     .options = CTL_OPT_TIMEOUT, .usage = "call CHILD REQUEST [--timeout MS]",
+     .summary = "a worker's handle_call; show the reply",
+     .help = "Delivers REQUEST to the worker's handle_call and prints its reply as it is.\n"
+             "--timeout MS   how long the daemon waits for the reply (default 5000)\n"},
+    {.name = "cast", .id = CTL_CMD_CAST, .names = {"CHILD", "MESSAGE"}, .required = 2,
+     .usage = "cast CHILD MESSAGE", .summary = "a message to a worker's handle_cast",
+     .help = "Delivers MESSAGE to the worker's handle_cast; done once the worker has it.\n"},
+    {.name = "restart", .id = CTL_CMD_RESTART, .names = {"CHILD"}, .required = 1, .usage = "restart CHILD",
+     .summary = "start a terminated child again",
+     .help = "OTP's restart_child: starts again a child that was terminated (see\n"
+             "terminate). A running child is refused ('running').\n"},
+    {.name = "terminate", .id = CTL_CMD_TERMINATE, .names = {"CHILD"}, .required = 1,
+     .usage = "terminate CHILD", .summary = "stop a child, keep its spec",
+     .help = "OTP's terminate_child: stops the child, keeps its spec so that restart\n"
+             "or delete can follow.\n"},
+    {.name = "delete", .id = CTL_CMD_DELETE, .names = {"CHILD"}, .required = 1, .usage = "delete CHILD",
+     .summary = "forget a terminated child's spec",
+     .help = "OTP's delete_child: removes the spec of a terminated child from its\n"
+             "supervisor.\n"},
+    {.name = "start", .id = CTL_CMD_START, .names = {"SUPERVISOR", "SPEC"}, .required = 2,
+     .usage = "start SUPERVISOR SPEC", .summary = "add a child to a static supervisor",
+     .help = "OTP's start_child on a static supervisor. SPEC is one child in the tree\n"
+             "file's YAML syntax, for example:\n"
+             "  ninesctl start web '{id: cache, module: /srv/cache.so, args: {size: 64}}'\n"
+             "Relative paths are relative to the daemon's tree file.\n"},
+    {.name = "start-child", .id = CTL_CMD_START_CHILD, .names = {"SUPERVISOR"}, .required = 1,
+     .variadic = true, .usage = "start-child SUPERVISOR [KEY=VALUE]...",
+     .summary = "a new child of a dynamic supervisor",
+     .help = "start_child on a dynamic supervisor: a new child from its template, with\n"
+             "these args in place of the template's. Prints the new child's path.\n"},
+    {.name = "events", .id = CTL_CMD_EVENTS, .options = CTL_OPT_FOLLOW, .usage = "events [--follow]",
+     .summary = "supervisor reports (--follow: live)",
+     .help = "Shows the supervisor reports the daemon keeps (the last 1,000), one line\n"
+             "each: time, level, event, child, reason, action, message.\n"
+             "--follow   then every new report as it happens, until interrupted\n"},
+    {.name = "stop", .id = CTL_CMD_STOP, .usage = "stop", .summary = "stop the tree and ninesd, as SIGTERM",
+     .help = "Begins an orderly shutdown of the tree, as SIGTERM would; returns once\n"
+             "it has begun.\n"},
+    {.name = "upgrade", .id = CTL_CMD_UPGRADE, .names = {"CHILD"}, .required = 1, .options = CTL_OPT_MODULE,
+     .usage = "upgrade CHILD --module PATH [--extra STRING]",
+     .summary = "swap one running worker's code, keeping its state",
+     .help = "With --module, a live upgrade of one worker: it loads PATH beside its\n"
+             "running code, checks it (ABI, application name, callbacks), hands its\n"
+             "state to the new code's code_change (with STRING as `extra`) and goes on\n"
+             "with the new code, keeping every connection. If anything fails, the\n"
+             "running version goes on with its state, and the command says why (exit\n"
+             "1). Going back down is the same command with the older module. Upgrades\n"
+             "of one child are done one after the other. A later restart of the child\n"
+             "runs PATH.\n"
+             "--module PATH    the new version's .so (made absolute here)\n"
+             "--extra STRING   handed to code_change (default: empty)\n"},
+    {.name = "upgrade", .request = "release-install", .id = CTL_CMD_RELEASE_UPGRADE, .names = {"VERSION"},
+     .required = 1, .options = CTL_OPT_DRY_RUN, .lines = true,
+     .missing = "missing VERSION (a release upgrade) or CHILD --module PATH (a child upgrade)",
+     .usage = "upgrade VERSION [--dry-run]", .summary = "upgrade the whole tree to release VERSION",
+     .help = "Without --module, a release upgrade: runs the plan from the running\n"
+             "release to VERSION, unpacked before (release unpack): code swaps,\n"
+             "restarts, children added, removed or changed, printing each step as it\n"
+             "completes. If a step fails, the steps done are undone, last first, and\n"
+             "the tree stays on the running release (exit 1). Once VERSION has proved\n"
+             "itself, release make-permanent VERSION makes ninesd boot it.\n" INSTALL_OPTIONS},
+    {.name = "downgrade", .request = "release-install", .id = CTL_CMD_RELEASE_DOWNGRADE, .names = {"VERSION"},
+     .required = 1, .options = CTL_OPT_DRY_RUN, .lines = true, .usage = "downgrade VERSION [--dry-run]",
+     .summary = "take the whole tree back down to release VERSION",
+     .help = "A release downgrade: back to the older release VERSION by the `down`\n"
+             "instructions of the running release's appups; otherwise as upgrade\n"
+             "VERSION, undoing what was done if a step fails.\n" INSTALL_OPTIONS},
+    {.name = "release list", .request = "release-list", .id = CTL_CMD_RELEASE_LIST, .lines = true,
+     .usage = "release list", .summary = "the releases ninesd has, * the running one",
+     .help = "Lists the releases in ninesd's releases folder (ninesd --releases DIR):\n"
+             "name, version and status (permanent: the one ninesd boots); * marks the\n"
+             "one the tree runs. --json gives each one's folder too.\n"},
+    {.name = "release unpack", .request = "release-unpack", .id = CTL_CMD_RELEASE_UNPACK, .names = {"PATH"},
+     .required = 1, .lines = true, .usage = "release unpack PATH",
+     .summary = "verify a release and add it to ninesd's releases",
+     .help = "Verifies the release at PATH (a tarball of nines-release build, or its\n"
+             "folder) and copies it into ninesd's releases folder, ready for upgrade\n"
+             "VERSION; nothing running changes. PATH is made absolute here and must\n"
+             "exist. On a terminal each phase is shown as it begins. A release that\n"
+             "does not verify is refused with its problems, one a line (exit 1).\n"},
+    {.name = "release make-permanent", .request = "release-make-permanent",
+     .id = CTL_CMD_RELEASE_MAKE_PERMANENT, .names = {"VERSION"}, .required = 1, .lines = true,
+     .usage = "release make-permanent VERSION", .summary = "the release ninesd boots from now on",
+     .help = "Makes VERSION the permanent release: the one ninesd boots when it starts\n"
+             "again. Usually after upgrade VERSION, once the new version has proved\n"
+             "itself.\n"},
+    {.name = "release remove", .request = "release-remove", .id = CTL_CMD_RELEASE_REMOVE, .names = {"VERSION"},
+     .required = 1, .lines = true, .usage = "release remove VERSION",
+     .summary = "delete a release ninesd no longer needs",
+     .help = "Deletes VERSION from ninesd's releases folder. The running and the\n"
+             "permanent release are refused.\n"},
+    {.name = "version", .id = CTL_CMD_VERSION, .usage = "version", .summary = "the daemon's version",
+     .help = "Shows the running daemon's version and protocol (ninesctl --version\n"
+             "shows this program's).\n"},
 };
 
 const size_t ctl_n_commands = sizeof ctl_commands / sizeof ctl_commands[0];
@@ -75,4 +125,25 @@ const struct ctl_command *ctl_command_find(const char *name) {
         if (strcmp(ctl_commands[i].name, name) == 0)
             return &ctl_commands[i];
     return NULL;
+}
+
+bool ctl_command_is_group(const char *word) {
+    size_t n = strlen(word);
+    for (size_t i = 0; i < ctl_n_commands; i++)
+        if (strncmp(ctl_commands[i].name, word, n) == 0 && ctl_commands[i].name[n] == ' ')
+            return true;
+    return false;
+}
+
+const struct ctl_command *ctl_command_form(const struct ctl_command *c, bool module) {
+    for (size_t i = 0; i < ctl_n_commands; i++) {
+        const struct ctl_command *f = &ctl_commands[i];
+        if (strcmp(f->name, c->name) == 0 && ((f->options & CTL_OPT_MODULE) != 0) == module)
+            return f;
+    }
+    return c;
+}
+
+const char *ctl_command_request(const struct ctl_command *c) {
+    return c->request ? c->request : c->name;
 }

@@ -43,6 +43,11 @@ int ctl_exit_for_connect_error(int err);
  */
 void ctl_print_error(FILE *f, const char *what, const char *status, const char *message);
 
+/* The same for a message that may list problems, one a line (a release
+ * that does not verify): the first line as ctl_print_error's, then each
+ * further non-empty line on its own, indented by two spaces. */
+void ctl_print_error_lines(FILE *f, const char *what, const char *status, const char *message);
+
 /* strerror(-err) starting in lower case, as the rest of our messages;
  * written into buf. */
 const char *ctl_strerror(int err, char buf[static 64]);

@@ -51,13 +51,27 @@ static void program_help(FILE *f) {
     fprintf(f, "\n%s\n%s", options_text, exit_text);
 }
 
-void ctl_print_help(FILE *f, const struct ctl_command *cmd) {
-    if (!cmd) {
+/* Whether cmd is about `topic`: its name, or the group it is in. */
+static bool on_topic(const struct ctl_command *cmd, const char *topic) {
+    size_t n = strlen(topic);
+    return strncmp(cmd->name, topic, n) == 0 && (cmd->name[n] == '\0' || cmd->name[n] == ' ');
+}
+
+void ctl_print_help(FILE *f, const char *topic) {
+    static const char global[] = "ninesctl [--socket PATH] [--json] [--no-color]";
+    if (!topic) {
         program_help(f);
         return;
     }
-    fprintf(f, "usage: ninesctl [--socket PATH] [--json] [--no-color] %s\n\n%s\n", cmd->usage, cmd->help);
-    fputs("--socket, --json and --no-color as for every command (ninesctl --help).\n", f);
+    size_t n = 0;
+    for (size_t i = 0; i < ctl_n_commands; i++)
+        if (on_topic(&ctl_commands[i], topic))
+            fprintf(f, "%s %s %s\n", n++ ? "      " : "usage:", global, ctl_commands[i].usage);
+    /* Several forms or subcommands: each text under its own usage. */
+    for (size_t i = 0; i < ctl_n_commands; i++)
+        if (on_topic(&ctl_commands[i], topic))
+            fprintf(f, "\n%s%s%s", n > 1 ? ctl_commands[i].usage : "", n > 1 ? "\n" : "", ctl_commands[i].help);
+    fputs("\n--socket, --json and --no-color as for every command (ninesctl --help).\n", f);
 }
 
 void ctl_print_version(FILE *f) {

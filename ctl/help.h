@@ -8,8 +8,9 @@
 
 #include "args.h"
 
-/* The whole program's help (cmd NULL) or one command's. */
-void ctl_print_help(FILE *f, const struct ctl_command *cmd);
+/* The whole program's help (topic NULL), or a command's: every form of
+ * it ("upgrade"), or every command of a group ("release"). */
+void ctl_print_help(FILE *f, const char *topic);
 void ctl_print_version(FILE *f);
 
 #endif /* NINES_CTL_HELP_H */

@@ -75,6 +75,8 @@ void ctl_json_cstring(FILE *f, const char *s) {
 static const char *const text_keys[] = {
     "path", "kind", "state", "restart", "module", "version", "name", "strategy",
     "ts", "level", "event", "supervisor", "child", "reason", "action", "msg",
+    /* the release commands' */
+    "release", "status", "dir", "running", "phase", "application", "what", "result", "from", "to",
 };
 
 enum ctl_json_type ctl_json_type_of(const char *key, const char *value) {
@@ -91,11 +93,13 @@ enum ctl_json_type ctl_json_type_of(const char *key, const char *value) {
     return CTL_JSON_STRING;
 }
 
-void ctl_json_record(FILE *f, const struct ctl_record *r) {
-    fputc('{', f);
+int ctl_json_fields(FILE *f, const struct ctl_record *r, const char *skip) {
+    int n = 0;
     for (int i = 0; i < r->n; i++) {
         const struct ctl_field *fl = &r->fields[i];
-        if (i > 0)
+        if (skip && strcmp(fl->key, skip) == 0)
+            continue;
+        if (n++ > 0)
             fputc(',', f);
         ctl_json_cstring(f, fl->key);
         fputc(':', f);
@@ -104,6 +108,12 @@ void ctl_json_record(FILE *f, const struct ctl_record *r) {
         else
             fputs(fl->value, f);
     }
+    return n;
+}
+
+void ctl_json_record(FILE *f, const struct ctl_record *r) {
+    fputc('{', f);
+    ctl_json_fields(f, r, NULL);
     fputc('}', f);
 }
 

@@ -20,15 +20,20 @@ void ctl_json_string(FILE *f, const void *s, size_t len);
 void ctl_json_cstring(FILE *f, const char *s);
 
 /* How a record value is written: keys known to hold text (path, version,
- * name, msg, ...) always as strings, since a child may be called "2024"
- * or a version "3"; other values as numbers when they are all digits
- * (without a leading zero), as booleans when "true" or "false", else as
- * strings. Pure. */
+ * name, msg, release, from, to, what, ...) always as strings, since a
+ * child may be called "2024" or a version "3"; other values as numbers
+ * when they are all digits (without a leading zero), as booleans when
+ * "true" or "false", else as strings. Pure. */
 enum ctl_json_type { CTL_JSON_STRING, CTL_JSON_NUMBER, CTL_JSON_BOOL };
 enum ctl_json_type ctl_json_type_of(const char *key, const char *value);
 
 /* A record as {"key":value,...}, without a newline. */
 void ctl_json_record(FILE *f, const struct ctl_record *r);
+
+/* The record's pairs "key":value, comma-separated, without braces, the
+ * key `skip` (if not NULL) left out: for objects that add keys of their
+ * own. Returns how many pairs were written. */
+int ctl_json_fields(FILE *f, const struct ctl_record *r, const char *skip);
 
 /* The start of every --json object: {"ok":...,"status":...,"message":...
  * (no closing brace: the command's own keys follow). */

@@ -4,7 +4,6 @@
  * other files of ctl/, where the unit tests reach it.
  */
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "ctl.h"
 #include "help.h"
 #include "output.h"
+#include "resolve.h"
 
 static bool want_color(const struct ctl_args *a) {
     /* https://no-color.org: set and not empty means no colour. */
@@ -48,24 +48,18 @@ int main(int argc, char **argv) {
         return CTL_EXIT_OK;
     }
     if (a.help) {
-        ctl_print_help(stdout, a.cmd);
+        ctl_print_help(stdout, a.cmd ? a.cmd->name : a.group);
         return CTL_EXIT_OK;
-    }
-    /* The daemon resolves nothing against our working directory. */
-    static char module[PATH_MAX];
-    if (a.module && a.module[0] != '/') {
-        if (!realpath(a.module, module)) {
-            char why[64];
-            fprintf(stderr, "ninesctl: upgrade: --module %s: %s\n", a.module, ctl_strerror(errno, why));
-            return CTL_EXIT_USAGE;
-        }
-        a.module = module;
     }
     /* A reader that goes away (| head) ends us quietly, as for any tool. */
     signal(SIGPIPE, SIG_DFL);
     struct ctl_output o;
     ctl_output_init(&o, &a, stdout, stderr, want_color(&a), isatty(STDOUT_FILENO));
-    int code = run(&a, &o);
+    static struct ctl_resolved paths;
+    char error[PATH_MAX + 128];
+    int code = ctl_args_resolve(&a, &paths, error, sizeof error) < 0
+                   ? ctl_output_error(&o, CTL_CLIENT_USAGE, error, CTL_EXIT_USAGE)
+                   : run(&a, &o);
     ctl_output_free(&o);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         /* A full disk or a closed pipe must not pass for success. */

@@ -24,8 +24,9 @@ void ctl_output_free(struct ctl_output *o) {
     o->reply = NULL;
 }
 
-/* A call's reply: printed as it comes for people, kept for --json. */
-static int call_data(struct ctl_output *o, const uint8_t *p, size_t len) {
+/* Raw bytes, not records (a call's reply, a plan of --dry-run): printed
+ * as they come for people, kept for --json. */
+static int raw_data(struct ctl_output *o, const uint8_t *p, size_t len) {
     if (!o->args->json) {
         fwrite(p, 1, len, o->out);
         if (len > 0)
@@ -71,13 +72,22 @@ static int event_line(struct ctl_output *o, const char *line, size_t len) {
     return 0;
 }
 
-/* Whole lines taken from the buffer: events now, others at the END. */
+/* A record kept for the END, and shown now by the commands that do. */
+static int record_line(struct ctl_output *o, const char *line, size_t len) {
+    size_t before = o->records.n;
+    int r = ctl_records_add(&o->records, line, len);
+    if (r == 0 && o->records.n > before)
+        ctl_output_show_record(o, &o->records.v[before]);
+    return r;
+}
+
+/* Whole lines taken from the buffer: events printed now, the others
+ * kept (and some shown) as records. */
 static int take_lines(struct ctl_output *o, bool flush) {
     const char *line;
     size_t len;
     while (ctl_lines_next(&o->lines, flush, &line, &len)) {
-        int r = o->args->cmd->id == CTL_CMD_EVENTS ? event_line(o, line, len)
-                                                  : ctl_records_add(&o->records, line, len);
+        int r = o->args->cmd->id == CTL_CMD_EVENTS ? event_line(o, line, len) : record_line(o, line, len);
         if (r < 0)
             return r;
     }
@@ -102,12 +112,21 @@ static void upgrade_progress(struct ctl_output *o, const uint8_t *payload, size_
 }
 
 int ctl_output_data(struct ctl_output *o, const uint8_t *payload, size_t len) {
+    /* A plan (upgrade and downgrade --dry-run), as the planner wrote it. */
+    if (o->args->dry_run)
+        return raw_data(o, payload, len);
     switch (o->args->cmd->id) {
     case CTL_CMD_CALL:
-        return call_data(o, payload, len);
+        return raw_data(o, payload, len);
+    case CTL_CMD_RELEASE_UPGRADE:
+    case CTL_CMD_RELEASE_DOWNGRADE:
     case CTL_CMD_STATUS:
     case CTL_CMD_EVENTS:
-    case CTL_CMD_START_CHILD: {
+    case CTL_CMD_START_CHILD:
+    case CTL_CMD_RELEASE_LIST:
+    case CTL_CMD_RELEASE_UNPACK:
+    case CTL_CMD_RELEASE_MAKE_PERMANENT:
+    case CTL_CMD_RELEASE_REMOVE: {
         int r = ctl_lines_feed(&o->lines, payload, len);
         return r < 0 ? r : take_lines(o, false);
     }
@@ -127,7 +146,10 @@ int ctl_output_flush_lines(struct ctl_output *o) {
 
 int ctl_output_error(struct ctl_output *o, const char *status, const char *message, int exit_code) {
     fflush(o->out); /* what was printed before comes first */
-    ctl_print_error(o->err, o->what, status, message);
+    if (o->args && o->args->cmd && o->args->cmd->lines)
+        ctl_print_error_lines(o->err, o->what, status, message);
+    else
+        ctl_print_error(o->err, o->what, status, message);
     if (o->args && o->args->json) {
         ctl_json_begin(o->out, false, status, message, strlen(message));
         fputs("}\n", o->out);
@@ -138,7 +160,7 @@ int ctl_output_error(struct ctl_output *o, const char *status, const char *messa
 
 int ctl_output_usage(FILE *out, FILE *err, const struct ctl_args *a) {
     char message[sizeof a->error + 64];
-    const char *name = a->cmd ? a->cmd->name : "";
+    const char *name = a->cmd ? a->cmd->name : a->group ? a->group : "";
     snprintf(message, sizeof message, "%s (see ninesctl%s%s --help)", a->error, name[0] ? " " : "", name);
     ctl_print_error(err, name, CTL_CLIENT_USAGE, message);
     if (a->json) {

@@ -3,7 +3,9 @@
  * each command, for people or as one --json object (see output.h and the
  * README's "Controlling a running tree" for the schema).
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
@@ -11,11 +13,6 @@
 #include "output.h"
 #include "output_internal.h"
 #include "render.h"
-
-/* The message as a C string, for error lines: one line, bounded. */
-static void message_text(char *buf, size_t size, const uint8_t *msg, size_t len) {
-    snprintf(buf, size, "%.*s", (int)(len < size ? len : size - 1), (const char *)msg);
-}
 
 static int end_status(struct ctl_output *o, const uint8_t *msg, size_t len) {
     struct ctl_status_summary s;
@@ -35,17 +32,44 @@ static int end_status(struct ctl_output *o, const uint8_t *msg, size_t len) {
     return s.down ? CTL_EXIT_UNHEALTHY : CTL_EXIT_OK;
 }
 
-static int end_call(struct ctl_output *o, const uint8_t *msg, size_t len) {
-    if (o->args->json) {
-        ctl_json_begin(o->out, true, "ok", msg, len);
-        fputs(",\"reply\":", o->out);
-        ctl_json_string(o->out, o->reply, o->reply_len);
-        fputs("}\n", o->out);
-    } else if (o->tty && o->last_byte >= 0 && o->last_byte != '\n') {
-        /* A prompt glued to the reply is hard to read; a pipe gets the
-         * bytes exactly as the worker sent them. */
+/* After raw bytes printed as they came: a prompt glued to them is hard
+ * to read; a pipe gets them exactly as they were sent. */
+static void end_raw(struct ctl_output *o) {
+    if (o->tty && o->last_byte >= 0 && o->last_byte != '\n')
         fputc('\n', o->out);
+}
+
+static int end_call(struct ctl_output *o, const uint8_t *msg, size_t len) {
+    if (!o->args->json) {
+        end_raw(o);
+        return CTL_EXIT_OK;
     }
+    ctl_json_begin(o->out, true, "ok", msg, len);
+    fputs(",\"reply\":", o->out);
+    ctl_json_string(o->out, o->reply, o->reply_len);
+    fputs("}\n", o->out);
+    return CTL_EXIT_OK;
+}
+
+/* The plan of --dry-run: printed as it came; with --json, the planner's
+ * JSON object goes into ours as it is, so it must look like one. */
+static int end_plan(struct ctl_output *o, const uint8_t *msg, size_t len) {
+    if (!o->args->json) {
+        end_raw(o);
+        return CTL_EXIT_OK;
+    }
+    size_t start = 0, end = o->reply_len;
+    while (start < end && isspace(o->reply[start]))
+        start++;
+    while (end > start && isspace(o->reply[end - 1]))
+        end--;
+    if (end - start < 2 || o->reply[start] != '{' || o->reply[end - 1] != '}')
+        return ctl_output_error(o, CTL_CLIENT_PROTOCOL, "the plan from the daemon is not a JSON object",
+                                CTL_EXIT_PROTOCOL);
+    ctl_json_begin(o->out, true, "ok", msg, len);
+    fputs(",\"plan\":", o->out);
+    fwrite(o->reply + start, 1, end - start, o->out);
+    fputs("}\n", o->out);
     return CTL_EXIT_OK;
 }
 
@@ -108,23 +132,31 @@ static int end_ok(struct ctl_output *o, const uint8_t *msg, size_t len) {
         return end_events(o, msg, len);
     case CTL_CMD_START_CHILD:
         return end_start_child(o, msg, len);
+    case CTL_CMD_RELEASE_LIST:
+        return ctl_output_end_releases(o, msg, len);
+    case CTL_CMD_RELEASE_UPGRADE:
+    case CTL_CMD_RELEASE_DOWNGRADE:
+        return end_plan(o, msg, len); /* --dry-run: a running one ends elsewhere */
     default:
         return end_message(o, msg, len);
     }
 }
 
 int ctl_output_end(struct ctl_output *o, enum ctl_status status, const uint8_t *message, size_t len) {
-    char text[1024];
     if (len > 0 && memchr(message, '\0', len))
         len = strlen((const char *)message); /* a message is text: stop at a NUL */
     /* Events --follow shows what came before the daemon ended the stream. */
     int r = ctl_output_flush_lines(o);
+    if (r == 0 && ctl_output_install_running(o))
+        return ctl_output_end_install(o, status, message, len);
     if (status != CTL_ST_OK) {
-        message_text(text, sizeof text, message, len);
-        return ctl_output_error(o, ctl_status_name(status), text, ctl_exit_for_status(status));
+        char *text = strndup((const char *)message, len);
+        int code = ctl_output_error(o, ctl_status_name(status), text ? text : "", ctl_exit_for_status(status));
+        free(text);
+        return code;
     }
     if (r < 0) {
-        char why[64];
+        char text[160], why[64];
         snprintf(text, sizeof text, "bad record from the daemon: %s", ctl_strerror(r, why));
         return ctl_output_error(o, CTL_CLIENT_PROTOCOL, text, CTL_EXIT_PROTOCOL);
     }

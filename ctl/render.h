@@ -1,7 +1,8 @@
 /*
- * render.h — the human output of ninesctl: the status tree and event
- * lines. Pure apart from writing to the FILE given, so a test renders
- * into memory and compares the exact text.
+ * render.h — the human output of ninesctl: the status tree, event lines,
+ * the list of releases and the steps of a release upgrade. Pure apart
+ * from writing to the FILE given, so a test renders into memory and
+ * compares the exact text.
  */
 #ifndef NINES_CTL_RENDER_H
 #define NINES_CTL_RENDER_H
@@ -32,5 +33,23 @@ int ctl_render_status(FILE *out, const struct ctl_records *rs, bool color);
 
 /* One event record as "TIME LEVEL EVENT CHILD REASON ACTION msg". */
 void ctl_render_event(FILE *out, const struct ctl_record *r);
+
+/* release list: a table NAME VERSION STATUS, "* " before the name of the
+ * release the tree runs (running=yes), then a summary line; "no
+ * releases" for none. With `color`, statuses are coloured: permanent
+ * green, current yellow, old dim. 0, or -ENOMEM. */
+int ctl_render_releases(FILE *out, const struct ctl_records *rs, bool color);
+
+/* One record of a running upgrade or downgrade, as a line:
+ *   "  1/3 echo: WHAT ... ok (2 ms)" for phase=step,
+ *   "  undo 1/3 echo: WHAT ... ok (1 ms)" for phase=undo,
+ * with ": REASON" after a failure (WHAT: the record's `what`, else its
+ * `kind`). With `color`, ok is green and failed red. False, and nothing
+ * printed, for another phase. */
+bool ctl_render_install_record(FILE *out, const struct ctl_record *r, bool color);
+
+/* A progress record of release unpack, make-permanent or remove:
+ * "  PHASE KEY=VALUE..." (phase=verify -> "  verify"). */
+void ctl_render_progress(FILE *out, const struct ctl_record *r);
 
 #endif /* NINES_CTL_RENDER_H */

@@ -5,19 +5,12 @@
  * the levels and event names the daemon writes and most paths.
  */
 #include "render.h"
+#include "render_internal.h"
 
-/* A field, "-" when absent, padded to `width` columns. Control bytes
- * (a worker's message may hold anything) are shown as '?', never sent to
- * the terminal. */
+/* A field, "-" when absent, padded to `width` columns; control bytes (a
+ * worker's message may hold anything) shown as '?'. */
 static void field(FILE *out, const char *v, int width) {
-    if (!v || !v[0])
-        v = "-";
-    int cols = 0;
-    for (; *v; v++) {
-        unsigned char c = (unsigned char)*v;
-        fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
-        cols += (c & 0xc0) != 0x80; /* UTF-8 continuation bytes take no column */
-    }
+    int cols = (int)ctl_print_text(out, v && v[0] ? v : "-");
     fprintf(out, "%*s", width > cols ? width - cols : 0, "");
 }
 

@@ -15,21 +15,11 @@
 #include <string.h>
 
 #include "render.h"
+#include "render_internal.h"
 
 enum { COL_NAME, COL_KIND, COL_STATE, COL_PID, COL_VERSION, COL_UPTIME, COL_RESTARTS, NCOLS };
 
 static const char *const headers[NCOLS] = {"NAME", "KIND", "STATE", "PID", "VERSION", "UPTIME", "RESTARTS"};
-
-struct row {
-    char *cell[NCOLS];
-    const char *color; /* the state's escape, or NULL */
-};
-
-#define GREEN "\033[32m"
-#define YELLOW "\033[33m"
-#define RED "\033[31m"
-#define DIM "\033[2m"
-#define RESET "\033[0m"
 
 int ctl_format_uptime(uint64_t ms, char *buf, size_t size) {
     uint64_t s = ms / 1000, m = s / 60, h = m / 60, d = h / 24;
@@ -73,11 +63,11 @@ static const char *state_color(const struct ctl_record *r) {
     if (!state)
         return NULL;
     if (strcmp(state, "running") == 0)
-        return GREEN;
+        return CTL_GREEN;
     if (strcmp(state, "starting") == 0 || strcmp(state, "stopping") == 0 || strcmp(state, "restarting") == 0)
-        return YELLOW;
+        return CTL_YELLOW;
     if (strcmp(state, "idle") == 0)
-        return is_permanent(r) ? RED : DIM;
+        return is_permanent(r) ? CTL_RED : CTL_DIM;
     return NULL;
 }
 
@@ -113,31 +103,12 @@ static void last_siblings(size_t n, const unsigned *depth, bool *last, bool *see
     }
 }
 
-/* Columns a cell takes on a terminal: UTF-8 continuation bytes take none
- * (the box-drawing characters are three bytes, one column). */
-static size_t columns(const char *s) {
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
-/* A copy for a cell, "-" when absent. Control bytes become '?': a child's
- * id or version must not be able to move the cursor or clear the screen. */
-static char *dup_or_dash(const char *v) {
-    char *s = strdup(v && v[0] ? v : "-");
-    for (char *p = s; p && *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    return s;
-}
-
 /* The NAME cell: the tree's lines down to this node, then its id (the
  * whole path for the first record, where the listing starts). */
 static char *name_cell(const struct ctl_record *r, size_t i, unsigned d, bool last, bool *anc_last) {
     const char *path = ctl_record_value(r, "path");
     const char *slash = i > 0 && path ? strrchr(path, '/') : NULL;
-    char *label = dup_or_dash(slash && slash[1] ? slash + 1 : path);
+    char *label = ctl_cell(slash && slash[1] ? slash + 1 : path);
     char *s = label ? malloc((size_t)d * 7 + strlen(label) + 1) : NULL; /* "├─ " is 7 bytes */
     if (s) {
         s[0] = '\0';
@@ -152,7 +123,7 @@ static char *name_cell(const struct ctl_record *r, size_t i, unsigned d, bool la
     return s;
 }
 
-static int fill_row(struct row *row, const struct ctl_record *r, char *name) {
+static void fill_row(char **cell, const char **color, const struct ctl_record *r, char *name) {
     char uptime[32] = "-";
     const char *ms = ctl_record_value(r, "uptime_ms");
     if (ms && ms[0])
@@ -160,63 +131,37 @@ static int fill_row(struct row *row, const struct ctl_record *r, char *name) {
     const char *pid = ctl_record_value(r, "pid");
     if (pid && strcmp(pid, "0") == 0)
         pid = NULL; /* a worker between two lives */
-    row->cell[COL_NAME] = name;
-    row->cell[COL_KIND] = dup_or_dash(ctl_record_value(r, "kind"));
-    row->cell[COL_STATE] = dup_or_dash(ctl_record_value(r, "state"));
-    row->cell[COL_PID] = dup_or_dash(pid);
-    row->cell[COL_VERSION] = dup_or_dash(ctl_record_value(r, "version"));
-    row->cell[COL_UPTIME] = strdup(uptime);
-    row->cell[COL_RESTARTS] = dup_or_dash(ctl_record_value(r, "restarts"));
-    row->color = state_color(r);
-    for (int c = 0; c < NCOLS; c++)
-        if (!row->cell[c])
-            return -ENOMEM;
-    return 0;
+    cell[COL_NAME] = name;
+    cell[COL_KIND] = ctl_cell(ctl_record_value(r, "kind"));
+    cell[COL_STATE] = ctl_cell(ctl_record_value(r, "state"));
+    cell[COL_PID] = ctl_cell(pid);
+    cell[COL_VERSION] = ctl_cell(ctl_record_value(r, "version"));
+    cell[COL_UPTIME] = ctl_cell(uptime);
+    cell[COL_RESTARTS] = ctl_cell(ctl_record_value(r, "restarts"));
+    *color = state_color(r);
 }
 
-/* Rows for every record; rows[0] is the header. */
-static int build_rows(const struct ctl_records *rs, struct row *rows) {
+/* Rows for every record; row 0 is the header. */
+static int build_rows(const struct ctl_records *rs, struct ctl_table *t) {
     unsigned *depth = calloc(rs->n + 1, sizeof *depth);
     bool *last = calloc(rs->n + 1, sizeof *last);
     bool *seen = calloc(rs->n + 2, sizeof *seen);    /* depths never exceed n */
     bool *anc_last = calloc(rs->n + 2, sizeof *anc_last);
     int r = depth && last && seen && anc_last ? 0 : -ENOMEM;
     for (int c = 0; r == 0 && c < NCOLS; c++)
-        if (!(rows[0].cell[c] = strdup(headers[c])))
-            r = -ENOMEM;
+        ctl_table_row(t, 0)[c] = ctl_cell(headers[c]);
     if (r == 0) {
         depths(rs, depth);
         last_siblings(rs->n, depth, last, seen, rs->n);
     }
-    for (size_t i = 0; r == 0 && i < rs->n; i++) {
-        char *name = name_cell(&rs->v[i], i, depth[i], last[i], anc_last);
-        r = name ? fill_row(&rows[i + 1], &rs->v[i], name) : -ENOMEM;
-    }
+    for (size_t i = 0; r == 0 && i < rs->n; i++)
+        fill_row(ctl_table_row(t, i + 1), &t->color[i + 1], &rs->v[i],
+                 name_cell(&rs->v[i], i, depth[i], last[i], anc_last));
     free(depth);
     free(last);
     free(seen);
     free(anc_last);
-    return r;
-}
-
-static void print_rows(FILE *out, const struct row *rows, size_t n, bool color) {
-    size_t width[NCOLS] = {0};
-    for (size_t i = 0; i < n; i++)
-        for (int c = 0; c < NCOLS; c++) {
-            size_t w = columns(rows[i].cell[c]);
-            width[c] = w > width[c] ? w : width[c];
-        }
-    for (size_t i = 0; i < n; i++) {
-        for (int c = 0; c < NCOLS; c++) {
-            const char *esc = color && c == COL_STATE ? rows[i].color : NULL;
-            fprintf(out, "%s%s%s", esc ? esc : "", rows[i].cell[c], esc ? RESET : "");
-            if (c == NCOLS - 1)
-                break; /* no trailing blanks */
-            /* Padding outside the escapes, so colour does not shift columns. */
-            fprintf(out, "%*s", (int)(width[c] - columns(rows[i].cell[c]) + 2), "");
-        }
-        fputc('\n', out);
-    }
+    return r < 0 ? r : ctl_table_check(t);
 }
 
 static void print_summary(FILE *out, const struct ctl_records *rs) {
@@ -230,18 +175,12 @@ static void print_summary(FILE *out, const struct ctl_records *rs) {
 }
 
 int ctl_render_status(FILE *out, const struct ctl_records *rs, bool color) {
-    size_t n = rs->n + 1;
-    struct row *rows = calloc(n, sizeof *rows);
-    if (!rows)
-        return -ENOMEM;
-    int r = build_rows(rs, rows);
-    if (r == 0) {
-        print_rows(out, rows, n, color);
+    struct ctl_table t;
+    int r = ctl_table_init(&t, rs->n + 1, NCOLS, COL_STATE);
+    if (r == 0 && (r = build_rows(rs, &t)) == 0) {
+        ctl_table_print(out, &t, color);
         print_summary(out, rs);
     }
-    for (size_t i = 0; i < n; i++)
-        for (int c = 0; c < NCOLS; c++)
-            free(rows[i].cell[c]);
-    free(rows);
+    ctl_table_free(&t);
     return r;
 }

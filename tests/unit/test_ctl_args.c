@@ -194,11 +194,13 @@ static void test_what(void **state) {
     assert_string_equal(what, "status");
 }
 
-/* upgrade takes --module (required) and --extra, and sends them in order. */
+/* upgrade with --module (or --extra) is a child's upgrade: --module is
+ * required then, and both are sent in order. */
 static void test_upgrade(void **state) {
     const char *req[CTL_MAX_ARGS];
     char num[16];
     assert_int_equal(PARSE("upgrade", "echo", "--module", "/srv/echo-2.so", "--extra", "x=1"), 0);
+    assert_int_equal(a.cmd->id, CTL_CMD_UPGRADE);
     assert_int_equal(ctl_args_request(&a, req, num), 4);
     assert_string_equal(req[0], "upgrade");
     assert_string_equal(req[1], "echo");
@@ -206,27 +208,163 @@ static void test_upgrade(void **state) {
     assert_string_equal(req[3], "x=1");
     assert_int_equal(PARSE("upgrade", "--module=/m.so", "echo"), 0);
     assert_int_equal(ctl_args_request(&a, req, num), 3);
-    assert_int_equal(PARSE("upgrade", "echo"), -EINVAL);
-    assert_non_null(strstr(a.error, "missing --module PATH"));
-    assert_int_equal(PARSE("upgrade", "echo", "--module"), -EINVAL);
-    assert_int_equal(PARSE("restart", "echo", "--module", "/m.so"), -EINVAL);
-    assert_non_null(strstr(a.error, "does not take --module"));
+    expect_usage(PARSE("upgrade", "echo", "--module"), "--module needs a value");
+    expect_usage(PARSE("upgrade", "echo", "--module="), "--module needs a path");
+    expect_usage(PARSE("upgrade", "echo", "--extra", "x"), "--extra goes with --module PATH (a child upgrade)");
+    expect_usage(PARSE("upgrade", "--module", "/m.so"), "missing CHILD");
+    expect_usage(PARSE("upgrade", "a", "b", "--module", "/m.so"), "unexpected argument 'b'");
+    expect_usage(PARSE("upgrade", "echo", "--module", "/m.so", "--dry-run"),
+                 "upgrade --module does not take --dry-run");
+    expect_usage(PARSE("restart", "echo", "--module", "/m.so"), "restart does not take --module or --extra");
 }
 
-/* Every command of the protocol is in the table, once, with its help. */
+/* upgrade without --module is the whole tree's, to a release version. */
+static void test_release_upgrade(void **state) {
+    assert_int_equal(PARSE("upgrade", "1.1.0"), 0);
+    assert_int_equal(a.cmd->id, CTL_CMD_RELEASE_UPGRADE);
+    assert_string_equal(request(), "release-install|1.1.0|up");
+    /* The plan's JSON form is the daemon's; a running one's is ours. */
+    assert_int_equal(PARSE("upgrade", "1.1.0", "--json"), 0);
+    assert_string_equal(request(), "release-install|1.1.0|up");
+    assert_int_equal(PARSE("upgrade", "1.1.0", "--dry-run"), 0);
+    assert_string_equal(request(), "release-install|1.1.0|up|dry-run");
+    assert_int_equal(PARSE("--json", "--dry-run", "upgrade", "1.1.0"), 0);
+    assert_string_equal(request(), "release-install|1.1.0|up|dry-run|json");
+    /* Any printable version without a space or '/', as manifests allow. */
+    assert_int_equal(PARSE("upgrade", "2024.05-rc1+b7"), 0);
+    expect_usage(PARSE("upgrade"),
+                 "missing VERSION (a release upgrade) or CHILD --module PATH (a child upgrade)");
+    expect_usage(PARSE("upgrade", "1.1.0", "1.2.0"), "unexpected argument '1.2.0'");
+    expect_usage(PARSE("upgrade", "web/echo"), "'web/echo' is not a release version (1 to 64 printable "
+                                               "characters, no space or '/'); a child upgrade needs --module PATH");
+    expect_usage(PARSE("upgrade", ""), "'' is not a release version (1 to 64 printable characters, no space or "
+                                       "'/'); a child upgrade needs --module PATH");
+    expect_usage(PARSE("upgrade", "1 1"), "'1 1' is not a release version (1 to 64 printable characters, no "
+                                          "space or '/'); a child upgrade needs --module PATH");
+    char long_version[70];
+    memset(long_version, '1', 65);
+    long_version[65] = '\0';
+    assert_int_equal(PARSE("upgrade", long_version), -EINVAL);
+    long_version[64] = '\0';
+    assert_int_equal(PARSE("upgrade", long_version), 0);
+    expect_usage(PARSE("upgrade", "1.1.0", "--follow"), "upgrade does not take --follow");
+    expect_usage(PARSE("upgrade", "1.1.0", "--timeout", "5"), "upgrade does not take --timeout");
+}
+
+static void test_downgrade(void **state) {
+    assert_int_equal(PARSE("downgrade", "1.0.0"), 0);
+    assert_int_equal(a.cmd->id, CTL_CMD_RELEASE_DOWNGRADE);
+    assert_string_equal(request(), "release-install|1.0.0|down");
+    assert_int_equal(PARSE("downgrade", "1.0.0", "--dry-run", "--json"), 0);
+    assert_string_equal(request(), "release-install|1.0.0|down|dry-run|json");
+    expect_usage(PARSE("downgrade"), "missing VERSION");
+    expect_usage(PARSE("downgrade", "a/b"), "'a/b' is not a release version (1 to 64 printable characters, no "
+                                            "space or '/')");
+    expect_usage(PARSE("downgrade", "1.0.0", "--module", "/m.so"), "downgrade does not take --module or --extra");
+    expect_usage(PARSE("downgrade", "1.0.0", "x"), "unexpected argument 'x'");
+}
+
+/* release SUBCOMMAND: two words, sent as one command of the protocol. */
+static void test_release_commands(void **state) {
+    assert_int_equal(PARSE("release", "list"), 0);
+    assert_int_equal(a.cmd->id, CTL_CMD_RELEASE_LIST);
+    assert_string_equal(request(), "release-list");
+    assert_int_equal(PARSE("--json", "release", "--no-color", "list"), 0);
+    assert_true(a.json);
+    assert_string_equal(request(), "release-list");
+    assert_int_equal(PARSE("release", "unpack", "/srv/myapp-1.1.0.tar.gz"), 0);
+    assert_string_equal(request(), "release-unpack|/srv/myapp-1.1.0.tar.gz");
+    assert_int_equal(PARSE("release", "make-permanent", "1.1.0"), 0);
+    assert_string_equal(request(), "release-make-permanent|1.1.0");
+    assert_int_equal(PARSE("release", "remove", "1.0.0"), 0);
+    assert_string_equal(request(), "release-remove|1.0.0");
+    expect_usage(PARSE("release", "list", "x"), "unexpected argument 'x'");
+    expect_usage(PARSE("release", "unpack"), "missing PATH");
+    expect_usage(PARSE("release", "unpack", "a", "b"), "unexpected argument 'b'");
+    expect_usage(PARSE("release", "make-permanent"), "missing VERSION");
+    expect_usage(PARSE("release", "remove"), "missing VERSION");
+    expect_usage(PARSE("release", "remove", "x/y"), "'x/y' is not a release version (1 to 64 printable "
+                                                    "characters, no space or '/')");
+    expect_usage(PARSE("release", "list", "--dry-run"), "release list does not take --dry-run");
+    expect_usage(PARSE("release", "unpack", "/x", "--follow"), "release unpack does not take --follow");
+    expect_usage(PARSE("release"), "missing release command (list, unpack, make-permanent, remove)");
+    assert_null(a.cmd);
+    assert_string_equal(a.group, "release");
+    expect_usage(PARSE("release", "install", "1.1.0"),
+                 "unknown release command 'install' (list, unpack, make-permanent, remove)");
+    /* The group is only a first word: "list" alone is no command. */
+    expect_usage(PARSE("list"), "unknown command 'list'");
+    assert_false(ctl_command_is_group("release list"));
+    assert_false(ctl_command_is_group("status"));
+    assert_false(ctl_command_is_group("rel"));
+    assert_true(ctl_command_is_group("release"));
+}
+
+static void test_release_help_and_what(void **state) {
+    char what[64];
+    assert_int_equal(PARSE("release", "--help"), 0);
+    assert_true(a.help);
+    assert_null(a.cmd);
+    assert_string_equal(a.group, "release");
+    assert_int_equal(PARSE("release", "unpack", "--help"), 0);
+    assert_string_equal(a.cmd->name, "release unpack");
+    assert_int_equal(PARSE("release", "make-permanent", "1.1.0"), 0);
+    ctl_args_what(&a, what, sizeof what);
+    assert_string_equal(what, "release make-permanent 1.1.0");
+    assert_int_equal(PARSE("release", "list"), 0);
+    ctl_args_what(&a, what, sizeof what);
+    assert_string_equal(what, "release list");
+    assert_int_equal(PARSE("upgrade", "1.1.0", "--dry-run"), 0);
+    ctl_args_what(&a, what, sizeof what);
+    assert_string_equal(what, "upgrade 1.1.0");
+}
+
+/* Every command of the protocol is in the table, once per form, with its
+ * help; the two forms of upgrade are told apart by --module. */
 static void test_table(void **state) {
-    const char *expected[] = {"status", "call", "cast", "restart", "terminate", "delete",
-                              "start", "start-child", "events", "stop", "version", "upgrade"};
+    static const struct {
+        const char *name;
+        enum ctl_command_id id;
+        const char *request;
+    } expected[] = {
+        {"status", CTL_CMD_STATUS, "status"},
+        {"call", CTL_CMD_CALL, "call"},
+        {"cast", CTL_CMD_CAST, "cast"},
+        {"restart", CTL_CMD_RESTART, "restart"},
+        {"terminate", CTL_CMD_TERMINATE, "terminate"},
+        {"delete", CTL_CMD_DELETE, "delete"},
+        {"start", CTL_CMD_START, "start"},
+        {"start-child", CTL_CMD_START_CHILD, "start-child"},
+        {"events", CTL_CMD_EVENTS, "events"},
+        {"stop", CTL_CMD_STOP, "stop"},
+        {"upgrade", CTL_CMD_UPGRADE, "upgrade"},
+        {"upgrade", CTL_CMD_RELEASE_UPGRADE, "release-install"},
+        {"downgrade", CTL_CMD_RELEASE_DOWNGRADE, "release-install"},
+        {"release list", CTL_CMD_RELEASE_LIST, "release-list"},
+        {"release unpack", CTL_CMD_RELEASE_UNPACK, "release-unpack"},
+        {"release make-permanent", CTL_CMD_RELEASE_MAKE_PERMANENT, "release-make-permanent"},
+        {"release remove", CTL_CMD_RELEASE_REMOVE, "release-remove"},
+        {"version", CTL_CMD_VERSION, "version"},
+    };
     assert_int_equal(ctl_n_commands, sizeof expected / sizeof expected[0]);
     for (size_t i = 0; i < ctl_n_commands; i++) {
-        const struct ctl_command *c = ctl_command_find(expected[i]);
-        assert_non_null(c);
-        assert_string_equal(c->name, expected[i]);
+        const struct ctl_command *c = &ctl_commands[i];
+        assert_string_equal(c->name, expected[i].name);
+        assert_int_equal(c->id, expected[i].id);
+        assert_string_equal(ctl_command_request(c), expected[i].request);
         assert_true(strncmp(c->usage, c->name, strlen(c->name)) == 0);
         assert_non_null(c->summary);
         assert_non_null(c->help);
+        assert_ptr_equal(ctl_command_form(c, (c->options & CTL_OPT_MODULE) != 0), c);
     }
+    const struct ctl_command *child = ctl_command_find("upgrade");
+    assert_int_equal(child->id, CTL_CMD_UPGRADE);
+    assert_int_equal(ctl_command_form(child, false)->id, CTL_CMD_RELEASE_UPGRADE);
+    assert_ptr_equal(ctl_command_form(ctl_command_form(child, false), true), child);
+    /* One form only: the same command, whatever is asked. */
+    assert_ptr_equal(ctl_command_form(ctl_command_find("status"), true), ctl_command_find("status"));
     assert_null(ctl_command_find("frobnicate"));
+    assert_null(ctl_command_find("release"));
 }
 
 int main(void) {
@@ -245,6 +383,10 @@ int main(void) {
         cmocka_unit_test(test_what),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_upgrade),
+        cmocka_unit_test(test_release_upgrade),
+        cmocka_unit_test(test_downgrade),
+        cmocka_unit_test(test_release_commands),
+        cmocka_unit_test(test_release_help_and_what),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,32 +58,57 @@ static void test_code_values(void **state) {
     assert_int_equal(CTL_EXIT_PROTOCOL, 6);
 }
 
-static char *line_of(const char *what, const char *status, const char *message) {
+/* What print (ctl_print_error or ctl_print_error_lines) writes, against
+ * what it should. */
+static void expect_printed(void (*print)(FILE *, const char *, const char *, const char *), const char *what,
+                           const char *status, const char *message, const char *want) {
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
-    ctl_print_error(f, what, status, message);
+    print(f, what, status, message);
     fclose(f);
-    return text;
+    assert_string_equal(text, want);
+    free(text);
 }
 
 static void test_error_line(void **state) {
-    char *s = line_of("restart web/listener", "refused", "running");
-    assert_string_equal(s, "ninesctl: restart web/listener: refused: running\n");
-    free(s);
-    s = line_of("status web/x", "not_found", "no child 'web/x' in the tree");
-    assert_string_equal(s, "ninesctl: status web/x: not found: no child 'web/x' in the tree\n");
-    free(s);
-    s = line_of("stop", "shutting_down", "");
-    assert_string_equal(s, "ninesctl: stop: shutting down\n");
-    free(s);
-    s = line_of("", "usage", "missing COMMAND");
-    assert_string_equal(s, "ninesctl: usage: missing COMMAND\n");
-    free(s);
+    expect_printed(ctl_print_error, "restart web/listener", "refused", "running",
+                   "ninesctl: restart web/listener: refused: running\n");
+    expect_printed(ctl_print_error, "status web/x", "not_found", "no child 'web/x' in the tree",
+                   "ninesctl: status web/x: not found: no child 'web/x' in the tree\n");
+    expect_printed(ctl_print_error, "stop", "shutting_down", "", "ninesctl: stop: shutting down\n");
+    expect_printed(ctl_print_error, "", "usage", "missing COMMAND", "ninesctl: usage: missing COMMAND\n");
     /* One line, whatever the message holds. */
-    s = line_of("call web/echo", "failed", "crashed\nbefore replying\r");
-    assert_string_equal(s, "ninesctl: call web/echo: failed: crashed before replying \n");
-    free(s);
+    expect_printed(ctl_print_error, "call web/echo", "failed", "crashed\nbefore replying\r",
+                   "ninesctl: call web/echo: failed: crashed before replying \n");
+}
+
+/* A list of problems: the first line is the error line, each further one
+ * indented on its own; no control bytes, no empty lines. */
+static void test_error_lines(void **state) {
+    expect_printed(ctl_print_error_lines, "release unpack /srv/myapp-1.1.0.tar.gz", "refused",
+                   "myapp-1.1.0 does not verify:\nechoo.so: no such file\n\n\x1b[2Jtree.yaml:3:5: bad\r\n",
+                   "ninesctl: release unpack /srv/myapp-1.1.0.tar.gz: refused: myapp-1.1.0 does not verify:\n"
+                   "  echoo.so: no such file\n"
+                   "   [2Jtree.yaml:3:5: bad \n");
+    /* One line: as ctl_print_error. */
+    expect_printed(ctl_print_error_lines, "release remove 1.0.0", "refused", "1.0.0 is the permanent release",
+                   "ninesctl: release remove 1.0.0: refused: 1.0.0 is the permanent release\n");
+    expect_printed(ctl_print_error_lines, "release list", "refused", "", "ninesctl: release list: refused\n");
+    /* A message that starts with its list. */
+    expect_printed(ctl_print_error_lines, "upgrade 1.1.0", "failed", "\nfirst\nsecond",
+                   "ninesctl: upgrade 1.1.0: failed\n  first\n  second\n");
+    /* A line longer than a line's buffer is cut, not overflowed. */
+    char *big = malloc(5000), *want = malloc(3000);
+    memset(big, 'x', 4999);
+    big[0] = '\n';
+    big[4999] = '\0';
+    int n = snprintf(want, 3000, "ninesctl: upgrade 1.1.0: failed\n  ");
+    memset(want + n, 'x', 2044);
+    strcpy(want + n + 2044, "\n");
+    expect_printed(ctl_print_error_lines, "upgrade 1.1.0", "failed", big, want);
+    free(big);
+    free(want);
 }
 
 static void test_strerror(void **state) {
@@ -98,6 +123,7 @@ int main(void) {
         cmocka_unit_test(test_connect_errors),
         cmocka_unit_test(test_code_values),
         cmocka_unit_test(test_error_line),
+        cmocka_unit_test(test_error_lines),
         cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,18 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_text.h"
 #include "json.h"
-
-static char *text;
-static size_t text_size;
-
-static FILE *mem(void) {
-    free(text);
-    text = NULL;
-    FILE *f = open_memstream(&text, &text_size);
-    assert_non_null(f);
-    return f;
-}
 
 static const char *string_of(const void *s, size_t len) {
     FILE *f = mem();
@@ -75,6 +65,14 @@ static void test_types(void **state) {
     assert_int_equal(ctl_json_type_of("version", "3"), CTL_JSON_STRING);
     assert_int_equal(ctl_json_type_of("name", "true"), CTL_JSON_STRING);
     assert_int_equal(ctl_json_type_of("child", "jobs/1"), CTL_JSON_STRING);
+    /* The release commands': versions and names as text, counts as numbers. */
+    static const char *const text_keys[] = {"release", "status", "dir", "running", "phase", "application",
+                                            "what", "result", "from", "to", "kind", "reason"};
+    for (size_t i = 0; i < sizeof text_keys / sizeof text_keys[0]; i++)
+        assert_int_equal(ctl_json_type_of(text_keys[i], "2"), CTL_JSON_STRING);
+    assert_int_equal(ctl_json_type_of("n", "1"), CTL_JSON_NUMBER);
+    assert_int_equal(ctl_json_type_of("of", "3"), CTL_JSON_NUMBER);
+    assert_int_equal(ctl_json_type_of("ms", "12"), CTL_JSON_NUMBER);
 }
 
 static void test_record(void **state) {
@@ -87,6 +85,31 @@ static void test_record(void **state) {
     fclose(f);
     assert_string_equal(text, "{\"path\":\"jobs/1\",\"kind\":\"worker\",\"depth\":2,\"state\":\"running\","
                               "\"pid\":4300,\"version\":\"1\",\"flag\":true,\"msg\":\"say \\\"hi\\\"\",\"empty\":\"\"}");
+    ctl_record_free(&r);
+}
+
+/* The pairs alone, one key left out, for objects with keys of their own. */
+static void test_fields(void **state) {
+    const char *line = "phase=step n=1 of=3 to=2 result=ok";
+    struct ctl_record r;
+    assert_int_equal(ctl_record_from_line(&r, line, strlen(line)), 0);
+    FILE *f = mem();
+    assert_int_equal(ctl_json_fields(f, &r, "phase"), 4);
+    fputc('|', f);
+    assert_int_equal(ctl_json_fields(f, &r, "result"), 4);
+    fputc('|', f);
+    assert_int_equal(ctl_json_fields(f, &r, NULL), 5);
+    fclose(f);
+    assert_string_equal(text, "\"n\":1,\"of\":3,\"to\":\"2\",\"result\":\"ok\"|"
+                              "\"phase\":\"step\",\"n\":1,\"of\":3,\"to\":\"2\"|"
+                              "\"phase\":\"step\",\"n\":1,\"of\":3,\"to\":\"2\",\"result\":\"ok\"");
+    ctl_record_free(&r);
+    /* A record of only the key left out: nothing, and no comma. */
+    assert_int_equal(ctl_record_from_line(&r, "phase=x", 7), 0);
+    f = mem();
+    assert_int_equal(ctl_json_fields(f, &r, "phase"), 0);
+    fclose(f);
+    assert_string_equal(text, "");
     ctl_record_free(&r);
 }
 
@@ -103,19 +126,14 @@ static void test_begin(void **state) {
     assert_string_equal(text, "{\"ok\":false,\"status\":\"not_found\",\"message\":\"\"}");
 }
 
-static int teardown(void **state) {
-    free(text);
-    text = NULL;
-    return 0;
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_plain_and_escapes, teardown),
-        cmocka_unit_test_teardown(test_utf8, teardown),
+        cmocka_unit_test_teardown(test_plain_and_escapes, text_free),
+        cmocka_unit_test_teardown(test_utf8, text_free),
         cmocka_unit_test(test_types),
-        cmocka_unit_test_teardown(test_record, teardown),
-        cmocka_unit_test_teardown(test_begin, teardown),
+        cmocka_unit_test_teardown(test_record, text_free),
+        cmocka_unit_test_teardown(test_fields, text_free),
+        cmocka_unit_test_teardown(test_begin, text_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
