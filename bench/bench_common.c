@@ -46,16 +46,14 @@ struct bench_stats bench_stats(double *v, size_t n) {
     return s;
 }
 
-void bench_daemon_start(struct bench_daemon *d, const char *yaml, const char *option) {
+void bench_daemon_dir(struct bench_daemon *d) {
     memset(d, 0, sizeof *d);
     snprintf(d->dir, sizeof d->dir, "/tmp/nines-bench-XXXXXX");
     if (!mkdtemp(d->dir))
         abort();
-    char tree[128];
-    snprintf(tree, sizeof tree, "%s/tree.yaml", d->dir);
-    FILE *f = fopen(tree, "w");
-    fputs(yaml, f);
-    fclose(f);
+}
+
+void bench_daemon_spawn(struct bench_daemon *d, const char *const *args) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         abort();
@@ -64,14 +62,26 @@ void bench_daemon_start(struct bench_daemon *d, const char *yaml, const char *op
     posix_spawn_file_actions_adddup2(&fa, p[1], 2);
     char sock[160];
     snprintf(sock, sizeof sock, "%s/control.sock", d->dir);
-    char *argv[] = {NINES_BUILD_DIR "/ninesd", "--log-target", "stderr", "--socket", sock, tree, NULL, NULL};
-    if (option)
-        argv[5] = (char *)option, argv[6] = tree;
-    if (posix_spawn(&d->pid, argv[0], &fa, NULL, argv, environ) != 0)
+    const char *argv[16] = {NINES_BUILD_DIR "/ninesd", "--log-target", "stderr", "--socket", sock};
+    size_t k = 5;
+    for (size_t i = 0; args[i] && k < 15; i++)
+        argv[k++] = args[i];
+    if (posix_spawn(&d->pid, argv[0], &fa, NULL, (char *const *)argv, environ) != 0)
         abort();
     posix_spawn_file_actions_destroy(&fa);
     close(p[1]);
     d->log_fd = p[0];
+}
+
+void bench_daemon_start(struct bench_daemon *d, const char *yaml, const char *option) {
+    bench_daemon_dir(d);
+    char tree[128];
+    snprintf(tree, sizeof tree, "%s/tree.yaml", d->dir);
+    FILE *f = fopen(tree, "w");
+    fputs(yaml, f);
+    fclose(f);
+    const char *args[] = {option ? option : tree, option ? tree : NULL, NULL};
+    bench_daemon_spawn(d, args);
 }
 
 /* Take complete lines from the buffer; return the pid of a matching one. */
@@ -137,6 +147,31 @@ int bench_connect(const char *path) {
     return -1;
 }
 
+void bench_daemon_lines(struct bench_daemon *d, int timeout_ms, bool (*fn)(void *ctx, const char *line),
+                        void *ctx) {
+    double end = bench_now_us() + timeout_ms * 1000.0;
+    for (;;) {
+        char *start = d->buf, *nl;
+        bool done = false;
+        while (!done && (nl = memchr(start, '\n', d->len - (size_t)(start - d->buf)))) {
+            *nl = '\0';
+            done = fn(ctx, start);
+            start = nl + 1;
+        }
+        size_t rest = d->len - (size_t)(start - d->buf);
+        memmove(d->buf, start, rest);
+        d->len = rest;
+        double left = (end - bench_now_us()) / 1000.0;
+        struct pollfd pfd = {.fd = d->log_fd, .events = POLLIN};
+        if (done || left <= 0 || poll(&pfd, 1, (int)left + 1) <= 0)
+            return;
+        ssize_t r = read(d->log_fd, d->buf + d->len, sizeof d->buf - d->len - 1);
+        if (r <= 0)
+            return;
+        d->len += (size_t)r;
+    }
+}
+
 void bench_daemon_drain(struct bench_daemon *d) {
     struct pollfd pfd = {.fd = d->log_fd, .events = POLLIN};
     while (poll(&pfd, 1, 0) == 1) {
@@ -159,7 +194,7 @@ int bench_ask(const struct bench_daemon *d, struct bench_answer *a, const char *
     int argc = 0;
     while (argv[argc])
         argc++;
-    static uint8_t req[CTL_MAX_REQUEST];
+    static __thread uint8_t req[CTL_MAX_REQUEST]; /* one per thread: load generators ask in parallel */
     int fd = bench_connect(sock), len = ctl_argv_encode(req, sizeof req, argc, argv);
     if (fd < 0 || len < 0 || ctl_send(fd, CTL_REQUEST, CTL_ST_OK, req, (size_t)len) < 0) {
         snprintf(a->message, sizeof a->message, "cannot ask ninesd at %s", sock);

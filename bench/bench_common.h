@@ -5,6 +5,7 @@
 #ifndef NINES_BENCH_COMMON_H
 #define NINES_BENCH_COMMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -29,6 +30,13 @@ int bench_connect(const char *path);
 /* Start build/ninesd on `yaml`, with one extra option (or NULL). Its
  * control socket is DIR/control.sock. */
 void bench_daemon_start(struct bench_daemon *d, const char *yaml, const char *option);
+/* The same in two steps: a fresh temporary folder DIR, then ninesd with
+ * `args` (NULL-terminated, at most 10) after its socket option. */
+void bench_daemon_dir(struct bench_daemon *d);
+void bench_daemon_spawn(struct bench_daemon *d, const char *const *args);
+/* Hand every complete log line to fn until it returns true or timeout_ms
+ * pass; the lines handed are forgotten. */
+void bench_daemon_lines(struct bench_daemon *d, int timeout_ms, bool (*fn)(void *ctx, const char *line), void *ctx);
 /* The pid of the next child_started line for `id`, or -1. */
 pid_t bench_daemon_wait_started(struct bench_daemon *d, const char *id, int timeout_ms);
 void bench_daemon_stop(struct bench_daemon *d);

@@ -14,6 +14,7 @@
 #include "calls.h"
 #include "control_internal.h"
 #include "log.h"
+#include "release_handler.h"
 #include "upgrade.h"
 
 struct command {
@@ -281,6 +282,11 @@ static const struct command commands[] = {
     {"start-child", 1, -1, "start-child SUPERVISOR [KEY=VALUE]...", cmd_start_child},
     {"upgrade", 2, 3, "upgrade PATH MODULE [EXTRA]", cmd_upgrade},
     {"stop", 0, 0, "stop", cmd_stop},
+    {"release-list", 0, 0, "release-list", release_cmd_list},
+    {"release-unpack", 1, 1, "release-unpack PATH", release_cmd_unpack},
+    {"release-make-permanent", 1, 1, "release-make-permanent VERSION", release_cmd_make_permanent},
+    {"release-remove", 1, 1, "release-remove VERSION", release_cmd_remove},
+    {"release-install", 2, 4, "release-install VERSION up|down [dry-run] [json]", release_cmd_install},
 };
 
 void control_dispatch(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
@@ -294,7 +300,7 @@ void control_dispatch(struct daemon *d, struct control_conn *c, int argc, const 
             return;
         }
         if (d->stopping && strcmp(cmd->name, "status") && strcmp(cmd->name, "events") &&
-            strcmp(cmd->name, "version")) {
+            strcmp(cmd->name, "version") && strcmp(cmd->name, "release-list")) {
             control_send_end(c, CTL_ST_SHUTTING_DOWN, "the tree is stopping");
             return;
         }
@@ -303,6 +309,7 @@ void control_dispatch(struct daemon *d, struct control_conn *c, int argc, const 
     }
     control_send_end(c, CTL_ST_BAD_REQUEST,
                      "unknown command '%s' (allowed: version, status, events, call, cast, restart, terminate, "
-                     "delete, start, start-child, upgrade, stop)", argv[0]);
+                     "delete, start, start-child, upgrade, stop, release-list, release-unpack, "
+                     "release-make-permanent, release-remove, release-install)", argv[0]);
 }
 

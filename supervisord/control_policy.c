@@ -23,7 +23,7 @@ enum control_access control_access_of(const struct control_peer *p, const struct
 }
 
 bool control_command_reads_only(const char *command) {
-    static const char *const readers[] = {"status", "events", "version"};
+    static const char *const readers[] = {"status", "events", "version", "release-list"};
     for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++)
         if (strcmp(command, readers[i]) == 0)
             return true;

@@ -20,6 +20,7 @@
 #include "control.h"
 #include "log.h"
 #include "notify.h"
+#include "release_handler.h"
 #include "spare.h"
 #include "upgrade.h"
 
@@ -142,7 +143,8 @@ static void carry_out(struct daemon *d, const struct engine_action *a) {
         tree_down(d, a);
         break;
     case ENGINE_ACT_REPLY:
-        control_on_reply(d, &a->reply);
+        if (!releases_on_reply(d, &a->reply))
+            control_on_reply(d, &a->reply);
         break;
     case ENGINE_ACT_NODE_ADDED:
         if (daemon_grow_nodes(d) < 0) {
@@ -264,6 +266,7 @@ void daemon_free(struct daemon *d) {
     if (d->loop)
         spare_drop(d);
     calls_free(d);
+    releases_free(d);
     upgrade_free(d);
     control_close(d);
     free(d->procs);

@@ -47,6 +47,7 @@ struct daemon {
     struct control *control;      /* the control socket (control.h), or NULL */
     struct calls *calls;          /* calls in flight between children (calls.h) */
     struct upgrades *upgrades;    /* live upgrades asked and done (upgrade.h) */
+    struct releases *releases;    /* the release handler (release_handler.h), or NULL for a tree file */
     uint64_t max_snapshot;        /* the largest state an upgrade may carry, bytes */
     uint64_t next_request_id;
     bool stopping;

@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "preflight.h"
+#include "release_handler.h"
 #include "tree.h"
 #include "worker_path.h"
 
@@ -19,12 +20,23 @@
 
 static const char usage[] =
     "usage: ninesd [OPTIONS] TREE.yaml\n"
+    "       ninesd [OPTIONS] --releases DIR\n"
     "\n"
     "Run the supervision tree declared in TREE.yaml until SIGTERM or SIGINT\n"
     "(exit 0 after an orderly shutdown) or until the root supervisor gives up\n"
     "(exit 1). An invalid tree file exits 2 with FILE:LINE:COLUMN: error.\n"
+    "With --releases, run the permanent release of DIR instead (doc/releases.md):\n"
+    "its releases are unpacked, upgraded to and made permanent with\n"
+    "ninesctl release ... and ninesctl upgrade VERSION.\n"
     "\n"
     "options:\n"
+    "  --releases DIR       the releases folder: state.yaml, DIR/NAME/VERSION/, and\n"
+    "                       releases arriving as NAME-VERSION.tar.gz or NAME-VERSION/\n"
+    "                       (watched: they are verified and unpacked). The first\n"
+    "                       boot makes the only release in DIR permanent\n"
+    "  --auto-upgrade       upgrade to a release as soon as it arrives in DIR\n"
+    "  --release-tool PATH  the nines-release program (default: beside ninesd,\n"
+    "                       else " NINES_BINDIR "/nines-release)\n"
     "  --check              validate TREE.yaml and load-check every module\n"
     "                       in a throw-away worker host, then exit (0 valid,\n"
     "                       2 invalid); a tree is always checked so before it\n"
@@ -54,6 +66,9 @@ struct options {
     const char *control_group;
     uint64_t max_snapshot;
     enum nines_log_target log_target;
+    const char *releases;
+    const char *release_tool;
+    bool auto_upgrade;
 };
 
 /* "4096", "64K", "256M", "1G". */
@@ -77,6 +92,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
         {"version", no_argument, NULL, 'V'},   {"no-spare", no_argument, NULL, 's'},
         {"socket", required_argument, NULL, 'S'}, {"control-group", required_argument, NULL, 'g'},
         {"no-control", no_argument, NULL, 'n'}, {"max-snapshot", required_argument, NULL, 'm'},
+        {"releases", required_argument, NULL, 'r'}, {"auto-upgrade", no_argument, NULL, 'a'},
+        {"release-tool", required_argument, NULL, 't'},
         {0},
     };
     int c;
@@ -88,6 +105,9 @@ static int parse_options(int argc, char **argv, struct options *o) {
         case 'S': o->socket_path = optarg; break;
         case 'g': o->control_group = optarg; break;
         case 'n': o->no_control = true; break;
+        case 'r': o->releases = optarg; break;
+        case 'a': o->auto_upgrade = true; break;
+        case 't': o->release_tool = optarg; break;
         case 'm':
             if (parse_size(optarg, &o->max_snapshot) < 0) {
                 fprintf(stderr, "ninesd: invalid --max-snapshot '%s' (a number of bytes from 1, with K, M or G)\n",
@@ -106,11 +126,20 @@ static int parse_options(int argc, char **argv, struct options *o) {
         default: fputs(usage, stderr); return -EINVAL;
         }
     }
-    if (optind != argc - 1) {
+    if (o->releases && (optind != argc || o->check)) {
+        fprintf(stderr, "ninesd: --releases runs the permanent release: no tree file%s\n",
+                o->check ? " (check a release with nines-release verify)" : "");
+        return -EINVAL;
+    }
+    if ((o->auto_upgrade || o->release_tool) && !o->releases) {
+        fprintf(stderr, "ninesd: --auto-upgrade and --release-tool go with --releases DIR\n");
+        return -EINVAL;
+    }
+    if (!o->releases && optind != argc - 1) {
         fprintf(stderr, "ninesd: expected exactly one tree file\n%s", usage);
         return -EINVAL;
     }
-    o->tree = argv[optind];
+    o->tree = o->releases ? NULL : argv[optind];
     return 0;
 }
 
@@ -118,6 +147,18 @@ int main(int argc, char **argv) {
     struct options o = {.log_target = NINES_LOG_TARGET_AUTO};
     if (parse_options(argc, argv, &o) < 0)
         return EXIT_USAGE;
+    const char *worker = o.worker ? o.worker : nines_worker_default_path();
+    struct release_options ropt = {.dir = o.releases, .worker = worker, .auto_upgrade = o.auto_upgrade,
+                                   .tool = o.release_tool ? o.release_tool : nines_release_tool_default_path()};
+    struct release_boot boot;
+    if (o.releases) {
+        char why[4096];
+        if (release_boot(&ropt, &boot, why, sizeof why) < 0) {
+            fprintf(stderr, "ninesd: %s\n", why);
+            return 1;
+        }
+        o.tree = boot.tree;
+    }
     struct nines_tree *tree = NULL;
     struct nines_error err = {0};
     if (nines_tree_load(o.tree, &tree, &err) < 0) {
@@ -126,7 +167,6 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", text);
         return EXIT_USAGE;
     }
-    const char *worker = o.worker ? o.worker : nines_worker_default_path();
     if (preflight_check(tree, worker, &err) < 0) {
         char text[5000];
         nines_error_format(&err, text, sizeof text);
@@ -150,6 +190,12 @@ int main(int argc, char **argv) {
     int r = daemon_init(&d, tree, &dopt);
     if (r < 0) {
         fprintf(stderr, "ninesd: cannot start: %s\n", strerror(-r));
+        daemon_free(&d);
+        return 1;
+    }
+    char why[4096];
+    if (o.releases && releases_start(&d, &ropt, &boot, why, sizeof why) < 0) {
+        fprintf(stderr, "ninesd: %s\n", why);
         daemon_free(&d);
         return 1;
     }

@@ -29,7 +29,48 @@ const char *daemon_module_of(struct daemon *d, engine_node node) {
     if (u && node < u->n_modules && u->modules[node])
         return u->modules[node];
     const struct nines_child_spec *spec = engine_node_spec(d->engine, node);
-    return spec ? spec->module : NULL;
+    if (!spec || !spec->module)
+        return NULL;
+    for (size_t i = 0; u && i < u->n_remaps; i++)
+        if (strcmp(u->remaps[i].from, spec->module) == 0)
+            return u->remaps[i].to;
+    return spec->module;
+}
+
+int upgrade_set_module(struct daemon *d, engine_node node, const char *module) {
+    return state_of(d) ? remember_module(d, node, module) : -ENOMEM;
+}
+
+/* Every path that led to `from` now leads to `to`, and `from` itself does. */
+int upgrade_remap_module(struct daemon *d, const char *from, const char *to) {
+    struct upgrades *u = state_of(d);
+    if (!u)
+        return -ENOMEM;
+    bool known = false;
+    for (size_t i = 0; i < u->n_remaps; i++) {
+        struct module_remap *m = &u->remaps[i];
+        known |= strcmp(m->from, from) == 0;
+        if (strcmp(m->to, from) == 0 || strcmp(m->from, from) == 0) {
+            char *copy = strdup(to);
+            if (!copy)
+                return -ENOMEM;
+            free(m->to);
+            m->to = copy;
+        }
+    }
+    if (known)
+        return 0;
+    struct module_remap *v = realloc(u->remaps, (u->n_remaps + 1) * sizeof *v);
+    if (!v)
+        return -ENOMEM;
+    u->remaps = v;
+    struct module_remap m = {strdup(from), strdup(to)};
+    if (!m.from || !m.to) {
+        free(m.from), free(m.to);
+        return -ENOMEM;
+    }
+    u->remaps[u->n_remaps++] = m;
+    return 0;
 }
 
 int remember_module(struct daemon *d, engine_node node, const char *module) {
@@ -100,10 +141,12 @@ void finish(struct daemon *d, struct upgrade_req *r, enum ctl_status st, const c
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    struct control_conn *c = control_conn_find(d, r->conn_id);
+    struct control_conn *c = r->done ? NULL : control_conn_find(d, r->conn_id);
     if (c)
         control_send_end(c, st, "%s", msg);
     engine_node node = r->node;
+    if (r->done)
+        r->done(d, r->cookie, node, st == CTL_ST_OK, r->pause_us, msg);
     unlink_req(d->upgrades, r);
     free_req(r);
     start_next(d, node);
@@ -135,7 +178,7 @@ static void start_next(struct daemon *d, engine_node node) {
         return;
     }
     log_upgrade(LOG_NOTICE, "upgrade_started", d, r, NULL, NULL, "upgrade asked", NULL, NULL, NULL);
-    struct control_conn *c = control_conn_find(d, r->conn_id);
+    struct control_conn *c = r->done ? NULL : control_conn_find(d, r->conn_id);
     if (c) {
         char line[1200];
         struct nines_field f[] = {{"phase", "sent"}, {"from", r->from}, {"module", r->module}};
@@ -144,29 +187,53 @@ static void start_next(struct daemon *d, engine_node node) {
     }
 }
 
-void upgrade_request(struct daemon *d, struct control_conn *c, engine_node node, const char *module,
-                     const char *extra) {
+static struct upgrade_req *new_req(struct daemon *d, engine_node node, const char *module, const char *extra) {
     struct upgrades *u = state_of(d);
     struct upgrade_req *r = u ? calloc(1, sizeof *r) : NULL;
     if (r) {
         r->module = strdup(module);
         r->extra = strdup(extra ? extra : "");
     }
-    if (!r || !r->module || !r->extra) {
-        if (r)
-            free_req(r);
-        control_send_end(c, CTL_ST_INTERNAL, "out of memory");
-        return;
+    if (r && (!r->module || !r->extra)) {
+        free_req(r);
+        return NULL;
     }
-    r->node = node;
-    r->conn_id = control_conn_id(c);
+    if (r)
+        r->node = node;
+    return r;
+}
+
+static void enqueue(struct daemon *d, struct upgrade_req *r) {
+    struct upgrades *u = d->upgrades;
     if (u->tail)
         u->tail->next = r;
     else
         u->head = r;
     u->tail = r;
-    if (!in_flight(u, node))
-        start_next(d, node);
+    if (!in_flight(u, r->node))
+        start_next(d, r->node);
+}
+
+void upgrade_request(struct daemon *d, struct control_conn *c, engine_node node, const char *module,
+                     const char *extra) {
+    struct upgrade_req *r = new_req(d, node, module, extra);
+    if (!r) {
+        control_send_end(c, CTL_ST_INTERNAL, "out of memory");
+        return;
+    }
+    r->conn_id = control_conn_id(c);
+    enqueue(d, r);
+}
+
+void upgrade_request_for(struct daemon *d, engine_node node, const char *module, const char *extra,
+                         upgrade_done_fn done, void *cookie) {
+    struct upgrade_req *r = new_req(d, node, module, extra);
+    if (!r) {
+        done(d, cookie, node, false, 0, "out of memory");
+        return;
+    }
+    r->done = done, r->cookie = cookie;
+    enqueue(d, r);
 }
 
 
@@ -196,6 +263,7 @@ void upgrade_on_result(struct daemon *d, engine_node node, uint64_t gen, const s
     }
     char pause[24], bytes[24], steps[128];
     snprintf(pause, sizeof pause, "%" PRIu64, res.pause_us);
+    r->pause_us = res.pause_us;
     /* load/export_state/hand-off/code_change: where the pause went */
     snprintf(steps, sizeof steps, "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64, res.load_us, res.export_us,
              res.handoff_us, res.change_us);
@@ -234,6 +302,9 @@ void upgrade_free(struct daemon *d) {
     for (size_t i = 0; i < u->n_modules; i++)
         free(u->modules[i]);
     free(u->modules);
+    for (size_t i = 0; i < u->n_remaps; i++)
+        free(u->remaps[i].from), free(u->remaps[i].to);
+    free(u->remaps);
     free(u);
     d->upgrades = NULL;
 }

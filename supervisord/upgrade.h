@@ -20,6 +20,23 @@
 void upgrade_request(struct daemon *d, struct control_conn *c, engine_node node, const char *module,
                      const char *extra);
 
+/* The same for the release handler: `done` is called once with the
+ * outcome (ok: the worker runs `module`) and the message the operator
+ * would get; pause_us is the worker's pause (0 when it did not swap). */
+typedef void (*upgrade_done_fn)(struct daemon *d, void *cookie, engine_node node, bool ok, uint64_t pause_us,
+                                const char *message);
+void upgrade_request_for(struct daemon *d, engine_node node, const char *module, const char *extra,
+                         upgrade_done_fn done, void *cookie);
+
+/* Run `module` at node's next start (a release's restart step): 0 or -ENOMEM. */
+int upgrade_set_module(struct daemon *d, engine_node node, const char *module);
+
+/* The module path every node whose spec names `from` runs from now on,
+ * unless it was upgraded on its own since (a release upgrade swapped or
+ * restarted the application: children started later, dynamic ones
+ * included, get the new code). 0 or -ENOMEM. */
+int upgrade_remap_module(struct daemon *d, const char *from, const char *to);
+
 /* The worker's NINES_MSG_UPGRADE_RESULT. */
 void upgrade_on_result(struct daemon *d, engine_node node, uint64_t gen, const struct nines_msg *m);
 

@@ -18,6 +18,14 @@ struct upgrade_req {
     char *module, *extra;
     char from[64];
     bool sent;
+    upgrade_done_fn done; /* the release handler waits, not a connection */
+    void *cookie;
+    uint64_t pause_us;
+};
+
+/* A module path and the one that replaces it (upgrade_remap_module). */
+struct module_remap {
+    char *from, *to;
 };
 
 /* What a worker handed over before its code_change: enough to bring it
@@ -44,6 +52,8 @@ struct upgrades {
     struct upgrade_req *head, *tail; /* all requests, in order */
     char **modules;                  /* by node: the module upgraded to, or NULL */
     size_t n_modules;
+    struct module_remap *remaps;     /* release upgrades: tree module -> module now */
+    size_t n_remaps;
 };
 
 struct upgrades *state_of(struct daemon *d);

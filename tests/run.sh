@@ -26,17 +26,30 @@ for t in "$build"/tests/test_* "$build"/tests/itest_*; do
         echo "ok   $name ($p passed)"
     fi
 done
+# The README's release walkthrough, under load, as a user runs it.
+if examples/releases/walkthrough.sh "$build" >"$logdir/walkthrough.log" 2>&1; then
+    passed=$((passed + 1))
+    echo "ok   walkthrough ($(tail -1 "$logdir/walkthrough.log" | sed 's/\x1b\[[0-9;]*m//g; s/^\$ //'))"
+else
+    failed=$((failed + 1))
+    broken+=(walkthrough)
+    echo "FAIL walkthrough — log: $logdir/walkthrough.log"
+    tail -20 "$logdir/walkthrough.log" | sed 's/^/    /'
+fi
 # The daemon under valgrind (not in a sanitizer build: the two do not mix).
 if [ -z "${NINES_SANITIZED:-}" ]; then
-    if tests/valgrind_ninesd.sh "$build" >"$logdir/valgrind.log" 2>&1; then
-        passed=$((passed + 1))
-        echo "ok   valgrind_ninesd ($(tail -1 "$logdir/valgrind.log"))"
-    else
-        failed=$((failed + 1))
-        broken+=(valgrind_ninesd)
-        echo "FAIL valgrind_ninesd — log: $logdir/valgrind.log"
-        head -20 "$logdir/valgrind.log" | sed 's/^/    /'
-    fi
+    for script in tests/valgrind_ninesd.sh tests/valgrind_releases.sh; do
+        name=$(basename "$script" .sh)
+        if "$script" "$build" >"$logdir/$name.log" 2>&1; then
+            passed=$((passed + 1))
+            echo "ok   $name ($(tail -1 "$logdir/$name.log"))"
+        else
+            failed=$((failed + 1))
+            broken+=("$name")
+            echo "FAIL $name — log: $logdir/$name.log"
+            head -20 "$logdir/$name.log" | sed 's/^/    /'
+        fi
+    done
 fi
 # Each fuzz target for a bounded time (NINES_FUZZ_SECONDS, 10 by default),
 # counted as one test. It runs on a copy of its seed corpus in the build
