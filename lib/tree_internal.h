@@ -5,6 +5,7 @@
 #ifndef NINES_TREE_INTERNAL_H
 #define NINES_TREE_INTERNAL_H
 
+#include <limits.h>
 #include <yaml.h>
 
 #include <stdbool.h>
@@ -21,6 +22,10 @@ struct loader {
     struct nines_error *err;
     int depth;
     size_t n_children;
+    /* The last module path resolved and what it resolved to: a tree of
+     * many workers of one module resolves it once (realpath reads every
+     * component's link). */
+    char module_joined[PATH_MAX], module_real[PATH_MAX];
 };
 
 /* A key of a mapping and the function that checks and stores its value. */

@@ -30,10 +30,16 @@ int tree_resolve_module(struct loader *l, const yaml_node_t *value, char **out) 
     if (!path || !*path)
         return tree_fail(l, value, "'module' must be the path of a shared object");
     join(joined, sizeof joined, l->base_dir, path);
+    if (l->module_joined[0] && strcmp(joined, l->module_joined) == 0)
+        return (*out = strdup(l->module_real)) ? 0 : -ENOMEM;
     if (!realpath(joined, real) || !is_regular(real))
         return tree_fail(l, value, "module '%s' not found (looked for %s)", path, joined);
     if (access(real, R_OK) != 0)
         return tree_fail(l, value, "module '%s' is not readable: %s", path, strerror(errno));
+    if (strlen(joined) < sizeof l->module_joined) {
+        strcpy(l->module_joined, joined);
+        strcpy(l->module_real, real);
+    }
     return (*out = strdup(real)) ? 0 : -ENOMEM;
 }
 
