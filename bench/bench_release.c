@@ -4,12 +4,13 @@
  * and the downgrade back, ROUNDS times, under load: LOADERS clients call
  * the counters through ninesd all along.
  *
- *   bench_release [ROUNDS] [LOADERS]     (default 10 and 4)
+ *   bench_release [ROUNDS] [LOADERS]     (default 10 and 4; make bench: 20 and 4)
  *
  * Figures, per upgrade or downgrade: its total time, the sum of the 50
  * workers' own swap pauses (the upgrade_done lines' pause_us), their ratio
  * (target: total <= 2x the sum), the longest pause any worker saw, and
- * the load's failed calls (target 0) and slowest call.
+ * the load's failed calls (target 0) and slowest call, beside the same
+ * load without upgrades measured first in the same run.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -87,6 +88,31 @@ static atomic_bool stop;
 static atomic_long calls_ok, calls_failed;
 static _Atomic double slowest_us;
 
+/* The load's figures since the last reset. */
+struct load_figures {
+    long ok, failed;
+    double slowest_us, seconds;
+};
+
+static double load_since;
+
+static void load_reset(void) {
+    atomic_store(&calls_ok, 0);
+    atomic_store(&calls_failed, 0);
+    atomic_store(&slowest_us, 0);
+    load_since = bench_now_us();
+}
+
+static struct load_figures load_take(void) {
+    return (struct load_figures){atomic_load(&calls_ok), atomic_load(&calls_failed), atomic_load(&slowest_us),
+                                 (bench_now_us() - load_since) / 1e6};
+}
+
+static void print_load(const char *what, struct load_figures f) {
+    printf("  %-34s %6ld calls (%5.0f/s), %ld failed, slowest %.2f ms\n", what, f.ok, f.ok / f.seconds, f.failed,
+           f.slowest_us / 1000);
+}
+
 static void *load(void *arg) {
     unsigned seed = (unsigned)(uintptr_t)arg;
     while (!atomic_load(&stop)) {
@@ -117,7 +143,6 @@ struct pauses {
 
 static bool on_line(void *ctx, const char *line) {
     struct pauses *p = ctx;
-    if (getenv("DBG") && strstr(line, "DBG")) fprintf(stderr, "%s\n", line);
     const char *v = strstr(line, " pause_us=");
     if (strstr(line, "event=upgrade_done") && v) {
         double us = atof(v + 10);
@@ -144,7 +169,6 @@ static struct figures install(const char *version, const char *direction) {
     }
     double total = bench_now_us() - t0;
     bench_daemon_lines(&daemon_, 10000, on_line, &p);
-    if (getenv("DBG")) fprintf(stderr, "bench total %.0f\n", total);
     if (p.n != CHANGED) {
         fprintf(stderr, "bench_release: %d workers swapped, expected %d\n", p.n, CHANGED);
         exit(1);
@@ -195,20 +219,28 @@ int main(int argc, char **argv) {
     pthread_t threads[64];
     for (int i = 0; i < loaders; i++)
         pthread_create(&threads[i], NULL, load, (void *)(uintptr_t)(i + 1));
+    /* The same load without upgrades first: the floor of its latency. */
+    load_reset();
+    usleep(500000);
+    struct load_figures quiet = load_take();
+    load_reset();
     struct figures up[64], down[64];
     for (int i = 0; i < rounds; i++) {
         up[i] = install("1.1.0", "up");
+        usleep(10000);
         down[i] = install("1.0.0", "down");
+        usleep(10000);
     }
+    struct load_figures busy = load_take();
     atomic_store(&stop, true);
     for (int i = 0; i < loaders; i++)
         pthread_join(threads[i], NULL);
     printf("release upgrade: %d workers, %d change by a code swap, %d rounds up and down, %d clients calling the "
-           "changing workers\n", WORKERS, CHANGED, rounds, loaders);
+           "changing workers through ninesd\n", WORKERS, CHANGED, rounds, loaders);
     report("upgrade", up, rounds);
     report("downgrade", down, rounds);
-    printf("  load: %ld calls ok, %ld failed (target 0), slowest call %.2f ms\n", atomic_load(&calls_ok),
-           atomic_load(&calls_failed), atomic_load(&slowest_us) / 1000);
+    print_load("load, no upgrade (0.5 s, floor):", quiet);
+    print_load("load during the rounds:", busy);
     bench_daemon_stop(&daemon_);
-    return atomic_load(&calls_failed) ? 1 : 0;
+    return busy.failed || quiet.failed ? 1 : 0;
 }
