@@ -4,7 +4,8 @@
  *
  *   1. the pause of one worker (the kv example) while it swaps its code,
  *      as the worker measured it (the END message: "paused N us"), for
- *      states of about 1 KiB, 1 MiB and 64 MiB;
+ *      states of about 1 KiB, 1 MiB and 64 MiB; where it went (the steps
+ *      of each upgrade_done line in the log), and the first swap apart;
  *   2. CONNS TCP connections over loopback, each a closed loop of
  *      "req K\n" lines to the echo example (one epoll loop), while echo is
  *      upgraded and downgraded CHANGES times, back to back: requests that
@@ -20,6 +21,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -89,6 +91,44 @@ static void upgrade(const struct bench_daemon *d, const char *id, const char *mo
     *pause_us = (double)pause;
 }
 
+/* The steps of the next upgrade_done line of child `id` in the daemon's
+ * log (steps_us=load/export_state/hand-off/code_change), read as it comes:
+ * the answer to the operator has only the whole pause. */
+static void wait_steps(struct bench_daemon *d, const char *id, double steps[4]) {
+    char want[64];
+    snprintf(want, sizeof want, " child=%s ", id);
+    double end = bench_now_us() + 5e6;
+    for (;;) {
+        char *start = d->buf, *nl;
+        bool found = false;
+        while (!found && (nl = memchr(start, '\n', d->len - (size_t)(start - d->buf)))) {
+            *nl = '\0';
+            const char *s = strstr(start, " steps_us=");
+            unsigned long long v[4];
+            if (strstr(start, "event=upgrade_done") && strstr(start, want) && s &&
+                sscanf(s, " steps_us=%llu/%llu/%llu/%llu", &v[0], &v[1], &v[2], &v[3]) == 4) {
+                for (int i = 0; i < 4; i++)
+                    steps[i] = (double)v[i];
+                found = true;
+            }
+            start = nl + 1;
+        }
+        size_t rest = d->len - (size_t)(start - d->buf);
+        memmove(d->buf, start, rest);
+        d->len = rest;
+        if (found)
+            return;
+        struct pollfd pfd = {.fd = d->log_fd, .events = POLLIN};
+        double left = (end - bench_now_us()) / 1000.0;
+        ssize_t r = -1;
+        if (left > 0 && poll(&pfd, 1, (int)left + 1) == 1)
+            r = read(d->log_fd, d->buf + d->len, sizeof d->buf - d->len - 1);
+        if (r <= 0)
+            die("upgrade_done", "no steps_us in the log");
+        d->len += (size_t)r;
+    }
+}
+
 /* SWAPS upgrades of one kv worker, alternating 1 -> 2 -> 1 ...; its pairs
  * checked before and after (count, checksum). */
 static bool measure_pauses_of(struct bench_daemon *d, const struct size *sz, long keys, int swaps) {
@@ -100,21 +140,41 @@ static bool measure_pauses_of(struct bench_daemon *d, const struct size *sz, lon
     must(d, &a, (const char *[]){"call", sz->id, "checksum", NULL});
     snprintf(before, sizeof before, "%s", a.data);
     double *pause = calloc((size_t)swaps, sizeof *pause), *command = calloc((size_t)swaps, sizeof *command);
+    double *steps[4], first = 0, first_steps[4] = {0};
+    for (int k = 0; k < 4; k++)
+        steps[k] = calloc((size_t)swaps, sizeof *steps[k]);
     unsigned long long bytes[2] = {0, 0};
     for (int i = 0; i < swaps; i++) {
         usleep(SETTLE_US);
         upgrade(d, sz->id, i % 2 ? KV1 : KV2, &pause[i], &bytes[i % 2], &command[i]);
-        bench_daemon_drain(d);
+        double s[4];
+        wait_steps(d, sz->id, s);
+        for (int k = 0; k < 4; k++)
+            steps[k][i] = s[k];
+        if (i == 0) {
+            first = pause[0];
+            memcpy(first_steps, s, sizeof s);
+        }
     }
     must(d, &a, (const char *[]){"call", sz->id, "checksum", NULL});
     bool same = strcmp(before, a.data) == 0;
     struct bench_stats p = bench_stats(pause, (size_t)swaps), c = bench_stats(command, (size_t)swaps);
+    struct bench_stats st[4];
+    for (int k = 0; k < 4; k++)
+        st[k] = bench_stats(steps[k], (size_t)swaps);
     printf("  %-7s %8ld  %9llu %9llu  %9.0f %9.0f %9.0f  %9.0f   %s\n", sz->label, keys, bytes[0], bytes[1],
            p.p50, p.p99, p.max, c.p50, same ? "same" : "CHANGED");
+    printf("  %-7s steps p50 (p99) us: load %.0f (%.0f), export_state %.0f (%.0f), hand-off %.0f (%.0f),"
+           " code_change %.0f (%.0f)\n", "", st[0].p50, st[0].p99, st[1].p50, st[1].p99, st[2].p50, st[2].p99,
+           st[3].p50, st[3].p99);
+    printf("  %-7s the first swap: %.0f us, steps %.0f/%.0f/%.0f/%.0f\n", "", first, first_steps[0], first_steps[1],
+           first_steps[2], first_steps[3]);
     if (sz->bytes == 1u << 20)
         printf("  target: p99 <= %d us at 1 MiB: %s\n", PAUSE_TARGET_US, p.p99 <= PAUSE_TARGET_US ? "met" : "NOT met");
     free(pause);
     free(command);
+    for (int k = 0; k < 4; k++)
+        free(steps[k]);
     return same;
 }
 

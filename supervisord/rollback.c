@@ -14,11 +14,19 @@
 #include "log.h"
 #include "upgrade_internal.h"
 
+/* Close the replaced hand-off's snapshot, if still open. */
+static void close_superseded(struct handoff *h) {
+    if (h->superseded_memfd >= 0)
+        close(h->superseded_memfd);
+    h->superseded_memfd = -1;
+}
+
 static void handoff_free(struct handoff *h) {
     for (size_t i = 0; i < h->n; i++)
         close(h->fds[i]);
     if (h->memfd >= 0)
         close(h->memfd);
+    close_superseded(h);
     free(h->table);
     free(h->fds);
     free(h->timers);
@@ -43,20 +51,33 @@ void drop_handoff(struct daemon *d, engine_node node) {
     }
 }
 
-/* The hand-off of node/gen being received (a new one replaces an older). */
+/* The hand-off of node/gen being received. A new one replaces an older:
+ * from then on the older is never given to a restored worker, which is
+ * what lets the worker write its memfd again at its next upgrade but one
+ * (supervisord/host/host_handoff.c). The older one's snapshot is not
+ * closed yet, though: if ours is its last reference (the worker keeps no
+ * buffer for a large state), closing it frees its memory, which takes
+ * long enough (0.2 ms a MiB) to slow down the worker in its pause should
+ * it share our CPU; it is closed once the result of this upgrade is in. */
 static struct handoff *receiving(struct daemon *d, engine_node node, uint64_t gen) {
     struct upgrades *u = state_of(d);
     struct handoff **link = find_handoff(u, node);
-    if (*link && ((*link)->gen != gen || (*link)->complete))
+    int superseded = -1;
+    if (*link && ((*link)->gen != gen || (*link)->complete)) {
+        superseded = (*link)->memfd;
+        (*link)->memfd = -1;
         drop_handoff(d, node), link = find_handoff(u, node);
+    }
     if (!*link) {
         struct handoff *h = calloc(1, sizeof *h);
         const char *module = daemon_module_of(d, node);
         if (!h || !(h->old_module = strdup(module ? module : ""))) {
             free(h);
+            if (superseded >= 0)
+                close(superseded);
             return NULL;
         }
-        h->node = node, h->gen = gen, h->memfd = -1;
+        h->node = node, h->gen = gen, h->memfd = -1, h->superseded_memfd = superseded;
         *link = h;
     }
     return *link;
@@ -117,13 +138,16 @@ void upgrade_on_handoff(struct daemon *d, engine_node node, uint64_t gen, const 
 }
 
 /* Hand-offs whose window has passed are let go: the new code has run its
- * first moments; a later crash is an ordinary one. */
+ * first moments; a later crash is an ordinary one. The snapshots they
+ * replaced are closed on the first run after their upgrade's result. */
 static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata) {
     struct daemon *d = userdata;
     struct upgrades *u = d->upgrades;
     uint64_t now = daemon_now_ms(), next = 0;
     for (struct handoff **link = &u->handoffs; *link;) {
         struct handoff *h = *link;
+        if (h->expires_ms)
+            close_superseded(h);
         if (h->expires_ms && h->expires_ms <= now) {
             *link = h->next;
             handoff_free(h);
@@ -146,7 +170,9 @@ void keep_for_window(struct daemon *d, engine_node node) {
     if (!h)
         return;
     h->expires_ms = daemon_now_ms() + UPGRADE_ROLLBACK_WINDOW_MS;
-    uint64_t at = h->expires_ms * 1000;
+    /* The worker's pause is over: the snapshot this hand-off replaced is
+     * closed at once, but after the operator has the answer. */
+    uint64_t at = h->superseded_memfd >= 0 ? daemon_now_ms() * 1000 : h->expires_ms * 1000;
     if (!u->expiry && sd_event_add_time(d->loop, &u->expiry, CLOCK_MONOTONIC, at, 1000, on_expiry, d) < 0) {
         drop_handoff(d, node);
         return;

@@ -41,6 +41,8 @@ struct handoff {
     struct nines_handoff_state state;
     struct nines_handoff_timer *timers;
     int memfd;
+    int superseded_memfd; /* the snapshot of the hand-off this one replaced,
+                           * closed once this upgrade's pause is over, or -1 */
     char *old_module;    /* the module to come back on */
     uint64_t expires_ms; /* 0 while the upgrade is in flight */
     char cause[400];

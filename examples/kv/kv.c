@@ -22,8 +22,8 @@
  *   writes K   (version 2) how many times K was put, in decimal, or
  *              "error: not found"
  *
- * The files: kv.c (requests and callbacks), kv_table.c (the hash table),
- * kv_snapshot.c (live upgrade), kv.h (the layouts).
+ * The files: kv.c (requests and callbacks), kv_table.c (the log of records
+ * and its hash index), kv_snapshot.c (live upgrade), kv.h (the layouts).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -112,19 +112,18 @@ static int call_key(nines_ctx *ctx, struct kv_table *t, const struct words *w,
     if (klen == 0 || klen > KEY_MAX)
         return reply_text(ctx, ref, "error: a key is 1 to 255 bytes without a space");
     if (put) {
-        struct kv_entry *e;
-        int r = kv_put(t, key, klen, w->w[2], w->n[2], &e);
+        int r = kv_put(t, key, klen, w->w[2], w->n[2]);
         return reply_text(ctx, ref, r >= 0 ? "ok" : "error: out of memory");
     }
-    const struct kv_entry *e = kv_get(t, key, klen);
+    const unsigned char *e = kv_get(t, key, klen);
     if (word_is(w, 0, "get"))
-        return e != NULL ? nines_reply(ctx, ref, kv_value(e), e->vlen)
+        return e != NULL ? nines_reply(ctx, ref, rec_value(e), rec_vlen(e))
                          : reply_text(ctx, ref, "error: not found");
     if (word_is(w, 0, "del"))
         return reply_text(ctx, ref, kv_del(t, key, klen) == 0 ? "ok" : "error: not found");
 #if KV_VERSION >= 2
     if (word_is(w, 0, "writes"))
-        return e != NULL ? reply_u64(ctx, ref, e->writes)
+        return e != NULL ? reply_u64(ctx, ref, rec_writes(e))
                          : reply_text(ctx, ref, "error: not found");
 #endif
     return 1;
@@ -160,12 +159,11 @@ static void preload_value(uint64_t n, char out[PRELOAD_VALUE_LEN + 1])
 static int preload(struct kv_table *t, long long n)
 {
     char key[32], value[PRELOAD_VALUE_LEN + 1];
-    struct kv_entry *e;
 
     for (long long i = 0; i < n; i++) {
         int klen = snprintf(key, sizeof(key), "key-%lld", i);
         preload_value((uint64_t)i, value);
-        int r = kv_put(t, key, (size_t)klen, value, PRELOAD_VALUE_LEN, &e);
+        int r = kv_put(t, key, (size_t)klen, value, PRELOAD_VALUE_LEN);
         if (r < 0)
             return r;
     }

@@ -62,15 +62,40 @@ struct host_arg {
     const char *key, *value;
 };
 
-/* The buffer export_state() fills. */
+/* The buffer export_state() fills: a memfd, all of it mapped shared, that
+ * is handed to ninesd as it is (host_handoff.c). All zero: none yet. */
 struct nines_buf {
-    unsigned char *data;
-    size_t len, cap;
+    unsigned char *data; /* the mapping, or NULL */
+    size_t len, cap;     /* cap: the memfd's size */
+    int memfd;           /* valid when data is not NULL */
+    size_t warm;         /* bytes from the start faulted in ahead of time */
+};
+
+/* The memory the next upgrade will write during its pause, made ready
+ * when the worker is idle (host_handoff.c). */
+struct host_prepared {
+    struct nines_buf buf[2]; /* the hand-off buffers, written in turn */
+    int next;                /* the one the next export_state() writes; the
+                              * other may be ninesd's last hand-off */
+    size_t want;             /* bytes of buffer and of free heap, 0: none */
+    bool sized;              /* want was set, from a snapshot or an estimate */
+    long faults;             /* page faults before init: the estimate is
+                              * those since, the memory init touched */
+    unsigned char *heap;     /* a block being faulted in, then freed */
+    size_t heap_done;        /* bytes of it faulted in */
+    bool heap_ready;         /* no (more) free heap to prepare */
 };
 
 struct host_out_call {
     uint64_t ref; /* ours, echoed by ninesd */
     uint64_t tag; /* the application's */
+};
+
+/* The code and state a swap replaced, let go of when idle (host_upgrade.c). */
+struct host_retired {
+    const struct nines_module *mod;
+    void *state;
+    void *dl; /* NULL: none */
 };
 
 struct nines_ctx {
@@ -93,6 +118,9 @@ struct nines_ctx {
     struct host_out_call *out_calls; /* nines_call()s awaiting their answer */
     size_t n_out, cap_out;
     uint64_t next_out_ref;
+
+    struct host_prepared prepared;
+    struct host_retired retired;
 
     bool restore; /* --restore: state from a hand-off, not from init */
     bool stop_requested;
@@ -117,6 +145,24 @@ void host_release_regs(struct nines_ctx *ctx);
 
 /* host_upgrade.c: swap to the .so NINES_MSG_UPGRADE names. */
 void host_upgrade(struct nines_ctx *ctx, const struct nines_msg *m);
+/* Free the state and unload the code a swap replaced, if not done yet. */
+void host_upgrade_release_old(struct nines_ctx *ctx);
+
+/* host_handoff.c: after a swap, the old code let go of and the next
+ * upgrade's memory prepared, when idle. host_handoff_init() runs before
+ * the application's init (or restore). */
+void host_handoff_init(struct nines_ctx *ctx);
+/* Whether there is work for an idle turn of the loop; cheap. */
+bool host_handoff_pending(struct nines_ctx *ctx);
+/* One piece of that work: about 0.1 ms, or freeing the old state. */
+void host_handoff_step(struct nines_ctx *ctx);
+/* The (empty) buffer for the snapshot of the upgrade starting. */
+struct nines_buf *host_handoff_buffer(struct nines_ctx *ctx);
+/* After an upgrade that exported a snapshot of `snapshot_len` bytes, or a
+ * restore from one: prepare for the next; `handed`: the buffer went to
+ * ninesd and is not to be written again. */
+void host_handoff_done(struct nines_ctx *ctx, bool handed, size_t snapshot_len);
+void host_handoff_free(struct nines_ctx *ctx);
 
 /* host_restore.c: a worker brought back after a failed upgrade. */
 int host_restore_receive(struct nines_ctx *ctx);

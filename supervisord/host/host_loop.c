@@ -43,6 +43,7 @@ int host_loop_init(struct nines_ctx *ctx) {
     int r = add_own(ctx, ctx->sigfd, KEY_SIGNAL);
     if (r == 0 && ctx->channel >= 0)
         r = add_own(ctx, ctx->channel, KEY_CHANNEL);
+    host_handoff_init(ctx); /* init runs next */
     return r;
 }
 
@@ -198,6 +199,7 @@ static int reason_of(enum nines_stop_kind kind) {
 static int finish(struct nines_ctx *ctx) {
     struct nines_stop_reason reason = {.kind = ctx->stop_kind, .message = ctx->stop_message};
     ctx->mod->terminate(ctx, ctx->state, &reason);
+    host_handoff_free(ctx);
     host_report_exit(ctx, reason_of(ctx->stop_kind), ctx->stop_message);
     if (ctx->channel < 0 && ctx->stop_kind == NINES_STOP_ERROR)
         fprintf(stderr, "%s: %s\n", ctx->child_path, ctx->stop_message);
@@ -207,11 +209,15 @@ static int finish(struct nines_ctx *ctx) {
 int host_run(struct nines_ctx *ctx) {
     struct epoll_event events[64];
     while (!ctx->stop_requested) {
-        int n = epoll_wait(ctx->epfd, events, 64, -1);
+        /* Idle turns prepare the next upgrade's memory (host_handoff.c). */
+        bool prepare = host_handoff_pending(ctx);
+        int n = epoll_wait(ctx->epfd, events, 64, prepare ? 0 : -1);
         if (n < 0 && errno != EINTR) {
             nines_stop(ctx, NINES_STOP_ERROR, "epoll_wait failed");
             break;
         }
+        if (n == 0 && prepare)
+            host_handoff_step(ctx);
         for (int i = 0; i < n && !ctx->stop_requested; i++)
             dispatch(ctx, &events[i]);
     }

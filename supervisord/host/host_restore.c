@@ -153,5 +153,7 @@ int host_restore_start(struct nines_ctx *ctx) {
         host_report_exit(ctx, NINES_REASON_INIT_FAILED, msg);
         return 1;
     }
+    /* The next upgrade's memory, prepared for a state that big. */
+    host_handoff_done(ctx, false, len);
     return 0;
 }

@@ -227,22 +227,3 @@ void nines_stop(nines_ctx *ctx, enum nines_stop_kind kind, const char *message) 
     ctx->stop_kind = kind;
     snprintf(ctx->stop_message, sizeof ctx->stop_message, "%s", message ? message : "");
 }
-
-int nines_buf_append(nines_buf *buf, const void *data, size_t len) {
-    if (len > buf->cap - buf->len) {
-        size_t cap = buf->cap ? buf->cap : 4096;
-        while (cap - buf->len < len) {
-            if (cap > SIZE_MAX / 2)
-                return -ENOMEM;
-            cap *= 2;
-        }
-        unsigned char *d = realloc(buf->data, cap);
-        if (!d)
-            return -ENOMEM;
-        buf->data = d;
-        buf->cap = cap;
-    }
-    memcpy(buf->data + buf->len, data, len);
-    buf->len += len;
-    return 0;
-}

@@ -31,7 +31,8 @@ struct upgrade {
     uint64_t snapshot_bytes; /* kept for the report once the buffer is gone */
     void *dl;
     const struct nines_module *mod;
-    struct nines_buf snapshot;
+    struct nines_buf *snapshot; /* the prepared hand-off buffer (host_handoff.c) */
+    bool exported, handed;      /* a snapshot was made; its memfd went to ninesd */
     char message[512];
 };
 
@@ -97,29 +98,19 @@ static int load(struct nines_ctx *ctx, struct upgrade *u) {
 }
 
 static int export(struct nines_ctx *ctx, struct upgrade *u) {
-    int r = ctx->mod->export_state(ctx, ctx->state, &u->snapshot);
+    u->snapshot = host_handoff_buffer(ctx);
+    int r = ctx->mod->export_state(ctx, ctx->state, u->snapshot);
     if (r < 0)
         return fail(u, r, "export_state of %s failed: %s", ctx->mod->version, strerror(-r));
-    if (u->max_snapshot && u->snapshot.len > u->max_snapshot)
+    u->exported = true;
+    if (u->max_snapshot && u->snapshot->len > u->max_snapshot)
         return fail(u, -EFBIG, "a snapshot of %zu bytes is over the limit of %llu (ninesd --max-snapshot)",
-                    u->snapshot.len, (unsigned long long)u->max_snapshot);
+                    u->snapshot->len, (unsigned long long)u->max_snapshot);
     return 0;
 }
 
 /* --- the hand-off: what ninesd needs to bring this worker back on the
  * old code if the new one crashes (DESIGN.md §4, step 2) --------------- */
-
-static int write_all(int fd, const unsigned char *p, size_t len) {
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -errno : -EIO;
-        p += n, len -= (size_t)n;
-    }
-    return 0;
-}
 
 /* The watched descriptors, NINES_HANDOFF_FDS_MAX per message. */
 static int handoff_fds(struct nines_ctx *ctx, uint32_t *count) {
@@ -144,9 +135,9 @@ static int handoff_fds(struct nines_ctx *ctx, uint32_t *count) {
     return 0;
 }
 
-static int handoff_state(struct nines_ctx *ctx, const struct upgrade *u, uint32_t n_fds) {
+static int handoff_state(struct nines_ctx *ctx, struct upgrade *u, uint32_t n_fds) {
     static uint8_t buf[NINES_PROTO_MAX_PAYLOAD];
-    struct nines_handoff_state st = {.snapshot_len = u->snapshot.len, .n_fds = n_fds};
+    struct nines_handoff_state st = {.snapshot_len = u->snapshot->len, .n_fds = n_fds};
     snprintf(st.version, sizeof st.version, "%s", ctx->mod->version);
     size_t len = sizeof st;
     for (size_t i = 0; i < ctx->regs.n_slots; i++) {
@@ -165,17 +156,12 @@ static int handoff_state(struct nines_ctx *ctx, const struct upgrade *u, uint32_
         len += sizeof t, st.n_timers++;
     }
     memcpy(buf, &st, sizeof st);
-    /* A copy into a memfd: measured faster than exporting straight into a
-     * shared mapping, whose page faults cost more than the copy saves. */
-    int memfd = -1, r = 0;
-    if (u->snapshot.len) {
-        memfd = memfd_create("nines-snapshot", MFD_CLOEXEC);
-        r = memfd < 0 ? -errno : write_all(memfd, u->snapshot.data, u->snapshot.len);
-    }
-    if (r == 0)
-        r = nines_proto_send_fds(ctx->channel, NINES_MSG_HANDOFF_STATE, 0, buf, len, &memfd, memfd >= 0 ? 1 : 0);
-    if (memfd >= 0)
-        close(memfd); /* ninesd holds its own reference now */
+    /* The snapshot was written straight into a memfd, faulted in ahead of
+     * time (host_handoff.c): it goes as it is, without a copy. From now on
+     * ninesd may give it to a restored worker: it is not written again. */
+    int memfd = u->snapshot->len ? u->snapshot->memfd : -1;
+    int r = nines_proto_send_fds(ctx->channel, NINES_MSG_HANDOFF_STATE, 0, buf, len, &memfd, memfd >= 0 ? 1 : 0);
+    u->handed = r == 0 && memfd >= 0;
     return r;
 }
 
@@ -197,7 +183,7 @@ static int change(struct nines_ctx *ctx, struct upgrade *u, void **state) {
     const struct nines_module *old = ctx->mod;
     bool stop_before = ctx->stop_requested;
     ctx->mod = u->mod; /* runtime calls made by code_change see the new code */
-    int r = u->mod->code_change(ctx, old->version, u->snapshot.data, u->snapshot.len, u->extra, state);
+    int r = u->mod->code_change(ctx, old->version, u->snapshot->data, u->snapshot->len, u->extra, state);
     if (r >= 0)
         return 0;
     ctx->mod = old;
@@ -218,16 +204,25 @@ static bool parse(const struct nines_msg *m, struct upgrade *u) {
     return u->module[0] != '\0';
 }
 
-/* The switch: the new code and state become current, the old ones are let
- * go. The old code is unloaded last, after its free_state has run. */
+/* The switch: the new code and state become current. The old ones are
+ * let go of in the next idle turn of the loop (host_upgrade_release_old):
+ * freeing a large state takes a while, and the new code can serve before. */
 static void commit(struct nines_ctx *ctx, struct upgrade *u, const struct nines_module *old_mod,
                    void *new_state) {
-    void *old_state = ctx->state, *old_dl = ctx->dl;
+    ctx->retired = (struct host_retired){.mod = old_mod, .state = ctx->state, .dl = ctx->dl};
     ctx->state = new_state;
     ctx->dl = u->dl;
-    if (old_mod->free_state)
-        old_mod->free_state(ctx, old_state);
-    dlclose(old_dl);
+}
+
+/* The old code's free_state, then the old code unloaded, last. */
+void host_upgrade_release_old(struct nines_ctx *ctx) {
+    struct host_retired old = ctx->retired;
+    if (!old.dl)
+        return;
+    memset(&ctx->retired, 0, sizeof ctx->retired);
+    if (old.mod->free_state)
+        old.mod->free_state(ctx, old.state);
+    dlclose(old.dl);
 }
 
 void host_upgrade(struct nines_ctx *ctx, const struct nines_msg *m) {
@@ -239,6 +234,9 @@ void host_upgrade(struct nines_ctx *ctx, const struct nines_msg *m) {
         report(ctx, &u, fail(&u, -EINVAL, "malformed upgrade request"), NINES_UPGRADE_LOAD, from, "");
         return;
     }
+    /* Still loaded if no idle turn came since the last swap: unloaded
+     * first, so that loading that code again starts it afresh. */
+    host_upgrade_release_old(ctx);
     enum nines_upgrade_stage stage = NINES_UPGRADE_LOAD;
     uint64_t t = now_ns();
     int r = load(ctx, &u);
@@ -252,7 +250,7 @@ void host_upgrade(struct nines_ctx *ctx, const struct nines_msg *m) {
         stage = NINES_UPGRADE_EXPORT;
         r = export(ctx, &u);
         u.export_us = lap(&t);
-        u.snapshot_bytes = u.snapshot.len;
+        u.snapshot_bytes = u.exported ? u.snapshot->len : 0;
     }
     if (r == 0) {
         r = handoff(ctx, &u);
@@ -263,13 +261,15 @@ void host_upgrade(struct nines_ctx *ctx, const struct nines_msg *m) {
         r = change(ctx, &u, &state);
         u.change_us = lap(&t);
     }
-    free(u.snapshot.data);
     if (r < 0) {
         if (u.dl)
             dlclose(u.dl);
         report(ctx, &u, r, stage, from, to);
-        return;
+    } else {
+        commit(ctx, &u, old_mod, state);
+        report(ctx, &u, 0, NINES_UPGRADE_DONE, from, to);
     }
-    commit(ctx, &u, old_mod, state);
-    report(ctx, &u, 0, NINES_UPGRADE_DONE, from, to);
+    /* Serving again: the next upgrade's memory is prepared when idle. */
+    if (u.exported)
+        host_handoff_done(ctx, u.handed, u.snapshot_bytes);
 }
