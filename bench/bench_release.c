@@ -141,6 +141,10 @@ struct pauses {
     bool done;
 };
 
+/* Every worker's pause in every release upgrade and downgrade. */
+static double all_pauses[64 * 2 * CHANGED];
+static size_t n_all_pauses;
+
 static bool on_line(void *ctx, const char *line) {
     struct pauses *p = ctx;
     const char *v = strstr(line, " pause_us=");
@@ -149,9 +153,38 @@ static bool on_line(void *ctx, const char *line) {
         p->sum_us += us;
         p->max_us = us > p->max_us ? us : p->max_us;
         p->n++;
+        if (n_all_pauses < sizeof all_pauses / sizeof all_pauses[0])
+            all_pauses[n_all_pauses++] = us;
     }
     p->done |= strstr(line, "event=release_upgrade_done") || strstr(line, "event=release_downgrade_done");
     return p->done;
+}
+
+/* The pause of one worker swapped alone (c0, through `upgrade CHILD
+ * MODULE`), `n` times in turn between the two releases' modules, under
+ * the same load: what "its own swap" takes. */
+static struct bench_stats lone_swaps(int n) {
+    double v[64];
+    char up[512], down[512];
+    snprintf(up, sizeof up, "%s/releases/bench/1.1.0/apps/counter.so", daemon_.dir);
+    snprintf(down, sizeof down, "%s/releases/bench/1.0.0/apps/counter.so", daemon_.dir);
+    for (int i = 0; i < n; i++) {
+        const char *argv[] = {"upgrade", "c0", i % 2 ? down : up, NULL};
+        struct bench_answer a;
+        const char *p = bench_ask(&daemon_, &a, argv) == 0 ? strstr(a.message, "paused ") : NULL;
+        if (!p) {
+            fprintf(stderr, "bench_release: upgrade c0: %s\n", a.message);
+            exit(1);
+        }
+        v[i] = atof(p + 7);
+    }
+    if (n % 2) { /* leave c0 on 1.0.0, as the release says */
+        const char *argv[] = {"upgrade", "c0", down, NULL};
+        struct bench_answer a;
+        bench_ask(&daemon_, &a, argv);
+    }
+    bench_daemon_drain(&daemon_);
+    return bench_stats(v, (size_t)n);
 }
 
 struct figures {
@@ -223,6 +256,7 @@ int main(int argc, char **argv) {
     load_reset();
     usleep(500000);
     struct load_figures quiet = load_take();
+    struct bench_stats lone = lone_swaps(20);
     load_reset();
     struct figures up[64], down[64];
     for (int i = 0; i < rounds; i++) {
@@ -239,6 +273,11 @@ int main(int argc, char **argv) {
            "changing workers through ninesd\n", WORKERS, CHANGED, rounds, loaders);
     report("upgrade", up, rounds);
     report("downgrade", down, rounds);
+    struct bench_stats every = bench_stats(all_pauses, n_all_pauses);
+    printf("  each worker's pause, all %zu swaps of the rounds: p50 %.0f us, p99 %.0f us, max %.0f us\n",
+           n_all_pauses, every.p50, every.p99, every.max);
+    printf("  one worker swapped alone, same load (its own swap): p50 %.0f us, p99 %.0f us (20 swaps)\n", lone.p50,
+           lone.p99);
     print_load("load, no upgrade (0.5 s, floor):", quiet);
     print_load("load during the rounds:", busy);
     bench_daemon_stop(&daemon_);

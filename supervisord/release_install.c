@@ -6,8 +6,8 @@
  *
  * Each step is carried out with the daemon's own means:
  *   swap            a live upgrade of every running worker of the
- *                   application (upgrade.h), all at once: each worker
- *                   pauses only for its own swap;
+ *                   application (upgrade.h), a few at a time (swap_more):
+ *                   each worker pauses only for its own swap;
  *   restart         each worker of the application in turn: terminate,
  *                   then restart on the new module (a rolling restart);
  *   add / remove / change child, supervisor flags
@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "release_internal.h"
@@ -67,6 +68,7 @@ struct install {
     bool op_failed;
     char op_reason[700];
     uint64_t max_pause_us;
+    unsigned swap_window; /* swaps at once */
     struct pending_req *reqs;
     size_t n_reqs, cap_reqs;
 };
@@ -213,6 +215,8 @@ static int collect_workers(struct install *in) {
     return 0;
 }
 
+static void swap_more(struct install *in);
+
 static void on_swapped(struct daemon *d, void *cookie, engine_node node, bool ok, uint64_t pause_us,
                        const char *message) {
     struct install *in = cookie;
@@ -220,19 +224,33 @@ static void on_swapped(struct daemon *d, void *cookie, engine_node node, bool ok
         in->max_pause_us = pause_us;
     if (!ok)
         fail_op(in, message, NULL); /* it names the child */
-    if (--in->outstanding == 0 && !in->dispatching)
+    in->outstanding--;
+    swap_more(in);
+}
+
+/* Keep swap_window workers swapping — twice the CPUs: one at a time
+ * leaves the CPUs idle while ninesd passes results on (the total more
+ * than doubles), all at once makes every pause wait for a CPU (it
+ * doubles each pause) — until all have swapped or one failed; then the
+ * step is done. A result that comes back while dispatching (a worker
+ * that is not running) is counted there. */
+static void swap_more(struct install *in) {
+    if (in->dispatching)
+        return;
+    in->dispatching = true;
+    const char *extra = in->op->extra ? in->op->extra : "";
+    while (!in->op_failed && in->next_node < in->n_nodes && in->outstanding < in->swap_window) {
+        in->outstanding++;
+        upgrade_request_for(in->d, in->nodes[in->next_node++], in->op->module, extra, on_swapped, in);
+    }
+    in->dispatching = false;
+    if (in->outstanding == 0)
         op_done(in);
 }
 
 static void run_swap(struct install *in) {
-    in->outstanding = (unsigned)in->n_nodes + 1; /* +1: held while dispatching */
-    in->dispatching = true;
-    const char *extra = in->op->extra ? in->op->extra : "";
-    for (size_t i = 0; i < in->n_nodes; i++)
-        upgrade_request_for(in->d, in->nodes[i], in->op->module, extra, on_swapped, in);
-    in->dispatching = false;
-    if (--in->outstanding == 0)
-        op_done(in);
+    in->outstanding = 0;
+    swap_more(in);
 }
 
 /* One worker at a time: the others keep serving meanwhile. */
@@ -523,6 +541,8 @@ void release_install_begin(struct daemon *d, uint64_t conn_id, const char *versi
         return;
     }
     *in = (struct install){.d = d, .conn_id = conn_id, .down = down, .started_ms = daemon_now_ms()};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    in->swap_window = cpus > 0 ? 2 * (unsigned)cpus : 2;
     int e = make_plan(d, version, down, &in->target, &in->plan, why, sizeof why);
     if (e < 0) {
         free(in);
