@@ -104,6 +104,7 @@ static int first_boot(const struct release_options *opt, struct nines_rel_state 
         int e = unpack_now(opt, path, st, why, size);
         if (e < 0)
             return e;
+        release_drop_arrival(path);
     }
     const char *version = st->v[0].version;
     if (nines_rel_state_installed(st, version, why, size) < 0)

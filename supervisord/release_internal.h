@@ -77,6 +77,7 @@ void release_tool_output(int fd, char *buf, size_t size);
 void release_unpack_queue(struct daemon *d, const char *path, uint64_t conn_id);
 void release_unpack_free(struct releases *r);
 void release_on_arrival(void *userdata, const char *path); /* release_watch's callback */
+void release_drop_arrival(const char *path); /* delete an arrival that was unpacked */
 
 /* release_install.c: install `version` (down: a downgrade). conn_id 0: no
  * operator waits (an automatic upgrade). */

@@ -69,6 +69,15 @@ void release_unpack_queue(struct daemon *d, const char *path, uint64_t conn_id) 
         start_next_unpack(d);
 }
 
+/* An arrival, once unpacked, is gone from the top of the folder: its copy
+ * is DIR/NAME/VERSION, and a release removed later must not come back
+ * from it at the next start. */
+void release_drop_arrival(const char *path) {
+    int e = nines_remove_tree(path);
+    if (e < 0)
+        release_log(LOG_WARNING, "release_arrival_kept", path, NULL, strerror(-e));
+}
+
 void release_on_arrival(void *userdata, const char *path) {
     struct daemon *d = userdata;
     if (d->stopping || already_known(d->releases, path))
@@ -132,6 +141,8 @@ static void unpacked(struct daemon *d, const char *out) {
     snprintf(msg, sizeof msg, "unpacked %s %s into %s", name, version, dir);
     release_log(LOG_NOTICE, "release_unpacked", msg, version, NULL);
     bool from_watch = r->unpacks->conn_id == 0;
+    if (from_watch)
+        release_drop_arrival(r->unpacks->path);
     finish_job(d, CTL_ST_OK, msg);
     if (r->auto_upgrade && from_watch)
         release_install_begin(d, 0, version, false);

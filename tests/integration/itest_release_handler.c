@@ -241,6 +241,8 @@ static void the_first_boot_makes_the_only_release_permanent(void **state) {
     char path[512];
     snprintf(path, sizeof path, "%s/t/1.0.0/apps/counter.so", releases);
     assert_int_equal(access(path, R_OK), 0);
+    snprintf(path, sizeof path, "%s/t-1.0.0.tar.gz", releases);
+    assert_int_equal(access(path, F_OK), -1); /* the arrival, unpacked, is gone */
     version_is(n, "counter", "1.0.0");
 }
 
@@ -440,6 +442,12 @@ static void a_half_copied_release_is_not_picked_up(void **state) {
     sh("cat %s > %s", tarball, dest); /* the copy completes */
     assert_non_null(ninesd_wait(n, WAIT_MS, "event=release_unpacked", "version=1.1.0", NULL));
     assert_string_equal(listing(n), "1.0.0:permanent* 1.1.0:unpacked");
+    assert_int_equal(access(dest, F_OK), -1); /* unpacked: the arrival is gone */
+    /* so a release removed does not come back at the next start */
+    ask(n, CTL_ST_OK, "removed t 1.1.0", "release-remove", "1.1.0", NULL);
+    ninesd_stop(n);
+    start_on(n, NULL);
+    assert_string_equal(listing(n), "1.0.0:permanent*");
 }
 
 /* With --auto-upgrade a release that arrives is installed. */
