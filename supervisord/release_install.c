@@ -54,7 +54,8 @@ struct install {
     size_t step;        /* the step running, or whose undo runs */
     size_t failed_step; /* when undoing: the step that failed */
     char failure[2400];
-    size_t undone;
+    size_t undone;             /* earlier steps undone */
+    size_t failed_step_workers; /* workers the failed step had moved, sent back */
     char undo_failure[1024]; /* the first undo that failed, or "" */
 
     /* The operation under way. */
@@ -323,7 +324,11 @@ static void run_op(struct install *in, const struct nines_relup_op *op, const ch
     if (collect_workers(in) < 0) {
         fail_op(in, "out of memory", NULL);
         op_done(in);
-    } else if (op->kind == NINES_RELUP_SWAP)
+        return;
+    }
+    if (in->undoing && in->step == in->failed_step)
+        in->failed_step_workers = in->n_nodes; /* the workers the failed step had moved */
+    if (op->kind == NINES_RELUP_SWAP)
         run_swap(in);
     else
         restart_next_worker(in);
@@ -433,6 +438,10 @@ static void fail(struct install *in) {
     if (in->undo_failure[0])
         snprintf(msg, sizeof msg, "%s; %s: the tree is between %s and %s, see the log", in->failure,
                  in->undo_failure, in->plan->from_version, in->plan->to_version);
+    else if (in->failed_step_workers)
+        snprintf(msg, sizeof msg, "%s; its %zu worker%s that had moved and %zu earlier step%s undone, %s stays on %s",
+                 in->failure, in->failed_step_workers, in->failed_step_workers == 1 ? "" : "s", in->undone,
+                 in->undone == 1 ? "" : "s", in->plan->release, in->plan->from_version);
     else
         snprintf(msg, sizeof msg, "%s; %zu step%s undone, %s stays on %s", in->failure, in->undone,
                  in->undone == 1 ? "" : "s", in->plan->release, in->plan->from_version);

@@ -359,6 +359,43 @@ static void a_failing_second_swap_undoes_the_first(void **state) {
     close(fd);
 }
 
+/* A step fails half-way: of three counters swapped together, the one
+ * whose value is 13 refuses; the two that had swapped are sent back, and
+ * every counter is on 1.0.0 with its value. */
+static void a_step_that_fails_half_way_sends_back_the_workers_it_moved(void **state) {
+    struct ninesd *n = *state;
+    static const char tree_3[] = "supervisor:\n"
+                                 "  children:\n"
+                                 "    - {id: c1, module: apps/counter.so, args: {start: 1}}\n"
+                                 "    - {id: c2, module: apps/counter.so, args: {start: 13}}\n"
+                                 "    - {id: c3, module: apps/counter.so, args: {start: 3}}\n";
+    static const struct app v1_only[] = {{"counter", "1.0.0", "examples/counter.so"}};
+    build_release(n, "1.0.0", v1_only, 1, tree_3, NULL, 0);
+    sh("mkdir -p %s/releases && cp %s/out/t-1.0.0.tar.gz %s/releases/", n->dir, n->dir, n->dir);
+    snprintf(releases, sizeof releases, "%s/releases", n->dir);
+    ninesd_start(n, NULL, "--releases", releases, NULL);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=child_started", "child=c3", NULL));
+    static const struct app picky[] = {{"counter", "5.0.0", "tests/apps/counter_cc_picky.so"}};
+    char src[400];
+    snprintf(src, sizeof src, "%s/src-1.5.0", n->dir);
+    sh("mkdir -p %s/appups", src);
+    swap_appup(src, "counter", "5.0.0", "");
+    static const char *const appups[] = {"counter"};
+    build_release(n, "1.5.0", picky, 1, tree_3, appups, 1);
+    unpack(n, "1.5.0");
+    ask(n, CTL_ST_FAILED, "c2 stays on 1.0.0: code_change", "release-install", "1.5.0", "up", NULL);
+    if (!strstr(a.message, "its 2 workers that had moved and 0 earlier steps undone, t stays on 1.0.0"))
+        fail_msg("message: %s", a.message);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=release_upgrade_failed", NULL));
+    assert_int_equal(ninesd_count(n, "event=upgrade_done", "to=5.0.0", NULL), 2);
+    assert_int_equal(ninesd_count(n, "event=upgrade_done", "to=1.0.0", NULL), 2);
+    const char *paths[] = {"c1", "c2", "c3"}, *values[] = {"1", "13", "3"};
+    for (int i = 0; i < 3; i++) {
+        version_is(n, paths[i], "1.0.0");
+        assert_string_equal(call(n, paths[i], "get"), values[i]);
+    }
+}
+
 /* ninesd killed in the middle of an upgrade comes back on the permanent
  * release; the state file is the one before the upgrade. */
 static void ninesd_killed_mid_upgrade_comes_back_on_the_permanent(void **state) {
@@ -546,6 +583,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_restart_before_make_permanent_boots_the_permanent, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_failing_second_swap_undoes_the_first, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_step_that_fails_half_way_sends_back_the_workers_it_moved, harness_setup,
+                                        harness_teardown),
         cmocka_unit_test_setup_teardown(ninesd_killed_mid_upgrade_comes_back_on_the_permanent, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_checksum_mismatch_is_refused_at_unpack, harness_setup, harness_teardown),
