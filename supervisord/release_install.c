@@ -187,11 +187,14 @@ bool release_install_on_reply(struct daemon *d, const struct engine_reply *r) {
 /* --- the workers of an application ------------------------------------------------- */
 
 /* A running worker of `app` not yet on `module`. A restart leaves out
- * dynamic children (they cannot be restarted by request): they take the
- * new module when they are started again. */
+ * dynamic children (they cannot be restarted by request) and temporary
+ * ones (terminated, they would be gone): they take the new module when
+ * they are next started. */
 static bool runs_application(struct daemon *d, engine_node n, const char *app, const char *module, bool restart) {
     const struct nines_child_spec *spec = engine_node_spec(d->engine, n);
     if (!spec || spec->kind != NINES_CHILD_MODULE || engine_node_state(d->engine, n) != ENGINE_NODE_RUNNING)
+        return false;
+    if (restart && spec->restart == NINES_TEMPORARY)
         return false;
     struct engine_sup_flags parent;
     if (restart && engine_sup_flags(d->engine, engine_node_parent(d->engine, n), &parent) &&

@@ -396,6 +396,43 @@ static void a_step_that_fails_half_way_sends_back_the_workers_it_moved(void **st
     }
 }
 
+/* An appup that restarts instead of swapping: each worker of the
+ * application is terminated and started on the new module, one after the
+ * other (new pids, the state of a fresh init), and back down. */
+static void a_restart_step_restarts_each_worker_on_the_other_module(void **state) {
+    struct ninesd *n = *state;
+    first_boot(n);
+    pid_t before;
+    char p[32];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "counter", NULL), 0);
+    assert_true(status_field(&a, "counter", "pid", p, sizeof p));
+    before = atoi(p);
+    call(n, "counter", "add 5");
+    static const struct app apps[] = {{"counter", "2.0.0", "examples/counter-2.so"},
+                                      {"echo", "1.0.0", "examples/echo.so"}};
+    char src[400], path[512];
+    snprintf(src, sizeof src, "%s/src-1.6.0", n->dir);
+    sh("mkdir -p %s/appups", src);
+    snprintf(path, sizeof path, "%s/appups/counter.appup.yaml", src);
+    write_file(path, "application: counter\nversion: 2.0.0\n"
+                     "up: [{from: 1.0.0, steps: [restart: {}]}]\n"
+                     "down: [{to: 1.0.0, steps: [restart: {}]}]\n");
+    static const char *const appups[] = {"counter"};
+    build_release(n, "1.6.0", apps, 2, tree_1, appups, 1);
+    unpack(n, "1.6.0");
+    ask(n, CTL_ST_OK, "upgraded t 1.0.0 -> 1.6.0: 1 step", "release-install", "1.6.0", "up", NULL);
+    assert_non_null(strstr(a.data, "kind=restart application=counter"));
+    version_is(n, "counter", "2.0.0");
+    assert_string_equal(call(n, "counter", "get"), "40"); /* a fresh init: args start: 40 */
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "counter", NULL), 0);
+    assert_true(status_field(&a, "counter", "pid", p, sizeof p));
+    assert_int_not_equal(atoi(p), before);
+    assert_false(process_alive(before));
+    version_is(n, "echo", "1.0.0"); /* not its application: untouched */
+    ask(n, CTL_ST_OK, "downgraded t 1.6.0 -> 1.0.0: 1 step", "release-install", "1.0.0", "down", NULL);
+    version_is(n, "counter", "1.0.0");
+}
+
 /* ninesd killed in the middle of an upgrade comes back on the permanent
  * release; the state file is the one before the upgrade. */
 static void ninesd_killed_mid_upgrade_comes_back_on_the_permanent(void **state) {
@@ -584,6 +621,8 @@ int main(void) {
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_failing_second_swap_undoes_the_first, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_step_that_fails_half_way_sends_back_the_workers_it_moved, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(a_restart_step_restarts_each_worker_on_the_other_module, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(ninesd_killed_mid_upgrade_comes_back_on_the_permanent, harness_setup,
                                         harness_teardown),
