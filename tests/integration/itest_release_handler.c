@@ -546,11 +546,12 @@ static const char tree_2[] = "supervisor:\n"
                              "  strategy: rest_for_one\n"
                              "  intensity: 5\n"
                              "  children:\n"
-                             "    - {id: counter, module: apps/counter.so, args: {start: 40}}\n"
+                             "    - {id: counter, module: apps/counter.so, args: {start: 99}}\n"
                              "    - {id: kv, module: apps/kv.so}\n";
 
-/* 2.0.0: echo removed, kv added, the root's strategy changed; carried by
- * counter's appup (2.0.0 changes counter). And back down. */
+/* 2.0.0: echo removed, kv added, the root's strategy changed, counter's
+ * spec changed; carried by counter's appup (2.0.0 changes counter). And
+ * back down. */
 static void children_and_flags_change_and_come_back(void **state) {
     struct ninesd *n = *state;
     first_boot(n);
@@ -569,7 +570,11 @@ static void children_and_flags_change_and_come_back(void **state) {
                      "      - remove_child: {supervisor: /, id: echo}\n"
                      "      - add_child: {supervisor: /, child: {id: kv, module: ../apps/kv.so}}\n"
                      "      - supervisor_flags: {supervisor: /, strategy: rest_for_one}\n"
+                     "      - change_child: {supervisor: /, id: counter,\n"
+                     "                       child: {id: counter, module: ../apps/counter.so, args: {start: 99}}}\n"
                      "down:\n  - to: 1.0.0\n    steps:\n"
+                     "      - change_child: {supervisor: /, id: counter,\n"
+                     "                       child: {id: counter, module: ../apps/counter.so, args: {start: 40}}}\n"
                      "      - supervisor_flags: {supervisor: /, strategy: one_for_one}\n"
                      "      - remove_child: {supervisor: /, id: kv}\n"
                      "      - add_child: {supervisor: /, child: {id: echo, module: ../apps/echo.so, args: {port: 0}}}\n"
@@ -577,7 +582,9 @@ static void children_and_flags_change_and_come_back(void **state) {
     static const char *const appups[] = {"counter"};
     build_release(n, "2.0.0", apps, 3, tree_2, appups, 1);
     unpack(n, "2.0.0");
-    ask(n, CTL_ST_OK, "upgraded t 1.0.0 -> 2.0.0: 4 steps", "release-install", "2.0.0", "up", NULL);
+    ask(n, CTL_ST_OK, "upgraded t 1.0.0 -> 2.0.0: 5 steps", "release-install", "2.0.0", "up", NULL);
+    assert_string_equal(call(n, "counter", "get"), "99"); /* changed: started again with the new args */
+    version_is(n, "counter", "2.0.0");
     char v[64];
     assert_int_equal(control_ask_once(n->socket, &a, "status", NULL), 0);
     assert_true(status_field(&a, "/", "strategy", v, sizeof v));
@@ -585,7 +592,8 @@ static void children_and_flags_change_and_come_back(void **state) {
     assert_false(status_field(&a, "echo", "state", v, sizeof v));
     assert_true(status_field(&a, "kv", "state", v, sizeof v));
     assert_string_equal(v, "running");
-    ask(n, CTL_ST_OK, "downgraded t 2.0.0 -> 1.0.0: 4 steps", "release-install", "1.0.0", "down", NULL);
+    ask(n, CTL_ST_OK, "downgraded t 2.0.0 -> 1.0.0: 5 steps", "release-install", "1.0.0", "down", NULL);
+    assert_string_equal(call(n, "counter", "get"), "40");
     assert_int_equal(control_ask_once(n->socket, &a, "status", NULL), 0);
     assert_true(status_field(&a, "/", "strategy", v, sizeof v));
     assert_string_equal(v, "one_for_one");
