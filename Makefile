@@ -181,7 +181,7 @@ $(BUILD)/tests/test_ctl_%: $(BUILD)/obj/tests/unit/test_ctl_%.o $(BUILD)/libnine
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # nines-release's tests reach its parts through libninesrelease.a (and
-# its header, release/release.h, found before supervisord/release.h).
+# its header, release/release.h, on the quote path).
 $(BUILD)/libninesrelease.a: $(call obj,$(RELEASE_LIB_SRC))
 	@rm -f $@
 	ar rcs $@ $^

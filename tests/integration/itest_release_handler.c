@@ -312,6 +312,37 @@ static void a_crash_after_the_upgrade_restarts_on_the_new_release(void **state) 
     version_is(n, "counter", "2.0.0");
 }
 
+/* Children started after the upgrade run the release's module too: a
+ * dynamic supervisor's template names the old release's path, and its
+ * child started after the swap must be counter 2.0.0. */
+static void a_child_started_after_the_upgrade_runs_the_new_release(void **state) {
+    struct ninesd *n = *state;
+    static const char tree_pool[] = "supervisor:\n"
+                                    "  children:\n"
+                                    "    - id: pool\n"
+                                    "      supervisor:\n"
+                                    "        strategy: dynamic\n"
+                                    "        child: {id: c, module: apps/counter.so}\n";
+    static const struct app apps_2[] = {{"counter", "2.0.0", "examples/counter-2.so"}};
+    build_release(n, "1.0.0", v1, 1, tree_pool, NULL, 0);
+    char src[400];
+    snprintf(src, sizeof src, "%s/src-1.1.0", n->dir);
+    sh("mkdir -p %s/appups", src);
+    swap_appup(src, "counter", "2.0.0", "");
+    static const char *const appups[] = {"counter"};
+    build_release(n, "1.1.0", apps_2, 1, tree_pool, appups, 1);
+    sh("mkdir -p %s/releases && cp %s/out/t-1.0.0.tar.gz %s/releases/", n->dir, n->dir, n->dir);
+    snprintf(releases, sizeof releases, "%s/releases", n->dir);
+    ninesd_start(n, NULL, "--releases", releases, NULL);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=tree_started", NULL));
+    ask(n, CTL_ST_OK, NULL, "start-child", "pool", NULL);
+    unpack(n, "1.1.0");
+    ask(n, CTL_ST_OK, "upgraded t 1.0.0 -> 1.1.0: 1 step", "release-install", "1.1.0", "up", NULL);
+    version_is(n, "pool/c-1", "2.0.0"); /* swapped live */
+    ask(n, CTL_ST_OK, NULL, "start-child", "pool", NULL);
+    version_is(n, "pool/c-2", "2.0.0"); /* started from the template, on the new module */
+}
+
 /* ninesd restarted before make-permanent boots the permanent release. */
 static void a_restart_before_make_permanent_boots_the_permanent(void **state) {
     struct ninesd *n = *state;
@@ -624,6 +655,8 @@ int main(void) {
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(unpack_upgrade_permanent_downgrade_remove, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_crash_after_the_upgrade_restarts_on_the_new_release, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(a_child_started_after_the_upgrade_runs_the_new_release, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_restart_before_make_permanent_boots_the_permanent, harness_setup,
                                         harness_teardown),
