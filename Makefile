@@ -3,8 +3,12 @@
 #
 # Layout of the build (BUILD=build by default):
 #   $(BUILD)/ninesd, nines-worker, ninesctl   programs
-#   $(BUILD)/libnines.a                        shared code (lib/)
-#   $(BUILD)/libninesd.a                       the daemon without main()
+#   $(BUILD)/libnines.a                        infrastructure shared by every program (lib/)
+#   $(BUILD)/librelease.a                      the release format and state (release/)
+#   $(BUILD)/libappup.a                        appups, their generator, the planner (appup/)
+#   $(BUILD)/libengine.a                       the pure supervision engine (supervisord/engine/)
+#   $(BUILD)/libninesd.a                       the daemon's shell, control socket and release
+#                                              handler, without main() (supervisord/)
 #   $(BUILD)/libninesctl.a                     ninesctl without main(), for its unit tests
 #   $(BUILD)/examples/*.so                     example applications
 #   $(BUILD)/examples/*-2.so                   their version 2, where they have one
@@ -35,18 +39,36 @@ SAN_FLAGS :=
 ifeq ($(SANITIZE),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
-ALL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -Iinclude -Ilib -Isupervisord $(PKG_CFLAGS) \
+# Each part compiles with its own include path: a part sees the headers of
+# the parts below it and nothing above (lib/ sees only include/ and lib/;
+# the engine only lib/; examples only include/). PART_INC is set per
+# object below; the default is the public header alone.
+PART_INC := -Iinclude
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS) $(SAN_FLAGS) $(PART_INC) $(PKG_CFLAGS) \
               -DNINES_LIBEXECDIR='"$(LIBEXECDIR)"' -DNINES_BINDIR='"$(BINDIR)"' -DNINES_VERSION='"$(VERSION)"'
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
+# The parts (doc/design.md), lowest first.
+INC_LIB := -Iinclude -Ilib
+INC_RELEASE := $(INC_LIB) -Irelease
+INC_APPUP := $(INC_RELEASE) -Iappup
+INC_ENGINE := $(INC_LIB) -Isupervisord/engine
+INC_NINESD := $(INC_APPUP) -Isupervisord/engine -Isupervisord/control -Isupervisord/release -Isupervisord
+INC_WORKER := $(INC_LIB) -Iworker
+INC_CTL := $(INC_LIB) -Ictl
+
 LIB_SRC := $(wildcard lib/*.c)
-NINESD_SRC := $(filter-out supervisord/main.c,$(wildcard supervisord/*.c))
-HOST_SRC := $(wildcard supervisord/host/*.c)
+RELEASE_FMT_SRC := $(wildcard release/*.c)
+APPUP_LIB_SRC := $(wildcard appup/*.c)
+ENGINE_SRC := $(wildcard supervisord/engine/*.c)
+NINESD_SRC := $(filter-out supervisord/main.c,$(wildcard supervisord/*.c)) \
+              $(wildcard supervisord/control/*.c) $(wildcard supervisord/release/*.c)
+HOST_SRC := $(wildcard worker/*.c)
 CTL_SRC := $(wildcard ctl/*.c)
-# Release tools: each folder's .c files make one program.
-RELEASE_SRC := $(wildcard release/*.c)
-RELEASE_LIB_SRC := $(filter-out release/main.c,$(RELEASE_SRC))
-APPUP_SRC := $(wildcard appup/*.c)
+# Release tools: each tool folder's .c files make one program.
+RELEASE_SRC := $(wildcard release/tool/*.c)
+RELEASE_LIB_SRC := $(filter-out release/tool/main.c,$(RELEASE_SRC))
+APPUP_SRC := $(wildcard appup/tool/*.c)
 CTL_LIB_SRC := $(filter-out ctl/main.c,$(CTL_SRC))
 EXAMPLE_SRC := $(wildcard examples/*/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -58,10 +80,20 @@ BENCH_SRC := $(filter-out $(BENCH_COMMON),$(wildcard bench/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
+$(call obj,$(LIB_SRC)): PART_INC := $(INC_LIB)
+$(call obj,$(RELEASE_FMT_SRC)): PART_INC := $(INC_RELEASE)
+$(call obj,$(APPUP_LIB_SRC)): PART_INC := $(INC_APPUP)
+$(call obj,$(ENGINE_SRC)): PART_INC := $(INC_ENGINE)
+$(call obj,$(NINESD_SRC) supervisord/main.c): PART_INC := $(INC_NINESD)
+$(call obj,$(HOST_SRC)): PART_INC := $(INC_WORKER)
+$(call obj,$(CTL_SRC)): PART_INC := $(INC_CTL)
+$(call obj,$(RELEASE_SRC)): PART_INC := $(INC_APPUP) -iquote release/tool
+$(call obj,$(APPUP_SRC)): PART_INC := $(INC_APPUP) -iquote appup/tool
+
 PROGRAMS := $(BUILD)/ninesd $(BUILD)/nines-worker $(if $(CTL_SRC),$(BUILD)/ninesctl) \
             $(if $(RELEASE_SRC),$(BUILD)/nines-release) $(if $(APPUP_SRC),$(BUILD)/nines-appup)
 # examples/NAME/*.c -> $(BUILD)/examples/NAME.so
-EXAMPLE_NAMES := $(sort $(patsubst examples/%/,%,$(dir $(EXAMPLE_SRC))))
+EXAMPLE_NAMES := $(sort $(patsubst examples/%/,%,$(dir $(filter-out examples/common/%,$(EXAMPLE_SRC)))))
 EXAMPLES := $(foreach n,$(EXAMPLE_NAMES),$(BUILD)/examples/$(n).so)
 # Applications with a version 2 built from the same sources (for live
 # upgrades): examples/NAME/*.c with -DNAME_VERSION=2 -> NAME-2.so.
@@ -74,19 +106,18 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 # Fuzz targets (tests/fuzz/fuzz_NAME.c -> $(BUILD)/fuzz/fuzz_NAME): clang's
 # libFuzzer with ASan and UBSan built in, so the sanitizer build skips them.
-# Each is built straight from the lib/ sources it exercises, instrumented;
-# FUZZ_SRC_NAME lists them (any header of lib/ may matter to them).
+# Each is built straight from the sources it exercises, instrumented;
+# FUZZ_SRC_NAME lists them (any header of those parts may matter to them).
 # `make test` runs each briefly (tests/run.sh).
 FUZZ_CC ?= clang
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(WARNINGS) -Iinclude -Ilib $(PKG_CFLAGS) \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(WARNINGS) $(INC_APPUP) $(PKG_CFLAGS) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TREE_SRC := lib/tree.c lib/tree_load.c lib/tree_child.c lib/tree_paths.c lib/module_check.c lib/yaml_input.c
 FUZZ_SRC_ctl_proto := lib/ctl_proto.c lib/log.c
-FUZZ_SRC_appup := $(filter-out lib/appup_generate%,$(wildcard lib/appup*.c)) lib/tree.c lib/tree_load.c lib/tree_child.c lib/tree_paths.c \
-                  lib/module_check.c
-FUZZ_SRC_manifest := $(wildcard lib/manifest*.c) lib/sha256.c lib/tree.c lib/tree_load.c lib/tree_child.c \
-                     lib/tree_paths.c lib/module_check.c lib/atomic_file.c lib/yaml_input.c
-FUZZ_SRC_release_state := $(wildcard lib/release_state*.c) $(FUZZ_SRC_manifest)
+FUZZ_SRC_appup := $(filter-out appup/appup_generate%,$(wildcard appup/appup*.c)) $(FUZZ_TREE_SRC)
+FUZZ_SRC_manifest := $(wildcard release/manifest*.c) lib/sha256.c lib/atomic_file.c $(FUZZ_TREE_SRC)
+FUZZ_SRC_release_state := $(wildcard release/release_state*.c) $(FUZZ_SRC_manifest)
 
 .PHONY: all test check-asan install clean bench fuzz
 all: $(PROGRAMS) $(EXAMPLES) $(EXAMPLES_V2)
@@ -99,11 +130,36 @@ $(BUILD)/libnines.a: $(call obj,$(LIB_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/librelease.a: $(call obj,$(RELEASE_FMT_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libappup.a: $(call obj,$(APPUP_LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+# The engine is pure: it may call the C library's memory and string
+# functions, the reason helpers of lib/ and itself, nothing else. Any
+# other symbol it needs (a system call, sd-event, the log) fails the
+# build here, naming it.
+ENGINE_ALLOWED := asprintf calloc free malloc memcmp memcpy memmove memset realloc snprintf strchr \
+                  strcmp strdup strlen strncmp strndup strnlen strrchr __stack_chk_fail \
+                  nines_reason_format nines_reason_is_abnormal nines_reason_make
+$(BUILD)/libengine.a: $(call obj,$(ENGINE_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+	@defined=$$(nm --defined-only $@ | awk 'NF == 3 {print $$3}' | sort -u); \
+	 bad=$$(nm -u $@ | awk 'NF == 2 {print $$2}' | sort -u | \
+	        grep -vxF -e "$$(echo $$defined | tr ' ' '\n')" -e "$$(echo $(ENGINE_ALLOWED) | tr ' ' '\n')" \
+	        | grep -v '^__.*san\|^__ubsan\|^__asan' || true); \
+	 if [ -n "$$bad" ]; then echo "error: the engine must stay pure; it calls: $$bad" >&2; rm -f $@; exit 1; fi
+
 $(BUILD)/libninesd.a: $(call obj,$(NINESD_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/ninesd: $(call obj,supervisord/main.c) $(BUILD)/libninesd.a $(BUILD)/libnines.a
+$(BUILD)/ninesd: $(call obj,supervisord/main.c) $(BUILD)/libninesd.a $(BUILD)/libengine.a $(BUILD)/libappup.a \
+                 $(BUILD)/librelease.a $(BUILD)/libnines.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -linotifytools
 
 # The worker host exports the runtime API (default visibility) to the
@@ -115,10 +171,10 @@ $(BUILD)/libninesctl.a: $(call obj,$(CTL_LIB_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/nines-release: $(call obj,$(RELEASE_SRC)) $(BUILD)/libnines.a
+$(BUILD)/nines-release: $(call obj,$(RELEASE_SRC)) $(BUILD)/libappup.a $(BUILD)/librelease.a $(BUILD)/libnines.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl
 
-$(BUILD)/nines-appup: $(call obj,$(APPUP_SRC)) $(BUILD)/libnines.a
+$(BUILD)/nines-appup: $(call obj,$(APPUP_SRC)) $(BUILD)/libappup.a $(BUILD)/librelease.a $(BUILD)/libnines.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/ninesctl: $(call obj,ctl/main.c) $(BUILD)/libninesctl.a $(BUILD)/libnines.a
@@ -169,29 +225,69 @@ $(BUILD)/tests/apps/%.so: $(BUILD)/obj/tests/apps/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -shared -o $@ $<
 
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/libninesd.a $(BUILD)/libnines.a
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -linotifytools
+# Unit tests link against the part they test and the parts below it,
+# nothing more: the engine's tests link the engine, lib/reason and cmocka
+# alone (no libsystemd), so the engine cannot grow a system call unseen.
+unit = $(patsubst %,$(BUILD)/tests/test_%,$(1))
+UNIT_ENGINE := $(filter $(call unit,engine%),$(UNIT_TESTS))
+UNIT_CTL := $(filter $(call unit,ctl_%),$(UNIT_TESTS))
+UNIT_RELEASE_TOOL := $(filter $(call unit,nines_release_%),$(UNIT_TESTS))
+UNIT_APPUP := $(filter $(call unit,appup% relup%),$(UNIT_TESTS))
+UNIT_RELEASE := $(filter $(call unit,manifest% release_state%),$(UNIT_TESTS))
+UNIT_LIB := $(filter $(call unit,logfmt proto reason sha256 tree module_check),$(UNIT_TESTS))
+UNIT_NINESD := $(filter-out $(UNIT_ENGINE) $(UNIT_CTL) $(UNIT_RELEASE_TOOL) $(UNIT_APPUP) $(UNIT_RELEASE) \
+                            $(UNIT_LIB),$(UNIT_TESTS))
+unit_obj = $(patsubst $(BUILD)/tests/%,$(BUILD)/obj/tests/unit/%.o,$(1))
+$(call unit_obj,$(UNIT_ENGINE)): PART_INC := $(INC_ENGINE)
+$(call unit_obj,$(UNIT_CTL)): PART_INC := $(INC_CTL)
+$(call unit_obj,$(UNIT_RELEASE_TOOL)): PART_INC := $(INC_APPUP) -iquote release/tool
+$(call unit_obj,$(UNIT_APPUP)): PART_INC := $(INC_APPUP)
+$(call unit_obj,$(UNIT_RELEASE)): PART_INC := $(INC_RELEASE)
+$(call unit_obj,$(UNIT_LIB)): PART_INC := $(INC_LIB)
+$(call unit_obj,$(UNIT_NINESD)): PART_INC := $(INC_NINESD)
 
-# ninesctl's tests reach its pure parts through libninesctl.a (and its
-# headers in ctl/); they need nothing of the daemon.
-$(BUILD)/obj/tests/unit/test_ctl_%.o: ALL_CFLAGS += -Ictl
-$(BUILD)/tests/test_ctl_%: $(BUILD)/obj/tests/unit/test_ctl_%.o $(BUILD)/libninesctl.a $(BUILD)/libnines.a
+$(UNIT_ENGINE): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libengine.a $(BUILD)/obj/lib/reason.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+
+$(UNIT_CTL): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libninesctl.a $(BUILD)/libnines.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # nines-release's tests reach its parts through libninesrelease.a (and
-# its header, release/release.h, on the quote path).
+# its header, release/tool/release.h, on the quote path).
 $(BUILD)/libninesrelease.a: $(call obj,$(RELEASE_LIB_SRC))
 	@rm -f $@
 	ar rcs $@ $^
-$(BUILD)/obj/tests/unit/test_nines_release_%.o: ALL_CFLAGS += -iquote release
-$(BUILD)/tests/test_nines_release_%: $(BUILD)/obj/tests/unit/test_nines_release_%.o $(BUILD)/libninesrelease.a \
-                                     $(BUILD)/libnines.a
+$(UNIT_RELEASE_TOOL): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libninesrelease.a $(BUILD)/libappup.a \
+                                     $(BUILD)/librelease.a $(BUILD)/libnines.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -ldl
 
-$(BUILD)/tests/itest_%: $(BUILD)/obj/tests/integration/itest_%.o $(call obj,$(ITEST_HELPERS)) $(BUILD)/libnines.a
+$(UNIT_APPUP): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libappup.a $(BUILD)/librelease.a \
+                                 $(BUILD)/libnines.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(UNIT_RELEASE): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/librelease.a $(BUILD)/libnines.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(UNIT_LIB): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libnines.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(UNIT_NINESD): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libninesd.a $(BUILD)/libengine.a \
+                                  $(BUILD)/libappup.a $(BUILD)/librelease.a $(BUILD)/libnines.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -linotifytools
+
+# Integration tests and benchmarks drive the programs; they read the
+# formats (manifests, appups) through the libraries of those parts.
+$(call obj,$(ITEST_SRC) $(ITEST_HELPERS)): PART_INC := $(INC_APPUP)
+$(call obj,$(BENCH_SRC) $(BENCH_COMMON)): PART_INC := $(INC_LIB)
+$(BUILD)/tests/itest_%: $(BUILD)/obj/tests/integration/itest_%.o $(call obj,$(ITEST_HELPERS)) $(BUILD)/libappup.a \
+                        $(BUILD)/librelease.a $(BUILD)/libnines.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
@@ -205,7 +301,7 @@ PATHS_STAMP := $(BUILD)/paths.stamp
 $(PATHS_STAMP): FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(LIBEXECDIR) $(BINDIR) $(VERSION)' | cmp -s - $@ || echo '$(LIBEXECDIR) $(BINDIR) $(VERSION)' > $@
-$(call obj,lib/worker_path.c supervisord/main.c ctl/help.c release/main.c release/args.c appup/main.c): $(PATHS_STAMP)
+$(call obj,lib/worker_path.c supervisord/main.c ctl/help.c release/tool/main.c release/tool/args.c appup/tool/main.c): $(PATHS_STAMP)
 .PHONY: FORCE
 FORCE:
 
@@ -220,7 +316,7 @@ test: all $(UNIT_TESTS) $(ITESTS) $(TESTAPPS) $(if $(filter 1,$(SANITIZE)),,$(FU
 # The fuzz targets (see FUZZ_TARGETS above).
 fuzz: $(FUZZ_TARGETS)
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard lib/*.h include/nines/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(wildcard lib/*.h release/*.h appup/*.h include/nines/*.h)
 	@command -v $(FUZZ_CC) >/dev/null 2>&1 || { echo "error: $(FUZZ_CC) not found: the fuzz targets need clang and libFuzzer (scripts/setup installs clang and libclang-rt-14-dev)" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*) $(PKG_LIBS)
