@@ -310,7 +310,21 @@ $(BUILD)/obj/tests/integration/%.o: ALL_CFLAGS += -DNINES_BUILD_DIR='"$(abspath 
                                    -DNINES_SOURCE_DIR='"$(abspath .)"'
 $(BUILD)/obj/bench/%.o: ALL_CFLAGS += -DNINES_BUILD_DIR='"$(abspath $(BUILD))"'
 
-test: all $(UNIT_TESTS) $(ITESTS) $(TESTAPPS) $(if $(filter 1,$(SANITIZE)),,$(FUZZ_TARGETS))
+# The module ABI's growth rule (tests/abi/): the descriptor check compiled
+# against a copy of nines/module.h with one field appended, as a later
+# revision would, run on modules built against today's header.
+ABI_GROWN_INC := $(BUILD)/abi-grown
+ABI_TEST := $(BUILD)/tests/test_module_abi_growth
+$(ABI_GROWN_INC)/nines/module.h: include/nines/module.h
+	@mkdir -p $(dir $@)
+	sed '/void (\*free_state)/,/^};/ s/^};/    void (*appended_in_test)(void);\n};/' $< > $@
+	@grep -q appended_in_test $@ || { echo "error: could not grow $<" >&2; rm -f $@; exit 1; }
+$(ABI_TEST): tests/abi/test_module_abi_growth.c lib/module_check.c $(ABI_GROWN_INC)/nines/module.h
+	@mkdir -p $(dir $@)
+	$(CC) -I$(ABI_GROWN_INC) $(ALL_CFLAGS) -iquote lib -DNINES_BUILD_DIR='"$(abspath $(BUILD))"' -o $@ \
+	    tests/abi/test_module_abi_growth.c lib/module_check.c $(ALL_LDFLAGS) $(CMOCKA_LIBS) -ldl
+
+test: all $(UNIT_TESTS) $(ABI_TEST) $(ITESTS) $(TESTAPPS) $(if $(filter 1,$(SANITIZE)),,$(FUZZ_TARGETS))
 	tests/run.sh $(BUILD)
 
 # The fuzz targets (see FUZZ_TARGETS above).

@@ -46,11 +46,16 @@ int nines_module_check(const struct nines_module *m, char *err, size_t size) {
     if (m->abi_version != NINES_ABI_VERSION)
         return refuse(err, size, "ABI version %u, this host supports %u", m->abi_version,
                       NINES_ABI_VERSION);
-    /* Fields are only ever appended: a smaller descriptor is from a build
-     * that predates a field this host would read. */
-    if (m->size < sizeof(struct nines_module))
-        return refuse(err, size, "descriptor size %u, expected at least %zu", m->size,
-                      sizeof(struct nines_module));
+    /* Fields are only ever appended: any descriptor at least as big as the
+     * first revision's runs; fields after it are read behind
+     * NINES_MODULE_HAS(), so comparing with today's sizeof would refuse
+     * every module built before a field was added. */
+    if (m->size < NINES_MODULE_SIZE_V1)
+        return refuse(err, size, "descriptor size %u, expected at least %zu (revision 1)", m->size,
+                      (size_t)NINES_MODULE_SIZE_V1);
+    if (m->reserved != 0)
+        return refuse(err, size, "reserved field is %u, expected 0: a descriptor this host does not know",
+                      m->reserved);
     if (!m->name || !nines_module_name_valid(m->name))
         return refuse(err, size, "invalid name \"%.64s\": expected 1 to 64 of [a-z0-9_-]",
                       m->name ? m->name : "(null)");

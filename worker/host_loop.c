@@ -70,7 +70,7 @@ static void on_call(struct nines_ctx *ctx, const struct nines_msg *m) {
         call_error(ctx, m->ref, "out of memory");
         return;
     }
-    struct nines_call call = {.ref = m->ref, .data = m->payload, .len = m->length};
+    struct nines_request call = {.ref = m->ref, .data = m->payload, .len = m->length};
     host_check_callback(ctx, ctx->mod->handle_call(ctx, ctx->state, &call), "handle_call");
 }
 

@@ -125,7 +125,7 @@ static int reply_value(nines_ctx *ctx, uint64_t ref, long long value)
     return reply_text(ctx, ref, out);
 }
 
-static int reply_unknown(nines_ctx *ctx, const struct nines_call *call)
+static int reply_unknown(nines_ctx *ctx, const struct nines_request *call)
 {
     char out[REQ_MAX + 128];
     /* Show at most 64 bytes of what was sent. */
@@ -177,7 +177,7 @@ static int counter_init(nines_ctx *ctx, void **state)
     return 0;
 }
 
-static int counter_call(nines_ctx *ctx, void *state, const struct nines_call *call)
+static int counter_call(nines_ctx *ctx, void *state, const struct nines_request *call)
 {
     struct counter *c = state;
     char req[REQ_MAX];

@@ -153,7 +153,7 @@ static int reply_text(nines_ctx *ctx, uint64_t ref, const char *text)
     return nines_reply(ctx, ref, text, strlen(text));
 }
 
-static int echo_call(nines_ctx *ctx, void *state, const struct nines_call *call)
+static int echo_call(nines_ctx *ctx, void *state, const struct nines_request *call)
 {
     const struct echo *e = state;
     const char *req = call->data;

@@ -216,7 +216,7 @@ static int reply_text(nines_ctx *ctx, uint64_t ref, const char *text)
     return nines_reply(ctx, ref, text, strlen(text));
 }
 
-static int reply_error(nines_ctx *ctx, const struct nines_call *call, const char *what)
+static int reply_error(nines_ctx *ctx, const struct nines_request *call, const char *what)
 {
     char out[256];
     int shown = call->len > 64 ? 64 : (int)call->len;
@@ -227,7 +227,7 @@ static int reply_error(nines_ctx *ctx, const struct nines_call *call, const char
 }
 
 /* "crash HOW": fail now; error and normal reply "ok" before stopping. */
-static int call_crash(nines_ctx *ctx, const struct nines_call *call, const char *how,
+static int call_crash(nines_ctx *ctx, const struct nines_request *call, const char *how,
                       size_t len)
 {
     enum how h;
@@ -244,7 +244,7 @@ static int call_crash(nines_ctx *ctx, const struct nines_call *call, const char 
     return fail(ctx, h);
 }
 
-static int flaky_call(nines_ctx *ctx, void *state, const struct nines_call *call)
+static int flaky_call(nines_ctx *ctx, void *state, const struct nines_request *call)
 {
     const char *req = call->data;
     size_t len = call->len;

@@ -129,7 +129,7 @@ static int call_key(nines_ctx *ctx, struct kv_table *t, const struct words *w,
     return 1;
 }
 
-static int kv_call(nines_ctx *ctx, void *state, const struct nines_call *call)
+static int kv_call(nines_ctx *ctx, void *state, const struct nines_request *call)
 {
     struct words w;
     int r;

@@ -79,7 +79,7 @@ static int tell(nines_ctx *ctx, uint64_t ref, char *args) {
     return reply_text(ctx, ref, err < 0 ? "error: cannot cast" : "sent");
 }
 
-static int relay_call(nines_ctx *ctx, void *state, const struct nines_call *call) {
+static int relay_call(nines_ctx *ctx, void *state, const struct nines_request *call) {
     struct relay *r = state;
     char text[4096];
     size_t len = call->len < sizeof text - 1 ? call->len : sizeof text - 1;

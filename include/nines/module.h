@@ -29,6 +29,21 @@
  * readable is reported again on the next loop. Every runtime function may
  * be called from any callback, init, terminate and code_change included.
  *
+ * Lifecycle of a worker: init() once; then handle_call(), handle_cast()
+ * and handle_info() in any order, one at a time; at a live upgrade,
+ * export_state() on the old code, code_change() on the new code and
+ * free_state() on the old code; terminate() once at the end, unless the
+ * process dies first (a crash, SIGKILL after the shutdown grace). A worker
+ * that is restarted starts again from init() in a new process: nothing but
+ * what code_change receives survives from one process to the next.
+ *
+ * Threads: the runtime functions below are not thread-safe and must be
+ * called only from the thread that runs the callbacks. An application may
+ * start threads of its own; they talk to the callbacks through a descriptor
+ * it watches (a pipe or an eventfd), and they must be stopped and joined in
+ * terminate() and before export_state() returns, because the code they run
+ * is unloaded after an upgrade.
+ *
  * Build an application with:
  *     cc -shared -fPIC $(pkg-config --cflags nines) -o app.so app.c
  * The runtime functions below are provided by the worker host at load time;
@@ -100,7 +115,7 @@ struct nines_info {
 
 /* A request delivered to handle_call(). `data` is valid only during the
  * callback; `ref` identifies the caller for nines_reply(). */
-struct nines_call {
+struct nines_request {
     uint64_t ref;
     const void *data;
     size_t len;
@@ -131,11 +146,23 @@ typedef struct nines_buf nines_buf;
  * starts timers), export_state and code_change (both needed for a live code
  * swap; without them an upgrade restarts the worker).
  */
+/*
+ * The descriptor grows as SQLite's method tables do: fields are only ever
+ * appended, a module's `size` says how many it was built with, and the host
+ * runs any descriptor at least as big as the first revision's, reading a
+ * later field only when NINES_MODULE_HAS() says the module has it. So a
+ * module built against an older header keeps running on a newer host, and
+ * one built against a newer header runs on an older host (which ignores
+ * what it does not know).
+ *
+ * Revisions (NINES_ABI_VERSION stays 1 through all of them):
+ *   1  magic .. free_state (NINES_MODULE_SIZE_V1)
+ */
 struct nines_module {
     uint32_t magic;       /* NINES_MAGIC */
     uint32_t abi_version; /* NINES_ABI_VERSION the .so was built against */
     uint32_t size;        /* sizeof(struct nines_module) at build time */
-    uint32_t reserved;    /* zero */
+    uint32_t reserved;    /* zero: refused otherwise, kept for a later use */
     const char *name;     /* application name, [a-z0-9_-]+, stable across versions */
     const char *version;  /* this build's version, e.g. "1.2.0" */
 
@@ -147,7 +174,7 @@ struct nines_module {
 
     /* A request that expects a reply: call nines_reply() with call->ref,
      * now or later (a deferred reply). Return 0, or negative to stop. */
-    int (*handle_call)(nines_ctx *ctx, void *state, const struct nines_call *call);
+    int (*handle_call)(nines_ctx *ctx, void *state, const struct nines_request *call);
 
     /* A message that expects no reply. Return 0, or negative to stop. */
     int (*handle_cast)(nines_ctx *ctx, void *state, const void *data, size_t len);
@@ -185,6 +212,15 @@ struct nines_module {
      * old state's memory is leaked at each upgrade. */
     void (*free_state)(nines_ctx *ctx, void *state);
 };
+
+/* The size of the first revision's descriptor: the smallest a host runs. */
+#define NINES_MODULE_SIZE_V1                                                   \
+    (offsetof(struct nines_module, free_state) + sizeof(void (*)(void)))
+
+/* Whether descriptor `m` was built with `field`: read a field appended after
+ * revision 1 only when this is true. */
+#define NINES_MODULE_HAS(m, field)                                             \
+    ((m)->size >= offsetof(struct nines_module, field) + sizeof((m)->field))
 
 /* The symbol the host looks up with dlsym(). */
 #define NINES_MODULE_SYMBOL "nines_module_v1"
@@ -241,7 +277,7 @@ NINES_API int nines_timer_start(nines_ctx *ctx, uint64_t tag, uint64_t after_ms,
 /* Cancel timer `tag`; -ENOENT if it is not armed. */
 NINES_API int nines_timer_cancel(nines_ctx *ctx, uint64_t tag);
 
-/* Reply to the call identified by `ref` (from struct nines_call). Each call
+/* Reply to the call identified by `ref` (from struct nines_request). Each call
  * gets exactly one reply; -ENOENT for an unknown or already answered ref. */
 NINES_API int nines_reply(nines_ctx *ctx, uint64_t ref, const void *data, size_t len);
 

@@ -31,7 +31,7 @@ static int cc_crash_init(nines_ctx *ctx, void **state)
     return *state != NULL ? 0 : -ENOMEM;
 }
 
-static int cc_crash_call(nines_ctx *ctx, void *state, const struct nines_call *call)
+static int cc_crash_call(nines_ctx *ctx, void *state, const struct nines_request *call)
 {
     char out[32];
 

@@ -27,7 +27,7 @@ static int cc_error_init(nines_ctx *ctx, void **state)
     return *state != NULL ? 0 : -ENOMEM;
 }
 
-static int cc_error_call(nines_ctx *ctx, void *state, const struct nines_call *call)
+static int cc_error_call(nines_ctx *ctx, void *state, const struct nines_request *call)
 {
     char out[32];
 

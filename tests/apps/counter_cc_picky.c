@@ -21,7 +21,7 @@ static int picky_init(nines_ctx *ctx, void **state)
     return *state != NULL ? 0 : -ENOMEM;
 }
 
-static int picky_call(nines_ctx *ctx, void *state, const struct nines_call *call)
+static int picky_call(nines_ctx *ctx, void *state, const struct nines_request *call)
 {
     char out[32];
     int len = snprintf(out, sizeof(out), "%lld", *(long long *)state);

@@ -40,7 +40,7 @@ static int crash_later_init(nines_ctx *ctx, void **state)
     return *state != NULL ? 0 : -ENOMEM;
 }
 
-static int crash_later_call(nines_ctx *ctx, void *state, const struct nines_call *call)
+static int crash_later_call(nines_ctx *ctx, void *state, const struct nines_request *call)
 {
     struct state *s = state;
     char out[32];

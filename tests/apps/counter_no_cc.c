@@ -17,7 +17,7 @@ static int no_cc_init(nines_ctx *ctx, void **state)
     return 0;
 }
 
-static int no_cc_call(nines_ctx *ctx, void *state, const struct nines_call *call)
+static int no_cc_call(nines_ctx *ctx, void *state, const struct nines_request *call)
 {
     const char *text = call->len >= 7 && memcmp(call->data, "version", 7) == 0 ? VSN : "0";
 

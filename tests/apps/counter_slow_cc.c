@@ -17,7 +17,7 @@ static int slow_init(nines_ctx *ctx, void **state)
     return *state != NULL ? 0 : -ENOMEM;
 }
 
-static int slow_call(nines_ctx *ctx, void *state, const struct nines_call *call)
+static int slow_call(nines_ctx *ctx, void *state, const struct nines_request *call)
 {
     return nines_reply(ctx, call->ref, "4.0.0", 5);
 }

@@ -26,7 +26,7 @@ static int wrong_name_init(nines_ctx *ctx, void **state)
     return *state != NULL ? 0 : -ENOMEM;
 }
 
-static int wrong_name_call(nines_ctx *ctx, void *state, const struct nines_call *call)
+static int wrong_name_call(nines_ctx *ctx, void *state, const struct nines_request *call)
 {
     char out[32];
 

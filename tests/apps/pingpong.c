@@ -59,7 +59,7 @@ static int finish(nines_ctx *ctx, struct run *r) {
     return nines_reply(ctx, r->caller, text, (size_t)len);
 }
 
-static int pp_call(nines_ctx *ctx, void *state, const struct nines_call *call) {
+static int pp_call(nines_ctx *ctx, void *state, const struct nines_request *call) {
     struct run *r = state;
     char text[300];
     size_t len = call->len < sizeof text - 1 ? call->len : sizeof text - 1;

@@ -51,6 +51,24 @@ static void a_truncated_descriptor_is_refused(void **unused) {
     expect_refusal(&m, "descriptor size");
 }
 
+static void the_first_revision_size_is_the_floor(void **unused) {
+    struct nines_module m = good();
+    char err[256] = "";
+    m.size = NINES_MODULE_SIZE_V1;
+    assert_int_equal(nines_module_check(&m, err, sizeof err), 0);
+    assert_true(NINES_MODULE_HAS(&m, free_state));
+    m.size = NINES_MODULE_SIZE_V1 - 1;
+    expect_refusal(&m, "expected at least");
+    assert_false(NINES_MODULE_HAS(&m, free_state));
+    assert_true(NINES_MODULE_HAS(&m, code_change));
+}
+
+static void a_non_zero_reserved_field_is_refused(void **unused) {
+    struct nines_module m = good();
+    m.reserved = 3;
+    expect_refusal(&m, "reserved field is 3, expected 0");
+}
+
 static void names_and_versions_are_validated(void **unused) {
     const char *bad_names[] = {"", "Upper", "has space", "dot.ted", "slash/x",
                                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
@@ -90,6 +108,8 @@ int main(void) {
         cmocka_unit_test(magic_is_checked_before_anything_else),
         cmocka_unit_test(abi_version_is_checked_before_size_and_fields),
         cmocka_unit_test(a_truncated_descriptor_is_refused),
+        cmocka_unit_test(the_first_revision_size_is_the_floor),
+        cmocka_unit_test(a_non_zero_reserved_field_is_refused),
         cmocka_unit_test(names_and_versions_are_validated),
         cmocka_unit_test(required_callbacks_are_named),
     };
