@@ -19,6 +19,10 @@
  * the workers that moved. Children started later get the step's module
  * (upgrade_remap_module).
  *
+ * Which step or undo runs next, and what the outcome says, is decided by
+ * the pure runner (appup/relup_run.h); this file carries each operation
+ * out and feeds its result back.
+ *
  * Nothing here blocks: a step waits for the workers' results and the
  * engine's replies, which come back through upgrade_done_fn and
  * release_install_on_reply. One install runs at a time.
@@ -33,6 +37,7 @@
 
 #include "log.h"
 #include "release_internal.h"
+#include "relup_run.h"
 #include "upgrade.h"
 
 /* An engine request the install waits for. */
@@ -50,13 +55,11 @@ struct install {
     struct nines_relup *plan;
     uint64_t started_ms;
 
-    bool undoing;
-    size_t step;        /* the step running, or whose undo runs */
-    size_t failed_step; /* when undoing: the step that failed */
-    char failure[2400];
-    size_t undone;             /* earlier steps undone */
-    size_t failed_step_workers; /* workers the failed step had moved, sent back */
-    char undo_failure[1024]; /* the first undo that failed, or "" */
+    struct relup_run run; /* the sequencing: which step or undo is next */
+    bool undoing;         /* the operation under way is an undo */
+    size_t step;          /* the step running, or whose undo runs */
+    char failure[2400];   /* "step K of N (...) failed: REASON" */
+    char undo_reason[1024]; /* why the first undo that failed did, or "" */
 
     /* The operation under way. */
     const struct nines_relup_op *op;
@@ -74,7 +77,7 @@ struct install {
     size_t n_reqs, cap_reqs;
 };
 
-static void next_op(struct install *in);
+static void carry_out(struct install *in, struct relup_run_next next);
 static void op_done(struct install *in);
 
 /* --- progress ------------------------------------------------------------------ */
@@ -186,37 +189,12 @@ bool release_install_on_reply(struct daemon *d, const struct engine_reply *r) {
 
 /* --- the workers of an application ------------------------------------------------- */
 
-/* A running worker of `app` not yet on `module`. A restart leaves out
- * dynamic children (they cannot be restarted by request) and temporary
- * ones (terminated, they would be gone): they take the new module when
- * they are next started. */
-static bool runs_application(struct daemon *d, engine_node n, const char *app, const char *module, bool restart) {
-    const struct nines_child_spec *spec = engine_node_spec(d->engine, n);
-    if (!spec || spec->kind != NINES_CHILD_MODULE || engine_node_state(d->engine, n) != ENGINE_NODE_RUNNING)
-        return false;
-    if (restart && spec->restart == NINES_TEMPORARY)
-        return false;
-    struct engine_sup_flags parent;
-    if (restart && engine_sup_flags(d->engine, engine_node_parent(d->engine, n), &parent) &&
-        parent.strategy == NINES_DYNAMIC)
-        return false;
-    const char *now = daemon_module_of(d, n);
-    return n < d->n_nodes && strcmp(d->nodes[n].name, app) == 0 && (!now || strcmp(now, module) != 0);
-}
-
 static int collect_workers(struct install *in) {
-    struct daemon *d = in->d;
-    size_t count = engine_node_count(d->engine);
     free(in->nodes);
-    in->nodes = calloc(count ? count : 1, sizeof *in->nodes);
+    in->nodes = NULL;
     in->n_nodes = in->next_node = 0;
-    if (!in->nodes)
-        return -ENOMEM;
-    const char *app = cur_step(in)->application;
-    for (engine_node n = 0; n < count; n++)
-        if (runs_application(d, n, app, in->op->module, in->op->kind == NINES_RELUP_RESTART))
-            in->nodes[in->n_nodes++] = n;
-    return 0;
+    return release_workers_to_move(in->d, cur_step(in)->application, in->op->module,
+                                   in->op->kind == NINES_RELUP_RESTART, &in->nodes, &in->n_nodes);
 }
 
 static void swap_more(struct install *in);
@@ -320,6 +298,7 @@ static void run_op(struct install *in, const struct nines_relup_op *op, const ch
     in->op_reason[0] = '\0';
     in->op_started_ms = daemon_now_ms();
     in->outstanding = 0;
+    in->n_nodes = in->next_node = 0;
     if (op->kind != NINES_RELUP_SWAP && op->kind != NINES_RELUP_RESTART) {
         run_engine_op(in);
         return;
@@ -329,8 +308,6 @@ static void run_op(struct install *in, const struct nines_relup_op *op, const ch
         op_done(in);
         return;
     }
-    if (in->undoing && in->step == in->failed_step)
-        in->failed_step_workers = in->n_nodes; /* the workers the failed step had moved */
     if (op->kind == NINES_RELUP_SWAP)
         run_swap(in);
     else
@@ -347,62 +324,46 @@ static void remap_if_code(struct install *in) {
 
 /* --- the whole plan ----------------------------------------------------------------- */
 
-static void install_end(struct install *in);
+static void install_end(struct install *in, bool succeeded);
 
-static void start_undo(struct install *in) {
-    in->undoing = true;
-    in->failed_step = in->step;
+static void note_failure(struct install *in) {
+    if (in->undoing) {
+        if (!in->undo_reason[0])
+            snprintf(in->undo_reason, sizeof in->undo_reason, "%s", in->op_reason);
+        return;
+    }
     const struct nines_relup_step *s = cur_step(in);
     char what[1024];
     nines_relup_op_format(&s->op, what, sizeof what);
     snprintf(in->failure, sizeof in->failure, "step %zu of %zu (%s: %s) failed: %s", in->step + 1,
              in->plan->n_steps, s->application, what, in->op_reason);
-    /* The failed step is undone too: it may have moved some workers. */
-    in->step++;
-    next_op(in);
 }
 
 static void op_done(struct install *in) {
     if (!in->op_failed)
         remap_if_code(in);
-    if (in->undoing) {
-        send_record(in, "undo", in->op_failed ? "failed" : "ok", in->op_failed ? in->op_reason : NULL);
-        if (in->op_failed && !in->undo_failure[0])
-            snprintf(in->undo_failure, sizeof in->undo_failure, "undo of step %zu failed: %s", in->step + 1,
-                     in->op_reason);
-        in->undone += !in->op_failed && in->step < in->failed_step; /* the failed step itself is not counted */
-        next_op(in);
-        return;
-    }
-    send_record(in, "step", in->op_failed ? "failed" : "ok", in->op_failed ? in->op_reason : NULL);
-    if (in->op_failed) {
-        start_undo(in);
-        return;
-    }
-    in->step++;
-    next_op(in);
+    send_record(in, in->undoing ? "undo" : "step", in->op_failed ? "failed" : "ok",
+                in->op_failed ? in->op_reason : NULL);
+    if (in->op_failed)
+        note_failure(in);
+    /* What a failed step had moved (whatever each worker's own result said),
+     * or what an undo sent back. */
+    size_t moved = release_workers_on(in->d, in->nodes, in->n_nodes, in->op ? in->op->module : NULL);
+    carry_out(in, relup_run_done(&in->run, !in->op_failed, moved));
 }
 
-static void next_op(struct install *in) {
-    if (!in->undoing) {
-        if (in->step == in->plan->n_steps) {
-            install_end(in);
-            return;
-        }
-        const struct nines_relup_step *s = cur_step(in);
-        run_op(in, &s->op, s->has_undo ? s->undo.module : NULL);
+static void carry_out(struct install *in, struct relup_run_next next) {
+    if (next.action == RELUP_RUN_SUCCEEDED || next.action == RELUP_RUN_FAILED) {
+        install_end(in, next.action == RELUP_RUN_SUCCEEDED);
         return;
     }
-    /* Undoing: the steps below `step`, latest first, those with an undo. */
-    while (in->step > 0) {
-        in->step--;
-        const struct nines_relup_step *s = cur_step(in);
-        if (s->has_undo) {
-            run_op(in, &s->undo, s->op.module);
-            return;
-        }
-    }
-    install_end(in);
+    in->step = next.step;
+    in->undoing = next.action == RELUP_RUN_UNDO;
+    const struct nines_relup_step *s = cur_step(in);
+    if (in->undoing)
+        run_op(in, &s->undo, s->op.module);
+    else
+        run_op(in, &s->op, s->has_undo ? s->undo.module : NULL);
 }
 
 static void log_end(struct install *in, int prio, const char *event, const char *msg, const char *reason) {
@@ -437,18 +398,10 @@ static void succeed(struct install *in) {
 }
 
 static void fail(struct install *in) {
-    char msg[4000];
-    if (in->undo_failure[0])
-        snprintf(msg, sizeof msg, "%s; %s: the tree is between %s and %s, see the log", in->failure,
-                 in->undo_failure, in->plan->from_version, in->plan->to_version);
-    else if (in->failed_step_workers)
-        snprintf(msg, sizeof msg, "%s; its %zu worker%s that had moved and %zu earlier step%s undone, %s stays on %s",
-                 in->failure, in->failed_step_workers, in->failed_step_workers == 1 ? "" : "s", in->undone,
-                 in->undone == 1 ? "" : "s", in->plan->release, in->plan->from_version);
-    else
-        snprintf(msg, sizeof msg, "%s; %zu step%s undone, %s stays on %s", in->failure, in->undone,
-                 in->undone == 1 ? "" : "s", in->plan->release, in->plan->from_version);
-    log_end(in, in->undo_failure[0] ? LOG_CRIT : LOG_ERR,
+    char outcome[1600], msg[4100];
+    relup_run_outcome(&in->run, in->undo_reason, outcome, sizeof outcome);
+    snprintf(msg, sizeof msg, "%s; %s", in->failure, outcome);
+    log_end(in, in->run.undo_failed ? LOG_CRIT : LOG_ERR,
             in->down ? "release_downgrade_failed" : "release_upgrade_failed", msg, in->failure);
     answer(in, CTL_ST_FAILED, msg);
 }
@@ -463,12 +416,12 @@ static void install_free(struct install *in) {
     free(in);
 }
 
-static void install_end(struct install *in) {
+static void install_end(struct install *in, bool succeeded) {
     struct releases *r = in->d->releases;
-    if (in->undoing)
-        fail(in);
-    else
+    if (succeeded)
         succeed(in);
+    else
+        fail(in);
     r->install = NULL;
     install_free(in);
 }
@@ -479,61 +432,6 @@ void release_install_free(struct releases *r) {
 }
 
 /* --- asking --------------------------------------------------------------------------- */
-
-/* Load `version` and plan the way there from the running release. */
-static int make_plan(struct daemon *d, const char *version, bool down, struct release_set *target,
-                     struct nines_relup **plan, char *why, size_t size) {
-    struct releases *r = d->releases;
-    char dir[PATH_MAX];
-    struct nines_error err = {0};
-    if (!nines_rel_state_find(&r->state, version)) {
-        snprintf(why, size, "no release %s in %s (see ninesctl release list)", version, r->dir);
-        return -ENOENT;
-    }
-    if (strcmp(version, r->running.manifest->version) == 0) {
-        snprintf(why, size, "%s %s is the release running now", r->running.manifest->release, version);
-        return -EALREADY;
-    }
-    int e = release_version_dir(r, version, dir);
-    if (e == 0)
-        e = release_set_load(dir, NULL, target, &err);
-    if (e < 0) {
-        if (err.message[0])
-            nines_error_format(&err, why, size);
-        else
-            snprintf(why, size, "cannot load release %s: %s", version, strerror(-e));
-        return e;
-    }
-    struct nines_relup_input in = {
-        .current = r->running.manifest, .current_dir = r->running.dir, .current_tree = r->running.tree,
-        .target = target->manifest, .target_dir = target->dir, .down = down,
-        .appups = (const struct nines_appup *const *)(down ? r->running.appups : target->appups),
-        .n_appups = down ? r->running.n_appups : target->n_appups,
-    };
-    memset(&err, 0, sizeof err);
-    e = nines_relup_plan(&in, plan, &err);
-    if (e < 0) {
-        nines_error_format(&err, why, size);
-        release_set_free(target);
-    }
-    return e;
-}
-
-int release_plan_text(struct daemon *d, const char *version, bool down, bool json, char **text, char *why,
-                      size_t size) {
-    struct release_set target = {0};
-    struct nines_relup *plan = NULL;
-    int e = make_plan(d, version, down, &target, &plan, why, size);
-    if (e < 0)
-        return e;
-    size_t len = nines_relup_format(plan, NULL, 0, json);
-    *text = malloc(len + 1);
-    if (*text)
-        nines_relup_format(plan, *text, len + 1, json);
-    nines_relup_free(plan);
-    release_set_free(&target);
-    return *text ? 0 : -ENOMEM;
-}
 
 void release_install_begin(struct daemon *d, uint64_t conn_id, const char *version, bool down) {
     struct releases *r = d->releases;
@@ -555,7 +453,7 @@ void release_install_begin(struct daemon *d, uint64_t conn_id, const char *versi
     *in = (struct install){.d = d, .conn_id = conn_id, .down = down, .started_ms = daemon_now_ms()};
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     in->swap_window = cpus > 0 ? 2 * (unsigned)cpus : 2;
-    int e = make_plan(d, version, down, &in->target, &in->plan, why, sizeof why);
+    int e = release_make_plan(d, version, down, &in->target, &in->plan, why, sizeof why);
     if (e < 0) {
         free(in);
         release_log(LOG_ERR, down ? "release_downgrade_failed" : "release_upgrade_failed", why, version, why);
@@ -574,5 +472,5 @@ void release_install_begin(struct daemon *d, uint64_t conn_id, const char *versi
     }
     log_end(in, LOG_NOTICE, down ? "release_downgrade_started" : "release_upgrade_started",
             down ? "release downgrade started" : "release upgrade started", NULL);
-    next_op(in);
+    carry_out(in, relup_run_begin(&in->run, in->plan));
 }

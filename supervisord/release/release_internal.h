@@ -79,12 +79,25 @@ void release_unpack_free(struct releases *r);
 void release_on_arrival(void *userdata, const char *path); /* release_watch's callback */
 void release_drop_arrival(const char *path); /* delete an arrival that was unpacked */
 
+/* release_workers.c: the running workers of application `app` not yet on
+ * `module` (restart: leaving out temporary and dynamic children), in a new
+ * array *out of *n (free it); 0 or -ENOMEM. */
+int release_workers_to_move(struct daemon *d, const char *app, const char *module, bool restart,
+                            engine_node **out, size_t *n);
+/* How many of nodes[0..n) run `module` now. */
+size_t release_workers_on(struct daemon *d, const engine_node *nodes, size_t n, const char *module);
+
 /* release_install.c: install `version` (down: a downgrade). conn_id 0: no
  * operator waits (an automatic upgrade). */
 void release_install_begin(struct daemon *d, uint64_t conn_id, const char *version, bool down);
 bool release_install_on_reply(struct daemon *d, const struct engine_reply *r);
 void release_install_free(struct releases *r);
-/* The plan to `version`, as dry-run prints it; 0 or -errno with `why`. */
+/* release_plan.c: load `version` into *target and plan the way there from
+ * the running release (*plan borrows from both; free the plan first).
+ * 0, or -ENOENT / -EALREADY / another -errno with `why`. */
+int release_make_plan(struct daemon *d, const char *version, bool down, struct release_set *target,
+                      struct nines_relup **plan, char *why, size_t size);
+/* release_plan.c: the plan to `version`, as dry-run prints it; 0 or -errno with `why`. */
 int release_plan_text(struct daemon *d, const char *version, bool down, bool json, char **text, char *why,
                       size_t size);
 

@@ -1,0 +1,51 @@
+/*
+ * release_workers.c — which workers a release step's swap or restart acts
+ * on, and which of them are on a module now (see release_internal.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "release_internal.h"
+#include "upgrade.h"
+
+/* A running worker of `app` not yet on `module`. A restart leaves out
+ * dynamic children (they cannot be restarted by request) and temporary
+ * ones (terminated, they would be gone): they take the new module when
+ * they are next started. */
+static bool to_move(struct daemon *d, engine_node n, const char *app, const char *module, bool restart) {
+    const struct nines_child_spec *spec = engine_node_spec(d->engine, n);
+    if (!spec || spec->kind != NINES_CHILD_MODULE || engine_node_state(d->engine, n) != ENGINE_NODE_RUNNING)
+        return false;
+    if (restart && spec->restart == NINES_TEMPORARY)
+        return false;
+    struct engine_sup_flags parent;
+    if (restart && engine_sup_flags(d->engine, engine_node_parent(d->engine, n), &parent) &&
+        parent.strategy == NINES_DYNAMIC)
+        return false;
+    const char *now = daemon_module_of(d, n);
+    return n < d->n_nodes && strcmp(d->nodes[n].name, app) == 0 && (!now || strcmp(now, module) != 0);
+}
+
+int release_workers_to_move(struct daemon *d, const char *app, const char *module, bool restart,
+                            engine_node **out, size_t *n_out) {
+    size_t count = engine_node_count(d->engine);
+    engine_node *nodes = calloc(count ? count : 1, sizeof *nodes);
+    if (!nodes)
+        return -ENOMEM;
+    size_t n = 0;
+    for (engine_node node = 0; node < count; node++)
+        if (to_move(d, node, app, module, restart))
+            nodes[n++] = node;
+    *out = nodes, *n_out = n;
+    return 0;
+}
+
+size_t release_workers_on(struct daemon *d, const engine_node *nodes, size_t n, const char *module) {
+    size_t on = 0;
+    for (size_t i = 0; module && i < n; i++) {
+        const char *now = daemon_module_of(d, nodes[i]);
+        on += now && strcmp(now, module) == 0;
+    }
+    return on;
+}
