@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "appup.h"
+#include "utf8.h"
 
 #define COMMENT_WIDTH 78 /* columns of a comment line, its indent and '# ' included */
 #define DEFAULT_SHUTDOWN_MS 5000 /* a worker's shutdown when none is written (tree_child.c) */
@@ -27,23 +28,6 @@ struct writer {
 
 /* --- scalars ------------------------------------------------------------- */
 
-/* The code point at p and its length in bytes; 0 for an invalid sequence
- * (libyaml reads only valid UTF-8, so a loaded string never has one). */
-static size_t utf8_decode(const unsigned char *p, uint32_t *cp) {
-    size_t n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (n == 0)
-        return 0;
-    *cp = n == 1 ? p[0] : p[0] & (0x7f >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        *cp = *cp << 6 | (p[i] & 0x3f);
-    }
-    bool surrogate = *cp >= 0xd800 && *cp <= 0xdfff;
-    return *cp < least[n] || *cp > 0x10ffff || surrogate ? 0 : n;
-}
-
 /* What YAML lets stand as itself inside double quotes: printable, and
  * not a line break (libyaml folds U+0085, U+2028 and U+2029 like '\n'). */
 static bool verbatim(uint32_t c) {
@@ -54,9 +38,10 @@ static bool verbatim(uint32_t c) {
 
 static void put_quoted(struct writer *w, const char *s) {
     fputc('"', w->f);
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+    const uint8_t *p = (const uint8_t *)s, *end = p + strlen(s);
+    while (p < end) {
         uint32_t c;
-        size_t n = utf8_decode(p, &c);
+        size_t n = nines_utf8_decode(p, (size_t)(end - p), &c);
         if (n == 0) {
             w->error = -EILSEQ;
             break;

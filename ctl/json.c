@@ -6,28 +6,7 @@
 #include <string.h>
 
 #include "json.h"
-
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
- * forms, no surrogates, nothing past U+10FFFF), or 0. ASCII is handled by
- * the caller. */
-static size_t utf8_len(const uint8_t *p, size_t avail) {
-    uint8_t c = p[0], lo = 0x80, hi = 0xbf;
-    size_t n;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-    else if (c >= 0xf0 && c <= 0xf4)
-        n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-    else
-        return 0;
-    if (avail < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return n;
-}
+#include "utf8.h"
 
 static void put_ascii(FILE *f, uint8_t c) {
     switch (c) {
@@ -55,7 +34,8 @@ void ctl_json_string(FILE *f, const void *s, size_t len) {
             put_ascii(f, p[i++]);
             continue;
         }
-        size_t n = utf8_len(p + i, len - i);
+        uint32_t cp;
+        size_t n = nines_utf8_decode(p + i, len - i, &cp);
         if (n == 0) {
             fprintf(f, "\\u%04x", p[i++]); /* not UTF-8: the byte as a code point */
             continue;

@@ -8,6 +8,7 @@
  * count it has not compared with the buffer that holds it.
  */
 #include "ctl_proto.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -282,38 +283,17 @@ int ctl_argv_encode(uint8_t *buf, size_t size, int argc, const char *const *argv
 }
 
 /* Length of the well-formed, printable UTF-8 character at p (at most
- * `avail` bytes), or 0. The ranges are those of RFC 3629's table: they
- * exclude overlong forms, UTF-16 surrogates and anything past U+10FFFF.
- * "Printable" refuses the C0 controls but tab and newline, DEL, and the C1
- * controls U+0080..U+009F (which a terminal may act on). */
+ * `avail` bytes), or 0. "Printable" refuses the C0 controls but tab and
+ * newline, DEL, and the C1 controls U+0080..U+009F (which a terminal may
+ * act on). */
 static size_t utf8_printable_len(const uint8_t *p, size_t avail) {
-    uint8_t c = p[0];
-    if (c < 0x80)
-        return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' ? 1 : 0;
-    size_t n;
-    uint8_t lo = 0x80, hi = 0xbf; /* the allowed range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2, lo = c == 0xc2 ? 0xa0 : 0x80; /* U+0080..U+009F are C1 controls */
-    else if (c == 0xe0)
-        n = 3, lo = 0xa0; /* below: overlong */
-    else if (c == 0xed)
-        n = 3, hi = 0x9f; /* above: surrogates */
-    else if (c >= 0xe1 && c <= 0xef)
-        n = 3;
-    else if (c == 0xf0)
-        n = 4, lo = 0x90; /* below: overlong */
-    else if (c == 0xf4)
-        n = 4, hi = 0x8f; /* above: past U+10FFFF */
-    else if (c >= 0xf1 && c <= 0xf3)
-        n = 4;
-    else
-        return 0; /* a continuation byte, an overlong lead (C0, C1), F5..FF */
-    if (avail < n || p[1] < lo || p[1] > hi)
+    uint32_t cp;
+    size_t n = nines_utf8_decode(p, avail, &cp);
+    if (n == 0)
         return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return n;
+    if (cp < 0x80)
+        return (cp >= 0x20 && cp < 0x7f) || cp == '\t' || cp == '\n' ? 1 : 0;
+    return cp >= 0xa0 ? n : 0;
 }
 
 int ctl_argv_decode(const uint8_t *payload, size_t len, const char **argv, int max) {

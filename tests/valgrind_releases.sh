@@ -11,25 +11,31 @@ command -v valgrind >/dev/null || { echo "valgrind not installed (scripts/setup 
 dir=$(mktemp -d /tmp/nines-vgr-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 
-# release VERSION COUNTER_VERSION COUNTER_SO [APPUP_VERSION]
+# release VERSION COUNTER_VERSION COUNTER_SO [APPUP_VERSION [ECHO_VERSION ECHO_SO]]
+# (with an echo version, echo is swapped first: a later failing counter
+# step then has a step to undo)
 release() {
-    local src="$dir/src-$1"
+    local src="$dir/src-$1" echo_version=${5:-1.0.0}
     mkdir -p "$src/apps" "$src/appups"
     ln -sf "$build/$3" "$src/apps/counter.so"
-    ln -sf "$build/examples/echo.so" "$src/apps/echo.so"
+    ln -sf "$build/${6:-examples/echo.so}" "$src/apps/echo.so"
     printf 'supervisor:\n  children:\n    - {id: counter, module: apps/counter.so}\n    - {id: echo, module: apps/echo.so, args: {port: 0}}\n' >"$src/tree.yaml"
     local appups="[]"
     if [ -n "${4:-}" ]; then
         printf 'application: counter\nversion: %s\nup: [{from: 1.0.0, steps: [code_change: {}]}]\ndown: [{to: 1.0.0, steps: [code_change: {}]}]\n' "$4" >"$src/appups/counter.appup.yaml"
         appups="[appups/counter.appup.yaml]"
     fi
-    printf 'release: vg\nversion: %s\ntree: tree.yaml\napplications:\n  - {name: counter, version: %s, module: apps/counter.so}\n  - {name: echo, version: 1.0.0, module: apps/echo.so}\nappups: %s\n' \
-        "$1" "$2" "$appups" >"$src/release.yaml"
+    if [ -n "${5:-}" ]; then
+        printf 'application: echo\nversion: %s\nup: [{from: 1.0.0, steps: [code_change: {}]}]\ndown: [{to: 1.0.0, steps: [code_change: {}]}]\n' "$5" >"$src/appups/echo.appup.yaml"
+        appups="[appups/echo.appup.yaml, appups/counter.appup.yaml]"
+    fi
+    printf 'release: vg\nversion: %s\ntree: tree.yaml\napplications:\n  - {name: echo, version: %s, module: apps/echo.so}\n  - {name: counter, version: %s, module: apps/counter.so}\nappups: %s\n' \
+        "$1" "$echo_version" "$2" "$appups" >"$src/release.yaml"
     "$build/nines-release" build --no-verify "$src/release.yaml" "$dir/out" >/dev/null
 }
 release 1.0.0 1.0.0 examples/counter.so
 release 1.1.0 2.0.0 examples/counter-2.so 2.0.0
-release 1.2.0 3.0.0 tests/apps/counter_cc_error.so 3.0.0
+release 1.2.0 3.0.0 tests/apps/counter_cc_error.so 3.0.0 2.0.0 examples/echo-2.so
 mkdir -p "$dir/releases"
 cp "$dir/out/vg-1.0.0.tar.gz" "$dir/releases/"
 
