@@ -54,6 +54,8 @@ void control_follow(struct control_conn *c);
 /* control_cmds.c: run one request (argv[0] is the command). The handler
  * answers now (control_send_end) or later. */
 void control_dispatch(struct daemon *d, struct control_conn *c, int argc, const char **argv);
+/* Whether the daemon carries out `request` (a row of ctl_requests.h). */
+bool control_handles(const char *request);
 
 /* control_events.c: the history of supervisor reports, and followers. */
 void control_events_record(struct daemon *d, const char *line, size_t len);

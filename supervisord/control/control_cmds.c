@@ -13,14 +13,15 @@
 
 #include "calls.h"
 #include "control_internal.h"
+#include "ctl_requests.h"
 #include "log.h"
 #include "release_handler.h"
 #include "upgrade.h"
 
+/* What carries out each request of the protocol's table (ctl_requests.h),
+ * which says its arguments and whether it only reads. */
 struct command {
     const char *name;
-    int min_args, max_args; /* after the command; -1: no limit */
-    const char *usage;
     void (*run)(struct daemon *d, struct control_conn *c, int argc, const char **argv);
 };
 
@@ -270,46 +271,53 @@ static void cmd_upgrade(struct daemon *d, struct control_conn *c, int argc, cons
 }
 
 static const struct command commands[] = {
-    {"version", 0, 0, "version", cmd_version},
-    {"status", 0, 1, "status [PATH]", cmd_status},
-    {"events", 0, 1, "events [follow]", cmd_events},
-    {"call", 2, 3, "call PATH REQUEST [TIMEOUT_MS]", cmd_call},
-    {"cast", 2, 2, "cast PATH MESSAGE", cmd_cast},
-    {"restart", 1, 1, "restart PATH", cmd_restart},
-    {"terminate", 1, 1, "terminate PATH", cmd_terminate},
-    {"delete", 1, 1, "delete PATH", cmd_delete},
-    {"start", 2, 2, "start SUPERVISOR SPEC", cmd_start},
-    {"start-child", 1, -1, "start-child SUPERVISOR [KEY=VALUE]...", cmd_start_child},
-    {"upgrade", 2, 3, "upgrade PATH MODULE [EXTRA]", cmd_upgrade},
-    {"stop", 0, 0, "stop", cmd_stop},
-    {"release-list", 0, 0, "release-list", release_cmd_list},
-    {"release-unpack", 1, 1, "release-unpack PATH", release_cmd_unpack},
-    {"release-make-permanent", 1, 1, "release-make-permanent VERSION", release_cmd_make_permanent},
-    {"release-remove", 1, 1, "release-remove VERSION", release_cmd_remove},
-    {"release-install", 2, 4, "release-install VERSION up|down [dry-run] [json]", release_cmd_install},
+    {"version", cmd_version},
+    {"status", cmd_status},
+    {"events", cmd_events},
+    {"call", cmd_call},
+    {"cast", cmd_cast},
+    {"restart", cmd_restart},
+    {"terminate", cmd_terminate},
+    {"delete", cmd_delete},
+    {"start", cmd_start},
+    {"start-child", cmd_start_child},
+    {"upgrade", cmd_upgrade},
+    {"stop", cmd_stop},
+    {"release-list", release_cmd_list},
+    {"release-unpack", release_cmd_unpack},
+    {"release-make-permanent", release_cmd_make_permanent},
+    {"release-remove", release_cmd_remove},
+    {"release-install", release_cmd_install},
 };
 
-void control_dispatch(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        const struct command *cmd = &commands[i];
-        if (strcmp(argv[0], cmd->name) != 0)
-            continue;
-        int n = argc - 1;
-        if (n < cmd->min_args || (cmd->max_args >= 0 && n > cmd->max_args)) {
-            control_send_end(c, CTL_ST_BAD_REQUEST, "usage: %s", cmd->usage);
-            return;
-        }
-        if (d->stopping && strcmp(cmd->name, "status") && strcmp(cmd->name, "events") &&
-            strcmp(cmd->name, "version") && strcmp(cmd->name, "release-list")) {
-            control_send_end(c, CTL_ST_SHUTTING_DOWN, "the tree is stopping");
-            return;
-        }
-        cmd->run(d, c, argc, argv);
-        return;
-    }
-    control_send_end(c, CTL_ST_BAD_REQUEST,
-                     "unknown command '%s' (allowed: version, status, events, call, cast, restart, terminate, "
-                     "delete, start, start-child, upgrade, stop, release-list, release-unpack, "
-                     "release-make-permanent, release-remove, release-install)", argv[0]);
+static const struct command *handler(const char *name) {
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
 }
 
+bool control_handles(const char *request) {
+    return handler(request) != NULL;
+}
+
+void control_dispatch(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    const struct ctl_request_info *info = ctl_request_find(argv[0]);
+    const struct command *cmd = info ? handler(info->name) : NULL;
+    if (!cmd) {
+        char names[600];
+        ctl_request_names(names, sizeof names);
+        control_send_end(c, CTL_ST_BAD_REQUEST, "unknown command '%s' (allowed: %s)", argv[0], names);
+        return;
+    }
+    int n = argc - 1;
+    if (n < info->min_args || (info->max_args >= 0 && n > info->max_args)) {
+        control_send_end(c, CTL_ST_BAD_REQUEST, "usage: %s", info->usage);
+        return;
+    }
+    if (d->stopping && !info->reads_only) {
+        control_send_end(c, CTL_ST_SHUTTING_DOWN, "the tree is stopping");
+        return;
+    }
+    cmd->run(d, c, argc, argv);
+}

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "ctl_requests.h"
+
 static bool in_group(const struct control_peer *p, gid_t g) {
     if (p->gid == g)
         return true;
@@ -23,11 +25,8 @@ enum control_access control_access_of(const struct control_peer *p, const struct
 }
 
 bool control_command_reads_only(const char *command) {
-    static const char *const readers[] = {"status", "events", "version", "release-list"};
-    for (size_t i = 0; i < sizeof readers / sizeof readers[0]; i++)
-        if (strcmp(command, readers[i]) == 0)
-            return true;
-    return false;
+    const struct ctl_request_info *r = ctl_request_find(command);
+    return r && r->reads_only;
 }
 
 bool control_allows(enum control_access a, const char *command) {
