@@ -110,7 +110,7 @@ const struct nines_appup_entry *nines_appup_find(const struct nines_appup *a, bo
 /* The step's key in the file: "code_change", "restart", ... ("?" if unknown). */
 const char *nines_appup_step_name(enum nines_appup_step_kind kind);
 
-/* Write `a` as an appup file (lib/appup_write.c): nines_appup_load reads
+/* Write `a` as an appup file (appup/appup_write.c): nines_appup_load reads
  * the text back to the same appup — every entry, step and field, child
  * specs whole — but for the comments, which are written as '#' lines
  * (wrapped) and not read back, and `path`, which is not written. Module

@@ -1,5 +1,5 @@
 /*
- * tree.h — the supervision tree as declared in a tree file (DESIGN.md §7).
+ * tree.h — the supervision tree as declared in a tree file (doc/design.md §7).
  *
  * This is the validated, immutable *specification*: what the operator asked
  * for. The running state (pids, restart counts) lives in the engine and the

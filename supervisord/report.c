@@ -1,6 +1,6 @@
 /*
  * report.c — supervisor reports as log records, with OTP's report names
- * and the fields of DESIGN.md §7.
+ * and the fields of doc/design.md §7.
  */
 #include <stdio.h>
 #include <syslog.h>

@@ -1,6 +1,6 @@
 /*
  * host_handoff.c — the memory a live upgrade writes during its pause, made
- * ready before the upgrade is asked for (DESIGN.md §4); and, after a swap,
+ * ready before the upgrade is asked for (doc/design.md §4); and, after a swap,
  * the old code let go of. Both happen in idle turns of the loop.
  *
  * For a large state, a swap's pause is mostly page faults: touching a page

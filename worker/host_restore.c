@@ -1,7 +1,7 @@
 /*
  * host_restore.c — a worker brought back on its old code after a failed
  * upgrade (nines-worker --restore): it takes the hand-off ninesd kept
- * (supervisord/upgrade.h) — the descriptors, the watches and timers, the
+ * (supervisord/release/upgrade.h) — the descriptors, the watches and timers, the
  * snapshot — puts every descriptor back at the number the application
  * knew it by, registers the watches and timers again under their tags,
  * and lets the application's code_change rebuild its state from its own

@@ -1,6 +1,6 @@
 /*
  * host_upgrade.c — the live code swap, at a quiescent point of the loop
- * (between two callbacks), as DESIGN.md §4 describes it: load the new
+ * (between two callbacks), as doc/design.md §4 describes it: load the new
  * version beside the old, check it, export the old state, let the new
  * code build its state with code_change, then let go of the old code.
  * Every refusal or failure before the switch leaves the old code running
@@ -110,7 +110,7 @@ static int export(struct nines_ctx *ctx, struct upgrade *u) {
 }
 
 /* --- the hand-off: what ninesd needs to bring this worker back on the
- * old code if the new one crashes (DESIGN.md §4, step 2) --------------- */
+ * old code if the new one crashes (doc/design.md §4, step 2) --------------- */
 
 /* The watched descriptors, NINES_HANDOFF_FDS_MAX per message. */
 static int handoff_fds(struct nines_ctx *ctx, uint32_t *count) {

@@ -2,7 +2,7 @@
  * generate.c — `nines-appup generate [--worker PATH] [--force] OLD NEW
  * [OUTDIR]`: the appups from release OLD to release NEW, one
  * NAME.appup.yaml per application whose version changes, written into
- * OUTDIR for review. The rules are lib/appup_generate.h's; this file reads
+ * OUTDIR for review. The rules are appup/appup_generate.h's; this file reads
  * the releases, asks the worker host which modules have code_change, and
  * writes the files, each whole or not at all, none over an existing one
  * without --force (and then none at all).

@@ -6,7 +6,7 @@
  * manifest and the files it lists are copied into a hidden staging folder
  * DIR/.NAME-VERSION.unpack-XXXXXX, synced to disk, checked again, and the
  * folder is renamed to DIR/NAME/VERSION. Releases live side by side, so
- * two versions of a .so never share a path (DESIGN.md §4). Any failure
+ * two versions of a .so never share a path (doc/design.md §4). Any failure
  * removes what was made: DIR gets the whole release or nothing.
  */
 #include <errno.h>

@@ -1,6 +1,6 @@
 /*
  * release_handler.h — the release handler in ninesd: Erlang's release_handler for
- * a tree of shared objects (DESIGN.md §4, doc/releases.md "The release
+ * a tree of shared objects (doc/design.md §4, doc/releases.md "The release
  * handler").
  *
  * With `--releases DIR`, ninesd runs a release rather than a tree file.

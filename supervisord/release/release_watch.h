@@ -1,6 +1,6 @@
 /*
  * release_watch.h — noticing releases that arrive in the releases folder
- * (DESIGN.md §4: "ninesd watches the releases folder (inotify)").
+ * (doc/design.md §4: "ninesd watches the releases folder (inotify)").
  *
  * What counts as an arrival, at the top of the folder DIR:
  *   - DIR/NAME-VERSION.tar.gz, a regular file: reported when it is closed

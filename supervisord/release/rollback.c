@@ -54,7 +54,7 @@ void drop_handoff(struct daemon *d, engine_node node) {
 /* The hand-off of node/gen being received. A new one replaces an older:
  * from then on the older is never given to a restored worker, which is
  * what lets the worker write its memfd again at its next upgrade but one
- * (supervisord/host/host_handoff.c). The older one's snapshot is not
+ * (worker/host_handoff.c). The older one's snapshot is not
  * closed yet, though: if ours is its last reference (the worker keeps no
  * buffer for a large state), closing it frees its memory, which takes
  * long enough (0.2 ms a MiB) to slow down the worker in its pause should

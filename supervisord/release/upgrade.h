@@ -2,7 +2,7 @@
  * upgrade.h — live upgrades of running workers, as ninesd drives them
  * (`ninesctl upgrade CHILD --module PATH`): the request goes to the
  * worker, which swaps its code at a quiescent point and says how it went
- * (supervisord/host/host_upgrade.c); ninesd logs it, answers the operator,
+ * (worker/host_upgrade.c); ninesd logs it, answers the operator,
  * and remembers the module each child now runs, so that a later restart
  * starts the version that was running. Upgrades of one child are done one
  * after the other, in the order they were asked for.

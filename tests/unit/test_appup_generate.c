@@ -1,5 +1,5 @@
 /*
- * Unit tests of the appup generator (lib/appup_generate.h): every rule —
+ * Unit tests of the appup generator (appup/appup_generate.h): every rule —
  * code_change or restart by the modules' callbacks, no code step for the
  * same file, children added, removed and changed by any field, walking
  * nested supervisors, supervisor flags, what carries the steps of

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the appup writer (lib/appup_write.c): the layout it
+ * Unit tests of the appup writer (appup/appup_write.c): the layout it
  * writes, and that whatever it writes loads back to the same appup — every
  * kind of child spec, every scalar YAML could misread, comments that the
  * loader skips — and what it refuses.

@@ -1,6 +1,6 @@
 /*
  * Unit tests of what nines-release verify asks of a release's appups
- * (release/appups.c): each is of one of the release's applications, at
+ * (release/tool/appups.c): each is of one of the release's applications, at
  * its version, and the only one of it; the previous release has the same
  * name; and the planner finds the way up from it and back down with this
  * release's appups — each direction on its own. Manifests and appups are
@@ -164,7 +164,7 @@ static void an_appup_is_of_one_application_at_its_version(void **unused) {
     world_free(&w);
 }
 
-/* What appup_problem looks applications up with (lib/manifest.h). */
+/* What appup_problem looks applications up with (release/manifest.h). */
 static void the_manifest_finds_an_application_by_name(void **unused) {
     struct nines_manifest *m = manifest("myapp", "1.1.0", COUNTER_1 ECHO_2, "");
     assert_ptr_equal(nines_manifest_find_app(m, "echo"), &m->apps[1]);

@@ -1,5 +1,5 @@
 /*
- * Unit tests of nines-release's command line (release/args.c): options
+ * Unit tests of nines-release's command line (release/tool/args.c): options
  * a command takes and those it does not, values, operands in any place
  * among the options, --help, the one-line reasons of a usage error, and
  * the synopsis written from the same table.

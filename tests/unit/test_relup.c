@@ -1,5 +1,5 @@
 /*
- * Unit tests of the release upgrade planner (lib/relup.h): each kind of
+ * Unit tests of the release upgrade planner (appup/relup.h): each kind of
  * step with its concrete data and its undo, the order of applications and
  * steps, up and down, what makes a plan impossible, and the printed plan.
  * Inputs are parsed from text by the real loaders; child specs run
