@@ -114,7 +114,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(WARNINGS) $(INC_APPUP) $(PKG_CF
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_TREE_SRC := lib/tree.c lib/tree_load.c lib/tree_child.c lib/tree_paths.c lib/module_check.c lib/yaml_input.c \
-                 lib/utf8.c
+                 lib/utf8.c lib/yaml_output.c
 FUZZ_SRC_ctl_proto := lib/ctl_proto.c lib/log.c lib/utf8.c
 FUZZ_SRC_appup := $(filter-out appup/appup_generate%,$(wildcard appup/appup*.c)) $(FUZZ_TREE_SRC)
 FUZZ_SRC_manifest := $(wildcard release/manifest*.c) lib/sha256.c lib/atomic_file.c $(FUZZ_TREE_SRC)
@@ -235,7 +235,7 @@ UNIT_CTL := $(filter $(call unit,ctl_%),$(UNIT_TESTS))
 UNIT_RELEASE_TOOL := $(filter $(call unit,nines_release_%),$(UNIT_TESTS))
 UNIT_APPUP := $(filter $(call unit,appup% relup%),$(UNIT_TESTS))
 UNIT_RELEASE := $(filter $(call unit,manifest% release_state%),$(UNIT_TESTS))
-UNIT_LIB := $(filter $(call unit,logfmt proto reason sha256 tree module_check utf8),$(UNIT_TESTS))
+UNIT_LIB := $(filter $(call unit,logfmt proto reason sha256 tree module_check utf8 yaml_output),$(UNIT_TESTS))
 UNIT_NINESD := $(filter-out $(UNIT_ENGINE) $(UNIT_CTL) $(UNIT_RELEASE_TOOL) $(UNIT_APPUP) $(UNIT_RELEASE) \
                             $(UNIT_LIB),$(UNIT_TESTS))
 unit_obj = $(patsubst $(BUILD)/tests/%,$(BUILD)/obj/tests/unit/%.o,$(1))

@@ -123,14 +123,11 @@ int nines_manifest_check_files(const struct nines_manifest *m, const char *dir, 
  * build. Errors name the file. */
 int nines_manifest_hash_files(struct nines_manifest *m, const char *dir, struct nines_error *err);
 
-/* Write the manifest as YAML, deterministically: the keys in a fixed
- * order, files sorted by path. 0, or -errno. */
+/* Write the manifest as YAML (through libyaml's emitter, so any UTF-8
+ * text reads back the same), deterministically: the keys in a fixed
+ * order, files sorted by path. 0, or -errno (-EILSEQ for text that is not
+ * UTF-8). */
 int nines_manifest_write(const struct nines_manifest *m, FILE *f);
-
-/* Write `s` as a YAML scalar: plain when it cannot be mistaken for
- * anything else, else double-quoted (printable ASCII reads back as is).
- * Shared with the release handler's state file (release_state.h). */
-void nines_manifest_put_scalar(FILE *f, const char *s);
 
 /* Write it to `path` whole or not at all: a temporary file beside it,
  * fsync, rename, fsync of the folder. 0, or -errno. */

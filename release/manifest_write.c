@@ -9,6 +9,7 @@
 
 #include "atomic_file.h"
 #include "manifest.h"
+#include "yaml_output.h"
 
 size_t nines_manifest_n_refs(const struct nines_manifest *m) { return 1 + m->n_apps + m->n_appups; }
 
@@ -53,61 +54,52 @@ int nines_manifest_hash_files(struct nines_manifest *m, const char *dir, struct 
     return 0;
 }
 
-void nines_manifest_put_scalar(FILE *f, const char *s) {
-    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._/+=-";
-    bool plain = *s && strspn(s, safe) == strlen(s) && strchr("._/+=-", *s) == NULL;
-    if (plain) {
-        fputs(s, f);
+static void put_files(struct nines_yaml_out *o, const struct nines_manifest *m) {
+    struct nines_manifest_file *sorted = m->n_files ? malloc(m->n_files * sizeof *sorted) : NULL;
+    if (m->n_files && !sorted) {
+        o->error = o->error ? o->error : -ENOMEM;
         return;
     }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20 || *p >= 0x7f)
-            fprintf(f, "\\x%02x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-static void put_key(FILE *f, const char *indent, const char *key, const char *value) {
-    fprintf(f, "%s%s: ", indent, key);
-    nines_manifest_put_scalar(f, value);
+    if (m->n_files)
+        memcpy(sorted, m->files, m->n_files * sizeof *sorted);
+    qsort(sorted, m->n_files, sizeof *sorted, by_path);
+    nines_yaml_scalar(o, "files");
+    nines_yaml_map_begin(o, m->n_files == 0);
+    for (size_t i = 0; i < m->n_files; i++)
+        nines_yaml_pair(o, sorted[i].path, sorted[i].sha256);
+    nines_yaml_map_end(o);
+    free(sorted);
 }
 
 int nines_manifest_write(const struct nines_manifest *m, FILE *f) {
-    put_key(f, "", "release", m->release);
-    put_key(f, "\n", "version", m->version);
-    put_key(f, "\n", "tree", m->tree.path);
-    fputs(m->n_apps ? "\napplications:" : "\napplications: []", f);
+    struct nines_yaml_out o;
+    nines_yaml_out_begin(&o, f);
+    nines_yaml_map_begin(&o, false);
+    nines_yaml_pair(&o, "release", m->release);
+    nines_yaml_pair(&o, "version", m->version);
+    nines_yaml_pair(&o, "tree", m->tree.path);
+    nines_yaml_scalar(&o, "applications");
+    nines_yaml_seq_begin(&o, m->n_apps == 0);
     for (size_t i = 0; i < m->n_apps; i++) {
-        put_key(f, "\n  - {", "name", m->apps[i].name);
-        put_key(f, ", ", "version", m->apps[i].version);
-        put_key(f, ", ", "module", m->apps[i].module.path);
-        fputc('}', f);
+        nines_yaml_map_begin(&o, true);
+        nines_yaml_pair(&o, "name", m->apps[i].name);
+        nines_yaml_pair(&o, "version", m->apps[i].version);
+        nines_yaml_pair(&o, "module", m->apps[i].module.path);
+        nines_yaml_map_end(&o);
     }
-    if (m->n_appups)
-        fputs("\nappups:", f);
-    for (size_t i = 0; i < m->n_appups; i++) {
-        fputs("\n  - ", f);
-        nines_manifest_put_scalar(f, m->appups[i].path);
+    nines_yaml_seq_end(&o);
+    if (m->n_appups) {
+        nines_yaml_scalar(&o, "appups");
+        nines_yaml_seq_begin(&o, false);
+        for (size_t i = 0; i < m->n_appups; i++)
+            nines_yaml_scalar(&o, m->appups[i].path);
+        nines_yaml_seq_end(&o);
     }
-    if (m->has_files) {
-        struct nines_manifest_file *sorted = m->n_files ? malloc(m->n_files * sizeof *sorted) : NULL;
-        if (m->n_files && !sorted)
-            return -ENOMEM;
-        if (m->n_files)
-            memcpy(sorted, m->files, m->n_files * sizeof *sorted);
-        qsort(sorted, m->n_files, sizeof *sorted, by_path);
-        fputs(m->n_files ? "\nfiles:" : "\nfiles: {}", f);
-        for (size_t i = 0; i < m->n_files; i++)
-            put_key(f, "\n  ", sorted[i].path, sorted[i].sha256);
-        free(sorted);
-    }
-    fputc('\n', f);
-    return ferror(f) ? -EIO : 0;
+    if (m->has_files)
+        put_files(&o, m);
+    nines_yaml_map_end(&o);
+    int e = nines_yaml_out_end(&o);
+    return e ? e : ferror(f) ? -EIO : 0;
 }
 
 /* The writer has the signature nines_atomic_write() calls. */

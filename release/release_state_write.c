@@ -8,21 +8,27 @@
 #include "atomic_file.h"
 #include "manifest.h"
 #include "release_state.h"
+#include "yaml_output.h"
 
 int nines_rel_state_write(const struct nines_rel_state *s, FILE *f) {
     fputs("# Nines release state: written by ninesd, do not edit.\n", f);
-    if (s->release) {
-        fputs("release: ", f);
-        nines_manifest_put_scalar(f, s->release);
-        fputc('\n', f);
-    }
-    fputs(s->n ? "releases:\n" : "releases: []\n", f);
+    struct nines_yaml_out o;
+    nines_yaml_out_begin(&o, f);
+    nines_yaml_map_begin(&o, false);
+    if (s->release)
+        nines_yaml_pair(&o, "release", s->release);
+    nines_yaml_scalar(&o, "releases");
+    nines_yaml_seq_begin(&o, s->n == 0);
     for (size_t i = 0; i < s->n; i++) {
-        fputs("  - {version: ", f);
-        nines_manifest_put_scalar(f, s->v[i].version);
-        fprintf(f, ", status: %s}\n", nines_rel_status_name(s->v[i].status));
+        nines_yaml_map_begin(&o, true);
+        nines_yaml_pair(&o, "version", s->v[i].version);
+        nines_yaml_pair(&o, "status", nines_rel_status_name(s->v[i].status));
+        nines_yaml_map_end(&o);
     }
-    return ferror(f) ? -EIO : 0;
+    nines_yaml_seq_end(&o);
+    nines_yaml_map_end(&o);
+    int e = nines_yaml_out_end(&o);
+    return e ? e : ferror(f) ? -EIO : 0;
 }
 
 /* The writer has the signature nines_atomic_write() calls. */

@@ -426,8 +426,8 @@ static void a_whole_life_cycle(void **unused) {
 static const char example[] = "# Nines release state: written by ninesd, do not edit.\n"
                               "release: myapp\n"
                               "releases:\n"
-                              "  - {version: 1.0.0, status: permanent}\n"
-                              "  - {version: 1.1.0, status: current}\n";
+                              "- {version: 1.0.0, status: permanent}\n"
+                              "- {version: 1.1.0, status: current}\n";
 
 /* `expected` is "LINE:COLUMN: message" (or ": message" without a position). */
 static void expect_error(const char *text, const char *expected) {
