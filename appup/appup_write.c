@@ -8,6 +8,10 @@
  *
  * Steps about children are written in block style, the others in flow
  * style on one line: `- remove_child: {supervisor: store, id: cache}`.
+ *
+ * Unlike the release state and manifests (lib/yaml_output.h), this writer
+ * does not go through libyaml's emitter: the emitter has no comment event,
+ * and the comments (why each step is there) are what a reviewer reads.
  */
 #include <errno.h>
 #include <inttypes.h>

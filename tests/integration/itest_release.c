@@ -113,7 +113,7 @@ static void a_module_of_another_version_is_refused(void **state) {
     char want[1024];
     rt_write_spec(f, "1.1.0");
     snprintf(want, sizeof want,
-             "%s/release.yaml:6:27: application 'echo' version 1.1.0: its module apps/echo.so is version 1.0.0\n",
+             "%s/release.yaml:6:25: application 'echo' version 1.1.0: its module apps/echo.so is version 1.0.0\n",
              f->rel);
     RT_RUN(&r, "build", f->spec, f->out);
     assert_string_equal(r.err, want);

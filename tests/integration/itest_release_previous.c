@@ -204,7 +204,7 @@ static void an_appup_of_another_version_or_application(void **state) {
     make_world(&w, *state, "myapp", "application: echo\nversion: 1.5.0\nup: []\ndown: []\n");
     build_unverified(&w);
     snprintf(want, sizeof want,
-             "%s/release.yaml:8:5: appup appups/echo.appup.yaml leads to echo 1.5.0, the release has echo 2.0.0\n",
+             "%s/release.yaml:8:3: appup appups/echo.appup.yaml leads to echo 1.5.0, the release has echo 2.0.0\n",
              w.f->rel);
     rt_expect_problems(w.f->rel, want);
     rt_shell("rm %s && mkdir -p %s/spec/appups", w.appup, w.f->dir);
@@ -213,7 +213,7 @@ static void an_appup_of_another_version_or_application(void **state) {
     write_spec(w.f, "myapp", "1.1.0", "2.0.0", "appups/kv.appup.yaml");
     RT_RUN(&(struct rt_result){0}, "build", "--force", "--no-verify", w.f->spec, w.f->out);
     snprintf(want, sizeof want,
-             "%s/release.yaml:8:5: appup appups/kv.appup.yaml is of application 'kv', which is not in the "
+             "%s/release.yaml:8:3: appup appups/kv.appup.yaml is of application 'kv', which is not in the "
              "release\n",
              w.f->rel);
     rt_expect_problems(w.f->rel, want);
