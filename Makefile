@@ -24,6 +24,13 @@ LIBEXECDIR ?= $(PREFIX)/libexec/nines
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(PREFIX)/lib/pkgconfig
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/nines
+EXAMPLEDIR ?= $(PREFIX)/lib/nines/examples
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 DESTDIR ?=
 
 PKGS := libsystemd yaml-0.1
@@ -120,7 +127,7 @@ FUZZ_SRC_appup := $(filter-out appup/appup_generate%,$(wildcard appup/appup*.c))
 FUZZ_SRC_manifest := $(wildcard release/manifest*.c) lib/sha256.c lib/atomic_file.c $(FUZZ_TREE_SRC)
 FUZZ_SRC_release_state := $(wildcard release/release_state*.c) $(FUZZ_SRC_manifest)
 
-.PHONY: all test check-asan install clean bench fuzz
+.PHONY: all test check-asan install uninstall man clean bench fuzz
 all: $(PROGRAMS) $(EXAMPLES) $(EXAMPLES_V2)
 
 $(BUILD)/obj/%.o: %.c
@@ -342,15 +349,74 @@ check-asan:
 bench: all $(BENCHES) $(TESTAPPS)
 	bench/run.sh $(BUILD)
 
-install: all
+# --- Installing -----------------------------------------------------------
+# Man pages: the programs' from their --help (help2man, with the extra
+# sections in doc/man/NAME.h2m), the module API's written by hand.
+MAN_PROGRAMS := ninesd.8 ninesctl.1 nines-release.1 nines-appup.1
+MANPAGES := $(addprefix $(BUILD)/man/,$(MAN_PROGRAMS)) doc/man/nines-module.3
+HELP2MAN := help2man
+$(BUILD)/man/%: doc/man/$$(basename $$*).h2m $(PROGRAMS)
+	@command -v $(HELP2MAN) >/dev/null 2>&1 || { echo "error: $(HELP2MAN) not found: the man pages are made with it (scripts/setup installs it)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(HELP2MAN) -N -s $(subst .,,$(suffix $*)) --include $< --no-discard-stderr \
+	    --version-string=$(VERSION) -o $@ $(BUILD)/$(basename $*)
+man: $(MANPAGES)
+
+# A module builds against this checkout without installing:
+# PKG_CONFIG_PATH=$(BUILD) pkg-config --cflags nines (pkg-config prefers
+# NAME-uninstalled.pc when it is on the path).
+all: $(BUILD)/nines-uninstalled.pc
+$(BUILD)/nines-uninstalled.pc: nines.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(abspath .)|g' -e 's|@INCLUDEDIR@|$(abspath include)|g' $< > $@
+
+# What `make install` lays, one name per line, for `make uninstall`.
+INSTALLED = $(BINDIR)/ninesd $(BINDIR)/ninesctl $(BINDIR)/nines-release $(BINDIR)/nines-appup \
+            $(LIBEXECDIR)/nines-worker $(addprefix $(INCLUDEDIR)/nines/,$(notdir $(wildcard include/nines/*.h))) \
+            $(PKGCONFIGDIR)/nines.pc $(UNITDIR)/ninesd.service \
+            $(addprefix $(MANDIR)/man,$(foreach m,$(MAN_PROGRAMS) nines-module.3,$(subst .,,$(suffix $(m)))/$(m))) \
+            $(BASHCOMPDIR)/ninesctl $(ZSHCOMPDIR)/_ninesctl \
+            $(addprefix $(EXAMPLEDIR)/,$(notdir $(EXAMPLES) $(EXAMPLES_V2))) \
+            $(addprefix $(DOCDIR)/,README.md $(notdir $(wildcard doc/*.md)) $(INSTALLED_EXAMPLE_SRC))
+INSTALLED_EXAMPLE_SRC = $(filter-out examples/apps examples/apps/% examples/etc/%,$(shell git ls-files examples 2>/dev/null || find examples -type f))
+SAMPLE_TREE = $(SYSCONFDIR)/nines/tree.yaml
+substitute = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+                 -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@EXAMPLEDIR@|$(EXAMPLEDIR)|g'
+
+install: all man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(INCLUDEDIR)/nines \
-	           $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(UNITDIR)
-	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	mv $(DESTDIR)$(BINDIR)/nines-worker $(DESTDIR)$(LIBEXECDIR)/nines-worker
+	           $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(EXAMPLEDIR) \
+	           $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8 \
+	           $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/nines
+	install -m 755 $(filter-out %/nines-worker,$(PROGRAMS)) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BUILD)/nines-worker $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 include/nines/*.h $(DESTDIR)$(INCLUDEDIR)/nines/
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
-	    nines.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/nines.pc
-	sed -e 's|@BINDIR@|$(BINDIR)|g' ninesd.service.in > $(DESTDIR)$(UNITDIR)/ninesd.service
+	$(substitute) nines.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/nines.pc
+	$(substitute) ninesd.service.in > $(DESTDIR)$(UNITDIR)/ninesd.service
+	install -m 644 $(filter %.1,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(filter %.3,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 scripts/completion/ninesctl.bash $(DESTDIR)$(BASHCOMPDIR)/ninesctl
+	install -m 644 scripts/completion/_ninesctl $(DESTDIR)$(ZSHCOMPDIR)/_ninesctl
+	install -m 755 $(EXAMPLES) $(EXAMPLES_V2) $(DESTDIR)$(EXAMPLEDIR)/
+	install -m 644 README.md doc/*.md $(DESTDIR)$(DOCDIR)/
+	for f in $(INSTALLED_EXAMPLE_SRC); do install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+	@# The sample tree is the operator's file once installed: never replaced.
+	$(substitute) examples/etc/tree.yaml.in > $(BUILD)/tree.yaml.sample
+	@if [ -e $(DESTDIR)$(SAMPLE_TREE) ]; then echo "keeping $(DESTDIR)$(SAMPLE_TREE) (the sample is $(DOCDIR)/tree.yaml.sample)"; \
+	 else install -m 644 $(BUILD)/tree.yaml.sample $(DESTDIR)$(SAMPLE_TREE); fi
+	install -m 644 $(BUILD)/tree.yaml.sample $(DESTDIR)$(DOCDIR)/tree.yaml.sample
+
+# Removes what install laid; the tree file only while it is still the
+# sample (an edited one is the operator's), and the folders left empty.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@if [ -e $(DESTDIR)$(SAMPLE_TREE) ] && ! cmp -s $(DESTDIR)$(SAMPLE_TREE) $(DESTDIR)$(DOCDIR)/tree.yaml.sample; then \
+	   echo "keeping $(DESTDIR)$(SAMPLE_TREE): it was edited"; else rm -f $(DESTDIR)$(SAMPLE_TREE); fi
+	rm -f $(DESTDIR)$(DOCDIR)/tree.yaml.sample
+	-find $(DESTDIR)$(DOCDIR) -depth -type d -empty -delete 2>/dev/null
+	-rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(PREFIX)/lib/nines $(DESTDIR)$(LIBEXECDIR) \
+	       $(DESTDIR)$(INCLUDEDIR)/nines $(DESTDIR)$(SYSCONFDIR)/nines 2>/dev/null || true
 
 clean:
 	rm -rf build build-asan

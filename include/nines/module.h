@@ -228,15 +228,38 @@ struct nines_module {
 /*
  * Declare the application's descriptor, e.g.:
  *     NINES_MODULE_V1(.name = "counter", .version = "1.0.0",
- *                     .init = counter_init, .terminate = counter_terminate,
- *                     .handle_call = counter_call);
+ *                     .init = counter_init, .handle_call = counter_call,
+ *                     .terminate = counter_terminate);
+ *
+ * From C++ (g++ or clang++, C++20 or GNU C++ before it), the same macro:
+ * it gives the descriptor C linkage (a namespace-scope const would
+ * otherwise be internal, and dlsym() would not find it). C++ wants the
+ * fields in the order of struct nines_module, as above.
  */
+#if defined(__cplusplus) && defined(__GNUC__)
+/* g++ -Wextra warns of every callback left out: leaving them out is the
+ * point (they are optional and zero). The declaration at the end takes
+ * the user's ';' after the pragma that closes the warning's scope. */
+#define NINES_DESCRIPTOR_BEGIN                                                 \
+    _Pragma("GCC diagnostic push")                                             \
+    _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"") extern "C"
+#define NINES_DESCRIPTOR_END                                                   \
+    ;                                                                          \
+    _Pragma("GCC diagnostic pop") extern "C" void nines__descriptor_end(void)
+#elif defined(__cplusplus)
+#define NINES_DESCRIPTOR_BEGIN extern "C"
+#define NINES_DESCRIPTOR_END
+#else
+#define NINES_DESCRIPTOR_BEGIN
+#define NINES_DESCRIPTOR_END
+#endif
 #define NINES_MODULE_V1(...)                                                   \
-    NINES_API const struct nines_module nines_module_v1 = {                   \
+    NINES_DESCRIPTOR_BEGIN NINES_API const struct nines_module nines_module_v1 = { \
         .magic = NINES_MAGIC,                                                  \
         .abi_version = NINES_ABI_VERSION,                                      \
         .size = sizeof(struct nines_module),                                   \
-        __VA_ARGS__}
+        .reserved = 0,                                                         \
+        __VA_ARGS__} NINES_DESCRIPTOR_END
 
 /* --- The runtime: functions the host provides to the application. ------ */
 
