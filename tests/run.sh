@@ -37,9 +37,10 @@ else
     tail -20 "$logdir/walkthrough.log" | sed 's/^/    /'
 fi
 # The daemon under valgrind (not in a sanitizer build: the two do not mix),
-# and what `make install` lays (tests/packaging.sh; the same code either way).
+# what `make install` lays (tests/packaging.sh) and ninesd under a real
+# systemd booted in namespaces (tests/systemd_boot.sh).
 if [ -z "${NINES_SANITIZED:-}" ]; then
-    for script in tests/valgrind_ninesd.sh tests/valgrind_releases.sh tests/packaging.sh; do
+    for script in tests/valgrind_ninesd.sh tests/valgrind_releases.sh tests/packaging.sh tests/systemd_boot.sh; do
         name=$(basename "$script" .sh)
         if "$script" "$build" >"$logdir/$name.log" 2>&1; then
             passed=$((passed + 1))
