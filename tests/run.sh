@@ -38,9 +38,11 @@ else
 fi
 # The daemon under valgrind (not in a sanitizer build: the two do not mix),
 # what `make install` lays (tests/packaging.sh) and ninesd under a real
-# systemd booted in namespaces (tests/systemd_boot.sh).
+# systemd booted in namespaces (tests/systemd_boot.sh), and the deployment
+# examples (tests/deploy_examples.sh).
 if [ -z "${NINES_SANITIZED:-}" ]; then
-    for script in tests/valgrind_ninesd.sh tests/valgrind_releases.sh tests/packaging.sh tests/systemd_boot.sh; do
+    for script in tests/valgrind_ninesd.sh tests/valgrind_releases.sh tests/packaging.sh tests/systemd_boot.sh \
+                  tests/deploy_examples.sh; do
         name=$(basename "$script" .sh)
         if "$script" "$build" >"$logdir/$name.log" 2>&1; then
             passed=$((passed + 1))

@@ -40,7 +40,8 @@ valgrind --quiet --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds
     --error-exitcode=99 --log-file="$dir/vg.log" \
     "$build/ninesd" --log-target stderr --socket "$dir/control.sock" "$dir/tree.yaml" 2>"$dir/ninesd.log" &
 pid=$!
-sleep 2
+# Under valgrind on a loaded machine the start can take seconds: wait for it.
+for _ in $(seq 600); do grep -q 'event=tree_started' "$dir/ninesd.log" 2>/dev/null && break; sleep 0.1; done
 # The control socket's paths too: requests, refusals, calls, a follower
 # left open.
 ctl() { "$build/ninesctl" --socket "$dir/control.sock" "$@" >/dev/null 2>&1 || true; }

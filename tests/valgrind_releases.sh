@@ -45,8 +45,7 @@ valgrind --quiet --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds
     2>"$dir/ninesd.log" &
 pid=$!
 ctl() { "$build/ninesctl" --socket "$dir/control.sock" "$@" >/dev/null 2>&1 || true; }
-for _ in $(seq 50); do [ -S "$dir/control.sock" ] && break; sleep 0.1; done
-sleep 1
+for _ in $(seq 600); do grep -q 'event=tree_started' "$dir/ninesd.log" 2>/dev/null && break; sleep 0.1; done
 size=$(stat -c %s "$dir/out/vg-1.1.0.tar.gz")
 head -c $((size / 2)) "$dir/out/vg-1.1.0.tar.gz" >"$dir/releases/vg-1.1.0.tar.gz"
 sleep 1
