@@ -4,17 +4,22 @@
 #include "log.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-journal.h>
+
+#include "sha256.h"
 
 #define MAX_FIELDS 24
 #define LINE_MAX_BYTES 8192
@@ -192,27 +197,69 @@ static int journal_field(char *dst, size_t size, const char *key, const char *va
     return snprintf(dst, size, "NINES_%s=%s", name, value);
 }
 
+size_t nines_log_message_id(const char *event, char out[static 33]) {
+    uint8_t digest[NINES_SHA256_SIZE];
+    struct nines_sha256 h;
+    nines_sha256_init(&h);
+    nines_sha256_update(&h, "nines/", 6);
+    nines_sha256_update(&h, event, strlen(event));
+    nines_sha256_final(&h, digest);
+    for (size_t i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    return 32;
+}
+
+static const char *field_value(const struct nines_field *fields, size_t n, const char *key) {
+    for (size_t i = 0; i < n; i++)
+        if (fields[i].value && strcmp(fields[i].key, key) == 0)
+            return fields[i].value;
+    return NULL;
+}
+
+/* One journal entry: MESSAGE= the human text, MESSAGE_ID= the event
+ * kind's stable id, every field as NINES_KEY=. A child's output line is
+ * the child's own entry: SYSLOG_IDENTIFIER= its path and OBJECT_PID= its
+ * pid (journald then adds the OBJECT_ fields of that process), so
+ * `journalctl -t web/listener` shows that child alone. */
 static void emit_journal(int priority, const char *event, const char *message,
                          const struct nines_field *fields, size_t n_fields) {
-    static char text[MAX_FIELDS + 4][LINE_MAX_BYTES + 16];
-    struct iovec iov[MAX_FIELDS + 4];
+    static char text[MAX_FIELDS + 6][LINE_MAX_BYTES + 16];
+    struct iovec iov[MAX_FIELDS + 6];
     size_t n = 0;
-    char human[LINE_MAX_BYTES];
-    nines_logfmt_format(human, sizeof human, "", priority, event, message, fields, n_fields);
-    human[strcspn(human, "\n")] = '\0';
-    /* MESSAGE= is the logfmt line without ts= (the journal stamps entries). */
-    const char *body = strstr(human, "level=");
-    snprintf(text[n++], sizeof text[0], "MESSAGE=%s", body ? body : human);
+    char id[33];
+    bool output = strcmp(event, "output") == 0;
+    const char *child = field_value(fields, n_fields, "child");
+    nines_log_message_id(event, id);
+    snprintf(text[n++], sizeof text[0], "MESSAGE=%s", message ? message : event);
+    snprintf(text[n++], sizeof text[0], "MESSAGE_ID=%s", id);
     snprintf(text[n++], sizeof text[0], "PRIORITY=%d", priority);
     snprintf(text[n++], sizeof text[0], "NINES_EVENT=%s", event);
-    snprintf(text[n++], sizeof text[0], "SYSLOG_IDENTIFIER=ninesd");
-    for (size_t i = 0; i < n_fields && n < MAX_FIELDS + 4; i++)
+    snprintf(text[n++], sizeof text[0], "SYSLOG_IDENTIFIER=%s", output && child ? child : "ninesd");
+    if (output && field_value(fields, n_fields, "pid"))
+        snprintf(text[n++], sizeof text[0], "OBJECT_PID=%s", field_value(fields, n_fields, "pid"));
+    for (size_t i = 0; i < n_fields && n < MAX_FIELDS + 6; i++)
         if (fields[i].value)
             journal_field(text[n++], sizeof text[0], fields[i].key, fields[i].value);
     for (size_t i = 0; i < n; i++)
         iov[i] = (struct iovec){.iov_base = text[i], .iov_len = strlen(text[i])};
     if (sd_journal_sendv(iov, (int)n) < 0)
         emit_stderr(priority, event, message, fields, n_fields);
+}
+
+/* libsystemd drops entries silently when journald is not there (a
+ * missing socket is not an error to sd_journal_send()): look for it. */
+int nines_log_journal_check(char *why, size_t size) {
+    static const char path[] = "/run/systemd/journal/socket";
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    memcpy(a.sun_path, path, sizeof path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int r = fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) < 0 ? -errno : 0;
+    if (fd >= 0)
+        close(fd);
+    if (r < 0)
+        snprintf(why, size, "no journal at %s (%s): is systemd-journald running? (--log-target stderr logs to stderr)",
+                 path, strerror(-r));
+    return r;
 }
 
 void nines_log_event(int priority, const char *event, const char *message,

@@ -1,8 +1,8 @@
 /*
  * log.h — one record per event: a logfmt line on stderr, or a structured
  * journal entry (every field a journal field, NINES_EVENT=, NINES_CHILD=,
- * ..., beside a human MESSAGE=) when ninesd runs under systemd with its
- * output going to the journal.
+ * ..., beside a human MESSAGE= and the event kind's MESSAGE_ID=) when
+ * ninesd runs under systemd with its output going to the journal.
  */
 #ifndef NINES_LOG_H
 #define NINES_LOG_H
@@ -27,6 +27,13 @@ void nines_log_setup(enum nines_log_target target);
 /* Parse "auto" | "stderr" | "journal"; -EINVAL otherwise. */
 int nines_log_target_parse(const char *text, enum nines_log_target *out);
 bool nines_log_to_journal(void);
+/* With the journal as the target: 0 if an entry can be written, else
+ * -errno and `why`, for a loud refusal at start instead of lost lines. */
+int nines_log_journal_check(char *why, size_t size);
+/* The journal's MESSAGE_ID= of an event kind: the first 128 bits of
+ * SHA-256("nines/" EVENT) as 32 hex digits, stable as long as the event's
+ * name (a contract: doc/design.md §7). Returns 32. */
+size_t nines_log_message_id(const char *event, char out[static 33]);
 
 /* Emit one record. `priority` is a syslog priority (LOG_ERR ... LOG_DEBUG). */
 void nines_log_event(int priority, const char *event, const char *message,

@@ -180,6 +180,13 @@ int main(int argc, char **argv) {
         return 0;
     }
     nines_log_setup(o.log_target);
+    char journal_why[300];
+    if (nines_log_to_journal() && nines_log_journal_check(journal_why, sizeof journal_why) < 0) {
+        fprintf(stderr, "ninesd: --log-target %s: %s\n", o.log_target == NINES_LOG_TARGET_AUTO ? "auto" : "journal",
+                journal_why);
+        nines_tree_free(tree);
+        return EXIT_USAGE;
+    }
     struct daemon d;
     struct daemon_options dopt = {.worker_path = worker,
                                   .no_spare = o.no_spare,

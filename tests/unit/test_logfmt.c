@@ -51,9 +51,22 @@ static void log_targets_parse(void **unused) {
     assert_int_not_equal(nines_log_target_parse("syslog", &t), 0);
 }
 
+/* The journal's MESSAGE_ID of an event kind is a contract: it must never
+ * change for a name, and differ between names. */
+static void message_ids_are_stable_and_distinct(void **unused) {
+    char a[33], b[33];
+    assert_int_equal(nines_log_message_id("child_started", a), 32);
+    assert_string_equal(a, "d408dfd729d2009d471b7bb647618a04"); /* printf nines/child_started | sha256sum */
+    nines_log_message_id("child_terminated", b);
+    assert_string_not_equal(a, b);
+    nines_log_message_id("child_started", b);
+    assert_string_equal(a, b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(formats_fields_in_order_and_skips_null),
+        cmocka_unit_test(message_ids_are_stable_and_distinct),
         cmocka_unit_test(quotes_and_escapes_values),
         cmocka_unit_test(reports_needed_size_when_truncated),
         cmocka_unit_test(level_names),
