@@ -126,6 +126,7 @@ FUZZ_SRC_ctl_proto := lib/ctl_proto.c lib/log.c lib/utf8.c lib/sha256.c
 FUZZ_SRC_appup := $(filter-out appup/appup_generate%,$(wildcard appup/appup*.c)) $(FUZZ_TREE_SRC)
 FUZZ_SRC_manifest := $(wildcard release/manifest*.c) lib/sha256.c lib/atomic_file.c $(FUZZ_TREE_SRC)
 FUZZ_SRC_release_state := $(wildcard release/release_state*.c) $(FUZZ_SRC_manifest)
+FUZZ_SRC_snap := worker/snap.c
 
 .PHONY: all test check-asan install uninstall man clean bench fuzz
 all: $(PROGRAMS) $(EXAMPLES) $(EXAMPLES_V2)
@@ -243,8 +244,11 @@ UNIT_RELEASE_TOOL := $(filter $(call unit,nines_release_%),$(UNIT_TESTS))
 UNIT_APPUP := $(filter $(call unit,appup% relup%),$(UNIT_TESTS))
 UNIT_RELEASE := $(filter $(call unit,manifest% release_state%),$(UNIT_TESTS))
 UNIT_LIB := $(filter $(call unit,logfmt proto reason sha256 tree module_check utf8 yaml_output),$(UNIT_TESTS))
+# The worker host's parts a module sees (nines/snap.h), each test with
+# the one source it tests: the test provides the rest of the runtime.
+UNIT_WORKER := $(filter $(call unit,snap),$(UNIT_TESTS))
 UNIT_NINESD := $(filter-out $(UNIT_ENGINE) $(UNIT_CTL) $(UNIT_RELEASE_TOOL) $(UNIT_APPUP) $(UNIT_RELEASE) \
-                            $(UNIT_LIB),$(UNIT_TESTS))
+                            $(UNIT_LIB) $(UNIT_WORKER),$(UNIT_TESTS))
 unit_obj = $(patsubst $(BUILD)/tests/%,$(BUILD)/obj/tests/unit/%.o,$(1))
 $(call unit_obj,$(UNIT_ENGINE)): PART_INC := $(INC_ENGINE)
 $(call unit_obj,$(UNIT_CTL)): PART_INC := $(INC_CTL)
@@ -252,6 +256,7 @@ $(call unit_obj,$(UNIT_RELEASE_TOOL)): PART_INC := $(INC_APPUP) -iquote release/
 $(call unit_obj,$(UNIT_APPUP)): PART_INC := $(INC_APPUP)
 $(call unit_obj,$(UNIT_RELEASE)): PART_INC := $(INC_RELEASE)
 $(call unit_obj,$(UNIT_LIB)): PART_INC := $(INC_LIB)
+$(call unit_obj,$(UNIT_WORKER)): PART_INC := $(INC_WORKER)
 $(call unit_obj,$(UNIT_NINESD)): PART_INC := $(INC_NINESD)
 
 $(UNIT_ENGINE): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libengine.a $(BUILD)/obj/lib/reason.o
@@ -284,6 +289,10 @@ $(UNIT_RELEASE): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/librelea
 $(UNIT_LIB): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libnines.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(UNIT_WORKER): $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(BUILD)/obj/worker/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 
 $(UNIT_NINESD): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libninesd.a $(BUILD)/libengine.a \
                                   $(BUILD)/libappup.a $(BUILD)/librelease.a $(BUILD)/libnines.a
