@@ -71,6 +71,8 @@ ENGINE_SRC := $(wildcard supervisord/engine/*.c)
 NINESD_SRC := $(filter-out supervisord/main.c,$(wildcard supervisord/*.c)) \
               $(wildcard supervisord/control/*.c) $(wildcard supervisord/release/*.c)
 HOST_SRC := $(wildcard worker/*.c)
+# nines-modtest: the worker host without its main(), driven by a script.
+MODTEST_SRC := $(wildcard worker/modtest/*.c)
 CTL_SRC := $(wildcard ctl/*.c)
 # Release tools: each tool folder's .c files make one program.
 RELEASE_SRC := $(wildcard release/tool/*.c)
@@ -93,11 +95,12 @@ $(call obj,$(APPUP_LIB_SRC)): PART_INC := $(INC_APPUP)
 $(call obj,$(ENGINE_SRC)): PART_INC := $(INC_ENGINE)
 $(call obj,$(NINESD_SRC) supervisord/main.c): PART_INC := $(INC_NINESD)
 $(call obj,$(HOST_SRC)): PART_INC := $(INC_WORKER)
+$(call obj,$(MODTEST_SRC)): PART_INC := $(INC_WORKER) -Iworker/modtest
 $(call obj,$(CTL_SRC)): PART_INC := $(INC_CTL)
 $(call obj,$(RELEASE_SRC)): PART_INC := $(INC_APPUP) -iquote release/tool
 $(call obj,$(APPUP_SRC)): PART_INC := $(INC_APPUP) -iquote appup/tool
 
-PROGRAMS := $(BUILD)/ninesd $(BUILD)/nines-worker $(if $(CTL_SRC),$(BUILD)/ninesctl) \
+PROGRAMS := $(BUILD)/ninesd $(BUILD)/nines-worker $(BUILD)/nines-modtest $(if $(CTL_SRC),$(BUILD)/ninesctl) \
             $(if $(RELEASE_SRC),$(BUILD)/nines-release) $(if $(APPUP_SRC),$(BUILD)/nines-appup)
 # examples/NAME/*.c -> $(BUILD)/examples/NAME.so
 EXAMPLE_NAMES := $(sort $(patsubst examples/%/,%,$(dir $(filter-out examples/common/%,$(EXAMPLE_SRC)))))
@@ -174,6 +177,10 @@ $(BUILD)/ninesd: $(call obj,supervisord/main.c) $(BUILD)/libninesd.a $(BUILD)/li
 # The worker host exports the runtime API (default visibility) to the
 # application .so it loads, and nothing else (-fvisibility=hidden).
 $(BUILD)/nines-worker: $(call obj,$(HOST_SRC)) $(BUILD)/libnines.a
+	$(CC) $(ALL_LDFLAGS) -Wl,--export-dynamic -o $@ $^ -ldl
+
+# nines-modtest exports the same runtime API to the module it loads.
+$(BUILD)/nines-modtest: $(call obj,$(MODTEST_SRC) $(filter-out worker/host_main.c,$(HOST_SRC))) $(BUILD)/libnines.a
 	$(CC) $(ALL_LDFLAGS) -Wl,--export-dynamic -o $@ $^ -ldl
 
 $(BUILD)/libninesctl.a: $(call obj,$(CTL_LIB_SRC))
@@ -361,7 +368,7 @@ bench: all $(BENCHES) $(TESTAPPS)
 # --- Installing -----------------------------------------------------------
 # Man pages: the programs' from their --help (help2man, with the extra
 # sections in doc/man/NAME.h2m), the module API's written by hand.
-MAN_PROGRAMS := ninesd.8 ninesctl.1 nines-release.1 nines-appup.1
+MAN_PROGRAMS := ninesd.8 ninesctl.1 nines-release.1 nines-appup.1 nines-modtest.1
 MANPAGES := $(addprefix $(BUILD)/man/,$(MAN_PROGRAMS)) doc/man/nines-module.3
 HELP2MAN := help2man
 $(BUILD)/man/%: doc/man/$$(basename $$*).h2m $(PROGRAMS)
@@ -380,7 +387,7 @@ $(BUILD)/nines-uninstalled.pc: nines.pc.in
 	sed -e 's|@PREFIX@|$(abspath .)|g' -e 's|@INCLUDEDIR@|$(abspath include)|g' $< > $@
 
 # What `make install` lays, one name per line, for `make uninstall`.
-INSTALLED = $(BINDIR)/ninesd $(BINDIR)/ninesctl $(BINDIR)/nines-release $(BINDIR)/nines-appup \
+INSTALLED = $(BINDIR)/ninesd $(BINDIR)/ninesctl $(BINDIR)/nines-release $(BINDIR)/nines-appup $(BINDIR)/nines-modtest \
             $(LIBEXECDIR)/nines-worker $(addprefix $(INCLUDEDIR)/nines/,$(notdir $(wildcard include/nines/*.h))) \
             $(PKGCONFIGDIR)/nines.pc $(UNITDIR)/ninesd.service \
             $(addprefix $(MANDIR)/man,$(foreach m,$(MAN_PROGRAMS) nines-module.3,$(subst .,,$(suffix $(m)))/$(m))) \

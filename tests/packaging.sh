@@ -23,7 +23,7 @@ make -s -C "$root" BUILD="$build" DESTDIR="$d/root" install >"$d/install.log" 2>
     { cat "$d/install.log"; fail "make install"; }
 p=$d/root/usr/local
 for f in bin/ninesd bin/ninesctl bin/nines-release bin/nines-appup libexec/nines/nines-worker \
-    include/nines/module.h include/nines/snap.h lib/pkgconfig/nines.pc lib/systemd/system/ninesd.service \
+    bin/nines-modtest include/nines/module.h include/nines/snap.h lib/pkgconfig/nines.pc lib/systemd/system/ninesd.service \
     share/man/man8/ninesd.8 share/man/man1/ninesctl.1 share/man/man1/nines-release.1 \
     share/man/man1/nines-appup.1 share/man/man3/nines-module.3 \
     share/bash-completion/completions/ninesctl share/zsh/vendor-completions/_ninesctl \

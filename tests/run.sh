@@ -36,6 +36,17 @@ else
     echo "FAIL walkthrough — log: $logdir/walkthrough.log"
     tail -20 "$logdir/walkthrough.log" | sed 's/^/    /'
 fi
+# Modules tested without ninesd: the examples' scripts and the harness's
+# own (tests/modtest.sh), sanitizer build included.
+if tests/modtest.sh "$build" >"$logdir/modtest.log" 2>&1; then
+    passed=$((passed + 1))
+    echo "ok   modtest ($(tail -1 "$logdir/modtest.log"))"
+else
+    failed=$((failed + 1))
+    broken+=(modtest)
+    echo "FAIL modtest — log: $logdir/modtest.log"
+    tail -20 "$logdir/modtest.log" | sed 's/^/    /'
+fi
 # The daemon under valgrind (not in a sanitizer build: the two do not mix),
 # what `make install` lays (tests/packaging.sh) and ninesd under a real
 # systemd booted in namespaces (tests/systemd_boot.sh), and the deployment

@@ -132,6 +132,15 @@ struct nines_ctx {
 int host_loop_init(struct nines_ctx *ctx);
 /* Run until the worker stops; returns the process exit status. */
 int host_run(struct nines_ctx *ctx);
+/* One turn of the loop: wait up to timeout_ms (-1: forever) and dispatch
+ * what is ready; the number of events, or -1 when the loop failed (the
+ * worker is then stopping). nines-modtest drives the host with it. */
+int host_turn(struct nines_ctx *ctx, int timeout_ms);
+/* Registration s's event, to handle_info: `events` for an fd; a timer's
+ * expiry (a one-shot timer is cancelled first). */
+void host_deliver(struct nines_ctx *ctx, struct reg *s, uint32_t events);
+/* terminate(), then say why to ninesd; the process's exit status. */
+int host_finish(struct nines_ctx *ctx);
 /* After a callback returned `rc`: turn a failure into a stop request. */
 void host_check_callback(struct nines_ctx *ctx, int rc, const char *callback);
 /* Report the end to ninesd (if connected) as reason `kind` with `message`. */
@@ -163,6 +172,8 @@ struct nines_buf *host_handoff_buffer(struct nines_ctx *ctx);
  * ninesd and is not to be written again. */
 void host_handoff_done(struct nines_ctx *ctx, bool handed, size_t snapshot_len);
 void host_handoff_free(struct nines_ctx *ctx);
+/* Let go of a buffer filled by nines_buf_append() (all zero again). */
+void host_buf_free(nines_buf *b);
 
 /* host_restore.c: a worker brought back after a failed upgrade. */
 int host_restore_receive(struct nines_ctx *ctx);

@@ -251,3 +251,7 @@ void host_handoff_free(struct nines_ctx *ctx) {
     if (p->heap)
         heap_let_go(p);
 }
+
+void host_buf_free(nines_buf *b) {
+    release(b);
+}

@@ -138,15 +138,15 @@ static uint32_t nines_events(uint32_t ev) {
     return out;
 }
 
-static void on_timer(struct nines_ctx *ctx, struct reg *s) {
-    uint64_t expirations;
-    if (read(s->fd, &expirations, sizeof expirations) != (ssize_t)sizeof expirations)
-        return; /* re-armed since the event was queued */
-    struct nines_info info = {.kind = NINES_INFO_TIMER, .tag = s->tag, .fd = -1};
-    /* A one-shot timer is over before the callback runs, so the callback
-     * can start the same tag again. */
-    if (!s->repeating)
-        nines_timer_cancel(ctx, s->tag);
+void host_deliver(struct nines_ctx *ctx, struct reg *s, uint32_t events) {
+    struct nines_info info = {.kind = NINES_INFO_FD, .tag = s->tag, .fd = s->fd, .events = events};
+    if (s->kind == REG_TIMER) {
+        info = (struct nines_info){.kind = NINES_INFO_TIMER, .tag = s->tag, .fd = -1};
+        /* A one-shot timer is over before the callback runs, so the
+         * callback can start the same tag again. */
+        if (!s->repeating)
+            nines_timer_cancel(ctx, s->tag);
+    }
     host_check_callback(ctx, ctx->mod->handle_info(ctx, ctx->state, &info), "handle_info");
 }
 
@@ -154,12 +154,10 @@ static void on_registration(struct nines_ctx *ctx, uint64_t key, uint32_t ev) {
     struct reg *s = regs_at(&ctx->regs, (uint32_t)key, (uint32_t)(key >> 32));
     if (!s)
         return; /* removed by an earlier callback of this batch */
-    if (s->kind == REG_TIMER) {
-        on_timer(ctx, s);
-        return;
-    }
-    struct nines_info info = {.kind = NINES_INFO_FD, .tag = s->tag, .fd = s->fd, .events = nines_events(ev)};
-    host_check_callback(ctx, ctx->mod->handle_info(ctx, ctx->state, &info), "handle_info");
+    uint64_t expirations;
+    if (s->kind == REG_TIMER && read(s->fd, &expirations, sizeof expirations) != (ssize_t)sizeof expirations)
+        return; /* re-armed since the event was queued */
+    host_deliver(ctx, s, nines_events(ev));
 }
 
 static void dispatch(struct nines_ctx *ctx, const struct epoll_event *ev) {
@@ -195,8 +193,7 @@ static int reason_of(enum nines_stop_kind kind) {
     }
 }
 
-/* terminate(), then say why to ninesd; the exit status says it too. */
-static int finish(struct nines_ctx *ctx) {
+int host_finish(struct nines_ctx *ctx) {
     struct nines_stop_reason reason = {.kind = ctx->stop_kind, .message = ctx->stop_message};
     ctx->mod->terminate(ctx, ctx->state, &reason);
     host_handoff_free(ctx);
@@ -206,20 +203,24 @@ static int finish(struct nines_ctx *ctx) {
     return ctx->stop_kind == NINES_STOP_ERROR ? 1 : 0;
 }
 
-int host_run(struct nines_ctx *ctx) {
+int host_turn(struct nines_ctx *ctx, int timeout_ms) {
     struct epoll_event events[64];
-    while (!ctx->stop_requested) {
-        /* Idle turns prepare the next upgrade's memory (host_handoff.c). */
-        bool prepare = host_handoff_pending(ctx);
-        int n = epoll_wait(ctx->epfd, events, 64, prepare ? 0 : -1);
-        if (n < 0 && errno != EINTR) {
-            nines_stop(ctx, NINES_STOP_ERROR, "epoll_wait failed");
-            break;
-        }
-        if (n == 0 && prepare)
-            host_handoff_step(ctx);
-        for (int i = 0; i < n && !ctx->stop_requested; i++)
-            dispatch(ctx, &events[i]);
+    /* Idle turns prepare the next upgrade's memory (host_handoff.c). */
+    bool prepare = host_handoff_pending(ctx);
+    int n = epoll_wait(ctx->epfd, events, 64, prepare ? 0 : timeout_ms);
+    if (n < 0 && errno != EINTR) {
+        nines_stop(ctx, NINES_STOP_ERROR, "epoll_wait failed");
+        return -1;
     }
-    return finish(ctx);
+    if (n == 0 && prepare)
+        host_handoff_step(ctx);
+    for (int i = 0; i < n && !ctx->stop_requested; i++)
+        dispatch(ctx, &events[i]);
+    return n < 0 ? 0 : n;
+}
+
+int host_run(struct nines_ctx *ctx) {
+    while (!ctx->stop_requested)
+        host_turn(ctx, -1);
+    return host_finish(ctx);
 }

@@ -33,9 +33,34 @@
  * and handle_info() in any order, one at a time; at a live upgrade,
  * export_state() on the old code, code_change() on the new code and
  * free_state() on the old code; terminate() once at the end, unless the
- * process dies first (a crash, SIGKILL after the shutdown grace). A worker
- * that is restarted starts again from init() in a new process: nothing but
- * what code_change receives survives from one process to the next.
+ * process dies first (a crash, SIGKILL after the shutdown grace), and not
+ * after an init that failed. A worker that is restarted starts again from
+ * init() in a new process: nothing but what code_change receives survives
+ * from one process to the next.
+ *
+ * What a rollback restores. When the new code crashes during code_change
+ * or within the rollback window after the swap (1 s), ninesd starts the
+ * worker again on the old code (--restore) and gives it:
+ *   - the snapshot the old code's export_state made at the start of the
+ *     upgrade: the state as of then, not as of the crash — whatever the
+ *     new code did after the swap (requests it answered, bytes it read) is
+ *     not in it;
+ *   - every descriptor that was watched at that moment, at the same
+ *     number, watched under the same tag with the same events; descriptors
+ *     the application opened but did not watch are not carried (keep them
+ *     watched, with events 0, if code_change needs them);
+ *   - every timer that was armed then, under the same tag, with what was
+ *     left of it and the same period;
+ * and calls the old code's code_change with that snapshot and its own version
+ * as `from_version`. Calls in flight to the crashed worker were failed to
+ * their callers (-ECONNABORTED). So a module that acknowledges work right after a swap
+ * must expect that work to be seen again, or lost, after a rollback.
+ *
+ * Unwatched means no more events: once nines_fd_unwatch() or
+ * nines_timer_cancel() returns, handle_info() gets no event for that
+ * registration, not even one the kernel had already reported in the same
+ * loop turn (the host drops it). A tag watched again is a new
+ * registration: only events that arrive after the new watch reach it.
  *
  * Threads: the runtime functions below are not thread-safe and must be
  * called only from the thread that runs the callbacks. An application may
@@ -144,7 +169,10 @@ typedef struct nines_buf nines_buf;
  * handle_call (a call then gets an error reply), handle_cast (casts are
  * dropped), handle_info (only needed if the application watches fds or
  * starts timers), export_state and code_change (both needed for a live code
- * swap; without them an upgrade restarts the worker).
+ * swap: without them `ninesctl upgrade --module` is refused with "no live
+ * swap", nothing changed; a release moves such a module with a `restart`
+ * step of its appup, which restarts its workers on the new code from
+ * init, doc/appup.md).
  */
 /*
  * The descriptor grows as SQLite's method tables do: fields are only ever
@@ -299,6 +327,31 @@ NINES_API int nines_timer_start(nines_ctx *ctx, uint64_t tag, uint64_t after_ms,
 
 /* Cancel timer `tag`; -ENOENT if it is not armed. */
 NINES_API int nines_timer_cancel(nines_ctx *ctx, uint64_t tag);
+
+/* One registration of this worker, as the host holds it. */
+struct nines_registration {
+    enum nines_info_kind kind; /* NINES_INFO_FD or NINES_INFO_TIMER */
+    uint64_t tag;
+    int fd;                /* NINES_INFO_FD: the watched descriptor; -1 for a timer */
+    uint32_t events;       /* NINES_INFO_FD: the events watched (NINES_READABLE|NINES_WRITABLE) */
+    uint64_t remaining_ms; /* NINES_INFO_TIMER: until the next expiry, 0 when due */
+    uint64_t repeat_ms;    /* NINES_INFO_TIMER: the period, 0 for a one-shot timer */
+};
+
+/* What is registered under (`kind`, `tag`): 0 and *out, or -ENOENT (no
+ * such watch, or the timer is not armed), -EINVAL for another kind. The
+ * host is the one record of what is registered, and it carries every
+ * registration across an upgrade and a rollback: a code_change can find
+ * its descriptors and timers here instead of copying them into the
+ * snapshot. */
+NINES_API int nines_registration(nines_ctx *ctx, enum nines_info_kind kind, uint64_t tag,
+                                 struct nines_registration *out);
+
+/* Every registration, one per call: start with *cursor = 0; 1 and *out
+ * while there is one more, 0 at the end. The order is the host's. A
+ * registration removed during the walk is not reported; one added may be
+ * or not. */
+NINES_API int nines_registration_next(nines_ctx *ctx, size_t *cursor, struct nines_registration *out);
 
 /* Reply to the call identified by `ref` (from struct nines_request). Each call
  * gets exactly one reply; -ENOENT for an unknown or already answered ref. */
