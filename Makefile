@@ -103,7 +103,8 @@ $(call obj,$(APPUP_SRC)): PART_INC := $(INC_APPUP) -iquote appup/tool
 PROGRAMS := $(BUILD)/ninesd $(BUILD)/nines-worker $(BUILD)/nines-modtest $(if $(CTL_SRC),$(BUILD)/ninesctl) \
             $(if $(RELEASE_SRC),$(BUILD)/nines-release) $(if $(APPUP_SRC),$(BUILD)/nines-appup)
 # examples/NAME/*.c -> $(BUILD)/examples/NAME.so
-EXAMPLE_NAMES := $(sort $(patsubst examples/%/,%,$(dir $(filter-out examples/common/%,$(EXAMPLE_SRC)))))
+# examples/template/ is built by its own Makefile, as a user's module is.
+EXAMPLE_NAMES := $(sort $(patsubst examples/%/,%,$(dir $(filter-out examples/common/% examples/template/%,$(EXAMPLE_SRC)))))
 EXAMPLES := $(foreach n,$(EXAMPLE_NAMES),$(BUILD)/examples/$(n).so)
 # Applications with a version 2 built from the same sources (for live
 # upgrades): examples/NAME/*.c with -DNAME_VERSION=2 -> NAME-2.so.
@@ -384,7 +385,8 @@ man: $(MANPAGES)
 all: $(BUILD)/nines-uninstalled.pc
 $(BUILD)/nines-uninstalled.pc: nines.pc.in
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(abspath .)|g' -e 's|@INCLUDEDIR@|$(abspath include)|g' $< > $@
+	sed -e 's|@PREFIX@|$(abspath .)|g' -e 's|@INCLUDEDIR@|$(abspath include)|g' -e 's|@BINDIR@|$(abspath $(BUILD))|g' \
+	    $< > $@
 
 # What `make install` lays, one name per line, for `make uninstall`.
 INSTALLED = $(BINDIR)/ninesd $(BINDIR)/ninesctl $(BINDIR)/nines-release $(BINDIR)/nines-appup $(BINDIR)/nines-modtest \

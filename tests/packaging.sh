@@ -102,6 +102,34 @@ pid=""
 # A checkout serves modules too, through its uninstalled pkg-config file.
 [ "$(PKG_CONFIG_PATH=$build pkg-config --cflags nines | sed "s/ *$//")" = "-I$root/include -fPIC" ] ||
     fail "uninstalled pkg-config: $(PKG_CONFIG_PATH=$build pkg-config --cflags nines)"
+[ "$(PKG_CONFIG_PATH=$build pkg-config --variable=modtest nines)" = "$(cd "$build" && pwd)/nines-modtest" ] ||
+    fail "uninstalled pkg-config: modtest=$(PKG_CONFIG_PATH=$build pkg-config --variable=modtest nines)"
+
+# The out-of-tree template, copied as a user would: built and tested
+# against the checkout, then against the installed files.
+cp -r "$root/examples/template" "$d/tpl"
+make -s -C "$d/tpl" check PKG_CONFIG_PATH="$(cd "$build" && pwd)" >"$d/tpl.log" 2>&1 ||
+    { cat "$d/tpl.log"; fail "examples/template against the checkout"; }
+grep -q "^ok .*template.modtest" "$d/tpl.log" || fail "the template's test did not run: $(cat "$d/tpl.log")"
+make -s -C "$d/tpl" clean
+PKG_CONFIG_PATH=$p/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$d/root make -s -C "$d/tpl" check \
+    MODTEST="$p/bin/nines-modtest" >"$d/tpl.log" 2>&1 ||
+    { cat "$d/tpl.log"; fail "examples/template against the installed files"; }
+[ -e "$p/share/doc/nines/examples/template/Makefile" ] || fail "the template is not installed"
+# ... and the README's walkthrough with it: run under ninesd, upgraded live.
+printf 'supervisor:\n  children:\n    - {id: greeter, module: %s/template.so}\n' "$d/tpl" >"$d/tpl/tree.yaml"
+cp "$d/tpl/template.so" "$d/tpl/template-1.1.so"
+"$p/bin/ninesd" --worker "$p/libexec/nines/nines-worker" --socket "$d/tpl.sock" --log-target stderr \
+    "$d/tpl/tree.yaml" 2>"$d/tpl-ninesd.log" &
+pid=$!
+for _ in $(seq 100); do grep -q 'event=tree_started' "$d/tpl-ninesd.log" && break; sleep 0.05; done
+ctl() { "$p/bin/ninesctl" --socket "$d/tpl.sock" "$@"; }
+[ "$(ctl call greeter hello)" = "hello #1" ] || fail "the template under ninesd: $(tail -3 "$d/tpl-ninesd.log")"
+ctl upgrade greeter --module "$d/tpl/template-1.1.so" >/dev/null || fail "the template's live upgrade"
+[ "$(ctl call greeter hello)" = "hello #2" ] || fail "the template's state did not survive its upgrade"
+kill "$pid"
+wait "$pid" || true
+pid=""
 
 # Uninstall: nothing left but the edited tree file.
 installed=$(find "$d/root" ! -type d | wc -l)

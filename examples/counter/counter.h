@@ -6,21 +6,18 @@
  * (the integer plus the last HISTORY_LEN operations). The Makefile builds
  * both, counter.so and counter-2.so.
  *
- * Snapshot layouts (all integers little-endian), both read by both
- * versions (counter_snapshot.c):
+ * Snapshot layouts (nines/snap.h, its version the layout's), both read
+ * by both versions (counter_snapshot.c):
  *
- *   layout 1 (written by 1.0.0): exactly 8 bytes, the value as an int64.
- *
- *   layout 2 (written by 2.0.0): at least 10 bytes, never 8
- *     u8    2, the layout's version
- *     i64   the value
- *     u8    n, the number of operations in the history (0..HISTORY_LEN)
- *     n x { u8 kind (1 incr, 2 add, 3 set), i64 its argument (1 for incr) }
- *           oldest first
+ *   layout 1 (written by 1.0.0): i64 the value
+ *   layout 2 (written by 2.0.0): i64 the value, then a count n (0..16)
+ *     and n x { u8 kind (1 incr, 2 add, 3 set), i64 its argument (1 for
+ *     incr) }, oldest first
  *
  * Version 1 reading layout 2 keeps the value and drops the history (the
  * downgrade); version 2 reading layout 1 starts with an empty history.
- * Anything else is refused with -EINVAL and a log line saying why.
+ * Anything else is refused with the reader's error and a log line saying
+ * why.
  */
 #ifndef NINES_EXAMPLE_COUNTER_H
 #define NINES_EXAMPLE_COUNTER_H

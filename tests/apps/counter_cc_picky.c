@@ -1,6 +1,6 @@
 /*
  * counter_cc_picky — "counter" 5.0.0, whose code_change takes counter
- * 1.0.0's snapshot (the value, 8 bytes little-endian) unless the value is
+ * 1.0.0's snapshot (nines/snap.h layout 1: the value, an i64) unless the value is
  * 13: one worker of an application refuses while its siblings accept, so
  * a release step fails half-way (tests/integration/itest_release_handler.c).
  * It exports the same layout, so counter 1.0.0 takes its state back.
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "nines/module.h"
+#include "nines/snap.h"
 
 static int picky_init(nines_ctx *ctx, void **state)
 {
@@ -41,25 +42,23 @@ static void picky_free_state(nines_ctx *ctx, void *state)
 
 static int picky_export(nines_ctx *ctx, void *state, nines_buf *out)
 {
-    uint64_t v = (uint64_t)*(long long *)state;
-    unsigned char le[8];
+    struct nines_snap_writer w;
 
-    for (int i = 0; i < 8; i++)
-        le[i] = (unsigned char)(v >> (8 * i));
-    return nines_buf_append(out, le, sizeof(le));
+    nines_snap_write_begin(&w, out, 1);
+    nines_snap_put_i64(&w, *(long long *)state);
+    return nines_snap_write_end(&w);
 }
 
 static int picky_code_change(nines_ctx *ctx, const char *from_version, const void *snapshot,
                              size_t len, const char *extra, void **state)
 {
-    const unsigned char *p = snapshot;
-    uint64_t v = 0;
+    struct nines_snap_reader r;
     long long *value;
 
-    if (len != 8)
+    nines_snap_read_begin(&r, snapshot, len);
+    long long v = nines_snap_get_i64(&r);
+    if (r.version != 1 || nines_snap_read_end(&r) < 0)
         return -EINVAL;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
     if ((long long)v == 13) {
         nines_log(ctx, NINES_LOG_ERR, "counter 5.0.0: 13 is unlucky, refusing");
         return -EDOM;

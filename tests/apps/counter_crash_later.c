@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "nines/module.h"
+#include "nines/snap.h"
 
 #include "crash.h"
 
@@ -64,28 +65,26 @@ static void crash_later_terminate(nines_ctx *ctx, void *state,
 
 static int crash_later_export(nines_ctx *ctx, void *state, nines_buf *out)
 {
-    uint64_t v = (uint64_t)((struct state *)state)->value;
-    unsigned char le[8];
+    struct nines_snap_writer w;
 
-    for (int i = 0; i < 8; i++)
-        le[i] = (unsigned char)(v >> (8 * i));
-    return nines_buf_append(out, le, sizeof(le));
+    nines_snap_write_begin(&w, out, 1);
+    nines_snap_put_i64(&w, ((struct state *)state)->value);
+    return nines_snap_write_end(&w);
 }
 
 static int crash_later_code_change(nines_ctx *ctx, const char *from_version,
                                    const void *snapshot, size_t len, const char *extra,
                                    void **state)
 {
-    const unsigned char *le = snapshot;
-    uint64_t v = 0;
+    struct nines_snap_reader r;
 
-    if (len != 8) {
-        nines_log(ctx, NINES_LOG_ERR, "counter " VSN ": refusing a snapshot of %zu bytes, not 8",
-                  len);
+    nines_snap_read_begin(&r, snapshot, len);
+    long long v = nines_snap_get_i64(&r);
+    if (r.version != 1 || nines_snap_read_end(&r) < 0) {
+        nines_log(ctx, NINES_LOG_ERR, "counter " VSN ": refusing a snapshot of %zu bytes: %s", len,
+                  r.error ? r.why : "not layout 1");
         return -EINVAL;
     }
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)le[i] << (8 * i);
     struct state *s = calloc(1, sizeof(*s));
     if (s == NULL)
         return -ENOMEM;
