@@ -19,6 +19,7 @@
 struct side {
     const char *arg;        /* as given on the command line */
     char dir[PATH_MAX];     /* the folder the manifest's paths are relative to */
+    char manifest[PATH_MAX]; /* the manifest's path */
     struct nines_manifest *m;
     struct nines_tree *tree;
     char (*paths)[PATH_MAX];

@@ -13,21 +13,22 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "appup_spec_edit.h"
 #include "atomic_file.h"
 #include "appup_tool.h"
 #include "worker_path.h"
 
 struct generate {
     const char *old, *new, *outdir, *worker;
-    bool force;
+    bool force, no_spec;
     struct side from, to;
     struct nines_appup_gen *g;
 };
 
 /* "nines-appup: generate: WHAT 'WORD' (usage: ...)" */
 static int usage_error(const char *what, const char *word) {
-    fprintf(stderr, "nines-appup: generate: %s%s%s%s (usage: nines-appup generate [--worker PATH] [--force] OLD NEW "
-                    "[OUTDIR])\n", what, word ? " '" : "", word ? word : "", word ? "'" : "");
+    fprintf(stderr, "nines-appup: generate: %s%s%s%s (usage: nines-appup generate [--worker PATH] [--force] [--no-spec] "
+                    "OLD NEW [OUTDIR])\n", what, word ? " '" : "", word ? word : "", word ? "'" : "");
     return -EINVAL;
 }
 
@@ -41,6 +42,8 @@ static int parse_args(struct generate *gen, int argc, char **argv) {
             options = false;
         else if (options && strcmp(w, "--force") == 0)
             gen->force = true;
+        else if (options && strcmp(w, "--no-spec") == 0)
+            gen->no_spec = true;
         else if (options && strcmp(w, "--worker") == 0 && i + 1 < argc)
             gen->worker = argv[++i];
         else if (options && w[0] == '-' && w[1])
@@ -117,6 +120,119 @@ static int write_all(const struct generate *gen) {
     return 0;
 }
 
+/* Appup file `path`, relative to the new spec's folder when it is inside. */
+static bool spec_relative(const struct generate *gen, const char *path, char *rel) {
+    char dir[PATH_MAX], file[PATH_MAX];
+    if (!realpath(gen->to.dir, dir) || !realpath(path, file))
+        return false;
+    size_t n = strlen(dir);
+    if (strncmp(file, dir, n) != 0 || file[n] != '/')
+        return false;
+    snprintf(rel, PATH_MAX, "%s", file + n + 1);
+    return true;
+}
+
+static bool listed(const struct nines_manifest *m, const char *rel) {
+    for (size_t i = 0; i < m->n_appups; i++)
+        if (strcmp(m->appups[i].path, rel) == 0)
+            return true;
+    return false;
+}
+
+/* The whole file at `path`, NUL-terminated, in *text (malloc'd). */
+static int read_text(const char *path, char **text) {
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        char *bigger = len + 1 == cap ? realloc(buf, cap *= 2) : buf;
+        if (!bigger)
+            free(buf);
+        buf = bigger;
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (!buf || failed) {
+        free(buf);
+        return buf ? -EIO : -ENOMEM;
+    }
+    buf[len] = '\0';
+    *text = buf;
+    return 0;
+}
+
+static int write_text(const void *text, FILE *f) {
+    return fputs(text, f) < 0 ? -EIO : 0;
+}
+
+/* The edited spec, loaded back before it replaces the old one. */
+static int write_spec(const struct generate *gen, const char *text, char *const *rels, size_t n) {
+    struct nines_manifest *m = NULL;
+    struct nines_error err;
+    char target[PATH_MAX];
+    int r = nines_manifest_load_string(gen->to.manifest, text, strlen(text), &m, &err);
+    for (size_t i = 0; r == 0 && i < n; i++)
+        r = listed(m, rels[i]) ? 0 : -EINVAL;
+    nines_manifest_free(m);
+    if (r < 0 || !realpath(gen->to.manifest, target)) {
+        fprintf(stderr, "%s: cannot add the appups to it: %s\n", gen->to.manifest,
+                r < 0 ? "the edited spec would not load" : strerror(errno));
+        return -1;
+    }
+    r = nines_atomic_write(target, 0644, write_text, text);
+    if (r < 0) {
+        fprintf(stderr, "%s: cannot write: %s\n", target, strerror(-r));
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        printf("added %s to %s\n", rels[i], gen->to.manifest);
+    return 0;
+}
+
+/* The appups written, added to the new release's spec (unless --no-spec):
+ * those inside its folder and not listed yet. */
+static int add_to_spec(const struct generate *gen) {
+    char path[PATH_MAX], rels[16][PATH_MAX], *text = NULL, *edited = NULL, why[128];
+    char *rel_ptrs[16];
+    size_t n = 0;
+    if (gen->no_spec || gen->g->n_appups == 0)
+        return 0;
+    if (gen->to.m->has_files) {
+        printf("note: %s is a built release: list the appups in its spec's appups: and build it again\n",
+               gen->new);
+        return 0;
+    }
+    for (size_t i = 0; i < gen->g->n_appups && n < 16; i++) {
+        file_path(gen, gen->g->appups[i], path);
+        if (!spec_relative(gen, path, rels[n])) {
+            printf("note: %s is outside the folder of %s: list it in its appups: yourself\n", path,
+                   gen->to.manifest);
+        } else if (!listed(gen->to.m, rels[n])) {
+            rel_ptrs[n] = rels[n];
+            n++;
+        }
+    }
+    if (n == 0)
+        return 0;
+    int r = read_text(gen->to.manifest, &text);
+    if (r == 0 && nines_spec_add_appups(text, (const char *const *)rel_ptrs, n, &edited, why, sizeof why) < 0)
+        r = -1;
+    else if (r < 0)
+        snprintf(why, sizeof why, "%s", strerror(-r));
+    free(text);
+    if (r < 0) {
+        fprintf(stderr, "%s: cannot add the appups to it: %s (--no-spec leaves it alone)\n", gen->to.manifest, why);
+        return -1;
+    }
+    r = write_spec(gen, edited, rel_ptrs, n);
+    free(edited);
+    return r;
+}
+
 static int run(struct generate *gen) {
     struct nines_error err;
     if (side_open(&gen->from, gen->old) < 0 || side_open(&gen->to, gen->new) < 0 || check_modules(gen) < 0)
@@ -127,7 +243,7 @@ static int run(struct generate *gen) {
         fprintf(stderr, "%s\n", text);
         return -1;
     }
-    if (prepare(gen) < 0 || write_all(gen) < 0)
+    if (prepare(gen) < 0 || write_all(gen) < 0 || add_to_spec(gen) < 0)
         return -1;
     for (const char *note = gen->g->notes; *note; note += strcspn(note, "\n") + 1)
         printf("note: %.*s\n", (int)strcspn(note, "\n"), note);

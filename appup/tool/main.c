@@ -14,7 +14,7 @@
 
 static const char usage[] =
     "usage: nines-appup check FILE...\n"
-    "       nines-appup generate [--worker PATH] [--force] OLD NEW [OUTDIR]\n"
+    "       nines-appup generate [--worker PATH] [--force] [--no-spec] OLD NEW [OUTDIR]\n"
     "       nines-appup --help | --version\n"
     "\n"
     "An appup (NAME.appup.yaml) says how application NAME goes up from older\n"
@@ -42,6 +42,7 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --force        generate: replace existing appup files\n"
+    "  --no-spec      generate: do not add the appups written to NEW's spec\n"
     "  --worker PATH  generate: the worker host that checks modules\n"
     "                 (default: beside this program, else\n"
     "                 " NINES_LIBEXECDIR "/nines-worker)\n"

@@ -76,6 +76,7 @@ int side_open(struct side *s, const char *arg) {
     *s = (struct side){.arg = arg};
     if (locate(s, manifest) < 0)
         return -1;
+    snprintf(s->manifest, sizeof s->manifest, "%s", manifest);
     if (nines_manifest_load(manifest, &s->m, &err) < 0) {
         print_error(&err);
         return -1;

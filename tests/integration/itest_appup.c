@@ -21,6 +21,8 @@
 #define APPUP BUILD_PATH("nines-appup")
 #define REL_1_0 BUILD_PATH("examples/releases/myapp-1.0.0")
 #define REL_1_1 BUILD_PATH("examples/releases/myapp-1.1.0")
+/* What generate says when NEW is REL_1_1, a built release. */
+#define BUILT_NOTE "note: " REL_1_1 " is a built release: list the appups in its spec's appups: and build it again\n"
 #define GEN(r, ...) rt_runv(r, (const char *const[]){APPUP, "generate", __VA_ARGS__, NULL})
 
 static char dir[64];
@@ -65,7 +67,7 @@ static void writes_then_refuses_to_overwrite(void **unused) {
     char want[2 * PATH_MAX];
     const char *out = IN_DIR("out");
     GEN(&r, REL_1_0, REL_1_1, out);
-    snprintf(want, sizeof want, "wrote %s/counter.appup.yaml\nwrote %s/echo.appup.yaml\n", out, out);
+    snprintf(want, sizeof want, "wrote %s/counter.appup.yaml\nwrote %s/echo.appup.yaml\n" BUILT_NOTE, out, out);
     expect(&r, 0, want, "");
     rt_runv(&r, (const char *const[]){APPUP, "check", IN_DIR("out/counter.appup.yaml"), IN_DIR("out/echo.appup.yaml"),
                                       NULL});
@@ -92,11 +94,12 @@ static void manifests_and_the_current_folder(void **unused) {
     assert_int_equal(chdir(dir), 0);
     GEN(&r, REL_1_0 "/release.yaml", REL_1_1 "/release.yaml");
     assert_int_equal(chdir(cwd), 0);
-    expect(&r, 0, "wrote ./counter.appup.yaml\nwrote ./echo.appup.yaml\n", "");
+    expect(&r, 0, "wrote ./counter.appup.yaml\nwrote ./echo.appup.yaml\nnote: " REL_1_1 "/release.yaml is a built "
+                  "release: list the appups in its spec's appups: and build it again\n", "");
 }
 
 static void command_line_errors(void **unused) {
-    static const char usage[] = " (usage: nines-appup generate [--worker PATH] [--force] OLD NEW [OUTDIR])\n";
+    static const char usage[] = " (usage: nines-appup generate [--worker PATH] [--force] [--no-spec] OLD NEW [OUTDIR])\n";
     static const struct {
         const char *args[5];
         const char *err;
@@ -203,6 +206,72 @@ static void nothing_to_write_and_nowhere_to_write(void **unused) {
     expect(&r, 1, "", want);
 }
 
+/* The file at `path`, NUL-terminated (malloc'd). */
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *text = calloc(1, 65536);
+    assert_non_null(text);
+    size_t n = fread(text, 1, 65535, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* A spec of myapp 1.0.1 in DIR/NAME (into `path`): 1.0.0 with counter 2.0.0. */
+static void next_spec(char *path, const char *name) {
+    char file[2 * PATH_MAX + 16];
+    in_dir(path, name);
+    rt_shell("mkdir -p '%s/appups' && ln -sfn '%s' '%s/apps' && sed 's|apps/counter.so|apps/counter-2.so|' "
+             "'%s/tree.yaml' > '%s/tree.yaml'", path, BUILD_PATH("examples"), path, REL_1_0, path);
+    snprintf(file, sizeof file, "%s/release.yaml", path);
+    rt_write_text(file, "# my next release\nrelease: myapp\nversion: 1.0.1\ntree: tree.yaml\napplications:\n"
+                        "  - {name: counter, version: 2.0.0, module: apps/counter-2.so}  # the new one\n"
+                        "  - {name: echo, version: 1.0.0, module: apps/echo.so}\n"
+                        "  - {name: kv, version: 1.0.0, module: apps/kv.so}\n"
+                        "  - {name: flaky, version: 1.0.0, module: apps/flaky.so}\n");
+}
+
+/* The appups written inside NEW's spec folder are added to its appups:,
+ * once, its comments kept; --no-spec leaves it alone; an appup written
+ * elsewhere gets a note. */
+static void the_spec_lists_what_was_written(void **unused) {
+    struct rt_result r;
+    char next[PATH_MAX], want[4 * PATH_MAX], spec[PATH_MAX + 16], appups[PATH_MAX + 16];
+    next_spec(next, "next");
+    snprintf(spec, sizeof spec, "%s/release.yaml", next);
+    snprintf(appups, sizeof appups, "%s/appups", next);
+    GEN(&r, REL_1_0, next, appups);
+    snprintf(want, sizeof want, "wrote %s/counter.appup.yaml\nadded appups/counter.appup.yaml to %s\n", appups, spec);
+    expect(&r, 0, want, "");
+    char *text = slurp(spec);
+    assert_non_null(strstr(text, "# my next release\n"));
+    assert_non_null(strstr(text, "  # the new one\n"));
+    assert_non_null(strstr(text, "\nappups: [appups/counter.appup.yaml]\n"));
+    free(text);
+    /* Listed already: written again, not added again. */
+    GEN(&r, "--force", REL_1_0, next, appups);
+    snprintf(want, sizeof want, "wrote %s/counter.appup.yaml\n", appups);
+    expect(&r, 0, want, "");
+    /* The spec builds into a release with the appup. */
+    rt_runv(&r, (const char *const[]){BUILD_PATH("nines-release"), "build", spec, IN_DIR("built"), NULL});
+    assert_int_equal(r.code, 0);
+    char other[PATH_MAX];
+    next_spec(other, "other");
+    snprintf(spec, sizeof spec, "%s/release.yaml", other);
+    snprintf(appups, sizeof appups, "%s/appups", other);
+    GEN(&r, "--no-spec", REL_1_0, other, appups);
+    snprintf(want, sizeof want, "wrote %s/counter.appup.yaml\n", appups);
+    expect(&r, 0, want, "");
+    text = slurp(spec);
+    assert_null(strstr(text, "appups:"));
+    free(text);
+    GEN(&r, REL_1_0, other, IN_DIR("out"));
+    snprintf(want, sizeof want, "wrote %s/counter.appup.yaml\nnote: %s/counter.appup.yaml is outside the folder of "
+                                "%s: list it in its appups: yourself\n", IN_DIR("out"), IN_DIR("out"), spec);
+    expect(&r, 0, want, "");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_worker_check_says_code_change),
@@ -212,6 +281,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(releases_it_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(modules_are_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(nothing_to_write_and_nowhere_to_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_spec_lists_what_was_written, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
