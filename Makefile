@@ -104,7 +104,7 @@ PROGRAMS := $(BUILD)/ninesd $(BUILD)/nines-worker $(BUILD)/nines-modtest $(if $(
             $(if $(RELEASE_SRC),$(BUILD)/nines-release) $(if $(APPUP_SRC),$(BUILD)/nines-appup)
 # examples/NAME/*.c -> $(BUILD)/examples/NAME.so
 # examples/template/ is built by its own Makefile, as a user's module is.
-EXAMPLE_NAMES := $(sort $(patsubst examples/%/,%,$(dir $(filter-out examples/common/% examples/template/%,$(EXAMPLE_SRC)))))
+EXAMPLE_NAMES := $(sort $(patsubst examples/%/,%,$(dir $(filter-out examples/template/%,$(EXAMPLE_SRC)))))
 EXAMPLES := $(foreach n,$(EXAMPLE_NAMES),$(BUILD)/examples/$(n).so)
 # Applications with a version 2 built from the same sources (for live
 # upgrades): examples/NAME/*.c with -DNAME_VERSION=2 -> NAME-2.so.

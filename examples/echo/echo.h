@@ -8,31 +8,30 @@
  * and echo-2.so. The differences: struct conn's `lines` (here), the prefix
  * (echo_io.c), the snapshot's per-connection field (echo_snapshot.c).
  *
- * Snapshot layouts (all integers little-endian): layout 1 is written by
- * 1.0.0, layout 2 by 2.0.0, and both versions read both. They differ in
- * one field:
+ * Snapshot layouts (nines/snap.h, its version the layout's): layout 1 is
+ * written by 1.0.0, layout 2 by 2.0.0, and both versions read both. They
+ * differ in one field:
  *
- *   u8   the layout: 1 or 2
- *   i32  listener fd
- *   i32  port
- *   u8   listener paused (1) or watched (0)
- *   u64  lines echoed in all (served)
- *   u64  the next connection's tag
- *   u32  number of connections, then for each:
- *     u64  tag (never LISTENER_TAG)
- *     i32  fd
- *     u8   events watched (NINES_READABLE|NINES_WRITABLE)
- *     u8   eof: the peer finished sending
- *     u64  lines echoed on it so far              (layout 2 only)
- *     u32 + bytes  the start of an incomplete line
- *     u32 + bytes  the echoed bytes not yet written
+ *   fd    the listener
+ *   u32   port
+ *   bool  listener paused (true) or watched (false)
+ *   u64   lines echoed in all (served)
+ *   u64   the next connection's tag
+ *   count connections, then for each:
+ *     u64   tag (never LISTENER_TAG)
+ *     bool  eof: the peer finished sending
+ *     u64   lines echoed on it so far              (layout 2 only)
+ *     blob  the start of an incomplete line
+ *     blob  the echoed bytes not yet written
  *
+ * A connection's descriptor and watched events are not in the snapshot:
+ * they are the host's registration under its tag (nines_registration()).
  * Version 1 reading layout 2 drops the per-connection counts (the
  * downgrade); version 2 reading layout 1 starts every count at 0. Anything
- * else — another version byte, a snapshot cut short or with bytes after
- * the last connection, an fd that is not open, a connection tag that is
- * 0, repeated or not below the next tag — is refused with -EINVAL and a
- * log line saying why.
+ * else — another layout, a snapshot cut short or with bytes after the
+ * last connection, a listener fd that is not open, a connection tag that
+ * is 0, repeated, not below the next tag or not watched — is refused with
+ * the reader's error and a log line saying why.
  *
  * Descriptors travel in the snapshot by number. code_change relies on the
  * host's promise (nines/module.h): across a swap, and across a restart on
