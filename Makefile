@@ -124,7 +124,8 @@ FUZZ_CC ?= clang
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(WARNINGS) $(INC_APPUP) $(PKG_CFLAGS) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_TREE_SRC := lib/tree.c lib/tree_load.c lib/tree_child.c lib/tree_paths.c lib/module_check.c lib/yaml_input.c \
+FUZZ_TREE_SRC := lib/tree.c lib/tree_load.c lib/tree_child.c lib/tree_paths.c lib/module_check.c lib/yaml_schema.c \
+                 lib/yaml_schema_input.c lib/nines_error.c lib/tree_spec.c \
                  lib/utf8.c lib/yaml_output.c
 FUZZ_SRC_ctl_proto := lib/ctl_proto.c lib/log.c lib/utf8.c lib/sha256.c
 FUZZ_SRC_appup := $(filter-out appup/appup_generate%,$(wildcard appup/appup*.c)) $(FUZZ_TREE_SRC)
@@ -152,12 +153,14 @@ $(BUILD)/libappup.a: $(call obj,$(APPUP_LIB_SRC))
 	ar rcs $@ $^
 
 # The engine is pure: it may call the C library's memory and string
-# functions, the reason helpers of lib/ and itself, nothing else. Any
+# functions, the reason helpers and the spec copies of lib/ and itself,
+# nothing else. Any
 # other symbol it needs (a system call, sd-event, the log) fails the
 # build here, naming it.
 ENGINE_ALLOWED := asprintf calloc free malloc memcmp memcpy memmove memset realloc snprintf strchr \
                   strcmp strdup strlen strncmp strndup strnlen strrchr __stack_chk_fail \
-                  nines_reason_format nines_reason_is_abnormal nines_reason_make
+                  nines_reason_format nines_reason_is_abnormal nines_reason_make \
+                  nines_child_spec_copy nines_child_spec_free nines_args_copy nines_args_free
 $(BUILD)/libengine.a: $(call obj,$(ENGINE_SRC))
 	@rm -f $@
 	ar rcs $@ $^
@@ -166,6 +169,8 @@ $(BUILD)/libengine.a: $(call obj,$(ENGINE_SRC))
 	        grep -vxF -e "$$(echo $$defined | tr ' ' '\n')" -e "$$(echo $(ENGINE_ALLOWED) | tr ' ' '\n')" \
 	        | grep -v '^__.*san\|^__ubsan\|^__asan' || true); \
 	 if [ -n "$$bad" ]; then echo "error: the engine must stay pure; it calls: $$bad" >&2; rm -f $@; exit 1; fi
+	@stray=$$(nm --defined-only -g $@ | awk 'NF == 3 && $$2 ~ /[TDBRC]/ {print $$3}' | grep -v '^engine_\|^eng_' || true); \
+	 if [ -n "$$stray" ]; then echo "error: engine globals are engine_ (public) or eng_ (internal): $$stray" >&2; rm -f $@; exit 1; fi
 
 $(BUILD)/libninesd.a: $(call obj,$(NINESD_SRC))
 	@rm -f $@
@@ -243,7 +248,7 @@ $(BUILD)/tests/apps/%.so: $(BUILD)/obj/tests/apps/%.o
 	$(CC) $(ALL_LDFLAGS) -shared -o $@ $<
 
 # Unit tests link against the part they test and the parts below it,
-# nothing more: the engine's tests link the engine, lib/reason and cmocka
+# nothing more: the engine's tests link the engine, lib/reason, lib/tree_spec and cmocka
 # alone (no libsystemd), so the engine cannot grow a system call unseen.
 unit = $(patsubst %,$(BUILD)/tests/test_%,$(1))
 UNIT_ENGINE := $(filter $(call unit,engine%),$(UNIT_TESTS))
@@ -251,7 +256,7 @@ UNIT_CTL := $(filter $(call unit,ctl_%),$(UNIT_TESTS))
 UNIT_RELEASE_TOOL := $(filter $(call unit,nines_release_%),$(UNIT_TESTS))
 UNIT_APPUP := $(filter $(call unit,appup% relup%),$(UNIT_TESTS))
 UNIT_RELEASE := $(filter $(call unit,manifest% release_state%),$(UNIT_TESTS))
-UNIT_LIB := $(filter $(call unit,logfmt proto reason sha256 tree module_check utf8 yaml_output),$(UNIT_TESTS))
+UNIT_LIB := $(filter $(call unit,logfmt proto reason sha256 tree tree_spec module_check utf8 yaml_output),$(UNIT_TESTS))
 # The worker host's parts a module sees (nines/snap.h), each test with
 # the one source it tests: the test provides the rest of the runtime.
 UNIT_WORKER := $(filter $(call unit,snap),$(UNIT_TESTS))
@@ -267,7 +272,8 @@ $(call unit_obj,$(UNIT_LIB)): PART_INC := $(INC_LIB)
 $(call unit_obj,$(UNIT_WORKER)): PART_INC := $(INC_WORKER)
 $(call unit_obj,$(UNIT_NINESD)): PART_INC := $(INC_NINESD)
 
-$(UNIT_ENGINE): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libengine.a $(BUILD)/obj/lib/reason.o
+$(UNIT_ENGINE): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libengine.a $(BUILD)/obj/lib/reason.o \
+                 $(BUILD)/obj/lib/tree_spec.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 

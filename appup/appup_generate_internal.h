@@ -8,6 +8,7 @@
 #define NINES_APPUP_GENERATE_INTERNAL_H
 
 #include "appup_generate.h"
+#include "tree_spec.h"
 
 /* What child specs' module paths start with: an appup lives in its
  * release's appups/ folder, and relative paths are relative to it. */

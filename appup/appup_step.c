@@ -13,15 +13,15 @@
 
 static int copy_string(const char *s, char **out) { return (*out = strdup(s)) ? 0 : -ENOMEM; }
 
-static int set_extra(struct loader *l, yaml_node_t *v, void *t) {
-    const char *s = tree_scalar(v);
+static int set_extra(struct schema_loader *l, yaml_node_t *v, void *t) {
+    const char *s = schema_scalar(v);
     if (!s)
-        return tree_fail(l, v, "'extra' must be a string, got %s", tree_node_kind(v));
+        return schema_fail(l, v, "'extra' must be a string, got %s", schema_node_kind(v));
     /* It reaches code_change as a C string: a NUL would cut it silently. */
     if (strlen(s) != v->data.scalar.length)
-        return tree_fail(l, v, "'extra' must not contain a NUL character");
+        return schema_fail(l, v, "'extra' must not contain a NUL character");
     if (v->data.scalar.length > APPUP_MAX_EXTRA)
-        return tree_fail(l, v, "'extra' is %zu bytes long, at most %d", v->data.scalar.length, APPUP_MAX_EXTRA);
+        return schema_fail(l, v, "'extra' is %zu bytes long, at most %d", v->data.scalar.length, APPUP_MAX_EXTRA);
     return copy_string(s, &((struct nines_appup_step *)t)->extra);
 }
 
@@ -37,23 +37,23 @@ static bool path_valid(const char *path) {
 
 /* "/" is the root. Below it, a path of ids as `ninesctl` takes them, with
  * or without a leading '/'; stored without it, as the daemon names nodes. */
-static int set_supervisor(struct loader *l, yaml_node_t *v, void *t) {
-    const char *s = tree_scalar(v);
+static int set_supervisor(struct schema_loader *l, yaml_node_t *v, void *t) {
+    const char *s = schema_scalar(v);
     const char *path = s && s[0] == '/' && s[1] ? s + 1 : s;
     if (!s || (strcmp(s, "/") != 0 && !path_valid(path)))
-        return tree_fail(l, v, "invalid supervisor path '%s' (/ for the root, else ids joined by '/', such as web/pool)",
-                         s ? s : tree_node_kind(v));
+        return schema_fail(l, v, "invalid supervisor path '%s' (/ for the root, else ids joined by '/', such as web/pool)",
+                         s ? s : schema_node_kind(v));
     return copy_string(path, &((struct nines_appup_step *)t)->supervisor);
 }
 
-static int set_id(struct loader *l, yaml_node_t *v, void *t) {
-    const char *s = tree_scalar(v);
+static int set_id(struct schema_loader *l, yaml_node_t *v, void *t) {
+    const char *s = schema_scalar(v);
     if (!s || !tree_id_valid(s))
-        return tree_fail(l, v, "invalid id '%s' (letters, digits, '_', '.' and '-' only)", s ? s : tree_node_kind(v));
+        return schema_fail(l, v, "invalid id '%s' (letters, digits, '_', '.' and '-' only)", s ? s : schema_node_kind(v));
     return copy_string(s, &((struct nines_appup_step *)t)->id);
 }
 
-static int set_child(struct loader *l, yaml_node_t *v, void *t) {
+static int set_child(struct schema_loader *l, yaml_node_t *v, void *t) {
     struct nines_appup_step *s = t;
     if (!(s->child = calloc(1, sizeof *s->child)))
         return -ENOMEM;
@@ -61,20 +61,20 @@ static int set_child(struct loader *l, yaml_node_t *v, void *t) {
 }
 
 /* The flags are read into a scratch supervisor by the tree's setters. */
-static int set_strategy(struct loader *l, yaml_node_t *v, void *t) {
+static int set_strategy(struct schema_loader *l, yaml_node_t *v, void *t) {
     struct nines_appup_flags *f = &((struct nines_appup_step *)t)->flags;
     struct nines_sup_spec sup = {0};
     int r = tree_set_strategy(l, v, &sup);
     if (r < 0)
         return r;
     if (sup.strategy == NINES_DYNAMIC)
-        return tree_fail(l, v, "strategy dynamic cannot be set on a supervisor that exists: "
+        return schema_fail(l, v, "strategy dynamic cannot be set on a supervisor that exists: "
                                "replace the supervisor with change_child");
     f->strategy = sup.strategy, f->has_strategy = true;
     return 0;
 }
 
-static int set_intensity(struct loader *l, yaml_node_t *v, void *t) {
+static int set_intensity(struct schema_loader *l, yaml_node_t *v, void *t) {
     struct nines_appup_flags *f = &((struct nines_appup_step *)t)->flags;
     struct nines_sup_spec sup = {0};
     f->has_intensity = true;
@@ -82,7 +82,7 @@ static int set_intensity(struct loader *l, yaml_node_t *v, void *t) {
     return f->intensity = sup.intensity, r;
 }
 
-static int set_period(struct loader *l, yaml_node_t *v, void *t) {
+static int set_period(struct schema_loader *l, yaml_node_t *v, void *t) {
     struct nines_appup_flags *f = &((struct nines_appup_step *)t)->flags;
     struct nines_sup_spec sup = {0};
     f->has_period = true;
@@ -90,12 +90,12 @@ static int set_period(struct loader *l, yaml_node_t *v, void *t) {
     return f->period_ms = sup.period_ms, r;
 }
 
-static const struct key_rule code_change_rules[] = {{"extra", set_extra}};
-static const struct key_rule add_child_rules[] = {{"supervisor", set_supervisor}, {"child", set_child}};
-static const struct key_rule remove_child_rules[] = {{"supervisor", set_supervisor}, {"id", set_id}};
-static const struct key_rule change_child_rules[] = {
+static const struct schema_key code_change_rules[] = {{"extra", set_extra}};
+static const struct schema_key add_child_rules[] = {{"supervisor", set_supervisor}, {"child", set_child}};
+static const struct schema_key remove_child_rules[] = {{"supervisor", set_supervisor}, {"id", set_id}};
+static const struct schema_key change_child_rules[] = {
     {"supervisor", set_supervisor}, {"id", set_id}, {"child", set_child}};
-static const struct key_rule flags_rules[] = {
+static const struct schema_key flags_rules[] = {
     {"supervisor", set_supervisor}, {"strategy", set_strategy}, {"intensity", set_intensity}, {"period", set_period}};
 #define MAX_RULES 4
 
@@ -103,7 +103,7 @@ static const struct key_rule flags_rules[] = {
  * and how it is written, for the message about a value that is no mapping. */
 static const struct step_kind {
     const char *name;
-    const struct key_rule *rules;
+    const struct schema_key *rules;
     size_t n_rules, n_required;
     const char *example;
 } kinds[] = {
@@ -124,69 +124,69 @@ const char *nines_appup_step_name(enum nines_appup_step_kind kind) {
 }
 
 /* The rules between a kind's keys, once all are read. */
-static int check_fields(struct loader *l, yaml_node_t *value, struct nines_appup_step *s, yaml_node_t **seen) {
+static int check_fields(struct schema_loader *l, yaml_node_t *value, struct nines_appup_step *s, yaml_node_t **seen) {
     const struct step_kind *k = &kinds[s->kind];
     for (size_t i = 0; i < k->n_required; i++)
         if (!seen[i])
-            return tree_fail(l, value, "%s needs '%s' (%s)", k->name, k->rules[i].name, k->example);
+            return schema_fail(l, value, "%s needs '%s' (%s)", k->name, k->rules[i].name, k->example);
     if (s->kind == NINES_STEP_SUPERVISOR_FLAGS && !seen[1] && !seen[2] && !seen[3])
-        return tree_fail(l, value, "supervisor_flags changes nothing: give strategy, intensity or period");
+        return schema_fail(l, value, "supervisor_flags changes nothing: give strategy, intensity or period");
     if (s->kind == NINES_STEP_CHANGE_CHILD && strcmp(s->child->id, s->id) != 0)
-        return tree_fail(l, seen[2], "change_child of '%s' with a spec whose id is '%s': a change keeps the id "
+        return schema_fail(l, seen[2], "change_child of '%s' with a spec whose id is '%s': a change keeps the id "
                                      "(to rename, remove_child then add_child)", s->id, s->child->id);
     return 0;
 }
 
-static int load_fields(struct loader *l, yaml_node_t *value, struct nines_appup_step *s) {
+static int load_fields(struct schema_loader *l, yaml_node_t *value, struct nines_appup_step *s) {
     const struct step_kind *k = &kinds[s->kind];
     yaml_node_t *seen[MAX_RULES] = {0};
     if (value->type != YAML_MAPPING_NODE)
-        return tree_fail(l, value, "%s takes a mapping, such as %s; got %s", k->name, k->example, tree_node_kind(value));
+        return schema_fail(l, value, "%s takes a mapping, such as %s; got %s", k->name, k->example, schema_node_kind(value));
     if (k->n_rules == 0 && value->data.mapping.pairs.top != value->data.mapping.pairs.start)
-        return tree_fail(l, tree_node(l, value->data.mapping.pairs.start->key), "%s takes no keys: write %s", k->name,
+        return schema_fail(l, schema_node(l, value->data.mapping.pairs.start->key), "%s takes no keys: write %s", k->name,
                          k->example);
-    int r = tree_apply_rules(l, value, k->rules, k->n_rules, s, k->name, seen);
+    int r = schema_apply_keys(l, value, k->rules, k->n_rules, s, k->name, seen);
     return r < 0 ? r : check_fields(l, value, s, seen);
 }
 
-static int load_step(struct loader *l, yaml_node_t *node, struct nines_appup_step *s) {
+static int load_step(struct schema_loader *l, yaml_node_t *node, struct nines_appup_step *s) {
     s->mark = (struct nines_mark){(unsigned)node->start_mark.line + 1, (unsigned)node->start_mark.column + 1};
     if (node->type != YAML_MAPPING_NODE || node->data.mapping.pairs.top == node->data.mapping.pairs.start)
-        return tree_fail(l, node, "a step is a mapping with one instruction, such as 'restart: {}' (one of " KIND_NAMES
-                                  "), got %s", node->type == YAML_MAPPING_NODE ? "an empty mapping" : tree_node_kind(node));
+        return schema_fail(l, node, "a step is a mapping with one instruction, such as 'restart: {}' (one of " KIND_NAMES
+                                  "), got %s", node->type == YAML_MAPPING_NODE ? "an empty mapping" : schema_node_kind(node));
     yaml_node_pair_t *pair = node->data.mapping.pairs.start;
     if (pair + 1 < node->data.mapping.pairs.top) {
-        const char *second = tree_scalar(tree_node(l, pair[1].key));
-        return tree_fail(l, tree_node(l, pair[1].key), "a step holds one instruction: put '%s' in a step of its own",
+        const char *second = schema_scalar(schema_node(l, pair[1].key));
+        return schema_fail(l, schema_node(l, pair[1].key), "a step holds one instruction: put '%s' in a step of its own",
                          second ? second : "?");
     }
-    yaml_node_t *key = tree_node(l, pair->key);
-    const char *name = tree_scalar(key);
+    yaml_node_t *key = schema_node(l, pair->key);
+    const char *name = schema_scalar(key);
     size_t k = 0;
     while (name && k < N_KINDS && strcmp(name, kinds[k].name) != 0)
         k++;
     if (!name || k == N_KINDS)
-        return tree_fail(l, key, "unknown step '%s' (allowed: " KIND_NAMES ")", name ? name : "?");
+        return schema_fail(l, key, "unknown step '%s' (allowed: " KIND_NAMES ")", name ? name : "?");
     s->kind = (enum nines_appup_step_kind)k;
-    return load_fields(l, tree_node(l, pair->value), s);
+    return load_fields(l, schema_node(l, pair->value), s);
 }
 
 static bool is_swap(const struct nines_appup_step *s) {
     return s->kind == NINES_STEP_CODE_CHANGE || s->kind == NINES_STEP_RESTART;
 }
 
-int appup_load_steps(struct loader *l, yaml_node_t *seq, struct nines_appup_entry *e) {
+int appup_load_steps(struct schema_loader *l, yaml_node_t *seq, struct nines_appup_entry *e) {
     struct appup_loader *al = (struct appup_loader *)l;
     if (seq->type != YAML_SEQUENCE_NODE)
-        return tree_fail(l, seq, "'steps' must be a sequence of steps (possibly empty), got %s", tree_node_kind(seq));
+        return schema_fail(l, seq, "'steps' must be a sequence of steps (possibly empty), got %s", schema_node_kind(seq));
     size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
     if ((al->n_steps += n) > APPUP_MAX_STEPS)
-        return tree_fail(l, seq, "too many steps in the file (at most %d)", APPUP_MAX_STEPS);
+        return schema_fail(l, seq, "too many steps in the file (at most %d)", APPUP_MAX_STEPS);
     if (n && !(e->steps = calloc(n, sizeof *e->steps)))
         return -ENOMEM;
     const struct nines_appup_step *swap = NULL;
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *node = tree_node(l, seq->data.sequence.items.start[i]);
+        yaml_node_t *node = schema_node(l, seq->data.sequence.items.start[i]);
         e->n_steps = i + 1; /* so that a half-built step is freed too */
         int r = load_step(l, node, &e->steps[i]);
         if (r < 0)
@@ -194,7 +194,7 @@ int appup_load_steps(struct loader *l, yaml_node_t *seq, struct nines_appup_entr
         /* One version of the application runs after the entry: its workers
          * are swapped to it or restarted on it, once. */
         if (is_swap(&e->steps[i]) && swap)
-            return tree_fail(l, node, "'%s' here and '%s' at line %u: an entry swaps the application's code "
+            return schema_fail(l, node, "'%s' here and '%s' at line %u: an entry swaps the application's code "
                                       "or restarts its workers, once", nines_appup_step_name(e->steps[i].kind),
                              nines_appup_step_name(swap->kind), swap->mark.line);
         if (is_swap(&e->steps[i]))

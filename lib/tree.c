@@ -43,41 +43,6 @@ const char *nines_restart_name(enum nines_restart r) {
     return (unsigned)r < 3 ? names[r] : "?";
 }
 
-void nines_error_format(const struct nines_error *err, char *buf, size_t size) {
-    if (err->line)
-        snprintf(buf, size, "%s:%u:%u: %s", err->file, err->line, err->column, err->message);
-    else
-        snprintf(buf, size, "%s: %s", err->file, err->message);
-}
-
-
-void nines_child_spec_clear(struct nines_child_spec *c) {
-    free(c->id);
-    free(c->module);
-    for (char **a = c->exec_argv; a && *a; a++)
-        free(*a);
-    free(c->exec_argv);
-    for (size_t i = 0; i < c->n_args; i++)
-        free(c->args[i].key), free(c->args[i].value);
-    free(c->args);
-    if (c->supervisor) {
-        nines_sup_spec_clear(c->supervisor);
-        free(c->supervisor);
-    }
-    memset(c, 0, sizeof *c);
-}
-
-void nines_sup_spec_clear(struct nines_sup_spec *s) {
-    for (size_t i = 0; i < s->n_children; i++)
-        nines_child_spec_clear(&s->children[i]);
-    free(s->children);
-    if (s->child_template) {
-        nines_child_spec_clear(s->child_template);
-        free(s->child_template);
-    }
-    memset(s, 0, sizeof *s);
-}
-
 void nines_tree_free(struct nines_tree *tree) {
     if (!tree)
         return;

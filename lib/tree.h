@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nines_error.h"
+
 enum nines_strategy {
     NINES_ONE_FOR_ONE,
     NINES_ONE_FOR_ALL,
@@ -95,16 +97,6 @@ struct nines_tree {
     struct nines_sup_spec root;
 };
 
-/* Where and why loading failed. `file` is the tree file's path; line and
- * column are 1-based and 0 when the error is not about a position (e.g. the
- * file cannot be opened). `message` is lower case, what then why. */
-struct nines_error {
-    char file[4096];
-    unsigned line;
-    unsigned column;
-    char message[512];
-};
-
 /* Load and validate one child spec from YAML text (a mapping, e.g.
  * "{id: cache, module: x.so}"), as a tree file's child; relative paths
  * are relative to base_dir. Errors as for nines_tree_load, with positions
@@ -124,9 +116,6 @@ int nines_tree_load_string(const char *name, const char *base_dir, const char *t
                            size_t len, struct nines_tree **out, struct nines_error *err);
 
 void nines_tree_free(struct nines_tree *tree); /* accepts NULL */
-
-/* "FILE:LINE:COLUMN: message" (or "FILE: message" without a position). */
-void nines_error_format(const struct nines_error *err, char *buf, size_t size);
 
 /* Parse a duration: an integer followed by ms, s or m ("250ms", "5s",
  * "2m"). Returns 0 and sets *ms, or -EINVAL. */

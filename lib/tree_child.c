@@ -16,29 +16,29 @@ bool tree_id_valid(const char *s) {
     return *s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == strlen(s);
 }
 
-static int set_id(struct loader *l, yaml_node_t *v, void *t) {
-    const char *s = tree_scalar(v);
+static int set_id(struct schema_loader *l, yaml_node_t *v, void *t) {
+    const char *s = schema_scalar(v);
     if (!s || !tree_id_valid(s))
-        return tree_fail(l, v, "invalid id '%s' (letters, digits, '_', '.' and '-' only)", s ? s : tree_node_kind(v));
+        return schema_fail(l, v, "invalid id '%s' (letters, digits, '_', '.' and '-' only)", s ? s : schema_node_kind(v));
     return copy_string(s, &((struct nines_child_spec *)t)->id);
 }
 
-static int set_module(struct loader *l, yaml_node_t *v, void *t) {
+static int set_module(struct schema_loader *l, yaml_node_t *v, void *t) {
     return tree_resolve_module(l, v, &((struct nines_child_spec *)t)->module);
 }
 
-static int set_exec(struct loader *l, yaml_node_t *v, void *t) {
+static int set_exec(struct schema_loader *l, yaml_node_t *v, void *t) {
     struct nines_child_spec *c = t;
     if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
-        return tree_fail(l, v, "'exec' must be a non-empty sequence: [program, arguments...]");
+        return schema_fail(l, v, "'exec' must be a non-empty sequence: [program, arguments...]");
     size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
     if (!(c->exec_argv = calloc(n + 1, sizeof *c->exec_argv)))
         return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *item = tree_node(l, v->data.sequence.items.start[i]);
-        const char *s = tree_scalar(item);
+        yaml_node_t *item = schema_node(l, v->data.sequence.items.start[i]);
+        const char *s = schema_scalar(item);
         if (!s)
-            return tree_fail(l, item, "'exec' items must be strings, got %s", tree_node_kind(item));
+            return schema_fail(l, item, "'exec' items must be strings, got %s", schema_node_kind(item));
         int r = i == 0 ? tree_resolve_program(l, item, &c->exec_argv[0]) : copy_string(s, &c->exec_argv[i]);
         if (r < 0)
             return r;
@@ -46,32 +46,32 @@ static int set_exec(struct loader *l, yaml_node_t *v, void *t) {
     return 0;
 }
 
-static int set_supervisor(struct loader *l, yaml_node_t *v, void *t) {
+static int set_supervisor(struct schema_loader *l, yaml_node_t *v, void *t) {
     struct nines_child_spec *c = t;
     if (!(c->supervisor = calloc(1, sizeof *c->supervisor)))
         return -ENOMEM;
     return tree_load_supervisor(l, v, c->supervisor);
 }
 
-static int set_args(struct loader *l, yaml_node_t *v, void *t) {
+static int set_args(struct schema_loader *l, yaml_node_t *v, void *t) {
     struct nines_child_spec *c = t;
     if (v->type != YAML_MAPPING_NODE)
-        return tree_fail(l, v, "'args' must be a mapping of names to values, got %s", tree_node_kind(v));
+        return schema_fail(l, v, "'args' must be a mapping of names to values, got %s", schema_node_kind(v));
     size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
     if (n && !(c->args = calloc(n, sizeof *c->args)))
         return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
         yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
-        yaml_node_t *key = tree_node(l, p->key), *value = tree_node(l, p->value);
-        const char *k = tree_scalar(key), *val = tree_scalar(value);
+        yaml_node_t *key = schema_node(l, p->key), *value = schema_node(l, p->value);
+        const char *k = schema_scalar(key), *val = schema_scalar(value);
         if (!k || !*k || strchr(k, '='))
-            return tree_fail(l, key, "argument names must be non-empty strings without '='");
+            return schema_fail(l, key, "argument names must be non-empty strings without '='");
         if (!val)
-            return tree_fail(l, value, "argument '%s' must be a scalar (string, number or boolean), got %s", k,
-                             tree_node_kind(value));
+            return schema_fail(l, value, "argument '%s' must be a scalar (string, number or boolean), got %s", k,
+                             schema_node_kind(value));
         for (size_t j = 0; j < i; j++)
             if (strcmp(c->args[j].key, k) == 0)
-                return tree_fail(l, key, "duplicate argument '%s'", k);
+                return schema_fail(l, key, "duplicate argument '%s'", k);
         c->n_args = i + 1;
         if (copy_string(k, &c->args[i].key) < 0 || copy_string(val, &c->args[i].value) < 0)
             return -ENOMEM;
@@ -79,20 +79,20 @@ static int set_args(struct loader *l, yaml_node_t *v, void *t) {
     return 0;
 }
 
-static int set_restart(struct loader *l, yaml_node_t *v, void *t) {
+static int set_restart(struct schema_loader *l, yaml_node_t *v, void *t) {
     static const char *const names[] = {"permanent", "transient", "temporary"};
-    const char *s = tree_scalar(v);
+    const char *s = schema_scalar(v);
     for (size_t i = 0; s && i < 3; i++)
         if (strcmp(s, names[i]) == 0) {
             ((struct nines_child_spec *)t)->restart = (enum nines_restart)i;
             return 0;
         }
-    return tree_fail(l, v, "invalid restart '%s' (allowed: permanent, transient, temporary)", s ? s : tree_node_kind(v));
+    return schema_fail(l, v, "invalid restart '%s' (allowed: permanent, transient, temporary)", s ? s : schema_node_kind(v));
 }
 
-static int set_shutdown(struct loader *l, yaml_node_t *v, void *t) {
+static int set_shutdown(struct schema_loader *l, yaml_node_t *v, void *t) {
     struct nines_shutdown *sd = &((struct nines_child_spec *)t)->shutdown;
-    const char *s = tree_scalar(v);
+    const char *s = schema_scalar(v);
     if (s && strcmp(s, "brutal_kill") == 0)
         sd->kind = NINES_SHUTDOWN_BRUTAL_KILL;
     else if (s && strcmp(s, "infinity") == 0)
@@ -100,21 +100,21 @@ static int set_shutdown(struct loader *l, yaml_node_t *v, void *t) {
     else if (s && nines_duration_parse(s, &sd->ms) == 0)
         sd->kind = NINES_SHUTDOWN_TIMEOUT;
     else
-        return tree_fail(l, v, "invalid shutdown '%s' (allowed: a duration such as 500ms, 5s or 1m; brutal_kill; infinity)",
-                         s ? s : tree_node_kind(v));
+        return schema_fail(l, v, "invalid shutdown '%s' (allowed: a duration such as 500ms, 5s or 1m; brutal_kill; infinity)",
+                         s ? s : schema_node_kind(v));
     return 0;
 }
 
-static int set_ready(struct loader *l, yaml_node_t *v, void *t) {
-    const char *s = tree_scalar(v);
+static int set_ready(struct schema_loader *l, yaml_node_t *v, void *t) {
+    const char *s = schema_scalar(v);
     if (s && (strcmp(s, "spawn") == 0 || strcmp(s, "notify") == 0)) {
         ((struct nines_child_spec *)t)->notify = strcmp(s, "notify") == 0;
         return 0;
     }
-    return tree_fail(l, v, "invalid ready '%s' (allowed: spawn, notify)", s ? s : tree_node_kind(v));
+    return schema_fail(l, v, "invalid ready '%s' (allowed: spawn, notify)", s ? s : schema_node_kind(v));
 }
 
-static const struct key_rule child_rules[] = {
+static const struct schema_key child_rules[] = {
     {"id", set_id},         {"module", set_module},   {"exec", set_exec},
     {"supervisor", set_supervisor}, {"args", set_args}, {"restart", set_restart},
     {"shutdown", set_shutdown}, {"ready", set_ready},
@@ -122,21 +122,21 @@ static const struct key_rule child_rules[] = {
 enum { C_ID, C_MODULE, C_EXEC, C_SUPERVISOR, C_ARGS, C_RESTART, C_SHUTDOWN, C_READY, C_NKEYS };
 
 /* The rules between keys, once every key has been read. */
-static int check_child(struct loader *l, yaml_node_t *node, struct nines_child_spec *c, yaml_node_t **seen) {
+static int check_child(struct schema_loader *l, yaml_node_t *node, struct nines_child_spec *c, yaml_node_t **seen) {
     if (!seen[C_ID])
-        return tree_fail(l, node, "a child needs an 'id'");
+        return schema_fail(l, node, "a child needs an 'id'");
     int kinds = !!seen[C_MODULE] + !!seen[C_EXEC] + !!seen[C_SUPERVISOR];
     if (kinds != 1)
-        return tree_fail(l, node, "child '%s' must have exactly one of 'module', 'exec', 'supervisor' (it has %d)",
+        return schema_fail(l, node, "child '%s' must have exactly one of 'module', 'exec', 'supervisor' (it has %d)",
                          c->id, kinds);
     c->kind = seen[C_MODULE] ? NINES_CHILD_MODULE : seen[C_EXEC] ? NINES_CHILD_EXEC : NINES_CHILD_SUPERVISOR;
     if (seen[C_READY] && c->kind != NINES_CHILD_EXEC)
-        return tree_fail(l, seen[C_READY], "'ready' is only for 'exec' children");
+        return schema_fail(l, seen[C_READY], "'ready' is only for 'exec' children");
     if (seen[C_ARGS] && c->kind == NINES_CHILD_SUPERVISOR)
-        return tree_fail(l, seen[C_ARGS], "'args' is only for 'module' and 'exec' children");
+        return schema_fail(l, seen[C_ARGS], "'args' is only for 'module' and 'exec' children");
     if (c->kind == NINES_CHILD_SUPERVISOR) {
         if (seen[C_SHUTDOWN] && c->shutdown.kind != NINES_SHUTDOWN_INFINITY)
-            return tree_fail(l, seen[C_SHUTDOWN], "a supervisor's shutdown must be infinity: "
+            return schema_fail(l, seen[C_SHUTDOWN], "a supervisor's shutdown must be infinity: "
                                                   "each worker below it has its own grace");
         c->shutdown.kind = NINES_SHUTDOWN_INFINITY;
     } else if (!seen[C_SHUTDOWN]) {
@@ -145,106 +145,48 @@ static int check_child(struct loader *l, yaml_node_t *node, struct nines_child_s
     return 0;
 }
 
-int tree_load_child(struct loader *l, yaml_node_t *node, struct nines_child_spec *c) {
+int tree_load_child(struct schema_loader *l, yaml_node_t *node, struct nines_child_spec *c) {
     yaml_node_t *seen[C_NKEYS] = {0};
     *c = (struct nines_child_spec){.restart = NINES_PERMANENT};
     c->mark = (struct nines_mark){(unsigned)node->start_mark.line + 1, (unsigned)node->start_mark.column + 1};
-    int r = tree_apply_rules(l, node, child_rules, C_NKEYS, c, "a child", seen);
+    int r = schema_apply_keys(l, node, child_rules, C_NKEYS, c, "a child", seen);
     return r < 0 ? r : check_child(l, node, c, seen);
 }
 
 /* --- the file ----------------------------------------------------------- */
 
-static int syntax_error(struct loader *l, yaml_parser_t *p) {
-    l->err->line = (unsigned)p->problem_mark.line + 1;
-    l->err->column = (unsigned)p->problem_mark.column + 1;
-    snprintf(l->err->message, sizeof l->err->message, "invalid YAML: %s%s%s", p->problem ? p->problem : "syntax error",
-             p->context ? " " : "", p->context ? p->context : "");
-    return -EINVAL;
-}
-
-static int load_root(struct loader *l, struct nines_tree *tree) {
+static int load_root(struct schema_loader *l, struct nines_tree *tree) {
     yaml_node_t *root = yaml_document_get_root_node(&l->doc);
     if (!root)
-        return tree_fail(l, NULL, "the tree file is empty: expected a mapping with the key 'supervisor'");
+        return schema_fail(l, NULL, "the tree file is empty: expected a mapping with the key 'supervisor'");
     if (root->type != YAML_MAPPING_NODE)
-        return tree_fail(l, root, "expected a mapping with the key 'supervisor', got %s", tree_node_kind(root));
+        return schema_fail(l, root, "expected a mapping with the key 'supervisor', got %s", schema_node_kind(root));
     yaml_node_t *sup = NULL;
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-        yaml_node_t *key = tree_node(l, p->key);
-        const char *name = tree_scalar(key);
+        yaml_node_t *key = schema_node(l, p->key);
+        const char *name = schema_scalar(key);
         if (!name || strcmp(name, "supervisor") != 0)
-            return tree_fail(l, key, "unknown key '%s' at the top (allowed: supervisor)", name ? name : "?");
+            return schema_fail(l, key, "unknown key '%s' at the top (allowed: supervisor)", name ? name : "?");
         if (sup)
-            return tree_fail(l, key, "duplicate key 'supervisor' at the top");
-        sup = tree_node(l, p->value);
+            return schema_fail(l, key, "duplicate key 'supervisor' at the top");
+        sup = schema_node(l, p->value);
     }
     if (!sup)
-        return tree_fail(l, root, "the tree file needs the key 'supervisor'");
+        return schema_fail(l, root, "the tree file needs the key 'supervisor'");
     return tree_load_supervisor(l, sup, &tree->root);
 }
 
-int tree_parse_document(struct loader *l, yaml_parser_t *parser, const char *what) {
-    if (!yaml_parser_load(parser, &l->doc))
-        return syntax_error(l, parser);
-    yaml_document_t next;
-    if (!yaml_parser_load(parser, &next)) {
-        yaml_document_delete(&l->doc);
-        return syntax_error(l, parser);
-    }
-    bool more = yaml_document_get_root_node(&next) != NULL;
-    yaml_mark_t at = next.start_mark;
-    yaml_document_delete(&next);
-    if (more) {
-        yaml_document_delete(&l->doc);
-        l->err->line = (unsigned)at.line + 1, l->err->column = (unsigned)at.column + 1;
-        snprintf(l->err->message, sizeof l->err->message, "%s holds one YAML document, this is a second", what);
-        return -EINVAL;
-    }
-    return 0;
-}
-
-int tree_load_document(struct loader *l, yaml_parser_t *parser, const char *what, tree_root_fn root_fn,
-                       void *obj) {
-    int r = tree_parse_document(l, parser, what);
-    if (r < 0)
-        return r;
-    r = root_fn(l, obj);
-    yaml_document_delete(&l->doc);
-    if (r == -ENOMEM && !l->err->message[0])
-        snprintf(l->err->message, sizeof l->err->message, "out of memory");
-    return r;
-}
-
-/* Errors start empty, naming the file. */
-static void reset_error(struct nines_error *err, const char *name) {
-    memset(err, 0, sizeof *err);
-    snprintf(err->file, sizeof err->file, "%s", name);
-}
-
-/* Text in memory through tree_load_document. */
-static int load_text(struct loader *l, const char *text, size_t len, const char *what, tree_root_fn root_fn,
-                     void *obj) {
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
-        return -ENOMEM;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    int r = tree_load_document(l, &parser, what, root_fn, obj);
-    yaml_parser_delete(&parser);
-    return r;
-}
-
-static int tree_root(struct loader *l, void *tree) {
+static int tree_root(struct schema_loader *l, void *tree) {
     return load_root(l, tree);
 }
 
 int nines_tree_load_string(const char *name, const char *base_dir, const char *text, size_t len,
                            struct nines_tree **out, struct nines_error *err) {
-    struct loader l = {.base_dir = base_dir, .err = err};
-    reset_error(err, name);
+    struct schema_loader l = {.base_dir = base_dir, .err = err};
+    schema_reset_error(err, name);
     *out = NULL;
     struct nines_tree *tree = calloc(1, sizeof *tree);
-    int r = tree ? load_text(&l, text, len, "a tree file", tree_root, tree) : -ENOMEM;
+    int r = tree ? schema_load_text(&l, text, len, "a tree file", tree_root, tree) : -ENOMEM;
     if (r == 0 && !(tree->path = strdup(name)))
         r = -ENOMEM;
     if (r < 0) {
@@ -256,10 +198,10 @@ int nines_tree_load_string(const char *name, const char *base_dir, const char *t
 }
 
 /* The root of a child spec: a mapping, loaded as a tree file's child. */
-static int child_root(struct loader *l, void *child) {
+static int child_root(struct schema_loader *l, void *child) {
     yaml_node_t *root = yaml_document_get_root_node(&l->doc);
     if (!root || root->type != YAML_MAPPING_NODE)
-        return tree_fail(l, root, "expected a mapping for a child, got %s", root ? tree_node_kind(root) : "nothing");
+        return schema_fail(l, root, "expected a mapping for a child, got %s", root ? schema_node_kind(root) : "nothing");
     return tree_load_child(l, root, child);
 }
 
@@ -267,22 +209,15 @@ static int child_root(struct loader *l, void *child) {
  * as in a tree file, positions counted in `text`. */
 int nines_child_load_string(const char *name, const char *base_dir, const char *text, size_t len,
                             struct nines_child_spec **out, struct nines_error *err) {
-    struct loader l = {.base_dir = base_dir, .err = err};
-    reset_error(err, name);
+    struct schema_loader l = {.base_dir = base_dir, .err = err};
+    schema_reset_error(err, name);
     *out = NULL;
     struct nines_child_spec *c = calloc(1, sizeof *c);
-    int r = c ? load_text(&l, text, len, "a child spec", child_root, c) : -ENOMEM;
+    int r = c ? schema_load_text(&l, text, len, "a child spec", child_root, c) : -ENOMEM;
     if (r < 0) {
         nines_child_spec_free(c);
         return r;
     }
     *out = c;
     return 0;
-}
-
-void nines_child_spec_free(struct nines_child_spec *c) {
-    if (!c)
-        return;
-    nines_child_spec_clear(c);
-    free(c);
 }

@@ -12,69 +12,9 @@
 
 #include "tree_internal.h"
 
-int tree_fail(struct loader *l, const yaml_node_t *node, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(l->err->message, sizeof l->err->message, fmt, ap);
-    va_end(ap);
-    if (node) {
-        l->err->line = (unsigned)node->start_mark.line + 1;
-        l->err->column = (unsigned)node->start_mark.column + 1;
-    }
-    return -EINVAL;
-}
-
-const char *tree_node_kind(const yaml_node_t *node) {
-    switch (node ? node->type : YAML_NO_NODE) {
-    case YAML_SCALAR_NODE: return "a scalar";
-    case YAML_SEQUENCE_NODE: return "a sequence";
-    case YAML_MAPPING_NODE: return "a mapping";
-    default: return "nothing";
-    }
-}
-
-const char *tree_scalar(const yaml_node_t *node) {
-    return node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : NULL;
-}
-
-yaml_node_t *tree_node(struct loader *l, int index) { return yaml_document_get_node(&l->doc, index); }
-
-static void list_names(const struct key_rule *rules, size_t n, char *buf, size_t size) {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < n && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", rules[i].name);
-}
-
-/* Apply `rules` to every pair of `map`; seen[i] is the value node of rule i. */
-int tree_apply_rules(struct loader *l, yaml_node_t *map, const struct key_rule *rules, size_t n,
-                       void *target, const char *where, yaml_node_t **seen) {
-    if (map->type != YAML_MAPPING_NODE)
-        return tree_fail(l, map, "expected a mapping for %s, got %s", where, tree_node_kind(map));
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *key = tree_node(l, p->key), *value = tree_node(l, p->value);
-        const char *name = tree_scalar(key);
-        size_t i = 0;
-        while (name && i < n && strcmp(rules[i].name, name) != 0)
-            i++;
-        if (!name || i == n) {
-            char allowed[256];
-            list_names(rules, n, allowed, sizeof allowed);
-            return tree_fail(l, key, "unknown key '%s' in %s (allowed: %s)", name ? name : "?", where, allowed);
-        }
-        if (seen[i])
-            return tree_fail(l, key, "duplicate key '%s' in %s", name, where);
-        seen[i] = value;
-        int r = rules[i].set(l, value, target);
-        if (r < 0)
-            return r;
-    }
-    return 0;
-}
-
-static int parse_enum(struct loader *l, yaml_node_t *v, const char *what, const char *const *names,
+static int parse_enum(struct schema_loader *l, yaml_node_t *v, const char *what, const char *const *names,
                       size_t n, int *out) {
-    const char *s = tree_scalar(v);
+    const char *s = schema_scalar(v);
     for (size_t i = 0; s && i < n; i++)
         if (strcmp(s, names[i]) == 0) {
             *out = (int)i;
@@ -85,24 +25,24 @@ static int parse_enum(struct loader *l, yaml_node_t *v, const char *what, const 
     for (size_t i = 0; i < n; i++)
         used += (size_t)snprintf(allowed + used, sizeof allowed - used, "%s%s", i ? ", " : "", names[i]);
     if (!s)
-        return tree_fail(l, v, "%s must be one of %s, got %s", what, allowed, tree_node_kind(v));
-    return tree_fail(l, v, "invalid %s '%s' (allowed: %s)", what, s, allowed);
+        return schema_fail(l, v, "%s must be one of %s, got %s", what, allowed, schema_node_kind(v));
+    return schema_fail(l, v, "invalid %s '%s' (allowed: %s)", what, s, allowed);
 }
 
-static int parse_count(struct loader *l, yaml_node_t *v, const char *what, unsigned *out) {
-    const char *s = tree_scalar(v);
+static int parse_count(struct schema_loader *l, yaml_node_t *v, const char *what, unsigned *out) {
+    const char *s = schema_scalar(v);
     char *end;
     errno = 0;
     unsigned long value = s && *s >= '0' && *s <= '9' ? strtoul(s, &end, 10) : 0;
     if (!s || *s < '0' || *s > '9' || *end || errno || value > 1000000)
-        return tree_fail(l, v, "%s must be an integer from 0 to 1000000, got '%s'", what, s ? s : tree_node_kind(v));
+        return schema_fail(l, v, "%s must be an integer from 0 to 1000000, got '%s'", what, s ? s : schema_node_kind(v));
     *out = (unsigned)value;
     return 0;
 }
 
 /* --- supervisor keys ---------------------------------------------------- */
 
-int tree_set_strategy(struct loader *l, yaml_node_t *v, void *t) {
+int tree_set_strategy(struct schema_loader *l, yaml_node_t *v, void *t) {
     static const char *const names[] = {"one_for_one", "one_for_all", "rest_for_one", "dynamic"};
     int s;
     int r = parse_enum(l, v, "strategy", names, 4, &s);
@@ -110,51 +50,51 @@ int tree_set_strategy(struct loader *l, yaml_node_t *v, void *t) {
     return r;
 }
 
-int tree_set_intensity(struct loader *l, yaml_node_t *v, void *t) {
+int tree_set_intensity(struct schema_loader *l, yaml_node_t *v, void *t) {
     return parse_count(l, v, "intensity", &((struct nines_sup_spec *)t)->intensity);
 }
 
-static int set_max_children(struct loader *l, yaml_node_t *v, void *t) {
+static int set_max_children(struct schema_loader *l, yaml_node_t *v, void *t) {
     return parse_count(l, v, "max_children", &((struct nines_sup_spec *)t)->max_children);
 }
 
-int tree_set_period(struct loader *l, yaml_node_t *v, void *t) {
-    const char *s = tree_scalar(v);
+int tree_set_period(struct schema_loader *l, yaml_node_t *v, void *t) {
+    const char *s = schema_scalar(v);
     uint64_t ms;
     if (!s || nines_duration_parse(s, &ms) < 0 || ms == 0)
-        return tree_fail(l, v, "period must be a positive duration such as 500ms, 5s or 1m, got '%s'",
-                         s ? s : tree_node_kind(v));
+        return schema_fail(l, v, "period must be a positive duration such as 500ms, 5s or 1m, got '%s'",
+                         s ? s : schema_node_kind(v));
     ((struct nines_sup_spec *)t)->period_ms = ms;
     return 0;
 }
 
 
-static int set_children(struct loader *l, yaml_node_t *v, void *t) {
+static int set_children(struct schema_loader *l, yaml_node_t *v, void *t) {
     struct nines_sup_spec *sup = t;
     if (v->type != YAML_SEQUENCE_NODE)
-        return tree_fail(l, v, "'children' must be a sequence of children, got %s", tree_node_kind(v));
+        return schema_fail(l, v, "'children' must be a sequence of children, got %s", schema_node_kind(v));
     size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
     if ((l->n_children += n) > TREE_MAX_CHILDREN)
-        return tree_fail(l, v, "too many children in the tree (at most %d)", TREE_MAX_CHILDREN);
+        return schema_fail(l, v, "too many children in the tree (at most %d)", TREE_MAX_CHILDREN);
     if (n && !(sup->children = calloc(n, sizeof *sup->children)))
         return -ENOMEM;
     for (size_t i = 0; i < n; i++) {
         sup->n_children = i + 1; /* so that a partial child is freed too */
-        int r = tree_load_child(l, tree_node(l, v->data.sequence.items.start[i]), &sup->children[i]);
+        int r = tree_load_child(l, schema_node(l, v->data.sequence.items.start[i]), &sup->children[i]);
         if (r < 0)
             return r;
     }
     return 0;
 }
 
-static int set_template(struct loader *l, yaml_node_t *v, void *t) {
+static int set_template(struct schema_loader *l, yaml_node_t *v, void *t) {
     struct nines_sup_spec *sup = t;
     if (!(sup->child_template = calloc(1, sizeof *sup->child_template)))
         return -ENOMEM;
     return tree_load_child(l, v, sup->child_template);
 }
 
-static const struct key_rule supervisor_rules[] = {
+static const struct schema_key supervisor_rules[] = {
     {"strategy", tree_set_strategy}, {"intensity", tree_set_intensity}, {"period", tree_set_period},
     {"children", set_children}, {"child", set_template},      {"max_children", set_max_children},
 };
@@ -167,7 +107,7 @@ static int compare_ids(const void *a, const void *b) {
 }
 
 /* Sorting by (id, position) puts a duplicate right after its first use. */
-static int check_unique_ids(struct loader *l, struct nines_sup_spec *sup, yaml_node_t *children) {
+static int check_unique_ids(struct schema_loader *l, struct nines_sup_spec *sup, yaml_node_t *children) {
     if (sup->n_children < 2)
         return 0;
     struct nines_child_spec **v = malloc(sup->n_children * sizeof *v);
@@ -180,34 +120,34 @@ static int check_unique_ids(struct loader *l, struct nines_sup_spec *sup, yaml_n
     for (size_t i = 1; i < sup->n_children && r == 0; i++)
         if (strcmp(v[i - 1]->id, v[i]->id) == 0) {
             size_t at = (size_t)(v[i] - sup->children);
-            r = tree_fail(l, tree_node(l, children->data.sequence.items.start[at]),
+            r = schema_fail(l, schema_node(l, children->data.sequence.items.start[at]),
                           "duplicate id '%s' (first declared at line %u)", v[i]->id, v[i - 1]->mark.line);
         }
     free(v);
     return r;
 }
 
-int tree_load_supervisor(struct loader *l, yaml_node_t *node, struct nines_sup_spec *sup) {
+int tree_load_supervisor(struct schema_loader *l, yaml_node_t *node, struct nines_sup_spec *sup) {
     yaml_node_t *seen[SUP_NKEYS] = {0};
     *sup = (struct nines_sup_spec){.strategy = NINES_ONE_FOR_ONE, .intensity = 1, .period_ms = 5000};
     if (++l->depth > TREE_MAX_DEPTH)
-        return tree_fail(l, node, "supervisors nested deeper than %d levels", TREE_MAX_DEPTH);
-    int r = tree_apply_rules(l, node, supervisor_rules, SUP_NKEYS, sup, "a supervisor", seen);
+        return schema_fail(l, node, "supervisors nested deeper than %d levels", TREE_MAX_DEPTH);
+    int r = schema_apply_keys(l, node, supervisor_rules, SUP_NKEYS, sup, "a supervisor", seen);
     l->depth--;
     if (r < 0)
         return r;
     bool dynamic = sup->strategy == NINES_DYNAMIC;
     if (dynamic && seen[SUP_CHILDREN])
-        return tree_fail(l, seen[SUP_CHILDREN], "a dynamic supervisor has one template 'child:', not 'children:'");
+        return schema_fail(l, seen[SUP_CHILDREN], "a dynamic supervisor has one template 'child:', not 'children:'");
     if (dynamic && !seen[SUP_CHILD])
-        return tree_fail(l, node, "a dynamic supervisor needs a template 'child:'");
+        return schema_fail(l, node, "a dynamic supervisor needs a template 'child:'");
     if (!dynamic && seen[SUP_CHILD])
-        return tree_fail(l, seen[SUP_CHILD], "'child:' (a template) is only for strategy: dynamic; use 'children:'");
+        return schema_fail(l, seen[SUP_CHILD], "'child:' (a template) is only for strategy: dynamic; use 'children:'");
     if (!dynamic && seen[SUP_MAX_CHILDREN])
-        return tree_fail(l, seen[SUP_MAX_CHILDREN], "'max_children' is only for strategy: dynamic");
+        return schema_fail(l, seen[SUP_MAX_CHILDREN], "'max_children' is only for strategy: dynamic");
     if (!dynamic && !seen[SUP_CHILDREN])
-        return tree_fail(l, node, "a supervisor needs 'children:' (a sequence, possibly empty)");
+        return schema_fail(l, node, "a supervisor needs 'children:' (a sequence, possibly empty)");
     if (dynamic && sup->child_template->kind == NINES_CHILD_SUPERVISOR)
-        return tree_fail(l, seen[SUP_CHILD], "a dynamic supervisor's template must be a worker (module or exec)");
+        return schema_fail(l, seen[SUP_CHILD], "a dynamic supervisor's template must be a worker (module or exec)");
     return seen[SUP_CHILDREN] ? check_unique_ids(l, sup, seen[SUP_CHILDREN]) : 0;
 }

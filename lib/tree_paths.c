@@ -24,18 +24,18 @@ static bool is_regular(const char *path) {
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-int tree_resolve_module(struct loader *l, const yaml_node_t *value, char **out) {
-    const char *path = tree_scalar(value);
+int tree_resolve_module(struct schema_loader *l, const yaml_node_t *value, char **out) {
+    const char *path = schema_scalar(value);
     char joined[PATH_MAX * 2], real[PATH_MAX];
     if (!path || !*path)
-        return tree_fail(l, value, "'module' must be the path of a shared object");
+        return schema_fail(l, value, "'module' must be the path of a shared object");
     join(joined, sizeof joined, l->base_dir, path);
     if (l->module_joined[0] && strcmp(joined, l->module_joined) == 0)
         return (*out = strdup(l->module_real)) ? 0 : -ENOMEM;
     if (!realpath(joined, real) || !is_regular(real))
-        return tree_fail(l, value, "module '%s' not found (looked for %s)", path, joined);
+        return schema_fail(l, value, "module '%s' not found (looked for %s)", path, joined);
     if (access(real, R_OK) != 0)
-        return tree_fail(l, value, "module '%s' is not readable: %s", path, strerror(errno));
+        return schema_fail(l, value, "module '%s' is not readable: %s", path, strerror(errno));
     if (strlen(joined) < sizeof l->module_joined) {
         strcpy(l->module_joined, joined);
         strcpy(l->module_real, real);
@@ -59,17 +59,17 @@ static bool search_path(const char *name, char *found, size_t size) {
     return false;
 }
 
-int tree_resolve_program(struct loader *l, const yaml_node_t *value, char **out) {
-    const char *prog = tree_scalar(value);
+int tree_resolve_program(struct schema_loader *l, const yaml_node_t *value, char **out) {
+    const char *prog = schema_scalar(value);
     char found[PATH_MAX * 2];
     if (!prog || !*prog)
-        return tree_fail(l, value, "the program to run (first item of 'exec') must be a non-empty string");
+        return schema_fail(l, value, "the program to run (first item of 'exec') must be a non-empty string");
     if (strchr(prog, '/')) {
         join(found, sizeof found, l->base_dir, prog);
         if (!executable(found))
-            return tree_fail(l, value, "program '%s' not found or not executable (looked for %s)", prog, found);
+            return schema_fail(l, value, "program '%s' not found or not executable (looked for %s)", prog, found);
     } else if (!search_path(prog, found, sizeof found)) {
-        return tree_fail(l, value, "program '%s' not found in PATH", prog);
+        return schema_fail(l, value, "program '%s' not found in PATH", prog);
     }
     return (*out = strdup(found)) ? 0 : -ENOMEM;
 }

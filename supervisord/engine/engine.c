@@ -13,7 +13,7 @@ struct engine *engine_new(const struct nines_sup_spec *root) {
     if (!e)
         return NULL;
     engine_node top;
-    if (node_build(e, ENGINE_NO_NODE, NULL, root, &top) < 0) {
+    if (eng_node_build(e, ENGINE_NO_NODE, NULL, root, &top) < 0) {
         engine_free(e);
         return NULL;
     }
@@ -24,8 +24,8 @@ void engine_free(struct engine *e) {
     if (!e)
         return;
     e->out = NULL; /* nobody to answer any more: requests are only freed */
-    msgq_flush(e, &e->inbox);
-    node_table_free(e);
+    eng_msgq_flush(e, &e->inbox);
+    eng_node_table_free(e);
     free(e->inbox.v);
     free(e);
 }
@@ -43,18 +43,18 @@ static void handle_pending(struct engine *e, const struct msg *m) {
     case MSG_READY:
     case MSG_STARTED:
         if (st == ENGINE_NODE_STARTING)
-            child_started(e, m->to, m->child);
+            eng_child_started(e, m->to, m->child);
         break;
     case MSG_EXIT:
     case MSG_START_FAILED:
         if (st == ENGINE_NODE_STARTING)
-            child_start_failed(e, m->to, m->child, &m->reason);
+            eng_child_start_failed(e, m->to, m->child, &m->reason);
         else
-            child_stopped(e, m->to, m->child, &m->reason);
+            eng_child_stopped(e, m->to, m->child, &m->reason);
         break;
     case MSG_TIMEOUT:
         if (st == ENGINE_NODE_STOPPING)
-            child_grace_expired(e, m->child);
+            eng_child_grace_expired(e, m->child);
         break;
     case MSG_RETRY:
     case MSG_REQUEST:
@@ -68,7 +68,7 @@ static void deliver(struct engine *e, struct msg *m) {
     struct sup *sp = sup_of(e, m->to);
     struct node *k = node_of(e, m->child);
     if (m->kind == MSG_REQUEST) { /* never the answer to a start or stop */
-        msgq_push(e, &sp->mailbox, m);
+        eng_msgq_push(e, &sp->mailbox, m);
         return;
     }
     if (k->sup && k->sup->op == OP_EXITED && (m->kind == MSG_EXIT || m->kind == MSG_START_FAILED))
@@ -85,11 +85,11 @@ static void deliver(struct engine *e, struct msg *m) {
         break;
     case MSG_START_FAILED:
         m->kind = MSG_EXIT;
-        msgq_push(e, &sp->mailbox, m);
+        eng_msgq_push(e, &sp->mailbox, m);
         break;
     case MSG_EXIT:
     case MSG_RETRY:
-        msgq_push(e, &sp->mailbox, m);
+        eng_msgq_push(e, &sp->mailbox, m);
         break;
     case MSG_TIMEOUT:
     case MSG_REQUEST:
@@ -105,9 +105,9 @@ static bool run_one_mailbox(struct engine *e) {
     for (size_t i = 0; i < e->n_nodes; i++) {
         struct sup *sp = e->nodes[i].sup;
         struct msg m;
-        if (!sp || sp->op != OP_IDLE || !msgq_pop(&sp->mailbox, &m))
+        if (!sp || sp->op != OP_IDLE || !eng_msgq_pop(&sp->mailbox, &m))
             continue;
-        sup_handle_mail(e, (engine_node)i, &m);
+        eng_sup_handle_mail(e, (engine_node)i, &m);
         return true;
     }
     return false;
@@ -116,34 +116,34 @@ static bool run_one_mailbox(struct engine *e) {
 static void drain(struct engine *e) {
     struct msg m;
     while (!e->oom && !e->down) {
-        if (msgq_pop(&e->inbox, &m))
+        if (eng_msgq_pop(&e->inbox, &m))
             deliver(e, &m);
         else if (!run_one_mailbox(e))
             break;
     }
     if (e->down)
-        msgq_flush(e, &e->inbox);
+        eng_msgq_flush(e, &e->inbox);
 }
 
 static void on_start(struct engine *e) {
     if (e->started || e->down)
         return;
     e->started = true;
-    node_new_incarnation(e, ENGINE_ROOT);
-    sup_init(e, ENGINE_ROOT);
+    eng_node_new_incarnation(e, ENGINE_ROOT);
+    eng_sup_init(e, ENGINE_ROOT);
 }
 
 static void on_stop(struct engine *e) {
     if (e->stopping || e->down)
         return;
     e->stopping = true;
-    requests_stop(e);
+    eng_requests_stop(e);
     if (!e->started) {
         struct nines_reason why = nines_reason_make(NINES_REASON_SHUTDOWN, 0, NULL);
-        emit_tree_down(e, 0, &why);
+        eng_emit_tree_down(e, 0, &why);
         return;
     }
-    sup_shutdown(e, ENGINE_ROOT);
+    eng_sup_shutdown(e, ENGINE_ROOT);
 }
 
 /* A worker's event becomes a message to its supervisor, if it is about the
@@ -157,7 +157,7 @@ static void on_worker_event(struct engine *e, const struct engine_event *ev) {
     enum msg_kind kind = ev->kind == ENGINE_EV_READY  ? MSG_READY
                          : ev->kind == ENGINE_EV_EXIT ? MSG_EXIT
                                                       : MSG_TIMEOUT;
-    post(e, kind, k->parent, ev->node, ev->kind == ENGINE_EV_EXIT ? &ev->reason : NULL);
+    eng_post(e, kind, k->parent, ev->node, ev->kind == ENGINE_EV_EXIT ? &ev->reason : NULL);
 }
 
 int engine_handle(struct engine *e, const struct engine_event *ev, struct engine_actions *out) {
@@ -177,7 +177,7 @@ int engine_handle(struct engine *e, const struct engine_event *ev, struct engine
         on_worker_event(e, ev);
         break;
     case ENGINE_EV_REQUEST:
-        request_arrive(e, &ev->request);
+        eng_request_arrive(e, &ev->request);
         break;
     }
     drain(e);

@@ -33,6 +33,7 @@
 #define NINES_ENGINE_INTERNAL_H
 
 #include "engine.h"
+#include "tree_spec.h"
 
 /* What a supervisor is busy with. */
 enum sup_op {
@@ -183,70 +184,67 @@ static inline bool node_is_dynamic(const struct engine *e, engine_node n) {
 }
 
 /* engine_queue.c: actions, messages, reports. */
-void emit(struct engine *e, enum engine_action_kind kind, engine_node node, uint64_t gen);
-void emit_timer(struct engine *e, engine_node node, uint64_t gen, uint64_t ms);
-void emit_tree_down(struct engine *e, int exit_code, const struct nines_reason *why);
-void report(struct engine *e, enum engine_report_kind kind, engine_node sup, engine_node child,
+void eng_emit(struct engine *e, enum engine_action_kind kind, engine_node node, uint64_t gen);
+void eng_emit_timer(struct engine *e, engine_node node, uint64_t gen, uint64_t ms);
+void eng_emit_tree_down(struct engine *e, int exit_code, const struct nines_reason *why);
+void eng_report(struct engine *e, enum engine_report_kind kind, engine_node sup, engine_node child,
             const struct nines_reason *why, enum engine_followup followup);
-void msgq_push(struct engine *e, struct msgq *q, const struct msg *m);
-bool msgq_pop(struct msgq *q, struct msg *out);
-bool msgq_take_exit(struct msgq *q, engine_node child, uint32_t inc, struct nines_reason *out);
-void msgq_clear(struct msgq *q);
-void msgq_flush(struct engine *e, struct msgq *q); /* answers its requests SHUTTING_DOWN, then clears */
-void emit_reply(struct engine *e, uint64_t id, enum engine_request_result result, engine_node node,
+void eng_msgq_push(struct engine *e, struct msgq *q, const struct msg *m);
+bool eng_msgq_pop(struct msgq *q, struct msg *out);
+bool eng_msgq_take_exit(struct msgq *q, engine_node child, uint32_t inc, struct nines_reason *out);
+void eng_msgq_clear(struct msgq *q);
+void eng_msgq_flush(struct engine *e, struct msgq *q); /* answers its requests SHUTTING_DOWN, then clears */
+void eng_emit_reply(struct engine *e, uint64_t id, enum engine_request_result result, engine_node node,
                 const struct nines_reason *why);
-void post(struct engine *e, enum msg_kind kind, engine_node to, engine_node child,
+void eng_post(struct engine *e, enum msg_kind kind, engine_node to, engine_node child,
           const struct nines_reason *why);
 
 /* engine_proc.c: procedures and their walks. */
-void sup_plan(struct engine *e, engine_node s, enum sup_op op, size_t term_lo, size_t term_hi,
+void eng_sup_plan(struct engine *e, engine_node s, enum sup_op op, size_t term_lo, size_t term_hi,
               size_t term_skip, size_t start_lo, size_t start_hi);
-void sup_step(struct engine *e, engine_node s);
-size_t sup_index_of(struct engine *e, engine_node s, engine_node child);
+void eng_sup_step(struct engine *e, engine_node s);
+size_t eng_sup_index_of(struct engine *e, engine_node s, engine_node child);
 
 /* engine_start.c: starting children and supervisors. */
-void node_new_incarnation(struct engine *e, engine_node n);
-void sup_init(struct engine *e, engine_node s);
-void start_child(struct engine *e, engine_node s, engine_node c);
-void child_started(struct engine *e, engine_node s, engine_node c);
-void child_start_failed(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why);
+void eng_node_new_incarnation(struct engine *e, engine_node n);
+void eng_sup_init(struct engine *e, engine_node s);
+void eng_start_child(struct engine *e, engine_node s, engine_node c);
+void eng_child_started(struct engine *e, engine_node s, engine_node c);
+void eng_child_start_failed(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why);
 
 /* engine_stop.c: terminating children, stopping supervisors. */
-void terminate_child(struct engine *e, engine_node s, engine_node c);
-void child_stopped(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why);
-void child_grace_expired(struct engine *e, engine_node c);
-void sup_shutdown(struct engine *e, engine_node s);
+void eng_terminate_child(struct engine *e, engine_node s, engine_node c);
+void eng_child_stopped(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why);
+void eng_child_grace_expired(struct engine *e, engine_node c);
+void eng_sup_shutdown(struct engine *e, engine_node s);
 
 /* engine_restart.c: the mailbox: exits of running children, retries. */
-void sup_handle_mail(struct engine *e, engine_node s, const struct msg *m);
-void restart_child(struct engine *e, engine_node s, engine_node c, bool counted);
+void eng_sup_handle_mail(struct engine *e, engine_node s, const struct msg *m);
+void eng_restart_child(struct engine *e, engine_node s, engine_node c, bool counted);
 
 /* engine_nodes.c: the node table: building, growing at run time, reaching. */
-int node_build(struct engine *e, engine_node parent, const struct nines_child_spec *spec,
+int eng_node_build(struct engine *e, engine_node parent, const struct nines_child_spec *spec,
                const struct nines_sup_spec *sup_spec, engine_node *out);
-engine_node node_graft(struct engine *e, engine_node s, struct nines_child_spec *own, bool runtime);
-void node_remove(struct engine *e, engine_node n);
-bool node_reachable(const struct engine *e, engine_node n);
-engine_node sup_find_kid(struct engine *e, engine_node s, const char *id);
-size_t sup_live_kids(struct engine *e, engine_node s);
-void node_table_free(struct engine *e);
+engine_node eng_node_graft(struct engine *e, engine_node s, struct nines_child_spec *own, bool runtime);
+void eng_node_remove(struct engine *e, engine_node n);
+bool eng_node_reachable(const struct engine *e, engine_node n);
+engine_node eng_sup_find_kid(struct engine *e, engine_node s, const char *id);
+size_t eng_sup_live_kids(struct engine *e, engine_node s);
+void eng_node_table_free(struct engine *e);
 
-/* engine_spec.c: the engine's own copies of child specs. */
-struct nines_child_spec *spec_copy(const struct nines_child_spec *src);
-struct nines_child_spec *spec_from_template(const struct nines_child_spec *tmpl, unsigned n,
+/* engine_spec.c: the specs of children added at run time (copied with
+ * lib/tree_spec.h). */
+struct nines_child_spec *eng_spec_from_template(const struct nines_child_spec *tmpl, unsigned n,
                                             struct nines_arg *args, size_t n_args);
-struct nines_arg *args_copy(const struct nines_arg *args, size_t n, bool *ok);
-void args_free(struct nines_arg *args, size_t n);
-void spec_free(struct nines_child_spec *c); /* accepts NULL */
-bool spec_valid(const struct nines_child_spec *c, char *why, size_t size);
+bool eng_spec_valid(const struct nines_child_spec *c, char *why, size_t size);
 
 /* engine_request.c: operator requests. */
-void request_arrive(struct engine *e, const struct engine_request *r);
-void sup_handle_request(struct engine *e, engine_node s, struct req *r);
-void request_done(struct engine *e, engine_node s);
-void request_abandon(struct engine *e, engine_node s);
-void requests_stop(struct engine *e);
-void msgq_drop_requests(struct engine *e, struct msgq *q); /* answered SHUTTING_DOWN */
-void req_free(struct req *r);
+void eng_request_arrive(struct engine *e, const struct engine_request *r);
+void eng_sup_handle_request(struct engine *e, engine_node s, struct req *r);
+void eng_request_done(struct engine *e, engine_node s);
+void eng_request_abandon(struct engine *e, engine_node s);
+void eng_requests_stop(struct engine *e);
+void eng_msgq_drop_requests(struct engine *e, struct msgq *q); /* answered SHUTTING_DOWN */
+void eng_req_free(struct req *r);
 
 #endif /* NINES_ENGINE_INTERNAL_H */

@@ -80,26 +80,26 @@ static int add_node(struct engine *e, engine_node parent, const struct nines_chi
  * children with its subtree, in start order (so parents come first).
  * *out is the subtree's top node as soon as it exists. A dynamic
  * supervisor's template is not a child: it has none until asked. */
-int node_build(struct engine *e, engine_node parent, const struct nines_child_spec *spec,
+int eng_node_build(struct engine *e, engine_node parent, const struct nines_child_spec *spec,
                const struct nines_sup_spec *sup_spec, engine_node *out) {
     engine_node me = ENGINE_NO_NODE, kid;
     int r = add_node(e, parent, spec, sup_spec, &me);
     *out = me;
     for (size_t i = 0; r == 0 && sup_spec && i < sup_spec->n_children; i++) {
         const struct nines_child_spec *c = &sup_spec->children[i];
-        r = node_build(e, me, c, c->kind == NINES_CHILD_SUPERVISOR ? c->supervisor : NULL, &kid);
+        r = eng_node_build(e, me, c, c->kind == NINES_CHILD_SUPERVISOR ? c->supervisor : NULL, &kid);
     }
     return r;
 }
 
 /* Add `own` (the engine's copy, taken over) as the last child of s, with
  * its subtree; tell the shell about every new node, parents first. */
-engine_node node_graft(struct engine *e, engine_node s, struct nines_child_spec *own, bool runtime) {
+engine_node eng_node_graft(struct engine *e, engine_node s, struct nines_child_spec *own, bool runtime) {
     size_t first = e->n_nodes;
     engine_node top = ENGINE_NO_NODE;
-    int r = node_build(e, s, own, own->kind == NINES_CHILD_SUPERVISOR ? own->supervisor : NULL, &top);
+    int r = eng_node_build(e, s, own, own->kind == NINES_CHILD_SUPERVISOR ? own->supervisor : NULL, &top);
     if (top == ENGINE_NO_NODE)
-        spec_free(own);
+        nines_child_spec_free(own);
     else {
         node_of(e, top)->own = own;
         node_of(e, top)->runtime = runtime;
@@ -112,18 +112,18 @@ engine_node node_graft(struct engine *e, engine_node s, struct nines_child_spec 
         return ENGINE_NO_NODE;
     }
     for (size_t i = first; i < e->n_nodes; i++)
-        emit(e, ENGINE_ACT_NODE_ADDED, (engine_node)i, 0);
+        eng_emit(e, ENGINE_ACT_NODE_ADDED, (engine_node)i, 0);
     return top;
 }
 
-void node_remove(struct engine *e, engine_node n) {
+void eng_node_remove(struct engine *e, engine_node n) {
     struct node *k = node_of(e, n);
     k->state = ENGINE_NODE_REMOVED;
     k->restarting = false;
     k->timer_armed = false;
 }
 
-bool node_reachable(const struct engine *e, engine_node n) {
+bool eng_node_reachable(const struct engine *e, engine_node n) {
     if (n >= e->n_nodes)
         return false;
     for (engine_node m = n; m != ENGINE_NO_NODE; m = e->nodes[m].parent)
@@ -133,7 +133,7 @@ bool node_reachable(const struct engine *e, engine_node n) {
 }
 
 /* The child of s with this id, removed ones aside (OTP's find_child). */
-engine_node sup_find_kid(struct engine *e, engine_node s, const char *id) {
+engine_node eng_sup_find_kid(struct engine *e, engine_node s, const char *id) {
     struct sup *sp = sup_of(e, s);
     for (size_t i = 0; i < sp->n_kids; i++) {
         struct node *k = node_of(e, sp->kids[i]);
@@ -143,7 +143,7 @@ engine_node sup_find_kid(struct engine *e, engine_node s, const char *id) {
     return ENGINE_NO_NODE;
 }
 
-size_t sup_live_kids(struct engine *e, engine_node s) {
+size_t eng_sup_live_kids(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
     size_t n = 0;
     for (size_t i = 0; i < sp->n_kids; i++)
@@ -153,14 +153,14 @@ size_t sup_live_kids(struct engine *e, engine_node s) {
 
 /* Everything the table holds, requests still waiting included (their
  * replies can no longer be delivered: e->out is NULL here). */
-void node_table_free(struct engine *e) {
+void eng_node_table_free(struct engine *e) {
     for (size_t i = 0; i < e->n_nodes; i++) {
         struct node *n = &e->nodes[i];
         free(n->path);
-        spec_free(n->own);
+        nines_child_spec_free(n->own);
         if (n->sup) {
-            msgq_flush(e, &n->sup->mailbox);
-            req_free(n->sup->req);
+            eng_msgq_flush(e, &n->sup->mailbox);
+            eng_req_free(n->sup->req);
             free(n->sup->kids);
             free(n->sup->mailbox.v);
             free(n->sup->restarts);

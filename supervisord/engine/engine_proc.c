@@ -21,7 +21,7 @@
 
 #include "engine_internal.h"
 
-void sup_plan(struct engine *e, engine_node s, enum sup_op op, size_t term_lo, size_t term_hi,
+void eng_sup_plan(struct engine *e, engine_node s, enum sup_op op, size_t term_lo, size_t term_hi,
               size_t term_skip, size_t start_lo, size_t start_hi) {
     struct sup *sp = sup_of(e, s);
     sp->op = op;
@@ -33,7 +33,7 @@ void sup_plan(struct engine *e, engine_node s, enum sup_op op, size_t term_lo, s
     sp->start_hi = start_hi;
 }
 
-size_t sup_index_of(struct engine *e, engine_node s, engine_node child) {
+size_t eng_sup_index_of(struct engine *e, engine_node s, engine_node child) {
     struct sup *sp = sup_of(e, s);
     for (size_t i = 0; i < sp->n_kids; i++)
         if (sp->kids[i] == child)
@@ -61,15 +61,15 @@ static void sup_end(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
     struct node *n = node_of(e, s);
     enum sup_op op = sp->op;
-    msgq_flush(e, &sp->mailbox); /* calls to a process that ends get their answer */
+    eng_msgq_flush(e, &sp->mailbox); /* calls to a process that ends get their answer */
     if (s == ENGINE_ROOT) {
         sp->op = OP_IDLE;
         n->state = ENGINE_NODE_IDLE;
-        emit_tree_down(e, op == OP_SHUTDOWN ? 0 : 1, &sp->exit_reason);
+        eng_emit_tree_down(e, op == OP_SHUTDOWN ? 0 : 1, &sp->exit_reason);
         return;
     }
     sp->op = OP_EXITED;
-    post(e, op == OP_INIT_ABORT ? MSG_START_FAILED : MSG_EXIT, n->parent, s, &sp->exit_reason);
+    eng_post(e, op == OP_INIT_ABORT ? MSG_START_FAILED : MSG_EXIT, n->parent, s, &sp->exit_reason);
 }
 
 static void sup_complete(struct engine *e, engine_node s) {
@@ -79,27 +79,27 @@ static void sup_complete(struct engine *e, engine_node s) {
     case OP_INIT:
         sp->op = OP_IDLE;
         if (s != ENGINE_ROOT) {
-            post(e, MSG_STARTED, n->parent, s, NULL); /* the parent marks it running */
+            eng_post(e, MSG_STARTED, n->parent, s, NULL); /* the parent marks it running */
             break;
         }
         n->state = ENGINE_NODE_RUNNING;
         if (!e->tree_up) {
             e->tree_up = true;
-            emit(e, ENGINE_ACT_TREE_UP, ENGINE_ROOT, 0);
+            eng_emit(e, ENGINE_ACT_TREE_UP, ENGINE_ROOT, 0);
         }
         break;
     case OP_RESTART:
         sp->op = OP_IDLE;
         break;
     case OP_REQUEST:
-        request_done(e, s);
+        eng_request_done(e, s);
         break;
     default:
         sup_end(e, s);
     }
 }
 
-void sup_step(struct engine *e, engine_node s) {
+void eng_sup_step(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
     while (!e->oom && sp->pending == ENGINE_NO_NODE && op_walks(sp->op)) {
         if (sp->phase == PH_TERMINATE) {
@@ -110,7 +110,7 @@ void sup_step(struct engine *e, engine_node s) {
             }
             size_t i = --sp->cursor;
             if (i != sp->term_skip)
-                terminate_child(e, s, sp->kids[i]);
+                eng_terminate_child(e, s, sp->kids[i]);
             continue;
         }
         if (sp->cursor >= sp->start_hi) {
@@ -119,6 +119,6 @@ void sup_step(struct engine *e, engine_node s) {
         }
         engine_node c = sp->kids[sp->cursor++];
         if (node_of(e, c)->state == ENGINE_NODE_IDLE)
-            start_child(e, s, c);
+            eng_start_child(e, s, c);
     }
 }

@@ -68,7 +68,7 @@ engine_node engine_find(const struct engine *e, const char *path) {
     /* A removed node keeps its path; only a reachable one is the child
      * that path names now (its id may have been reused). */
     for (size_t i = 0; i < e->n_nodes; i++)
-        if (strcmp(e->nodes[i].path, path) == 0 && node_reachable(e, (engine_node)i))
+        if (strcmp(e->nodes[i].path, path) == 0 && eng_node_reachable(e, (engine_node)i))
             return (engine_node)i;
     return ENGINE_NO_NODE;
 }

@@ -40,20 +40,20 @@ static struct engine_action *push_action(struct engine *e, enum engine_action_ki
     return act;
 }
 
-void emit(struct engine *e, enum engine_action_kind kind, engine_node node, uint64_t gen) {
+void eng_emit(struct engine *e, enum engine_action_kind kind, engine_node node, uint64_t gen) {
     struct engine_action *a = push_action(e, kind);
     if (a)
         a->node = node, a->gen = gen;
 }
 
-void emit_timer(struct engine *e, engine_node node, uint64_t gen, uint64_t ms) {
+void eng_emit_timer(struct engine *e, engine_node node, uint64_t gen, uint64_t ms) {
     struct engine_action *a = push_action(e, ENGINE_ACT_TIMER_ARM);
     if (a)
         a->node = node, a->gen = gen, a->ms = ms;
 }
 
 /* The root has ended: after this the engine does nothing more. */
-void emit_tree_down(struct engine *e, int exit_code, const struct nines_reason *why) {
+void eng_emit_tree_down(struct engine *e, int exit_code, const struct nines_reason *why) {
     struct engine_action *a = push_action(e, ENGINE_ACT_TREE_DOWN);
     e->down = true;
     if (a) {
@@ -63,7 +63,7 @@ void emit_tree_down(struct engine *e, int exit_code, const struct nines_reason *
     }
 }
 
-void emit_reply(struct engine *e, uint64_t id, enum engine_request_result result, engine_node node,
+void eng_emit_reply(struct engine *e, uint64_t id, enum engine_request_result result, engine_node node,
                 const struct nines_reason *why) {
     struct engine_action *a = push_action(e, ENGINE_ACT_REPLY);
     if (!a)
@@ -74,7 +74,7 @@ void emit_reply(struct engine *e, uint64_t id, enum engine_request_result result
         a->reply.reason = *why;
 }
 
-void report(struct engine *e, enum engine_report_kind kind, engine_node sup, engine_node child,
+void eng_report(struct engine *e, enum engine_report_kind kind, engine_node sup, engine_node child,
             const struct nines_reason *why, enum engine_followup followup) {
     struct engine_action *a = push_action(e, ENGINE_ACT_REPORT);
     if (!a)
@@ -92,7 +92,7 @@ void report(struct engine *e, enum engine_report_kind kind, engine_node sup, eng
         a->report.reason = *why;
 }
 
-void msgq_push(struct engine *e, struct msgq *q, const struct msg *m) {
+void eng_msgq_push(struct engine *e, struct msgq *q, const struct msg *m) {
     if (q->n == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 8;
         struct msg *v = realloc(q->v, cap * sizeof *v);
@@ -110,7 +110,7 @@ static void msgq_remove(struct msgq *q, size_t i) {
     q->n--;
 }
 
-bool msgq_pop(struct msgq *q, struct msg *out) {
+bool eng_msgq_pop(struct msgq *q, struct msg *out) {
     if (q->n == 0)
         return false;
     *out = q->v[0];
@@ -120,7 +120,7 @@ bool msgq_pop(struct msgq *q, struct msg *out) {
 
 /* OTP's monitor_child/unlink_flush: when a supervisor is about to stop a
  * child whose exit is already in its mailbox, that exit is the answer. */
-bool msgq_take_exit(struct msgq *q, engine_node child, uint32_t inc, struct nines_reason *out) {
+bool eng_msgq_take_exit(struct msgq *q, engine_node child, uint32_t inc, struct nines_reason *out) {
     for (size_t i = 0; i < q->n; i++) {
         const struct msg *m = &q->v[i];
         if (m->kind == MSG_EXIT && m->child == child && m->inc == inc) {
@@ -132,22 +132,22 @@ bool msgq_take_exit(struct msgq *q, engine_node child, uint32_t inc, struct nine
     return false;
 }
 
-void msgq_clear(struct msgq *q) {
+void eng_msgq_clear(struct msgq *q) {
     q->n = 0;
 }
 
 /* The queue's owner is gone (a supervisor that ends, the tree that is
  * down): every request still waiting gets its one answer. */
-void msgq_flush(struct engine *e, struct msgq *q) {
-    msgq_drop_requests(e, q);
-    msgq_clear(q);
+void eng_msgq_flush(struct engine *e, struct msgq *q) {
+    eng_msgq_drop_requests(e, q);
+    eng_msgq_clear(q);
 }
 
 /* Send a message about `child` (its current incarnation) to supervisor `to`. */
-void post(struct engine *e, enum msg_kind kind, engine_node to, engine_node child,
+void eng_post(struct engine *e, enum msg_kind kind, engine_node to, engine_node child,
           const struct nines_reason *why) {
     struct msg m = {.kind = kind, .to = to, .child = child, .inc = node_of(e, child)->inc};
     if (why)
         m.reason = *why;
-    msgq_push(e, &e->inbox, &m);
+    eng_msgq_push(e, &e->inbox, &m);
 }

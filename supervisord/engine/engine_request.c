@@ -35,11 +35,11 @@
 
 #include "engine_internal.h"
 
-void req_free(struct req *r) {
+void eng_req_free(struct req *r) {
     if (!r)
         return;
-    spec_free(r->spec);
-    args_free(r->args, r->n_args);
+    nines_child_spec_free(r->spec);
+    nines_args_free(r->args, r->n_args);
     free(r);
 }
 
@@ -55,8 +55,8 @@ static bool names_supervisor(enum engine_request_kind k) {
 /* A refusal names the child asked about; START_* name none. */
 static void req_answer(struct engine *e, struct req *r, enum engine_request_result res,
                        engine_node node, const struct nines_reason *why) {
-    emit_reply(e, r->id, res, node, why);
-    req_free(r);
+    eng_emit_reply(e, r->id, res, node, why);
+    eng_req_free(r);
 }
 
 static void req_refuse(struct engine *e, struct req *r, enum engine_request_result res) {
@@ -94,7 +94,7 @@ static enum engine_request_result arrival_check(struct engine *e, const struct e
     if (!own && r->node == ENGINE_ROOT)
         return ENGINE_REQ_ROOT;
     engine_node s = own ? r->node : node_of(e, r->node)->parent;
-    if (!node_reachable(e, s))
+    if (!eng_node_reachable(e, s))
         return ENGINE_REQ_NOT_FOUND;
     if (own && !node_of(e, s)->sup)
         return ENGINE_REQ_NOT_A_SUPERVISOR;
@@ -121,7 +121,7 @@ static struct req *req_new(struct engine *e, const struct engine_request *r, str
     char text[sizeof why->message];
     bool ok = true;
     bool has_spec = r->kind == ENGINE_REQ_START_CHILD || r->kind == ENGINE_REQ_CHANGE_CHILD;
-    if (has_spec && !spec_valid(r->spec, text, sizeof text)) {
+    if (has_spec && !eng_spec_valid(r->spec, text, sizeof text)) {
         *why = nines_reason_make(NINES_REASON_START_FAILED, 0, text);
         return NULL;
     }
@@ -136,39 +136,39 @@ static struct req *req_new(struct engine *e, const struct engine_request *r, str
     }
     *q = (struct req){.kind = r->kind, .id = r->id, .node = r->node, .in_init = r->in_init, .flags = r->flags};
     if (has_spec)
-        ok = (q->spec = spec_copy(r->spec)) != NULL;
+        ok = (q->spec = nines_child_spec_copy(r->spec)) != NULL;
     else if (r->kind == ENGINE_REQ_START_DYNAMIC && r->n_args) {
-        q->args = args_copy(r->args, r->n_args, &ok);
+        q->args = nines_args_copy(r->args, r->n_args, &ok);
         q->n_args = q->args ? r->n_args : 0;
     }
     if (!ok) {
-        req_free(q);
+        eng_req_free(q);
         e->oom = true;
         return NULL;
     }
     return q;
 }
 
-void request_arrive(struct engine *e, const struct engine_request *r) {
+void eng_request_arrive(struct engine *e, const struct engine_request *r) {
     engine_node s = ENGINE_NO_NODE;
     bool named = !names_supervisor(r->kind) && r->node < e->n_nodes;
     engine_node subject = named ? r->node : ENGINE_NO_NODE;
     enum engine_request_result res = arrival_check(e, r, &s);
     if (res != ENGINE_REQ_OK) {
-        emit_reply(e, r->id, res, subject, NULL);
+        eng_emit_reply(e, r->id, res, subject, NULL);
         return;
     }
     struct nines_reason why = {0};
     struct req *q = req_new(e, r, &why);
     if (!q) {
         if (!e->oom)
-            emit_reply(e, r->id, ENGINE_REQ_START_FAILED, ENGINE_NO_NODE, &why);
+            eng_emit_reply(e, r->id, ENGINE_REQ_START_FAILED, ENGINE_NO_NODE, &why);
         return;
     }
     struct msg m = {.kind = MSG_REQUEST, .to = s, .child = r->node, .inc = node_of(e, r->node)->inc, .req = q};
-    msgq_push(e, &e->inbox, &m);
+    eng_msgq_push(e, &e->inbox, &m);
     if (e->oom)
-        req_free(q);
+        eng_req_free(q);
 }
 
 /* ---- its turn ------------------------------------------------------------ */
@@ -177,15 +177,15 @@ void request_arrive(struct engine *e, const struct engine_request *r) {
  * it (start walk over it alone); request_done answers at the end. */
 static void begin(struct engine *e, engine_node s, struct req *r, engine_node c, bool stop) {
     struct sup *sp = sup_of(e, s);
-    size_t i = sup_index_of(e, s, c);
+    size_t i = eng_sup_index_of(e, s, c);
     sp->req = r;
     sp->req_child = c;
     sp->req_failed = false;
     if (stop)
-        sup_plan(e, s, OP_REQUEST, i, i + 1, SIZE_MAX, 0, 0);
+        eng_sup_plan(e, s, OP_REQUEST, i, i + 1, SIZE_MAX, 0, 0);
     else
-        sup_plan(e, s, OP_REQUEST, 0, 0, SIZE_MAX, i, i + 1);
-    sup_step(e, s);
+        eng_sup_plan(e, s, OP_REQUEST, 0, 0, SIZE_MAX, i, i + 1);
+    eng_sup_step(e, s);
 }
 
 /* restart_child and delete_child: only a child that is not running and
@@ -201,7 +201,7 @@ static void restart_or_delete(struct engine *e, engine_node s, struct req *r) {
     else if (r->kind == ENGINE_REQ_RESTART_CHILD)
         begin(e, s, r, r->node, false);
     else {
-        node_remove(e, r->node);
+        eng_node_remove(e, r->node);
         req_answer(e, r, ENGINE_REQ_OK, r->node, NULL);
     }
 }
@@ -219,16 +219,16 @@ static void terminate(struct engine *e, engine_node s, struct req *r) {
 /* OTP's handle_start_child: an id already there is refused, running or
  * not; otherwise the child is added last and started. */
 static void start_static(struct engine *e, engine_node s, struct req *r) {
-    engine_node old = sup_find_kid(e, s, r->spec->id);
+    engine_node old = eng_sup_find_kid(e, s, r->spec->id);
     if (old != ENGINE_NO_NODE) {
         bool live = node_is_live(node_of(e, old));
         req_answer(e, r, live ? ENGINE_REQ_ALREADY_STARTED : ENGINE_REQ_ALREADY_PRESENT, old, NULL);
         return;
     }
-    engine_node c = node_graft(e, s, r->spec, !r->in_init);
+    engine_node c = eng_node_graft(e, s, r->spec, !r->in_init);
     r->spec = NULL; /* the node owns it now */
     if (c == ENGINE_NO_NODE) {
-        req_free(r);
+        eng_req_free(r);
         return;
     }
     begin(e, s, r, c, false);
@@ -237,17 +237,17 @@ static void start_static(struct engine *e, engine_node s, struct req *r) {
 static void start_dynamic(struct engine *e, engine_node s, struct req *r) {
     const struct nines_sup_spec *ss = node_of(e, s)->sup_spec;
     struct sup *sp = sup_of(e, s);
-    if (ss->max_children && sup_live_kids(e, s) >= ss->max_children) {
+    if (ss->max_children && eng_sup_live_kids(e, s) >= ss->max_children) {
         req_refuse(e, r, ENGINE_REQ_MAX_CHILDREN);
         return;
     }
     struct nines_child_spec *spec =
-        spec_from_template(ss->child_template, ++sp->next_dynamic, r->args, r->n_args);
+        eng_spec_from_template(ss->child_template, ++sp->next_dynamic, r->args, r->n_args);
     r->args = NULL, r->n_args = 0; /* taken over by the spec */
-    engine_node c = spec ? node_graft(e, s, spec, true) : ENGINE_NO_NODE;
+    engine_node c = spec ? eng_node_graft(e, s, spec, true) : ENGINE_NO_NODE;
     if (c == ENGINE_NO_NODE) {
         e->oom = true;
-        req_free(r);
+        eng_req_free(r);
         return;
     }
     begin(e, s, r, c, false);
@@ -269,11 +269,11 @@ static void change(struct engine *e, engine_node s, struct req *r) {
     struct nines_child_spec *old = k->own;
     bool live = node_is_live(k);
     if (live) {
-        size_t i = sup_index_of(e, s, r->node);
+        size_t i = eng_sup_index_of(e, s, r->node);
         struct sup *sp = sup_of(e, s);
         sp->req = r, sp->req_child = r->node, sp->req_failed = false;
-        sup_plan(e, s, OP_REQUEST, i, i + 1, SIZE_MAX, i, i + 1);
-        sup_step(e, s); /* the stop is under way: the child is pending */
+        eng_sup_plan(e, s, OP_REQUEST, i, i + 1, SIZE_MAX, i, i + 1);
+        eng_sup_step(e, s); /* the stop is under way: the child is pending */
     }
     k->own = r->spec, k->spec = r->spec;
     r->spec = old; /* freed with the request */
@@ -288,7 +288,7 @@ static void retire(struct engine *e, engine_node s, struct req *r) {
         begin(e, s, r, r->node, true);
         return;
     }
-    node_remove(e, r->node);
+    eng_node_remove(e, r->node);
     k->retired = true;
     req_answer(e, r, ENGINE_REQ_OK, r->node, NULL);
 }
@@ -304,7 +304,7 @@ static void set_flags(struct engine *e, engine_node s, struct req *r) {
     req_answer(e, r, ENGINE_REQ_OK, s, NULL);
 }
 
-void sup_handle_request(struct engine *e, engine_node s, struct req *r) {
+void eng_sup_handle_request(struct engine *e, engine_node s, struct req *r) {
     switch (r->kind) {
     case ENGINE_REQ_RESTART_CHILD:
     case ENGINE_REQ_DELETE_CHILD:
@@ -338,7 +338,7 @@ void sup_handle_request(struct engine *e, engine_node s, struct req *r) {
 /* The walk is over: the child is started, or stopped, or its start failed
  * (then a restarted child stays IDLE, and a new one is removed again: OTP
  * saves a child only once it has started). */
-void request_done(struct engine *e, engine_node s) {
+void eng_request_done(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
     struct req *r = sp->req;
     engine_node c = sp->req_child;
@@ -347,7 +347,7 @@ void request_done(struct engine *e, engine_node s) {
     if (!r)
         return; /* answered already (the tree is stopping) */
     if (r->kind == ENGINE_REQ_RETIRE_CHILD) {
-        node_remove(e, c);
+        eng_node_remove(e, c);
         node_of(e, c)->retired = true;
     }
     if (!sp->req_failed) {
@@ -355,7 +355,7 @@ void request_done(struct engine *e, engine_node s) {
         return;
     }
     if (is_start(r->kind)) {
-        node_remove(e, c);
+        eng_node_remove(e, c);
         c = ENGINE_NO_NODE;
     }
     req_answer(e, r, ENGINE_REQ_START_FAILED, c, &sp->req_why);
@@ -363,7 +363,7 @@ void request_done(struct engine *e, engine_node s) {
 
 /* The supervisor is being stopped in the middle of a request: the caller
  * is told now; the child is dealt with by the stop, like its siblings. */
-void request_abandon(struct engine *e, engine_node s) {
+void eng_request_abandon(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
     if (!sp->req)
         return;
@@ -374,16 +374,16 @@ void request_abandon(struct engine *e, engine_node s) {
 
 /* ENGINE_EV_STOP: nothing will be started or handled any more, so every
  * request, under way or waiting, is answered now. */
-void requests_stop(struct engine *e) {
+void eng_requests_stop(struct engine *e) {
     for (size_t i = 0; i < e->n_nodes; i++) {
         if (!e->nodes[i].sup)
             continue;
-        request_abandon(e, (engine_node)i);
-        msgq_drop_requests(e, &e->nodes[i].sup->mailbox);
+        eng_request_abandon(e, (engine_node)i);
+        eng_msgq_drop_requests(e, &e->nodes[i].sup->mailbox);
     }
 }
 
-void msgq_drop_requests(struct engine *e, struct msgq *q) {
+void eng_msgq_drop_requests(struct engine *e, struct msgq *q) {
     size_t keep = 0;
     for (size_t i = 0; i < q->n; i++) {
         if (q->v[i].kind == MSG_REQUEST)

@@ -38,35 +38,35 @@ static void give_up(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
     struct nines_reason why =
         nines_reason_make(NINES_REASON_MAX_INTENSITY, 0, "reached_max_restart_intensity");
-    report(e, ENGINE_REPORT_SHUTDOWN, s, s, &why, ENGINE_FOLLOWUP_NONE);
+    eng_report(e, ENGINE_REPORT_SHUTDOWN, s, s, &why, ENGINE_FOLLOWUP_NONE);
     sp->exit_reason = why;
     node_of(e, s)->state = ENGINE_NODE_STOPPING;
-    sup_plan(e, s, OP_GIVE_UP, 0, sp->n_kids, SIZE_MAX, 0, 0);
-    sup_step(e, s);
+    eng_sup_plan(e, s, OP_GIVE_UP, 0, sp->n_kids, SIZE_MAX, 0, 0);
+    eng_sup_step(e, s);
 }
 
 /* The strategy's restart of child c (which is not running). */
 static void begin_restart(struct engine *e, engine_node s, engine_node c) {
     struct sup *sp = sup_of(e, s);
-    size_t i = sup_index_of(e, s, c), n = sp->n_kids;
+    size_t i = eng_sup_index_of(e, s, c), n = sp->n_kids;
     switch (sp->flags.strategy) {
     case NINES_ONE_FOR_ALL:
-        sup_plan(e, s, OP_RESTART, 0, n, i, 0, n);
+        eng_sup_plan(e, s, OP_RESTART, 0, n, i, 0, n);
         break;
     case NINES_REST_FOR_ONE:
-        sup_plan(e, s, OP_RESTART, i + 1, n, SIZE_MAX, i, n);
+        eng_sup_plan(e, s, OP_RESTART, i + 1, n, SIZE_MAX, i, n);
         break;
     case NINES_ONE_FOR_ONE:
     case NINES_DYNAMIC:
-        sup_plan(e, s, OP_RESTART, 0, 0, SIZE_MAX, i, i + 1);
+        eng_sup_plan(e, s, OP_RESTART, 0, 0, SIZE_MAX, i, i + 1);
         break;
     }
-    sup_step(e, s);
+    eng_sup_step(e, s);
 }
 
 /* Restart child c of s. `counted` is false for restarts that must not use
  * up the intensity (an upgrade's rollback). */
-void restart_child(struct engine *e, engine_node s, engine_node c, bool counted) {
+void eng_restart_child(struct engine *e, engine_node s, engine_node c, bool counted) {
     if (counted && !add_restart(e, s)) {
         give_up(e, s);
         return;
@@ -92,7 +92,7 @@ static void child_exited(struct engine *e, engine_node s, engine_node c, const s
     k->timer_armed = false;
     if (k->spec->restart == NINES_TEMPORARY) {
         k->state = ENGINE_NODE_REMOVED;
-        report(e, ENGINE_REPORT_CHILD_TERMINATED, s, c, why, ENGINE_FOLLOWUP_REMOVE);
+        eng_report(e, ENGINE_REPORT_CHILD_TERMINATED, s, c, why, ENGINE_FOLLOWUP_REMOVE);
         return;
     }
     if (k->spec->restart == NINES_TRANSIENT && !nines_reason_is_abnormal(why)) {
@@ -101,21 +101,21 @@ static void child_exited(struct engine *e, engine_node s, engine_node c, const s
         bool dynamic = node_is_dynamic(e, c);
         if (dynamic)
             k->state = ENGINE_NODE_REMOVED;
-        report(e, ENGINE_REPORT_CHILD_TERMINATED, s, c, why,
+        eng_report(e, ENGINE_REPORT_CHILD_TERMINATED, s, c, why,
                dynamic ? ENGINE_FOLLOWUP_REMOVE : ENGINE_FOLLOWUP_NONE);
         return;
     }
     bool within = add_restart(e, s);
     enum engine_followup f = within ? restart_followup(sup_of(e, s)->flags.strategy)
                                     : ENGINE_FOLLOWUP_GIVE_UP;
-    report(e, ENGINE_REPORT_CHILD_TERMINATED, s, c, why, f);
+    eng_report(e, ENGINE_REPORT_CHILD_TERMINATED, s, c, why, f);
     if (within)
         begin_restart(e, s, c);
     else
         give_up(e, s);
 }
 
-void sup_handle_mail(struct engine *e, engine_node s, const struct msg *m) {
+void eng_sup_handle_mail(struct engine *e, engine_node s, const struct msg *m) {
     struct node *k = node_of(e, m->child);
     switch (m->kind) {
     case MSG_EXIT:
@@ -127,10 +127,10 @@ void sup_handle_mail(struct engine *e, engine_node s, const struct msg *m) {
         /* Only if nothing has started the child since (OTP: pid still
          * {restarting, _}). */
         if (k->restarting && k->state == ENGINE_NODE_IDLE)
-            restart_child(e, s, m->child, true);
+            eng_restart_child(e, s, m->child, true);
         break;
     case MSG_REQUEST:
-        sup_handle_request(e, s, m->req);
+        eng_sup_handle_request(e, s, m->req);
         break;
     default:
         break;

@@ -11,7 +11,7 @@
 #include "engine_internal.h"
 
 /* Every start, worker or supervisor, is a new incarnation. */
-void node_new_incarnation(struct engine *e, engine_node n) {
+void eng_node_new_incarnation(struct engine *e, engine_node n) {
     struct node *k = node_of(e, n);
     k->inc++;
     if (k->started_before)
@@ -29,43 +29,43 @@ void node_new_incarnation(struct engine *e, engine_node n) {
  * (start_child, dynamic ones) gone; a release's changes (change_child,
  * retire_child, start_child in_init) kept. A dynamic supervisor thus starts with
  * no children: it is started at once. */
-void sup_init(struct engine *e, engine_node s) {
+void eng_sup_init(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
-    msgq_flush(e, &sp->mailbox);
+    eng_msgq_flush(e, &sp->mailbox);
     sp->n_restarts = 0;
     sp->pending = ENGINE_NO_NODE;
     for (size_t i = 0; i < sp->n_kids; i++) {
         struct node *k = node_of(e, sp->kids[i]);
         if (k->runtime || k->retired)
-            node_remove(e, sp->kids[i]);
+            eng_node_remove(e, sp->kids[i]);
         else if (k->state == ENGINE_NODE_REMOVED)
             k->state = ENGINE_NODE_IDLE;
         k->restarting = false;
     }
-    sup_plan(e, s, OP_INIT, 0, 0, SIZE_MAX, 0, sp->n_kids);
-    sup_step(e, s);
+    eng_sup_plan(e, s, OP_INIT, 0, 0, SIZE_MAX, 0, sp->n_kids);
+    eng_sup_step(e, s);
 }
 
-void start_child(struct engine *e, engine_node s, engine_node c) {
+void eng_start_child(struct engine *e, engine_node s, engine_node c) {
     struct sup *sp = sup_of(e, s);
     struct node *k = node_of(e, c);
-    node_new_incarnation(e, c);
+    eng_node_new_incarnation(e, c);
     sp->pending = c;
     sp->pending_inc = k->inc;
     if (k->sup) {
-        sup_init(e, c);
+        eng_sup_init(e, c);
         return;
     }
     k->gen = ++e->gen;
-    emit(e, ENGINE_ACT_SPAWN, c, k->gen);
+    eng_emit(e, ENGINE_ACT_SPAWN, c, k->gen);
 }
 
 /* The pending child is started: report it and go on with the walk. */
-void child_started(struct engine *e, engine_node s, engine_node c) {
+void eng_child_started(struct engine *e, engine_node s, engine_node c) {
     sup_of(e, s)->pending = ENGINE_NO_NODE;
     node_of(e, c)->state = ENGINE_NODE_RUNNING;
-    report(e, ENGINE_REPORT_CHILD_STARTED, s, c, NULL, ENGINE_FOLLOWUP_NONE);
-    sup_step(e, s);
+    eng_report(e, ENGINE_REPORT_CHILD_STARTED, s, c, NULL, ENGINE_FOLLOWUP_NONE);
+    eng_sup_step(e, s);
 }
 
 static struct nines_reason start_failed_reason(struct engine *e, engine_node c,
@@ -77,29 +77,29 @@ static struct nines_reason start_failed_reason(struct engine *e, engine_node c,
     return nines_reason_make(NINES_REASON_START_FAILED, 0, msg);
 }
 
-void child_start_failed(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why) {
+void eng_child_start_failed(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why) {
     struct sup *sp = sup_of(e, s);
     struct node *k = node_of(e, c);
     sp->pending = ENGINE_NO_NODE;
     k->state = ENGINE_NODE_IDLE;
-    report(e, ENGINE_REPORT_START_ERROR, s, c, why, ENGINE_FOLLOWUP_NONE);
+    eng_report(e, ENGINE_REPORT_START_ERROR, s, c, why, ENGINE_FOLLOWUP_NONE);
     if (sp->op == OP_INIT) {
         /* OTP's init_children: stop what was started, then fail. */
         sp->exit_reason = start_failed_reason(e, c, why);
-        sup_plan(e, s, OP_INIT_ABORT, 0, sp->n_kids, SIZE_MAX, 0, 0);
-        sup_step(e, s);
+        eng_sup_plan(e, s, OP_INIT_ABORT, 0, sp->n_kids, SIZE_MAX, 0, 0);
+        eng_sup_step(e, s);
     } else if (sp->op == OP_RESTART) {
         /* OTP's try_again_restart: leave the rest for later, behind
          * whatever is already in the mailbox. */
         struct msg retry = {.kind = MSG_RETRY, .to = s, .child = c, .inc = k->inc};
         k->restarting = true;
-        msgq_push(e, &sp->mailbox, &retry);
+        eng_msgq_push(e, &sp->mailbox, &retry);
         sp->op = OP_IDLE;
     } else if (sp->op == OP_REQUEST) {
         /* restart_child/start_child: the caller gets the error; nothing is
          * retried and nothing counts against the intensity. */
         sp->req_failed = true;
         sp->req_why = *why;
-        sup_step(e, s);
+        eng_sup_step(e, s);
     }
 }

@@ -40,13 +40,13 @@ static enum engine_node_state state_once_stopped(struct engine *e, engine_node c
 static void terminated(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why) {
     struct node *k = node_of(e, c);
     bool ok = shutdown_ok(k, why);
-    report(e, ok ? ENGINE_REPORT_CHILD_STOPPED : ENGINE_REPORT_SHUTDOWN_ERROR, s, c, why,
+    eng_report(e, ok ? ENGINE_REPORT_CHILD_STOPPED : ENGINE_REPORT_SHUTDOWN_ERROR, s, c, why,
            ENGINE_FOLLOWUP_NONE);
     k->state = state_once_stopped(e, c);
     k->timer_armed = false;
 }
 
-void terminate_child(struct engine *e, engine_node s, engine_node c) {
+void eng_terminate_child(struct engine *e, engine_node s, engine_node c) {
     struct sup *sp = sup_of(e, s);
     struct node *k = node_of(e, c);
     struct nines_reason why;
@@ -57,48 +57,48 @@ void terminate_child(struct engine *e, engine_node s, engine_node c) {
         return;
     }
     k->state = ENGINE_NODE_STOPPING;
-    if (msgq_take_exit(&sp->mailbox, c, k->inc, &why)) {
+    if (eng_msgq_take_exit(&sp->mailbox, c, k->inc, &why)) {
         terminated(e, s, c, &why);
         return;
     }
     sp->pending = c;
     sp->pending_inc = k->inc;
     if (k->sup) {
-        sup_shutdown(e, c);
+        eng_sup_shutdown(e, c);
         return;
     }
     switch (k->spec->shutdown.kind) {
     case NINES_SHUTDOWN_BRUTAL_KILL:
-        emit(e, ENGINE_ACT_KILL, c, k->gen);
+        eng_emit(e, ENGINE_ACT_KILL, c, k->gen);
         break;
     case NINES_SHUTDOWN_TIMEOUT:
-        emit(e, ENGINE_ACT_STOP, c, k->gen);
-        emit_timer(e, c, k->gen, k->spec->shutdown.ms);
+        eng_emit(e, ENGINE_ACT_STOP, c, k->gen);
+        eng_emit_timer(e, c, k->gen, k->spec->shutdown.ms);
         k->timer_armed = true;
         break;
     case NINES_SHUTDOWN_INFINITY:
-        emit(e, ENGINE_ACT_STOP, c, k->gen);
+        eng_emit(e, ENGINE_ACT_STOP, c, k->gen);
         break;
     }
 }
 
 /* The pending child, asked to stop, has ended. */
-void child_stopped(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why) {
+void eng_child_stopped(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why) {
     struct node *k = node_of(e, c);
     sup_of(e, s)->pending = ENGINE_NO_NODE;
     if (k->timer_armed)
-        emit(e, ENGINE_ACT_TIMER_CANCEL, c, k->gen);
+        eng_emit(e, ENGINE_ACT_TIMER_CANCEL, c, k->gen);
     terminated(e, s, c, why);
-    sup_step(e, s);
+    eng_sup_step(e, s);
 }
 
 /* The shutdown grace is over: SIGKILL, and keep waiting for the exit. */
-void child_grace_expired(struct engine *e, engine_node c) {
+void eng_child_grace_expired(struct engine *e, engine_node c) {
     struct node *k = node_of(e, c);
     if (!k->timer_armed)
         return;
     k->timer_armed = false;
-    emit(e, ENGINE_ACT_KILL, c, k->gen);
+    eng_emit(e, ENGINE_ACT_KILL, c, k->gen);
 }
 
 /* Stop a supervisor's whole subtree from starting anything: a child that
@@ -110,7 +110,7 @@ static void freeze(struct engine *e, engine_node s) {
     if (sp->pending != ENGINE_NO_NODE && node_of(e, sp->pending)->state == ENGINE_NODE_STARTING)
         sp->pending = ENGINE_NO_NODE;
     if (sp->op == OP_REQUEST)
-        request_abandon(e, s);
+        eng_request_abandon(e, s);
     sp->op = OP_FROZEN;
     for (size_t i = 0; i < sp->n_kids; i++) {
         struct node *k = node_of(e, sp->kids[i]);
@@ -122,7 +122,7 @@ static void freeze(struct engine *e, engine_node s) {
 /* Asked to stop (by the parent's walk, or ENGINE_EV_STOP at the root):
  * whatever the supervisor was doing is abandoned, and every child is
  * terminated in reverse start order. */
-void sup_shutdown(struct engine *e, engine_node s) {
+void eng_sup_shutdown(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
     struct node *n = node_of(e, s);
     if (sp->op == OP_EXITED)
@@ -131,6 +131,6 @@ void sup_shutdown(struct engine *e, engine_node s) {
     sp->exit_reason = nines_reason_make(NINES_REASON_SHUTDOWN, 0, NULL);
     if (node_is_live(n))
         n->state = ENGINE_NODE_STOPPING;
-    sup_plan(e, s, OP_SHUTDOWN, 0, sp->n_kids, SIZE_MAX, 0, 0);
-    sup_step(e, s);
+    eng_sup_plan(e, s, OP_SHUTDOWN, 0, sp->n_kids, SIZE_MAX, 0, 0);
+    eng_sup_step(e, s);
 }

@@ -1,5 +1,5 @@
 /*
- * yaml_input.c — where a loader's YAML comes from: a file (which must be
+ * yaml_schema_input.c — where a loader's YAML comes from: a file (which must be
  * a regular file: a folder or a device given by mistake is named as
  * such) or text in memory. Shared by the release manifest's and the
  * release state's loaders.
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tree_internal.h"
+#include "yaml_schema.h"
 
 /* 0 if `f` is a regular file, else an errno saying why not. */
 static int regular_file(FILE *f) {
@@ -18,7 +18,7 @@ static int regular_file(FILE *f) {
     return S_ISREG(st.st_mode) ? 0 : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 }
 
-int tree_input_open(struct tree_input *in, const char *name, const char *path, const char *text, size_t len,
+int schema_input_open(struct schema_input *in, const char *name, const char *path, const char *text, size_t len,
                     const char *what, struct nines_error *err) {
     memset(err, 0, sizeof *err);
     snprintf(err->file, sizeof err->file, "%s", name);
@@ -45,7 +45,7 @@ int tree_input_open(struct tree_input *in, const char *name, const char *path, c
     return 0;
 }
 
-void tree_input_close(struct tree_input *in) {
+void schema_input_close(struct schema_input *in) {
     yaml_parser_delete(&in->parser);
     if (in->file)
         fclose(in->file), in->file = NULL;
