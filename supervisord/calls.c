@@ -92,7 +92,7 @@ static void fail_caller(struct daemon *d, struct call *c, int err, const char *w
     size_t len = strnlen(why, 512);
     memcpy(buf, &code, sizeof code);
     memcpy(buf + sizeof code, why, len);
-    nines_proto_send(p->channel, NINES_MSG_CALL_FAILED, c->from_ref, buf, sizeof code + len);
+    child_send(p, NINES_MSG_CALL_FAILED, c->from_ref, buf, sizeof code + len);
 }
 
 static void answer_caller(struct daemon *d, struct call *c, const void *data, size_t len) {
@@ -105,8 +105,8 @@ static void answer_caller(struct daemon *d, struct call *c, const void *data, si
         return;
     }
     struct child_proc *p = live_worker(d, c->from, c->from_gen);
-    if (p)
-        nines_proto_send(p->channel, NINES_MSG_CALL_RESULT, c->from_ref, data, len);
+    if (p && child_send(p, NINES_MSG_CALL_RESULT, c->from_ref, data, len) == -ENOMEM)
+        fail_caller(d, c, -ENOMEM, "out of memory for the reply"); /* small: it may fit */
 }
 
 /* --- starting a call ---------------------------------------------------------- */
@@ -202,9 +202,12 @@ static void start_call(struct daemon *d, struct call *c, const char *path, const
     c->deadline_us = daemon_now_ms() * 1000 + timeout_ms * 1000;
     t->v[t->n++] = c;
     arm_timer(d, c->deadline_us);
-    if (nines_proto_send(p->channel, NINES_MSG_CALL, c->ref, data, len) < 0) {
-        snprintf(why, sizeof why, "'%s' cannot be reached", path);
-        fail_caller(d, c, -EHOSTDOWN, why);
+    /* Sent or queued (child_send.h); a callee whose channel closed is
+     * ending, and its exit answers this call with the others. */
+    int r = child_send(p, NINES_MSG_CALL, c->ref, data, len);
+    if (r < 0 && r != -EPIPE) {
+        snprintf(why, sizeof why, "cannot send to '%s': %s", path, strerror(-r));
+        fail_caller(d, c, r, why);
         remove_call(d, c);
     }
 }
@@ -231,9 +234,14 @@ enum ctl_status calls_cast(struct daemon *d, const char *path, const void *data,
         snprintf(why, size, "message of %zu bytes, over the limit of %u", len, NINES_PROTO_MAX_PAYLOAD);
         return CTL_ST_TOO_BIG;
     }
-    if (nines_proto_send(p->channel, NINES_MSG_CAST, 0, data, len) < 0) {
-        snprintf(why, size, "'%s' cannot be reached", path);
-        return CTL_ST_FAILED;
+    int r = child_send(p, NINES_MSG_CAST, 0, data, len);
+    if (r == -EPIPE) {
+        snprintf(why, size, "'%s' is not running (it is ending)", path);
+        return status_for(-EHOSTDOWN);
+    }
+    if (r < 0) {
+        snprintf(why, size, "cannot send to '%s': %s", path, strerror(-r));
+        return status_for(r);
     }
     return CTL_ST_OK;
 }

@@ -6,8 +6,10 @@
  * says why — no such child, not running (or restarting), the callee ended
  * before replying (a crash), it does not handle calls, or the timeout.
  * Nothing waits forever and nobody's loop blocks: the caller (a worker's
- * host, or a control connection) gets the answer as a message. A cast is
- * handed to the child if it runs, and otherwise dropped, as OTP's is.
+ * host, or a control connection) gets the answer as a message. Requests,
+ * answers and casts go through the child's send queue (child_send.h), so
+ * a full channel delays them and never drops them. A cast is handed to
+ * the child if it runs, and otherwise refused (the sender is told).
  */
 #ifndef NINES_CALLS_H
 #define NINES_CALLS_H

@@ -164,6 +164,10 @@ static int on_channel(sd_event_source *s, int fd, uint32_t revents, void *userda
     struct child_proc *p = userdata;
     struct nines_msg m;
     size_t n_fds;
+    if (revents & EPOLLOUT)
+        child_send_flush(p);
+    if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        return 0;
     int r = nines_proto_recv_fds(p->channel, buf, &m, fds, NINES_HANDOFF_FDS_MAX + 1, &n_fds);
     if (r == 0)
         on_message(p, &m, fds, n_fds);
@@ -251,8 +255,9 @@ void child_proc_stop(struct child_proc *p) {
         sd_event_source_send_child_signal(p->exit_src, SIGTERM, NULL, 0);
         return;
     }
-    /* A worker whose channel is gone or full is killed after its grace. */
-    nines_proto_send(p->channel, NINES_MSG_SHUTDOWN, 0, NULL, 0);
+    /* Behind what waits for it; a worker whose channel is gone, or that
+     * never reads it, is killed after its grace. */
+    child_send(p, NINES_MSG_SHUTDOWN, 0, NULL, 0);
 }
 
 void child_proc_kill(struct child_proc *p) {
@@ -278,6 +283,7 @@ void child_proc_free(struct child_proc *p) {
     sd_event_source_disable_unref(p->out_src);
     sd_event_source_disable_unref(p->err_src);
     sd_event_source_disable_unref(p->timer_src);
+    child_send_clear(&p->queue);
     int fds[] = {p->channel, p->out_fd, p->err_fd};
     for (size_t i = 0; i < 3; i++)
         if (fds[i] >= 0)

@@ -16,6 +16,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "child_send.h"
 #include "daemon.h"
 #include "linebuf.h"
 #include "reason.h"
@@ -37,6 +38,7 @@ struct child_proc {
     char version[64];
     bool notified_ready;        /* exec child with ready: notify sent READY=1 */
     bool restoring;             /* brought back on the old code after a failed upgrade */
+    struct child_queue queue;   /* what waits for the channel to drain (child_send.h) */
 };
 
 /* A freshly spawned worker host: its pid and the daemon's ends. */

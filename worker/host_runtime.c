@@ -190,8 +190,10 @@ int nines_reply(nines_ctx *ctx, uint64_t ref, const void *data, size_t len) {
         return -ENOENT;
     if (len > NINES_PROTO_MAX_PAYLOAD)
         return -EMSGSIZE;
-    host_forget_call(ctx, ref);
-    return ctx->channel >= 0 ? nines_proto_send(ctx->channel, NINES_MSG_REPLY, ref, data, len) : 0;
+    int r = ctx->channel >= 0 ? nines_proto_send(ctx->channel, NINES_MSG_REPLY, ref, data, len) : 0;
+    if (r != -EAGAIN)
+        host_forget_call(ctx, ref); /* -EAGAIN: still this worker's to answer, later */
+    return r;
 }
 
 /* --- logging, stopping, buffers ------------------------------------------- */

@@ -354,15 +354,24 @@ NINES_API int nines_registration(nines_ctx *ctx, enum nines_info_kind kind, uint
 NINES_API int nines_registration_next(nines_ctx *ctx, size_t *cursor, struct nines_registration *out);
 
 /* Reply to the call identified by `ref` (from struct nines_request). Each call
- * gets exactly one reply; -ENOENT for an unknown or already answered ref. */
+ * gets exactly one reply; -ENOENT for an unknown or already answered ref.
+ * -EAGAIN when the channel to ninesd is full (this worker sent faster than
+ * ninesd reads): nothing was sent and the call is still pending, so reply
+ * again later (a timer); if it is never answered, its caller gets
+ * -ETIMEDOUT. */
 NINES_API int nines_reply(nines_ctx *ctx, uint64_t ref, const void *data, size_t len);
 
 /* Call the worker at `path` (e.g. "db/cache", from the root): its
  * handle_call() gets `data`, and its reply — or why there is none — comes
  * back to this worker's handle_info() as NINES_INFO_REPLY with `tag`,
  * exactly once, within `timeout_ms` (0: 5000) at the latest. Never blocks.
+ * ninesd never drops a call: what a full channel cannot take waits in
+ * ninesd for it to drain, and a callee that ends with calls outstanding
+ * (crash, kill, stop, restart) answers each with -ECONNABORTED.
  * 0, -ENOTSUP without handle_info, -EMSGSIZE over 64 KiB, -EINVAL for an
- * empty path, -ENOTCONN when not run by ninesd. */
+ * empty path, -ENOTCONN when not run by ninesd, -EAGAIN when the channel
+ * to ninesd is full (nothing was sent and no answer will come: call again
+ * later, e.g. after the next answer or from a timer). */
 NINES_API int nines_call(nines_ctx *ctx, const char *path, const void *data, size_t len, uint64_t tag,
                          uint64_t timeout_ms);
 

@@ -1,0 +1,181 @@
+/*
+ * flood — many calls or casts in flight at once, each answer counted, for
+ * the tests of "nothing is lost under pressure" (issue 10) and
+ * bench/bench_flood.c.
+ *
+ * Calls:
+ *   ping                   "pong"
+ *   hold                   never answered by this worker (a deferred reply
+ *                          that never comes): its callers get an error when
+ *                          it ends, or their timeout
+ *   busy MS                (a call or a cast) block for MS milliseconds, as
+ *                          a worker that is slow to read its messages
+ *   calls PATH REQ N W MS [P]  "started": make N calls REQ to PATH, at most W
+ *                          in flight, each with timeout MS; with P, first
+ *                          cast "busy P" to PATH and, once the calls are
+ *                          sent, block for 2P itself, so that messages pile
+ *                          up for both
+ *   result                 "running in_flight=I answered=A" until every
+ *                          call has its answer, then "done answered=A ok=K
+ *                          aborted=C timedout=T failed=F dup=D refused=R"
+ *                          (dup: answers beyond the first for one call, the
+ *                          count goes on after done; refused: nines_call()
+ *                          said no right away, that call's answer)
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nines/module.h"
+
+#define RETRY_TIMER 1
+
+struct run {
+    char path[256], req[64];
+    long total, window, next, answered, in_flight;
+    uint64_t timeout_ms;
+    long pause_ms;
+    long ok, aborted, timedout, failed, dup, refused;
+    unsigned char *seen; /* answers per call, by tag - 1 */
+    bool done;
+};
+
+static int fl_init(nines_ctx *ctx, void **state) {
+    struct run *r = calloc(1, sizeof *r);
+    *state = r;
+    return r ? 0 : -ENOMEM;
+}
+
+static int result(nines_ctx *ctx, struct run *r, uint64_t ref) {
+    char text[256];
+    int len = r->done ? snprintf(text, sizeof text,
+                                 "done answered=%ld ok=%ld aborted=%ld timedout=%ld failed=%ld dup=%ld refused=%ld",
+                                 r->answered, r->ok, r->aborted, r->timedout, r->failed, r->dup, r->refused)
+                      : snprintf(text, sizeof text, "running in_flight=%ld answered=%ld", r->in_flight, r->answered);
+    return nines_reply(ctx, ref, text, (size_t)len);
+}
+
+/* Count one answer for call `tag`; true when it is that call's first. */
+static bool count(struct run *r, uint64_t tag) {
+    if (tag < 1 || tag > (uint64_t)r->total)
+        return false;
+    if (r->seen[tag - 1]++) {
+        r->dup++;
+        return false;
+    }
+    r->answered++;
+    return true;
+}
+
+/* Start calls up to the window; a full channel waits for the next answer
+ * (or a short timer when none is in flight). */
+static int fill(nines_ctx *ctx, struct run *r) {
+    while (r->next < r->total && r->in_flight < r->window) {
+        uint64_t tag = (uint64_t)r->next + 1;
+        int e = nines_call(ctx, r->path, r->req, strlen(r->req), tag, r->timeout_ms);
+        if (e == -EAGAIN) {
+            if (!r->in_flight)
+                nines_timer_start(ctx, RETRY_TIMER, 1, 0);
+            break;
+        }
+        r->next++;
+        if (e < 0) {
+            r->refused++;
+            count(r, tag);
+            continue;
+        }
+        r->in_flight++;
+    }
+    r->done = r->answered == r->total;
+    return 0;
+}
+
+static int start(nines_ctx *ctx, struct run *r, const char *text, uint64_t ref) {
+    struct run n = {0};
+    unsigned long long ms;
+    int got = sscanf(text, "calls %255s %63s %ld %ld %llu %ld", n.path, n.req, &n.total, &n.window, &ms, &n.pause_ms);
+    if ((r->seen && !r->done) || got < 5 || n.total <= 0 || n.window <= 0 || n.pause_ms < 0)
+        return nines_reply(ctx, ref, "error: expected calls PATH REQ N W MS", 37);
+    n.timeout_ms = ms;
+    n.seen = calloc((size_t)n.total, 1);
+    if (!n.seen)
+        return nines_reply(ctx, ref, "error: out of memory", 20);
+    free(r->seen);
+    *r = n;
+    int e = nines_reply(ctx, ref, "started", 7);
+    if (e == 0 && r->pause_ms) {
+        char busy[32];
+        int len = snprintf(busy, sizeof busy, "busy %ld", r->pause_ms);
+        e = nines_cast(ctx, r->path, busy, (size_t)len);
+    }
+    if (e == 0)
+        e = fill(ctx, r);
+    if (e == 0 && r->pause_ms)
+        usleep((useconds_t)r->pause_ms * 2000);
+    return e;
+}
+
+static int fl_call(nines_ctx *ctx, void *state, const struct nines_request *call) {
+    struct run *r = state;
+    char text[400];
+    size_t len = call->len < sizeof text - 1 ? call->len : sizeof text - 1;
+    memcpy(text, call->data, len);
+    text[len] = '\0';
+    if (strcmp(text, "ping") == 0)
+        return nines_reply(ctx, call->ref, "pong", 4);
+    if (strcmp(text, "hold") == 0)
+        return 0;
+    if (strncmp(text, "busy ", 5) == 0) {
+        usleep((useconds_t)atol(text + 5) * 1000);
+        return nines_reply(ctx, call->ref, "ok", 2);
+    }
+    if (strcmp(text, "result") == 0)
+        return result(ctx, r, call->ref);
+    if (strncmp(text, "calls ", 6) == 0)
+        return start(ctx, r, text, call->ref);
+    return nines_reply(ctx, call->ref, "error: unknown request", 22);
+}
+
+static int fl_cast(nines_ctx *ctx, void *state, const void *data, size_t len) {
+    char text[32];
+    len = len < sizeof text - 1 ? len : sizeof text - 1;
+    memcpy(text, data, len);
+    text[len] = '\0';
+    if (strncmp(text, "busy ", 5) == 0)
+        usleep((useconds_t)atol(text + 5) * 1000);
+    return 0;
+}
+
+static int fl_info(nines_ctx *ctx, void *state, const struct nines_info *info) {
+    struct run *r = state;
+    if (!r->seen)
+        return 0;
+    if (info->kind == NINES_INFO_TIMER)
+        return fill(ctx, r);
+    if (info->kind != NINES_INFO_REPLY)
+        return 0;
+    if (!count(r, info->tag))
+        return 0;
+    r->in_flight--;
+    if (info->status == 0)
+        r->ok++;
+    else if (info->status == -ECONNABORTED)
+        r->aborted++;
+    else if (info->status == -ETIMEDOUT)
+        r->timedout++;
+    else
+        r->failed++;
+    return fill(ctx, r);
+}
+
+static void fl_terminate(nines_ctx *ctx, void *state, const struct nines_stop_reason *why) {
+    struct run *r = state;
+    free(r->seen);
+    free(r);
+}
+
+NINES_MODULE_V1(.name = "flood", .version = "1.0.0", .init = fl_init, .handle_call = fl_call, .handle_cast = fl_cast,
+                .handle_info = fl_info, .terminate = fl_terminate);

@@ -1,0 +1,126 @@
+/*
+ * Integration: nothing is lost under pressure (issue 10) — the real
+ * ninesd and real workers (tests/apps/flood.c), with more calls in flight
+ * at once than a worker's channel holds: every call gets exactly one
+ * answer, a reply or an error, and a callee that dies with calls
+ * outstanding answers each of them with an error.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control_client.h"
+#include "harness.h"
+
+#define WAIT_MS 5000
+
+static struct answer a;
+
+static const char *TREE =
+    "supervisor:\n  intensity: 20\n  period: 10s\n  children:\n"
+    "    - id: caller\n      module: @BUILD@/tests/apps/flood.so\n"
+    "    - id: callee\n      module: @BUILD@/tests/apps/flood.so\n";
+
+static void start_tree(struct ninesd *n) {
+    ninesd_start(n, harness_write_tree(n, TREE), NULL);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=tree_started", NULL));
+}
+
+static void call_ok(struct ninesd *n, const char *path, const char *request) {
+    assert_int_equal(control_ask_once(n->socket, &a, "call", path, request, "20000", NULL), 0);
+    if (a.status != CTL_ST_OK)
+        fail_msg("call %s '%s': %s %s", path, request, ctl_status_name(a.status), a.message);
+}
+
+/* Poll the caller's "result" until done (or fail after `ms`); a.data then
+ * holds the counts. */
+static void wait_done(struct ninesd *n, int ms) {
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    for (int waited = 0; waited < ms; waited += 20) {
+        call_ok(n, "caller", "result");
+        if (strncmp(a.data, "done ", 5) == 0)
+            return;
+        nanosleep(&pause, NULL);
+    }
+    fail_msg("not every call was answered in %d ms: %s", ms, a.data);
+}
+
+static void calls_in_flight(void **state, long count) {
+    struct ninesd *n = *state;
+    start_tree(n);
+    char req[128], want[200];
+    /* Both sides slow to read (300 ms), so the calls and then the replies
+     * pile up in ninesd: more than a channel holds. */
+    snprintf(req, sizeof req, "calls callee ping %ld %ld 30000 300", count, count);
+    call_ok(n, "caller", req);
+    assert_string_equal(a.data, "started");
+    wait_done(n, 40000);
+    /* Settle: an answer given twice would arrive right behind the first. */
+    usleep(300 * 1000);
+    call_ok(n, "caller", "result");
+    snprintf(want, sizeof want, "done answered=%ld ok=%ld aborted=0 timedout=0 failed=0 dup=0 refused=0", count,
+             count);
+    assert_string_equal(a.data, want);
+    /* Both still run and answer: nobody was taken for unreachable. */
+    call_ok(n, "callee", "ping");
+    assert_string_equal(a.data, "pong");
+    assert_int_equal(ninesd_count(n, "cannot be reached", NULL), 0);
+}
+
+static void a_thousand_calls_in_flight_are_each_answered_once(void **state) {
+    calls_in_flight(state, 1000);
+}
+
+static void ten_thousand_calls_in_flight_are_each_answered_once(void **state) {
+    calls_in_flight(state, 10000);
+}
+
+static void calls_to_a_killed_worker_each_get_one_error(void **state) {
+    struct ninesd *n = *state;
+    start_tree(n);
+    char v[64];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "callee", NULL), 0);
+    assert_true(status_field(&a, "callee", "pid", v, sizeof v));
+    pid_t callee = (pid_t)atoi(v);
+    call_ok(n, "caller", "calls callee hold 1000 1000 30000");
+    /* All sent (in ninesd's hands or the callee's), none answered. */
+    for (int i = 0; i < 250; i++) {
+        call_ok(n, "caller", "result");
+        if (strcmp(a.data, "running in_flight=1000 answered=0") == 0)
+            break;
+        usleep(20 * 1000);
+    }
+    assert_string_equal(a.data, "running in_flight=1000 answered=0");
+    /* The caller slow to read: its 1,000 errors wait in ninesd. */
+    assert_int_equal(control_ask_once(n->socket, &a, "cast", "caller", "busy 300", NULL), 0);
+    assert_int_equal(kill(callee, SIGKILL), 0);
+    wait_done(n, 10000);
+    usleep(300 * 1000);
+    call_ok(n, "caller", "result");
+    assert_string_equal(a.data, "done answered=1000 ok=0 aborted=1000 timedout=0 failed=0 dup=0 refused=0");
+    /* The callee is back, and its new incarnation answers. */
+    assert_true(ninesd_wait_started(n, "callee", WAIT_MS) > 0);
+    call_ok(n, "caller", "calls callee ping 1000 1000 30000");
+    wait_done(n, 20000);
+    assert_string_equal(a.data, "done answered=1000 ok=1000 aborted=0 timedout=0 failed=0 dup=0 refused=0");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_thousand_calls_in_flight_are_each_answered_once, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(ten_thousand_calls_in_flight_are_each_answered_once, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(calls_to_a_killed_worker_each_get_one_error, harness_setup,
+                                        harness_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
