@@ -56,6 +56,9 @@ int nines_module_check(const struct nines_module *m, char *err, size_t size) {
     if (m->reserved != 0)
         return refuse(err, size, "reserved field is %u, expected 0: a descriptor this host does not know",
                       m->reserved);
+    if (NINES_MODULE_HAS(m, flags) && (m->flags & ~(uint32_t)NINES_MODULE_KNOWN_FLAGS))
+        return refuse(err, size, "flags 0x%x has bits this host does not know (known: 0x%x)", m->flags,
+                      (unsigned)NINES_MODULE_KNOWN_FLAGS);
     if (!m->name || !nines_module_name_valid(m->name))
         return refuse(err, size, "invalid name \"%.64s\": expected 1 to 64 of [a-z0-9_-]",
                       m->name ? m->name : "(null)");

@@ -36,6 +36,12 @@ enum nines_msg_type {
      * snapshot in a memfd (SCM_RIGHTS) when it is not empty. */
     NINES_MSG_HANDOFF_FDS = 8,
     NINES_MSG_HANDOFF_STATE = 9,
+    /* After a successful swap, sent once, just before the new code's first
+     * callback (a call, a cast, an fd event, a timer, an answer): from
+     * then on the hand-off's snapshot is older than what the new code may
+     * have acknowledged, and a crash is not rolled back to it unless the
+     * old code accepts a stale restore (doc/design.md §4, step 6). No payload. */
+    NINES_MSG_TOOK_INPUT = 10,
 
     /* daemon -> worker */
     NINES_MSG_SHUTDOWN = 100, /* stop: terminate(shutdown), report, exit */
@@ -84,6 +90,18 @@ struct nines_handoff_state {
     uint32_t n_fds;        /* descriptors sent in the HANDOFF_FDS before */
     uint32_t n_timers;
     char version[64];      /* the version whose snapshot it is */
+    uint32_t flags;        /* NINES_HANDOFF_* */
+    uint32_t reserved;     /* 0 */
+};
+
+/* struct nines_handoff_state's flags. */
+enum {
+    /* worker -> daemon: the old code accepts a restore from this snapshot
+     * after the new code has taken input (NINES_MODULE_STALE_RESTORE) */
+    NINES_HANDOFF_STALE_OK = 1u << 0,
+    /* daemon -> worker: it is such a restore: the new code took input
+     * after this snapshot (code_change sees NINES_CC_STALE) */
+    NINES_HANDOFF_STALE = 1u << 1,
 };
 
 struct nines_msg_header {

@@ -131,6 +131,9 @@ static void on_message(struct child_proc *p, const struct nines_msg *m, int *fds
     case NINES_MSG_UPGRADE_RESULT:
         upgrade_on_result(p->d, p->node, p->gen, m);
         break;
+    case NINES_MSG_TOOK_INPUT:
+        upgrade_on_took_input(p->d, p->node, p->gen);
+        break;
     default:
         break; /* a message for the other direction: ignored */
     }

@@ -123,6 +123,8 @@ struct nines_ctx {
     struct host_retired retired;
 
     bool restore; /* --restore: state from a hand-off, not from init */
+    unsigned cc_flags; /* NINES_CC_*, for the code_change running now */
+    bool swap_fresh;   /* swapped, and the new code has had no callback yet */
     bool stop_requested;
     enum nines_stop_kind stop_kind;
     char stop_message[256];
@@ -156,6 +158,10 @@ void host_release_regs(struct nines_ctx *ctx);
 void host_upgrade(struct nines_ctx *ctx, const struct nines_msg *m);
 /* Free the state and unload the code a swap replaced, if not done yet. */
 void host_upgrade_release_old(struct nines_ctx *ctx);
+/* Before every callback that hands the application input: the first one
+ * after a swap tells ninesd that the hand-off is stale from now on
+ * (NINES_MSG_TOOK_INPUT), before the new code can act on the input. */
+void host_took_input(struct nines_ctx *ctx);
 
 /* host_handoff.c: after a swap, the old code let go of and the next
  * upgrade's memory prepared, when idle. host_handoff_init() runs before

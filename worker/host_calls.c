@@ -76,5 +76,6 @@ void host_on_call_answer(struct nines_ctx *ctx, const struct nines_msg *m) {
         info.data = m->length >= sizeof code ? m->payload + sizeof code : m->payload;
         info.len = m->length >= sizeof code ? m->length - sizeof code : 0;
     }
+    host_took_input(ctx);
     host_check_callback(ctx, ctx->mod->handle_info(ctx, ctx->state, &info), "handle_info");
 }

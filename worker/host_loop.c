@@ -71,6 +71,7 @@ static void on_call(struct nines_ctx *ctx, const struct nines_msg *m) {
         return;
     }
     struct nines_request call = {.ref = m->ref, .data = m->payload, .len = m->length};
+    host_took_input(ctx);
     host_check_callback(ctx, ctx->mod->handle_call(ctx, ctx->state, &call), "handle_call");
 }
 
@@ -90,6 +91,8 @@ static void on_message(struct nines_ctx *ctx, const struct nines_msg *m) {
         host_on_call_answer(ctx, m);
         break;
     case NINES_MSG_CAST:
+        if (ctx->mod->handle_cast)
+            host_took_input(ctx);
         if (ctx->mod->handle_cast)
             host_check_callback(ctx, ctx->mod->handle_cast(ctx, ctx->state, m->payload, m->length),
                                 "handle_cast");
@@ -147,6 +150,7 @@ void host_deliver(struct nines_ctx *ctx, struct reg *s, uint32_t events) {
         if (!s->repeating)
             nines_timer_cancel(ctx, s->tag);
     }
+    host_took_input(ctx);
     host_check_callback(ctx, ctx->mod->handle_info(ctx, ctx->state, &info), "handle_info");
 }
 

@@ -48,3 +48,7 @@ int nines_registration_next(nines_ctx *ctx, size_t *cursor, struct nines_registr
     *cursor = ctx->regs.n_slots;
     return 0;
 }
+
+unsigned nines_code_change_flags(nines_ctx *ctx) {
+    return ctx->cc_flags;
+}

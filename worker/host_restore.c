@@ -140,8 +140,10 @@ int host_restore_start(struct nines_ctx *ctx) {
     }
     if (r == 0 && !ctx->mod->code_change)
         r = -ENOTSUP;
+    ctx->cc_flags = NINES_CC_RESTORE | (rs.state.flags & NINES_HANDOFF_STALE ? NINES_CC_STALE : 0u);
     if (r == 0)
         r = ctx->mod->code_change(ctx, rs.state.version, snapshot, len, "", &ctx->state);
+    ctx->cc_flags = 0;
     if (snapshot)
         munmap(snapshot, len);
     if (rs.memfd >= 0)

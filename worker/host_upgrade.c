@@ -138,6 +138,8 @@ static int handoff_fds(struct nines_ctx *ctx, uint32_t *count) {
 static int handoff_state(struct nines_ctx *ctx, struct upgrade *u, uint32_t n_fds) {
     static uint8_t buf[NINES_PROTO_MAX_PAYLOAD];
     struct nines_handoff_state st = {.snapshot_len = u->snapshot->len, .n_fds = n_fds};
+    if (NINES_MODULE_HAS(ctx->mod, flags) && (ctx->mod->flags & NINES_MODULE_STALE_RESTORE))
+        st.flags |= NINES_HANDOFF_STALE_OK;
     snprintf(st.version, sizeof st.version, "%s", ctx->mod->version);
     size_t len = sizeof st;
     for (size_t i = 0; i < ctx->regs.n_slots; i++) {
@@ -225,6 +227,16 @@ void host_upgrade_release_old(struct nines_ctx *ctx) {
     dlclose(old.dl);
 }
 
+void host_took_input(struct nines_ctx *ctx) {
+    if (!ctx->swap_fresh)
+        return;
+    ctx->swap_fresh = false;
+    /* Blocking, and queued before the callback runs: ninesd reads it
+     * before the end of the channel even if the callback crashes. */
+    if (ctx->channel >= 0)
+        nines_proto_send(ctx->channel, NINES_MSG_TOOK_INPUT, 0, NULL, 0);
+}
+
 void host_upgrade(struct nines_ctx *ctx, const struct nines_msg *m) {
     struct upgrade u = {.started_ns = now_ns()};
     const struct nines_module *old_mod = ctx->mod;
@@ -268,6 +280,7 @@ void host_upgrade(struct nines_ctx *ctx, const struct nines_msg *m) {
     } else {
         commit(ctx, &u, old_mod, state);
         report(ctx, &u, 0, NINES_UPGRADE_DONE, from, to);
+        ctx->swap_fresh = ctx->channel >= 0;
     }
     /* Serving again: the next upgrade's memory is prepared when idle. */
     if (u.exported)

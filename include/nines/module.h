@@ -38,23 +38,42 @@
  * init() in a new process: nothing but what code_change receives survives
  * from one process to the next.
  *
- * What a rollback restores. When the new code crashes during code_change
- * or within the rollback window after the swap (1 s), ninesd starts the
- * worker again on the old code (--restore) and gives it:
+ * What a rollback restores. A snapshot is exact only until the new code
+ * has consumed input: after that, restoring it would revert what the new
+ * code acknowledged and replay bytes it already read. So the rollback
+ * window is defined by input: it opens when the old code's export_state
+ * has made the snapshot and closes when the new code's first callback
+ * after the swap starts (a call, a cast, an fd event, a timer, the answer
+ * to a nines_call()) — or 1 s after the swap if none comes, so that an
+ * upgrade is never undone long after it was made. If the new code dies
+ * inside the window — inside code_change, or after the swap but before
+ * any callback — ninesd starts the worker again on the old code
+ * (--restore) and gives it:
  *   - the snapshot the old code's export_state made at the start of the
- *     upgrade: the state as of then, not as of the crash — whatever the
- *     new code did after the swap (requests it answered, bytes it read) is
- *     not in it;
+ *     upgrade, which is then exactly the state as of the crash (unless
+ *     NINES_CC_STALE, below);
  *   - every descriptor that was watched at that moment, at the same
  *     number, watched under the same tag with the same events; descriptors
  *     the application opened but did not watch are not carried (keep them
  *     watched, with events 0, if code_change needs them);
  *   - every timer that was armed then, under the same tag, with what was
  *     left of it and the same period;
- * and calls the old code's code_change with that snapshot and its own version
- * as `from_version`. Calls in flight to the crashed worker were failed to
- * their callers (-ECONNABORTED). So a module that acknowledges work right after a swap
- * must expect that work to be seen again, or lost, after a rollback.
+ * and calls the old code's code_change with that snapshot, its own version
+ * as `from_version` and nines_code_change_flags() saying NINES_CC_RESTORE.
+ * Calls in flight to the crashed worker were failed to their callers
+ * (-ECONNABORTED).
+ *
+ * A crash after the window is an ordinary crash of the new version: the
+ * supervisor's rules apply (it restarts the worker from init, on the new
+ * code, counted against the intensity), the log says it came right after
+ * an upgrade (upgrade_crashed_after_swap), and nothing the new code
+ * acknowledged is reverted. A module whose old code can resync with what
+ * happened since (it closes or re-reads its connections, its clients
+ * retry) may opt in to a restore from the stale snapshot within 1 s of the
+ * swap by setting NINES_MODULE_STALE_RESTORE in its (old) descriptor's `flags`;
+ * its code_change then sees NINES_CC_STALE as well, and must assume that
+ * every acknowledgement made since the snapshot is lost and that every
+ * descriptor may be in the middle of a message.
  *
  * Unwatched means no more events: once nines_fd_unwatch() or
  * nines_timer_cancel() returns, handle_info() gets no event for that
@@ -185,6 +204,7 @@ typedef struct nines_buf nines_buf;
  *
  * Revisions (NINES_ABI_VERSION stays 1 through all of them):
  *   1  magic .. free_state (NINES_MODULE_SIZE_V1)
+ *   2  flags
  */
 struct nines_module {
     uint32_t magic;       /* NINES_MAGIC */
@@ -227,7 +247,9 @@ struct nines_module {
      * numbers, and every fd watch and timer is still registered.
      *
      * code_change is also how a worker comes back after a failed upgrade:
-     * if the new code crashed, the worker is restarted on the old code,
+     * if the new code crashed inside the rollback window (see "What a
+     * rollback restores" at the top; nines_code_change_flags() then says
+     * NINES_CC_RESTORE), the worker is restarted on the old code,
      * whose code_change gets its own last snapshot (`from_version` equal
      * to its own version), its descriptors and its registrations. So a
      * module must accept a snapshot of its own version. */
@@ -239,7 +261,19 @@ struct nines_module {
      * timers it used now belong to the new code. Optional: without it the
      * old state's memory is leaked at each upgrade. */
     void (*free_state)(nines_ctx *ctx, void *state);
+
+    /* Revision 2. NINES_MODULE_* bits; unknown bits are refused. */
+    uint32_t flags;
 };
+
+/* struct nines_module's flags. */
+enum {
+    /* This code may be restored from its pre-upgrade snapshot even after
+     * the new code took input (within 1 s of the swap): see "What a
+     * rollback restores" above, and NINES_CC_STALE. */
+    NINES_MODULE_STALE_RESTORE = 1u << 0,
+};
+#define NINES_MODULE_KNOWN_FLAGS NINES_MODULE_STALE_RESTORE
 
 /* The size of the first revision's descriptor: the smallest a host runs. */
 #define NINES_MODULE_SIZE_V1                                                   \
@@ -398,6 +432,18 @@ NINES_API void nines_log(nines_ctx *ctx, enum nines_log_level level, const char 
  * (may be NULL) is reported by the supervisor, e.g. as the reason an init
  * failed. The first call wins. */
 NINES_API void nines_stop(nines_ctx *ctx, enum nines_stop_kind kind, const char *message);
+
+/* What the code_change running now is for; 0 outside code_change and for
+ * an ordinary upgrade. */
+enum {
+    NINES_CC_RESTORE = 1u << 0, /* the worker comes back on this code after a
+                                 * failed upgrade, from its own snapshot */
+    NINES_CC_STALE = 1u << 1,   /* ... and the new code took input after that
+                                 * snapshot (NINES_MODULE_STALE_RESTORE): what it
+                                 * acknowledged is lost, descriptors may be
+                                 * mid-message: close or resync them */
+};
+NINES_API unsigned nines_code_change_flags(nines_ctx *ctx);
 
 /* Append `len` bytes to a buffer given to export_state(). */
 NINES_API int nines_buf_append(nines_buf *buf, const void *data, size_t len);

@@ -1,7 +1,10 @@
 /*
  * rollback.c — the hand-off a worker makes before its code_change, kept by
- * ninesd for the upgrade and UPGRADE_ROLLBACK_WINDOW_MS after it, and the
- * restart on the old code from it when the new code dies (upgrade.h).
+ * ninesd until the new code takes its first input, and at most
+ * UPGRADE_ROLLBACK_WINDOW_MS after the swap (a module that accepts a stale
+ * restore keeps it for all of that time), and
+ * the restart on the old code from it when the new code dies (upgrade.h,
+ * doc/design.md §4).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,17 +24,29 @@ static void close_superseded(struct handoff *h) {
     h->superseded_memfd = -1;
 }
 
-static void handoff_free(struct handoff *h) {
+/* Close what the hand-off holds; the record itself stays. */
+static void handoff_release(struct handoff *h) {
     for (size_t i = 0; i < h->n; i++)
         close(h->fds[i]);
+    h->n = 0;
     if (h->memfd >= 0)
         close(h->memfd);
+    h->memfd = -1;
+    h->complete = false; /* no safety net any more */
     close_superseded(h);
+}
+
+static void handoff_free(struct handoff *h) {
+    handoff_release(h);
     free(h->table);
     free(h->fds);
     free(h->timers);
     free(h->old_module);
     free(h);
+}
+
+static bool stale_ok(const struct handoff *h) {
+    return (h->state.flags & NINES_HANDOFF_STALE_OK) != 0;
 }
 
 static struct handoff **find_handoff(struct upgrades *u, engine_node node) {
@@ -63,7 +78,7 @@ static struct handoff *receiving(struct daemon *d, engine_node node, uint64_t ge
     struct upgrades *u = state_of(d);
     struct handoff **link = find_handoff(u, node);
     int superseded = -1;
-    if (*link && ((*link)->gen != gen || (*link)->complete)) {
+    if (*link && ((*link)->gen != gen || (*link)->complete || (*link)->expires_ms)) {
         superseded = (*link)->memfd;
         (*link)->memfd = -1;
         drop_handoff(d, node), link = find_handoff(u, node);
@@ -137,9 +152,10 @@ void upgrade_on_handoff(struct daemon *d, engine_node node, uint64_t gen, const 
     drop_handoff(d, node); /* a broken hand-off is no safety net */
 }
 
-/* Hand-offs whose window has passed are let go: the new code has run its
- * first moments; a later crash is an ordinary one. The snapshots they
- * replaced are closed on the first run after their upgrade's result. */
+/* Hand-offs whose window has passed are let go: a later crash is an
+ * ordinary one (the window also ends earlier, at the new code's first
+ * input: upgrade_on_took_input). The snapshots they replaced are closed on
+ * the first run after their upgrade's result. */
 static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata) {
     struct daemon *d = userdata;
     struct upgrades *u = d->upgrades;
@@ -170,6 +186,7 @@ void keep_for_window(struct daemon *d, engine_node node) {
     if (!h)
         return;
     h->expires_ms = daemon_now_ms() + UPGRADE_ROLLBACK_WINDOW_MS;
+    h->took_input = false;
     /* The worker's pause is over: the snapshot this hand-off replaced is
      * closed at once, but after the operator has the answer. */
     uint64_t at = h->superseded_memfd >= 0 ? daemon_now_ms() * 1000 : h->expires_ms * 1000;
@@ -223,6 +240,35 @@ static void log_rollback(struct daemon *d, engine_node node, const struct handof
     nines_log_event(prio, "upgrade_rolled_back", msg, f, sizeof f / sizeof f[0]);
 }
 
+/* The new code crashed after it had taken input: no rollback, an ordinary
+ * crash of the new version (the engine is told next), said to be one. */
+static void log_crash_after_swap(struct daemon *d, engine_node node, const struct handoff *h, const char *why) {
+    char pid[16] = "", ms[24];
+    if (d->nodes[node].pid)
+        snprintf(pid, sizeof pid, "%d", (int)d->nodes[node].pid);
+    uint64_t since = daemon_now_ms() + UPGRADE_ROLLBACK_WINDOW_MS - h->expires_ms;
+    snprintf(ms, sizeof ms, "%llu", (unsigned long long)since);
+    struct nines_field f[] = {
+        {"child", engine_node_path(d->engine, node)}, {"pid", pid[0] ? pid : NULL},
+        {"version", d->nodes[node].version},        {"ms_after_swap", ms},
+        {"reason", why},
+    };
+    nines_log_event(LOG_ERR, "upgrade_crashed_after_swap",
+                    "the new code crashed right after the upgrade, after it had taken input: not rolled back "
+                    "(what it acknowledged stays acknowledged); the supervisor's rules apply",
+                    f, sizeof f / sizeof f[0]);
+}
+
+void upgrade_on_took_input(struct daemon *d, engine_node node, uint64_t gen) {
+    struct upgrades *u = d->upgrades;
+    struct handoff *h = u ? *find_handoff(u, node) : NULL;
+    if (!h || h->gen != gen || !h->expires_ms || h->took_input)
+        return; /* no swap of this incarnation to settle */
+    h->took_input = true;
+    if (!stale_ok(h))
+        handoff_release(h); /* a record for the report, no snapshot */
+}
+
 /* Start the worker again on the old code, from the hand-off. */
 static bool roll_back(struct daemon *d, engine_node node, uint64_t gen, struct handoff *h, const char *cause) {
     if (remember_module(d, node, h->old_module) < 0)
@@ -230,6 +276,8 @@ static bool roll_back(struct daemon *d, engine_node node, uint64_t gen, struct h
     struct child_proc *p = NULL;
     if (child_proc_spawn(d, node, gen, true, &p) < 0)
         return false;
+    if (h->took_input)
+        h->state.flags |= NINES_HANDOFF_STALE; /* code_change sees NINES_CC_STALE */
     if (send_handoff(p, h) < 0) {
         child_proc_kill(p); /* its exit is then an ordinary failure */
         d->procs[node] = p;
@@ -237,8 +285,8 @@ static bool roll_back(struct daemon *d, engine_node node, uint64_t gen, struct h
     }
     d->procs[node] = p;
     d->nodes[node].pid = p->pid;
+    /* Logged once, when the worker is back (upgrade_on_restored). */
     snprintf(h->cause, sizeof h->cause, "%s", cause);
-    log_rollback(d, node, h, cause, "the new code failed: back on the old code with its state", LOG_ERR);
     return true;
 }
 
@@ -249,12 +297,15 @@ bool upgrade_on_exit(struct daemon *d, engine_node node, uint64_t gen, const str
     struct handoff *h = u ? *find_handoff(u, node) : NULL;
     char text[300], cause[400];
     nines_reason_format(why, text, sizeof text);
-    bool usable = h && h->gen == gen && h->complete && may_roll_back &&
-                  (!h->expires_ms || h->expires_ms > daemon_now_ms());
+    bool ours = h && h->gen == gen;
+    bool in_window = !h || !h->expires_ms || h->expires_ms > daemon_now_ms();
+    bool usable = ours && h->complete && may_roll_back && in_window && (!h->took_input || stale_ok(h));
     snprintf(cause, sizeof cause, "%s %s: %s", r && r->gen == gen ? "during" : "just after",
              "the upgrade, the worker ended", text);
     bool rolled = usable && roll_back(d, node, gen, h, cause);
-    if (!rolled && h && h->gen == gen)
+    if (!rolled && ours && h->took_input && in_window)
+        log_crash_after_swap(d, node, h, text);
+    if (!rolled && ours)
         drop_handoff(d, node);
     if (r && r->gen == gen) {
         log_upgrade(LOG_ERR, "upgrade_failed", d, r, NULL, cause,

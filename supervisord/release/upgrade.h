@@ -45,18 +45,25 @@ void upgrade_on_handoff(struct daemon *d, engine_node node, uint64_t gen, const 
                         size_t n_fds);
 
 /* Worker node/gen ended. If it died during an upgrade, or within
- * UPGRADE_ROLLBACK_WINDOW_MS after one, and `may_roll_back`, it is
- * restarted on the code it ran before, from the hand-off: true, and the
- * engine is not told (the restart is not counted against the intensity).
- * Otherwise false, after failing an upgrade in flight. */
+ * UPGRADE_ROLLBACK_WINDOW_MS after one and before the new code took input
+ * (or, when the old code accepts a stale restore, even after), and
+ * `may_roll_back`, it is restarted on the code it ran before, from the
+ * hand-off: true, and the engine is not told (the restart is not counted
+ * against the intensity). Otherwise false, after failing an upgrade in
+ * flight and saying so if the new code had just taken over. */
 bool upgrade_on_exit(struct daemon *d, engine_node node, uint64_t gen, const struct nines_reason *why,
                      bool may_roll_back);
+
+/* The worker's NINES_MSG_TOOK_INPUT: its new code had its first callback. */
+void upgrade_on_took_input(struct daemon *d, engine_node node, uint64_t gen);
 
 /* The worker restored from a hand-off is ready again. */
 void upgrade_on_restored(struct daemon *d, engine_node node);
 
-/* After a successful swap, the hand-off is kept this long: a crash of the
- * new code in its first moments still comes back on the old code. */
+/* After a successful swap: the longest the rollback window stays open (it
+ * closes earlier, at the new code's first input, unless the old code
+ * accepts a stale restore), and how long a crash counts as "right after"
+ * the upgrade. */
 #define UPGRADE_ROLLBACK_WINDOW_MS 1000
 
 /* The module a (re)start of `node` runs: the last one upgraded to, else

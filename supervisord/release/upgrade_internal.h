@@ -44,7 +44,10 @@ struct handoff {
     int superseded_memfd; /* the snapshot of the hand-off this one replaced,
                            * closed once this upgrade's pause is over, or -1 */
     char *old_module;    /* the module to come back on */
-    uint64_t expires_ms; /* 0 while the upgrade is in flight */
+    uint64_t expires_ms; /* 0 while the upgrade is in flight; then the end of
+                          * a stale restore's window and of "right after" */
+    bool took_input;     /* the new code had its first callback: the
+                          * snapshot is stale (NINES_MSG_TOOK_INPUT) */
     char cause[400];
 };
 

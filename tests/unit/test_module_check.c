@@ -69,6 +69,12 @@ static void a_non_zero_reserved_field_is_refused(void **unused) {
     expect_refusal(&m, "reserved field is 3, expected 0");
 }
 
+static void unknown_flags_are_refused(void **unused) {
+    struct nines_module m = good();
+    m.flags = NINES_MODULE_STALE_RESTORE | 0x40;
+    expect_refusal(&m, "flags 0x41 has bits this host does not know");
+}
+
 static void names_and_versions_are_validated(void **unused) {
     const char *bad_names[] = {"", "Upper", "has space", "dot.ted", "slash/x",
                                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
@@ -110,6 +116,7 @@ int main(void) {
         cmocka_unit_test(a_truncated_descriptor_is_refused),
         cmocka_unit_test(the_first_revision_size_is_the_floor),
         cmocka_unit_test(a_non_zero_reserved_field_is_refused),
+        cmocka_unit_test(unknown_flags_are_refused),
         cmocka_unit_test(names_and_versions_are_validated),
         cmocka_unit_test(required_callbacks_are_named),
     };

@@ -1,0 +1,5 @@
+/* kvlite 1.0.0 (kvlite.h): no stale restore. */
+#define KV_VERSION "1.0.0"
+#define KV_FLAGS 0
+#define KV_CRASH_AFTER_MS 0
+#include "kvlite.h"

@@ -1,0 +1,144 @@
+/*
+ * kvlite.h — a small key-value worker for the rollback-rule tests (issue
+ * 10): each .c of tests/apps that includes it sets KV_VERSION, KV_FLAGS
+ * (descriptor flags) and KV_CRASH_AFTER_MS (0: never; -1: its code_change
+ * dies of SIGSEGV; else the new code dies that long after its code_change,
+ * whatever it did since).
+ *
+ * Calls: "set KEY VALUE" -> "OK", "get KEY" -> the value or "none",
+ * "version", "restore" -> "fresh" (started by init), "exact" (restored
+ * from its own snapshot) or "stale" (restored with NINES_CC_STALE).
+ * Snapshot: "KEY=VALUE\n" lines; every version reads every other's.
+ */
+#ifndef NINES_TEST_APPS_KVLITE_H
+#define NINES_TEST_APPS_KVLITE_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nines/module.h"
+
+#include "crash.h"
+
+#define KV_MAX 64
+#define KV_CRASH_TIMER 1
+
+struct kv {
+    char key[KV_MAX][32], value[KV_MAX][64];
+    int n;
+    const char *restore;
+};
+
+static int kv_reply(nines_ctx *ctx, uint64_t ref, const char *text) {
+    return nines_reply(ctx, ref, text, strlen(text));
+}
+
+static int kv_init(nines_ctx *ctx, void **state) {
+    struct kv *kv = calloc(1, sizeof *kv);
+    if (!kv)
+        return -ENOMEM;
+    kv->restore = "fresh";
+    *state = kv;
+    return 0;
+}
+
+static int kv_find(struct kv *kv, const char *key) {
+    for (int i = 0; i < kv->n; i++)
+        if (strcmp(kv->key[i], key) == 0)
+            return i;
+    return -1;
+}
+
+static int kv_set(struct kv *kv, const char *key, const char *value) {
+    int i = kv_find(kv, key);
+    if (i < 0 && kv->n == KV_MAX)
+        return -ENOSPC;
+    if (i < 0)
+        i = kv->n++;
+    snprintf(kv->key[i], sizeof kv->key[i], "%s", key);
+    snprintf(kv->value[i], sizeof kv->value[i], "%s", value);
+    return 0;
+}
+
+static int kv_call(nines_ctx *ctx, void *state, const struct nines_request *call) {
+    struct kv *kv = state;
+    char text[128], key[32], value[64];
+    size_t len = call->len < sizeof text - 1 ? call->len : sizeof text - 1;
+    memcpy(text, call->data, len);
+    text[len] = '\0';
+    if (sscanf(text, "set %31s %63s", key, value) == 2)
+        return kv_reply(ctx, call->ref, kv_set(kv, key, value) == 0 ? "OK" : "full");
+    if (sscanf(text, "get %31s", key) == 1) {
+        int i = kv_find(kv, key);
+        return kv_reply(ctx, call->ref, i < 0 ? "none" : kv->value[i]);
+    }
+    if (strcmp(text, "version") == 0)
+        return kv_reply(ctx, call->ref, KV_VERSION);
+    if (strcmp(text, "restore") == 0)
+        return kv_reply(ctx, call->ref, kv->restore);
+    return kv_reply(ctx, call->ref, "error: unknown request");
+}
+
+static int kv_info(nines_ctx *ctx, void *state, const struct nines_info *info) {
+    if (info->kind == NINES_INFO_TIMER && info->tag == KV_CRASH_TIMER) {
+        nines_log(ctx, NINES_LOG_ERR, "kvlite " KV_VERSION ": crashing %d ms after taking over", KV_CRASH_AFTER_MS);
+        crash();
+    }
+    return 0;
+}
+
+static void kv_terminate(nines_ctx *ctx, void *state, const struct nines_stop_reason *why) {
+    free(state);
+}
+
+static int kv_export(nines_ctx *ctx, void *state, nines_buf *out) {
+    struct kv *kv = state;
+    char line[128];
+    for (int i = 0; i < kv->n; i++) {
+        int n = snprintf(line, sizeof line, "%s=%s\n", kv->key[i], kv->value[i]);
+        int r = nines_buf_append(out, line, (size_t)n);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int kv_code_change(nines_ctx *ctx, const char *from, const void *snapshot, size_t len, const char *extra,
+                          void **state) {
+    struct kv *kv = calloc(1, sizeof *kv);
+    if (!kv)
+        return -ENOMEM;
+    const char *p = snapshot, *end = p ? p + len : p;
+    while (p && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p)), *eq = memchr(p, '=', (size_t)(end - p));
+        char key[32], value[64];
+        if (!nl || !eq || eq > nl) {
+            free(kv);
+            return -EINVAL;
+        }
+        snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);
+        snprintf(value, sizeof value, "%.*s", (int)(nl - eq - 1), eq + 1);
+        kv_set(kv, key, value);
+        p = nl + 1;
+    }
+    unsigned flags = nines_code_change_flags(ctx);
+    if (KV_CRASH_AFTER_MS < 0 && !(flags & NINES_CC_RESTORE))
+        crash();
+    kv->restore = flags & NINES_CC_STALE ? "stale" : flags & NINES_CC_RESTORE ? "exact" : "fresh";
+    if (KV_CRASH_AFTER_MS > 0 && !(flags & NINES_CC_RESTORE))
+        nines_timer_start(ctx, KV_CRASH_TIMER, KV_CRASH_AFTER_MS, 0);
+    *state = kv;
+    return 0;
+}
+
+static void kv_free_state(nines_ctx *ctx, void *state) {
+    free(state);
+}
+
+NINES_MODULE_V1(.name = "kvlite", .version = KV_VERSION, .init = kv_init, .handle_call = kv_call,
+                .handle_info = kv_info, .terminate = kv_terminate, .export_state = kv_export,
+                .code_change = kv_code_change, .free_state = kv_free_state, .flags = KV_FLAGS);
+
+#endif /* NINES_TEST_APPS_KVLITE_H */
