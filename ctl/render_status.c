@@ -92,14 +92,19 @@ static void depths(const struct ctl_records *rs, unsigned *depth) {
 
 /* last[i]: no later sibling of node i, found walking backwards while
  * remembering, per depth, whether a node of that depth follows before a
- * shallower one. `seen` has room for depth max + 2. */
-static void last_siblings(size_t n, const unsigned *depth, bool *last, bool *seen, unsigned max) {
-    memset(seen, 0, (max + 2) * sizeof *seen);
+ * shallower one. `seen` has room for every depth (n + 1: a depth-first
+ * listing never goes deeper than its length) and starts all false. Only
+ * the depths marked since are cleared, so the walk is linear: each depth
+ * is marked once per node and cleared at most once per mark. */
+static void last_siblings(size_t n, const unsigned *depth, bool *last, bool *seen) {
+    unsigned high = 0; /* every seen[d] for d > high is false */
     for (size_t i = n; i-- > 0;) {
-        last[i] = !seen[depth[i]];
-        seen[depth[i]] = true;
-        for (unsigned d = depth[i] + 1; d <= max + 1; d++)
-            seen[d] = false;
+        unsigned d = depth[i];
+        last[i] = !seen[d];
+        seen[d] = true;
+        for (unsigned k = d + 1; k <= high; k++)
+            seen[k] = false;
+        high = d;
     }
 }
 
@@ -152,7 +157,7 @@ static int build_rows(const struct ctl_records *rs, struct ctl_table *t) {
         ctl_table_row(t, 0)[c] = ctl_cell(headers[c]);
     if (r == 0) {
         depths(rs, depth);
-        last_siblings(rs->n, depth, last, seen, rs->n);
+        last_siblings(rs->n, depth, last, seen);
     }
     for (size_t i = 0; r == 0 && i < rs->n; i++)
         fill_row(ctl_table_row(t, i + 1), &t->color[i + 1], &rs->v[i],
