@@ -143,6 +143,7 @@ struct node {
     struct nines_child_spec *own;
     bool runtime; /* added by start_child or a dynamic supervisor: gone at its supervisor's init */
     bool retired; /* removed by retire_child: stays removed at its supervisor's init */
+    engine_node next_same_hash; /* engine_index.c: the next node in its path's bucket */
 };
 
 struct engine {
@@ -158,6 +159,8 @@ struct engine {
     bool down;                  /* TREE_DOWN emitted: nothing more happens */
     bool tree_up;               /* TREE_UP emitted */
     bool oom;                   /* an allocation failed during this call */
+    engine_node *buckets;       /* engine_index.c: path hash -> newest node, chained */
+    size_t n_buckets;           /* a power of two, or 0 */
 };
 
 static inline struct node *node_of(struct engine *e, engine_node n) {
@@ -231,6 +234,11 @@ bool eng_node_reachable(const struct engine *e, engine_node n);
 engine_node eng_sup_find_kid(struct engine *e, engine_node s, const char *id);
 size_t eng_sup_live_kids(struct engine *e, engine_node s);
 void eng_node_table_free(struct engine *e);
+
+/* engine_index.c: path -> node. */
+int eng_index_add(struct engine *e, engine_node id);
+engine_node eng_index_find(const struct engine *e, const char *path);
+void eng_index_free(struct engine *e);
 
 /* engine_spec.c: the specs of children added at run time (copied with
  * lib/tree_spec.h). */

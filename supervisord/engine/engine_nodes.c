@@ -62,7 +62,7 @@ static int add_node(struct engine *e, engine_node parent, const struct nines_chi
         n->path = strdup(spec->id);
     else if (asprintf(&n->path, "%s/%s", e->nodes[parent].path, spec->id) < 0)
         n->path = NULL;
-    if (!n->path)
+    if (!n->path || eng_index_add(e, id) < 0)
         return -ENOMEM;
     if (sup_spec) {
         if (!(n->sup = calloc(1, sizeof *n->sup)))
@@ -169,4 +169,5 @@ void eng_node_table_free(struct engine *e) {
     }
     free(e->nodes);
     free(e->scratch);
+    eng_index_free(e);
 }

@@ -67,10 +67,7 @@ engine_node engine_find(const struct engine *e, const char *path) {
         return ENGINE_ROOT;
     /* A removed node keeps its path; only a reachable one is the child
      * that path names now (its id may have been reused). */
-    for (size_t i = 0; i < e->n_nodes; i++)
-        if (strcmp(e->nodes[i].path, path) == 0 && eng_node_reachable(e, (engine_node)i))
-            return (engine_node)i;
-    return ENGINE_NO_NODE;
+    return eng_index_find(e, path);
 }
 
 /* Answered in e->scratch (as long as the node table): the struct is

@@ -231,6 +231,56 @@ static void delete_child_then_start_child_with_the_same_id(void **unused) {
     fx_done(&f);
 }
 
+/* engine_find through its index: dozens of children (the index grows
+ * several times), half deleted, their ids taken again by new nodes: each
+ * path names exactly the node that holds it now. */
+static void find_names_the_current_node_among_many(void **unused) {
+    struct nines_child_spec k[] = {w("a")};
+    struct nines_sup_spec root;
+    boot_flat(NINES_ONE_FOR_ONE, 5, k, NKIDS(k), &root);
+    enum { N = 40 }; /* the fixture knows 64 nodes; the index grows from 8 buckets to 64 */
+    engine_node first[N];
+    char id[16];
+    uint64_t req = 1;
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        struct nines_child_spec c = wk(id, NINES_TRANSIENT, grace(100));
+        START_CHILD(&f, req++, "/", &c);
+        READY(&f, id);
+        first[i] = engine_find(f.e, id);
+        assert_int_not_equal(first[i], ENGINE_NO_NODE);
+        assert_string_equal(engine_node_path(f.e, first[i]), id);
+    }
+    for (int i = 0; i < N; i += 2) {
+        snprintf(id, sizeof id, "c%d", i);
+        TERMINATE_CHILD(&f, req++, id);
+        EXIT(&f, id, R_SHUTDOWN());
+        DELETE_CHILD(&f, req++, id);
+        assert_int_equal(engine_find(f.e, id), ENGINE_NO_NODE);
+    }
+    for (int i = 0; i < N; i += 4) {
+        snprintf(id, sizeof id, "c%d", i);
+        struct nines_child_spec c = wk(id, NINES_TRANSIENT, grace(100));
+        START_CHILD(&f, req++, "/", &c);
+        READY(&f, id);
+    }
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        engine_node n = engine_find(f.e, id);
+        if (i % 2)
+            assert_int_equal(n, first[i]);
+        else if (i % 4 == 0) {
+            assert_int_not_equal(n, ENGINE_NO_NODE);
+            assert_int_not_equal(n, first[i]);
+            assert_int_equal(engine_node_state(f.e, n), ENGINE_NODE_RUNNING);
+        } else
+            assert_int_equal(n, ENGINE_NO_NODE);
+    }
+    assert_int_equal(engine_find(f.e, "a"), fx_node(&f, "a"));
+    assert_int_equal(engine_find(f.e, "c1/x"), ENGINE_NO_NODE);
+    fx_done(&f);
+}
+
 /* The engine keeps its own deep copy of the spec. */
 static void start_child_copies_the_spec(void **unused) {
     struct nines_child_spec k[] = {w("a")};
@@ -505,6 +555,7 @@ int main(void) {
         cmocka_unit_test(terminate_removes_temporaries_and_drops_retries),
         cmocka_unit_test(terminate_a_nested_supervisor_stops_its_subtree),
         cmocka_unit_test(delete_child_then_start_child_with_the_same_id),
+        cmocka_unit_test(find_names_the_current_node_among_many),
         cmocka_unit_test(start_child_copies_the_spec),
         cmocka_unit_test(start_child_that_fails_is_not_added),
         cmocka_unit_test(start_child_is_last_for_one_for_all),
