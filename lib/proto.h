@@ -42,6 +42,11 @@ enum nines_msg_type {
      * have acknowledged, and a crash is not rolled back to it unless the
      * old code accepts a stale restore (doc/design.md §4, step 6). No payload. */
     NINES_MSG_TOOK_INPUT = 10,
+    /* Part of the hand-off, after HANDOFF_FDS and before HANDOFF_STATE (both
+     * ways): the worker's nines_call()s still awaiting their answer, a
+     * struct nines_handoff_call each, NINES_HANDOFF_CALLS_MAX per message,
+     * so that a worker restored on its old code gets their answers. */
+    NINES_MSG_HANDOFF_CALLS = 11,
 
     /* daemon -> worker */
     NINES_MSG_SHUTDOWN = 100, /* stop: terminate(shutdown), report, exit */
@@ -91,8 +96,17 @@ struct nines_handoff_state {
     uint32_t n_timers;
     char version[64];      /* the version whose snapshot it is */
     uint32_t flags;        /* NINES_HANDOFF_* */
-    uint32_t reserved;     /* 0 */
+    uint32_t n_calls;      /* calls sent in the HANDOFF_CALLS before */
+    uint64_t next_call_ref; /* the worker's last nines_call() reference */
 };
+
+/* One outstanding nines_call() of the worker: its reference and the
+ * application's tag. */
+struct nines_handoff_call {
+    uint64_t ref;
+    uint64_t tag;
+};
+#define NINES_HANDOFF_CALLS_MAX (NINES_PROTO_MAX_PAYLOAD / sizeof(struct nines_handoff_call))
 
 /* struct nines_handoff_state's flags. */
 enum {

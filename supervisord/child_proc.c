@@ -87,6 +87,7 @@ static void on_message(struct child_proc *p, const struct nines_msg *m, int *fds
     }
     switch (m->type) {
     case NINES_MSG_HANDOFF_FDS:
+    case NINES_MSG_HANDOFF_CALLS:
     case NINES_MSG_HANDOFF_STATE:
         upgrade_on_handoff(p->d, p->node, p->gen, m, fds, n_fds);
         break;

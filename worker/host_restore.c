@@ -73,13 +73,37 @@ static int take_fds(const struct nines_msg *m, int *fds, size_t n) {
     return 0;
 }
 
-static int take_state(const struct nines_msg *m, int *fds, size_t n) {
+/* The old code's outstanding nines_call()s: theirs again, answers and
+ * timeouts included. */
+static int take_calls(struct nines_ctx *ctx, const struct nines_msg *m) {
+    size_t n = m->length / sizeof(struct nines_handoff_call);
+    if (m->length % sizeof(struct nines_handoff_call))
+        return -EBADMSG;
+    if (ctx->n_out + n > ctx->cap_out) {
+        size_t cap = (ctx->n_out + n) * 2;
+        struct host_out_call *v = realloc(ctx->out_calls, cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        ctx->out_calls = v, ctx->cap_out = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct nines_handoff_call c;
+        memcpy(&c, m->payload + i * sizeof c, sizeof c);
+        ctx->out_calls[ctx->n_out++] = (struct host_out_call){c.ref, c.tag};
+    }
+    return 0;
+}
+
+static int take_state(struct nines_ctx *ctx, const struct nines_msg *m, int *fds, size_t n) {
     if (m->length < sizeof rs.state)
         return -EBADMSG;
     memcpy(&rs.state, m->payload, sizeof rs.state);
     size_t timers = (m->length - sizeof rs.state) / sizeof(struct nines_handoff_timer);
-    if (timers != rs.state.n_timers || rs.state.n_fds != rs.n || n != (rs.state.snapshot_len ? 1u : 0u))
+    if (timers != rs.state.n_timers || rs.state.n_fds != rs.n || n != (rs.state.snapshot_len ? 1u : 0u) ||
+        rs.state.n_calls != ctx->n_out)
         return -EBADMSG;
+    /* Above every reference the crashed process may have used since. */
+    ctx->next_out_ref = rs.state.next_call_ref + (1ull << 32);
     memcpy(rs.timers, m->payload + sizeof rs.state, timers * sizeof *rs.timers);
     rs.memfd = n ? fds[0] : -1;
     return 1;
@@ -103,8 +127,10 @@ int host_restore_receive(struct nines_ctx *ctx) {
             return r;
         if (m.type == NINES_MSG_HANDOFF_FDS)
             r = take_fds(&m, fds, n);
+        else if (m.type == NINES_MSG_HANDOFF_CALLS && n == 0)
+            r = take_calls(ctx, &m);
         else if (m.type == NINES_MSG_HANDOFF_STATE)
-            r = take_state(&m, fds, n);
+            r = take_state(ctx, &m, fds, n);
         else
             r = -EBADMSG;
         if (r != 0)

@@ -135,9 +135,24 @@ static int handoff_fds(struct nines_ctx *ctx, uint32_t *count) {
     return 0;
 }
 
+/* The nines_call()s awaiting an answer, NINES_HANDOFF_CALLS_MAX per message. */
+static int handoff_calls(struct nines_ctx *ctx) {
+    static struct nines_handoff_call table[NINES_HANDOFF_CALLS_MAX];
+    for (size_t at = 0; at < ctx->n_out; at += NINES_HANDOFF_CALLS_MAX) {
+        size_t n = ctx->n_out - at < NINES_HANDOFF_CALLS_MAX ? ctx->n_out - at : NINES_HANDOFF_CALLS_MAX;
+        for (size_t i = 0; i < n; i++)
+            table[i] = (struct nines_handoff_call){ctx->out_calls[at + i].ref, ctx->out_calls[at + i].tag};
+        int r = nines_proto_send(ctx->channel, NINES_MSG_HANDOFF_CALLS, 0, table, n * sizeof *table);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 static int handoff_state(struct nines_ctx *ctx, struct upgrade *u, uint32_t n_fds) {
     static uint8_t buf[NINES_PROTO_MAX_PAYLOAD];
-    struct nines_handoff_state st = {.snapshot_len = u->snapshot->len, .n_fds = n_fds};
+    struct nines_handoff_state st = {.snapshot_len = u->snapshot->len, .n_fds = n_fds,
+                                     .n_calls = (uint32_t)ctx->n_out, .next_call_ref = ctx->next_out_ref};
     if (NINES_MODULE_HAS(ctx->mod, flags) && (ctx->mod->flags & NINES_MODULE_STALE_RESTORE))
         st.flags |= NINES_HANDOFF_STALE_OK;
     snprintf(st.version, sizeof st.version, "%s", ctx->mod->version);
@@ -175,6 +190,8 @@ static int handoff(struct nines_ctx *ctx, struct upgrade *u) {
         return 0; /* run by hand: nobody to bring it back */
     uint32_t n_fds;
     int r = handoff_fds(ctx, &n_fds);
+    if (r == 0)
+        r = handoff_calls(ctx);
     if (r == 0)
         r = handoff_state(ctx, u, n_fds);
     return r < 0 ? fail(u, r, "cannot hand the state over to ninesd: %s", strerror(-r)) : 0;

@@ -58,6 +58,9 @@
  *     watched, with events 0, if code_change needs them);
  *   - every timer that was armed then, under the same tag, with what was
  *     left of it and the same period;
+ *   - every nines_call() it had made then and that still awaited its
+ *     answer: each answer (a reply, or an error such as -ETIMEDOUT) comes
+ *     to the restored worker's handle_info() with its tag, exactly once;
  * and calls the old code's code_change with that snapshot, its own version
  * as `from_version` and nines_code_change_flags() saying NINES_CC_RESTORE.
  * Calls in flight to the crashed worker were failed to their callers

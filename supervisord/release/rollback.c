@@ -7,11 +7,14 @@
  * doc/design.md §4).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include "child_proc.h"
 #include "log.h"
@@ -41,6 +44,7 @@ static void handoff_free(struct handoff *h) {
     free(h->table);
     free(h->fds);
     free(h->timers);
+    free(h->calls);
     free(h->old_module);
     free(h);
 }
@@ -119,12 +123,25 @@ static int add_fds(struct handoff *h, const struct nines_handoff_fd *table, cons
     return 0;
 }
 
+static int add_calls(struct handoff *h, const struct nines_msg *m) {
+    size_t n = m->length / sizeof *h->calls;
+    if (m->length % sizeof *h->calls || n > NINES_HANDOFF_CALLS_MAX)
+        return -EBADMSG;
+    struct nines_handoff_call *v = realloc(h->calls, (h->n_calls + n) * sizeof *v + 1);
+    if (!v)
+        return -ENOMEM;
+    memcpy(v + h->n_calls, m->payload, m->length);
+    h->calls = v, h->n_calls += n;
+    return 0;
+}
+
 static int set_state(struct handoff *h, const struct nines_msg *m, int *fds, size_t n_fds) {
     if (m->length < sizeof h->state)
         return -EBADMSG;
     memcpy(&h->state, m->payload, sizeof h->state);
     size_t timers = (m->length - sizeof h->state) / sizeof(struct nines_handoff_timer);
-    if (timers != h->state.n_timers || h->state.n_fds != h->n || n_fds != (h->state.snapshot_len ? 1u : 0u))
+    if (timers != h->state.n_timers || h->state.n_fds != h->n || n_fds != (h->state.snapshot_len ? 1u : 0u) ||
+        h->state.n_calls != h->n_calls)
         return -EBADMSG;
     if (timers && !(h->timers = malloc(timers * sizeof *h->timers)))
         return -ENOMEM;
@@ -143,6 +160,8 @@ void upgrade_on_handoff(struct daemon *d, engine_node node, uint64_t gen, const 
         r = m->length == n_fds * sizeof(struct nines_handoff_fd)
                 ? add_fds(h, (const struct nines_handoff_fd *)(const void *)m->payload, fds, n_fds)
                 : -EBADMSG;
+    else if (h && m->type == NINES_MSG_HANDOFF_CALLS)
+        r = n_fds ? -EBADMSG : add_calls(h, m);
     else if (h)
         r = set_state(h, m, fds, n_fds);
     if (r == 0)
@@ -204,14 +223,38 @@ void keep_for_window(struct daemon *d, engine_node node) {
     }
 }
 
+/* The channel blocks, at most `ms` per packet, while the hand-off goes to
+ * a fresh worker that does nothing but read it: more than a socket buffer
+ * of it (many descriptors, timers or outstanding calls) still goes whole. */
+static void blocking_for(int fd, int ms) {
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+    int flags = fcntl(fd, F_GETFL);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (flags >= 0)
+        fcntl(fd, F_SETFL, ms ? flags & ~O_NONBLOCK : flags | O_NONBLOCK);
+}
+
+static int send_handoff_packets(struct child_proc *p, struct handoff *h);
+
 /* Send the hand-off to the restored worker, in the order it came. Our
  * descriptors go with it (closed here once sent). */
 static int send_handoff(struct child_proc *p, struct handoff *h) {
+    blocking_for(p->channel, 2000);
+    int r = send_handoff_packets(p, h);
+    blocking_for(p->channel, 0);
+    return r;
+}
+
+static int send_handoff_packets(struct child_proc *p, struct handoff *h) {
     int r = 0;
     for (size_t at = 0; at < h->n && r == 0; at += NINES_HANDOFF_FDS_MAX) {
         size_t n = h->n - at < NINES_HANDOFF_FDS_MAX ? h->n - at : NINES_HANDOFF_FDS_MAX;
         r = nines_proto_send_fds(p->channel, NINES_MSG_HANDOFF_FDS, 0, h->table + at, n * sizeof *h->table,
                                  h->fds + at, n);
+    }
+    for (size_t at = 0; at < h->n_calls && r == 0; at += NINES_HANDOFF_CALLS_MAX) {
+        size_t n = h->n_calls - at < NINES_HANDOFF_CALLS_MAX ? h->n_calls - at : NINES_HANDOFF_CALLS_MAX;
+        r = nines_proto_send(p->channel, NINES_MSG_HANDOFF_CALLS, 0, h->calls + at, n * sizeof *h->calls);
     }
     static uint8_t buf[NINES_PROTO_MAX_PAYLOAD];
     size_t len = sizeof h->state + h->state.n_timers * sizeof *h->timers;

@@ -40,6 +40,8 @@ struct handoff {
     bool complete; /* HANDOFF_STATE arrived */
     struct nines_handoff_state state;
     struct nines_handoff_timer *timers;
+    struct nines_handoff_call *calls; /* the worker's outstanding nines_call()s */
+    size_t n_calls;
     int memfd;
     int superseded_memfd; /* the snapshot of the hand-off this one replaced,
                            * closed once this upgrade's pause is over, or -1 */

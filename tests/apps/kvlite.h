@@ -7,7 +7,11 @@
  *
  * Calls: "set KEY VALUE" -> "OK", "get KEY" -> the value or "none",
  * "version", "restore" -> "fresh" (started by init), "exact" (restored
- * from its own snapshot) or "stale" (restored with NINES_CC_STALE).
+ * from its own snapshot) or "stale" (restored with NINES_CC_STALE);
+ * "defer" (answered only by a later "flush" -> "flushed N", with "late");
+ * "callout PATH N": N nines_call()s "defer" to PATH (tags 1..N, 10 s),
+ * "sent N"; "answers" -> "replies=R errors=E dup=D" for those calls, as
+ * this process saw them (counts are not in the snapshot).
  * Snapshot: "KEY=VALUE\n" lines; every version reads every other's.
  */
 #ifndef NINES_TEST_APPS_KVLITE_H
@@ -24,11 +28,16 @@
 
 #define KV_MAX 64
 #define KV_CRASH_TIMER 1
+#define KV_CALLS 4096
 
 struct kv {
     char key[KV_MAX][32], value[KV_MAX][64];
     int n;
     const char *restore;
+    uint64_t deferred[KV_CALLS];
+    int n_deferred;
+    unsigned char seen[KV_CALLS + 1];
+    long replies, errors, dup;
 };
 
 static int kv_reply(nines_ctx *ctx, uint64_t ref, const char *text) {
@@ -62,6 +71,41 @@ static int kv_set(struct kv *kv, const char *key, const char *value) {
     return 0;
 }
 
+static int kv_callout(nines_ctx *ctx, struct kv *kv, const char *path, int n, uint64_t ref) {
+    char out[64];
+    int sent = 0;
+    for (int i = 1; i <= n && i <= KV_CALLS; i++)
+        sent += nines_call(ctx, path, "defer", 5, (uint64_t)i, 10000) == 0;
+    snprintf(out, sizeof out, "sent %d", sent);
+    return kv_reply(ctx, ref, out);
+}
+
+static int kv_call_more(nines_ctx *ctx, struct kv *kv, const char *text, uint64_t ref) {
+    char out[96], path[64];
+    int n;
+    if (strcmp(text, "defer") == 0) {
+        if (kv->n_deferred == KV_CALLS)
+            return kv_reply(ctx, ref, "full");
+        kv->deferred[kv->n_deferred++] = ref;
+        return 0;
+    }
+    if (strcmp(text, "flush") == 0) {
+        int flushed = kv->n_deferred;
+        for (int i = 0; i < flushed; i++)
+            kv_reply(ctx, kv->deferred[i], "late");
+        kv->n_deferred = 0;
+        snprintf(out, sizeof out, "flushed %d", flushed);
+        return kv_reply(ctx, ref, out);
+    }
+    if (sscanf(text, "callout %63s %d", path, &n) == 2)
+        return kv_callout(ctx, kv, path, n, ref);
+    if (strcmp(text, "answers") == 0) {
+        snprintf(out, sizeof out, "replies=%ld errors=%ld dup=%ld", kv->replies, kv->errors, kv->dup);
+        return kv_reply(ctx, ref, out);
+    }
+    return kv_reply(ctx, ref, "error: unknown request");
+}
+
 static int kv_call(nines_ctx *ctx, void *state, const struct nines_request *call) {
     struct kv *kv = state;
     char text[128], key[32], value[64];
@@ -78,10 +122,20 @@ static int kv_call(nines_ctx *ctx, void *state, const struct nines_request *call
         return kv_reply(ctx, call->ref, KV_VERSION);
     if (strcmp(text, "restore") == 0)
         return kv_reply(ctx, call->ref, kv->restore);
-    return kv_reply(ctx, call->ref, "error: unknown request");
+    return kv_call_more(ctx, kv, text, call->ref);
 }
 
 static int kv_info(nines_ctx *ctx, void *state, const struct nines_info *info) {
+    struct kv *kv = state;
+    if (info->kind == NINES_INFO_REPLY && info->tag >= 1 && info->tag <= KV_CALLS) {
+        if (kv->seen[info->tag]++)
+            kv->dup++;
+        else if (info->status == 0)
+            kv->replies++;
+        else
+            kv->errors++;
+        return 0;
+    }
     if (info->kind == NINES_INFO_TIMER && info->tag == KV_CRASH_TIMER) {
         nines_log(ctx, NINES_LOG_ERR, "kvlite " KV_VERSION ": crashing %d ms after taking over", KV_CRASH_AFTER_MS);
         crash();

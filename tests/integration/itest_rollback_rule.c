@@ -148,12 +148,37 @@ static void a_crash_before_any_input_is_restored_exactly(void **state) {
     assert_int_equal(ninesd_count(n, "event=upgrade_rolled_back", NULL), 1);
 }
 
+/* The issue's third scenario: a worker with nines_call()s outstanding is
+ * rolled back (its new code crashes in code_change): the restored worker
+ * gets one answer for each of them, none lost, none twice. */
+static void a_rolled_back_caller_gets_each_answer_once(void **state) {
+    struct ninesd *n = *state;
+    ninesd_start(n, harness_write_tree(n,
+        "supervisor:\n  intensity: 10\n  children:\n"
+        "    - id: callee\n      module: @BUILD@/tests/apps/kvlite.so\n"
+        "    - id: kv\n      module: @BUILD@/tests/apps/kvlite.so\n"), NULL);
+    assert_true(ninesd_wait_started(n, "kv", WAIT_MS) > 0);
+    assert_string_equal(call(n, "callout callee 3000"), "sent 3000");
+    assert_int_equal(control_ask_once(n->socket, &a, "upgrade", "kv", BUILD_PATH("tests/apps/kvlite_cc_crash.so"),
+                                      NULL), 0);
+    assert_int_equal(a.status, CTL_ST_FAILED);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=upgrade_rolled_back", "child=kv ", "restored", NULL));
+    assert_int_equal(control_ask_once(n->socket, &a, "call", "callee", "flush", NULL), 0);
+    assert_string_equal(a.data, "flushed 3000");
+    uint64_t until = now_ms() + WAIT_MS;
+    while (strcmp(call(n, "answers"), "replies=3000 errors=0 dup=0") != 0 && now_ms() < until)
+        ninesd_pump(n, 20);
+    assert_string_equal(call(n, "answers"), "replies=3000 errors=0 dup=0");
+    assert_string_equal(call(n, "restore"), "exact");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(acknowledged_writes_are_never_reverted, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(an_opted_in_module_is_restored_and_told_it_is_stale, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_crash_before_any_input_is_restored_exactly, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_rolled_back_caller_gets_each_answer_once, harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
