@@ -61,6 +61,11 @@ void releases_free(struct daemon *d);
 /* An engine reply: true if it answers a request of the release handler. */
 bool releases_on_reply(struct daemon *d, const struct engine_reply *r);
 
+/* Worker `node` ended abnormally (not rolled back). If a release install
+ * is under way and swapped it, the install fails and is undone, for the
+ * other workers too: the new release crashed (README's rollback rule). */
+void release_install_on_crash(struct daemon *d, engine_node node, const char *why);
+
 /* Control commands (doc/control-protocol.md "Releases"). */
 void release_cmd_list(struct daemon *d, struct control_conn *c, int argc, const char **argv);
 void release_cmd_unpack(struct daemon *d, struct control_conn *c, int argc, const char **argv);

@@ -75,6 +75,8 @@ struct install {
     unsigned swap_window; /* swaps at once */
     struct pending_req *reqs;
     size_t n_reqs, cap_reqs;
+    engine_node *moved; /* workers this install swapped, all steps */
+    size_t n_moved;
 };
 
 static void carry_out(struct install *in, struct relup_run_next next);
@@ -199,11 +201,25 @@ static int collect_workers(struct install *in) {
 
 static void swap_more(struct install *in);
 
+void release_install_on_crash(struct daemon *d, engine_node node, const char *why) {
+    struct install *in = d->releases ? d->releases->install : NULL;
+    for (size_t i = 0; in && !in->undoing && i < in->n_moved; i++)
+        if (in->moved[i] == node) {
+            char what[600];
+            snprintf(what, sizeof what, "%s crashed after its swap", engine_node_path(d->engine, node));
+            fail_op(in, what, why); /* the step under way ends failed: all is undone */
+            return;
+        }
+}
+
 static void on_swapped(struct daemon *d, void *cookie, engine_node node, bool ok, uint64_t pause_us,
                        const char *message) {
     struct install *in = cookie;
     if (pause_us > in->max_pause_us)
         in->max_pause_us = pause_us;
+    engine_node *v = ok && !in->undoing ? realloc(in->moved, (in->n_moved + 1) * sizeof *v) : NULL;
+    if (v)
+        in->moved = v, in->moved[in->n_moved++] = node;
     if (!ok)
         fail_op(in, message, NULL); /* it names the child */
     in->outstanding--;
@@ -413,6 +429,7 @@ static void install_free(struct install *in) {
     release_set_free(&in->target);
     free(in->nodes);
     free(in->reqs);
+    free(in->moved);
     free(in);
 }
 

@@ -18,6 +18,7 @@
 
 #include "child_proc.h"
 #include "log.h"
+#include "release_handler.h"
 #include "upgrade_internal.h"
 
 /* Close the replaced hand-off's snapshot, if still open. */
@@ -348,6 +349,8 @@ bool upgrade_on_exit(struct daemon *d, engine_node node, uint64_t gen, const str
     bool rolled = usable && roll_back(d, node, gen, h, cause);
     if (!rolled && ours && h->took_input && in_window)
         log_crash_after_swap(d, node, h, text);
+    if (!rolled && may_roll_back && why->kind != NINES_REASON_NORMAL && why->kind != NINES_REASON_SHUTDOWN)
+        release_install_on_crash(d, node, text);
     if (!rolled && ours)
         drop_handoff(d, node);
     if (r && r->gen == gen) {

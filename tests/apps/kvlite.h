@@ -5,6 +5,9 @@
  * dies of SIGSEGV; else the new code dies that long after its code_change,
  * whatever it did since).
  *
+ * KV_NAME (default "kvlite") names the application and KV_CC_DELAY_MS (0)
+ * makes an upgrade's code_change take that long.
+ *
  * Calls: "set KEY VALUE" -> "OK", "get KEY" -> the value or "none",
  * "version", "restore" -> "fresh" (started by init), "exact" (restored
  * from its own snapshot) or "stale" (restored with NINES_CC_STALE);
@@ -21,10 +24,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nines/module.h"
 
 #include "crash.h"
+
+#ifndef KV_NAME
+#define KV_NAME "kvlite"
+#endif
+#ifndef KV_CC_DELAY_MS
+#define KV_CC_DELAY_MS 0
+#endif
 
 #define KV_MAX 64
 #define KV_CRASH_TIMER 1
@@ -180,6 +191,9 @@ static int kv_code_change(nines_ctx *ctx, const char *from, const void *snapshot
     unsigned flags = nines_code_change_flags(ctx);
     if (KV_CRASH_AFTER_MS < 0 && !(flags & NINES_CC_RESTORE))
         crash();
+    struct timespec ts = {KV_CC_DELAY_MS / 1000, (KV_CC_DELAY_MS % 1000) * 1000000L};
+    while (KV_CC_DELAY_MS && !(flags & NINES_CC_RESTORE) && nanosleep(&ts, &ts) < 0)
+        ;
     kv->restore = flags & NINES_CC_STALE ? "stale" : flags & NINES_CC_RESTORE ? "exact" : "fresh";
     if (KV_CRASH_AFTER_MS > 0 && !(flags & NINES_CC_RESTORE))
         nines_timer_start(ctx, KV_CRASH_TIMER, KV_CRASH_AFTER_MS, 0);
@@ -191,7 +205,7 @@ static void kv_free_state(nines_ctx *ctx, void *state) {
     free(state);
 }
 
-NINES_MODULE_V1(.name = "kvlite", .version = KV_VERSION, .init = kv_init, .handle_call = kv_call,
+NINES_MODULE_V1(.name = KV_NAME, .version = KV_VERSION, .init = kv_init, .handle_call = kv_call,
                 .handle_info = kv_info, .terminate = kv_terminate, .export_state = kv_export,
                 .code_change = kv_code_change, .free_state = kv_free_state, .flags = KV_FLAGS);
 

@@ -393,6 +393,43 @@ static void a_failing_second_swap_undoes_the_first(void **state) {
     close(fd);
 }
 
+/* The rollback rule in a release (issue 10): the first step's worker takes
+ * input on its new code and crashes 200 ms later, while the second step
+ * still runs: an ordinary crash of the new release, so the install fails
+ * and both steps are undone, for the worker that did not crash too. */
+static void a_crash_after_a_swap_undoes_the_release_in_progress(void **state) {
+    struct ninesd *n = *state;
+    static const char tree[] = "supervisor:\n  intensity: 5\n  children:\n"
+                               "    - {id: kv, module: apps/kvlite.so}\n"
+                               "    - {id: slow, module: apps/kvslow.so}\n";
+    static const struct app one[] = {{"kvlite", "1.0.0", "tests/apps/kvlite.so"},
+                                     {"kvslow", "1.0.0", "tests/apps/kvslow.so"}};
+    static const struct app two[] = {{"kvlite", "2.0.0", "tests/apps/kvlite_crash_200ms.so"},
+                                     {"kvslow", "2.0.0", "tests/apps/kvslow_2.so"}};
+    build_release(n, "1.0.0", one, 2, tree, NULL, 0);
+    sh("mkdir -p %s/releases && cp %s/out/t-1.0.0.tar.gz %s/releases/", n->dir, n->dir, n->dir);
+    snprintf(releases, sizeof releases, "%s/releases", n->dir);
+    ninesd_start(n, NULL, "--releases", releases, NULL);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=child_started", "child=slow", NULL));
+    char src[400];
+    snprintf(src, sizeof src, "%s/src-1.1.0", n->dir);
+    sh("mkdir -p %s/appups", src);
+    swap_appup(src, "kvlite", "2.0.0", "");
+    swap_appup(src, "kvslow", "2.0.0", "");
+    static const char *const appups[] = {"kvlite", "kvslow"};
+    build_release(n, "1.1.0", two, 2, tree, appups, 2);
+    unpack(n, "1.1.0");
+    ask(n, CTL_ST_FAILED, "kv crashed after its swap", "release-install", "1.1.0", "up", NULL);
+    if (!strstr(a.message, "t stays on 1.0.0"))
+        fail_msg("message: %s", a.message);
+    assert_non_null(strstr(a.data, "phase=undo n=2 of=2 kind=swap application=kvslow"));
+    assert_non_null(strstr(a.data, "phase=undo n=1 of=2 kind=swap application=kvlite"));
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=upgrade_crashed_after_swap", "child=kv ", NULL));
+    version_is(n, "slow", "1.0.0");
+    version_is(n, "kv", "1.0.0");
+    assert_string_equal(listing(n), "1.0.0:permanent* 1.1.0:unpacked");
+}
+
 /* A step fails half-way: of three counters swapped together, the one
  * whose value is 13 refuses; the two that had swapped are sent back, and
  * every counter is on 1.0.0 with its value. */
@@ -664,6 +701,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_restart_before_make_permanent_boots_the_permanent, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_failing_second_swap_undoes_the_first, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_crash_after_a_swap_undoes_the_release_in_progress, harness_setup,
+                                        harness_teardown),
         cmocka_unit_test_setup_teardown(a_step_that_fails_half_way_sends_back_the_workers_it_moved, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_restart_step_restarts_each_worker_on_the_other_module, harness_setup,
