@@ -56,6 +56,10 @@ enum nines_msg_type {
     NINES_MSG_CALL_RESULT = 104, /* the reply to the worker's OUT_CALL `ref`. payload: reply bytes */
     NINES_MSG_CALL_FAILED = 105, /* OUT_CALL `ref` failed. payload: i32 -errno, reason text */
     NINES_MSG_UPGRADE = 106,     /* swap to a new .so. payload: u64 max snapshot bytes, "MODULE\0EXTRA\0" */
+    /* The worker at PATH has as many casts waiting as it may (busy 1): the
+     * worker's nines_cast() to it returns -EAGAIN until the same with busy
+     * 0 comes. payload: u8 busy, "PATH" (the child's path from the root). */
+    NINES_MSG_CAST_FLOW = 107,
 };
 
 /* The fixed part of NINES_MSG_UPGRADE_RESULT. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casts.h"
 #include "child_proc.h"
 
 enum caller_kind { CALLER_CONTROL, CALLER_WORKER };
@@ -226,24 +227,7 @@ void calls_from_control(struct daemon *d, struct control_conn *conn, const char 
 
 enum ctl_status calls_cast(struct daemon *d, const char *path, const void *data, size_t len, char *why,
                            size_t size) {
-    int err = 0;
-    struct child_proc *p = callee(d, path, &err, why, size);
-    if (!p)
-        return status_for(err);
-    if (len > NINES_PROTO_MAX_PAYLOAD) {
-        snprintf(why, size, "message of %zu bytes, over the limit of %u", len, NINES_PROTO_MAX_PAYLOAD);
-        return CTL_ST_TOO_BIG;
-    }
-    int r = child_send(p, NINES_MSG_CAST, 0, data, len);
-    if (r == -EPIPE) {
-        snprintf(why, size, "'%s' is not running (it is ending)", path);
-        return status_for(-EHOSTDOWN);
-    }
-    if (r < 0) {
-        snprintf(why, size, "cannot send to '%s': %s", path, strerror(-r));
-        return status_for(r);
-    }
-    return CTL_ST_OK;
+    return casts_from_control(d, path, data, len, why, size);
 }
 
 /* --- messages from workers ---------------------------------------------------- */
@@ -289,10 +273,9 @@ void calls_from_worker(struct daemon *d, engine_node node, uint64_t gen, const s
     }
     const void *data;
     size_t data_len;
-    char why[300];
     const char *path = split_path(m->payload, m->length, &data, &data_len);
     if (path)
-        calls_cast(d, path, data, data_len, why, sizeof why); /* a cast that cannot be delivered is dropped */
+        casts_from_worker(d, node, gen, path, data, data_len);
 }
 
 void calls_on_answer(struct daemon *d, engine_node node, uint64_t gen, const struct nines_msg *m) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "calls.h"
+#include "casts.h"
 #include "log.h"
 #include "output_limit.h"
 #include "proto.h"
@@ -226,6 +227,7 @@ static int on_process_exit(sd_event_source *s, const siginfo_t *si, void *userda
     struct child_proc *p = userdata;
     /* Whatever it said and wrote before dying is already queued: take it
      * all before reporting the end, so the log reads in order. */
+    casts_on_exit(p);
     if (p->channel >= 0)
         drain_channel(p);
     drain_pipe(p, p->out_fd, &p->out, "stdout", NINES_OUTPUT_EXIT_BUDGET);
@@ -331,6 +333,7 @@ void child_proc_free(struct child_proc *p) {
     sd_event_source_disable_unref(p->err_src);
     sd_event_source_disable_unref(p->timer_src);
     child_send_clear(&p->queue);
+    free(p->told);
     int fds[] = {p->channel, p->out_fd, p->err_fd};
     for (size_t i = 0; i < 3; i++)
         if (fds[i] >= 0)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "casts.h"
 #include "child_proc.h"
 #include "proto.h"
 
@@ -38,10 +39,10 @@ static void pop(struct child_queue *q) {
     free(m);
 }
 
-/* EPOLLOUT is watched exactly while something waits. */
-static void want_writable(struct child_proc *p, bool on) {
+void child_send_update_events(struct child_proc *p) {
+    uint32_t events = EPOLLIN | (p->queue.n ? EPOLLOUT : 0);
     if (p->channel_src)
-        sd_event_source_set_io_events(p->channel_src, on ? EPOLLIN | EPOLLOUT : EPOLLIN);
+        sd_event_source_set_io_events(p->channel_src, events);
 }
 
 int child_send(struct child_proc *p, uint32_t type, uint64_t ref, const void *data, size_t len) {
@@ -56,20 +57,23 @@ int child_send(struct child_proc *p, uint32_t type, uint64_t ref, const void *da
     }
     int r = push(&p->queue, type, ref, data, len);
     if (r == 0 && p->queue.n == 1)
-        want_writable(p, true);
+        child_send_update_events(p);
     return r;
 }
 
 void child_send_flush(struct child_proc *p) {
     struct child_queue *q = &p->queue;
+    size_t casts = q->casts;
     while (q->head) {
         struct child_msg *m = q->head;
-        int r = nines_proto_send(p->channel, m->type, m->ref, m->data, m->len);
-        if (r == -EAGAIN)
-            return;
+        if (nines_proto_send(p->channel, m->type, m->ref, m->data, m->len) == -EAGAIN)
+            break;
         pop(q); /* sent, or the worker is gone and its exit handler answers for it */
     }
-    want_writable(p, false);
+    if (!q->head)
+        child_send_update_events(p);
+    if (q->casts < casts)
+        casts_drained(p);
 }
 
 size_t child_send_clear(struct child_queue *q) {

@@ -43,6 +43,10 @@ int child_send(struct child_proc *p, uint32_t type, uint64_t ref, const void *da
 /* The channel can take more: send what waits, as much as it takes. */
 void child_send_flush(struct child_proc *p);
 
+/* Watch the channel for what p needs: EPOLLIN, and EPOLLOUT while
+ * anything waits to be sent. */
+void child_send_update_events(struct child_proc *p);
+
 /* Forget what waits (the worker ended); the number of casts among it. */
 size_t child_send_clear(struct child_queue *q);
 

@@ -45,7 +45,8 @@ static void spawn_child(struct daemon *d, engine_node node, uint64_t gen) {
         return;
     }
     d->procs[node] = p;
-    d->nodes[node] = (struct node_info){.pid = p->pid, .gen = gen};
+    d->nodes[node] = (struct node_info){.pid = p->pid, .gen = gen, .casts_dropped = d->nodes[node].casts_dropped,
+                                        .casts_refused = d->nodes[node].casts_refused};
     /* A plain program is started once it runs: it has no init to wait for. */
     const struct nines_child_spec *spec = engine_node_spec(d->engine, node);
     if (spec->kind == NINES_CHILD_EXEC && !spec->notify) {

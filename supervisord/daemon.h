@@ -24,6 +24,8 @@ struct node_info {
     uint64_t started_ms; /* monotonic: when it was last reported started */
     char name[64];       /* the module's name and version, from its READY */
     char version[64];
+    uint64_t casts_dropped; /* over the child's life, not this process's (casts.h) */
+    uint64_t casts_refused;
 };
 
 struct daemon {

@@ -119,6 +119,9 @@ struct nines_ctx {
     size_t n_out, cap_out;
     uint64_t next_out_ref;
 
+    char **busy; /* paths ninesd said are busy (NINES_MSG_CAST_FLOW): nines_cast() to them is -EAGAIN */
+    size_t n_busy;
+
     struct host_prepared prepared;
     struct host_retired retired;
 
@@ -187,5 +190,8 @@ int host_restore_start(struct nines_ctx *ctx);
 
 /* host_calls.c: the answer to one of our nines_call()s. */
 void host_on_call_answer(struct nines_ctx *ctx, const struct nines_msg *m);
+/* NINES_MSG_CAST_FLOW: a destination became busy, or not. */
+void host_on_cast_flow(struct nines_ctx *ctx, const struct nines_msg *m);
+void host_free_busy(struct nines_ctx *ctx);
 
 #endif /* NINES_HOST_H */

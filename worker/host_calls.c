@@ -53,9 +53,58 @@ int nines_call(nines_ctx *ctx, const char *path, const void *data, size_t len, u
     return 0;
 }
 
+/* Paths from the root, with or without a leading '/'. */
+static const char *bare(const char *path) {
+    while (*path == '/')
+        path++;
+    return path;
+}
+
+static int find_busy(const nines_ctx *ctx, const char *path, size_t len) {
+    for (size_t i = 0; i < ctx->n_busy; i++)
+        if (strlen(ctx->busy[i]) == len && memcmp(ctx->busy[i], path, len) == 0)
+            return (int)i;
+    return -1;
+}
+
 int nines_cast(nines_ctx *ctx, const char *path, const void *data, size_t len) {
     int r = check(ctx, path, len);
-    return r < 0 ? r : send_out(ctx, NINES_MSG_OUT_CAST, 0, NULL, 0, path, data, len);
+    if (r < 0)
+        return r;
+    if (ctx->n_busy && find_busy(ctx, bare(path), strlen(bare(path))) >= 0)
+        return -EAGAIN; /* ninesd holds as many casts for it as it may */
+    return send_out(ctx, NINES_MSG_OUT_CAST, 0, NULL, 0, path, data, len);
+}
+
+void host_on_cast_flow(struct nines_ctx *ctx, const struct nines_msg *m) {
+    if (m->length < 2)
+        return;
+    const char *path = bare((const char *)m->payload + 1);
+    size_t len = m->length - 1 - (size_t)(path - (const char *)m->payload - 1);
+    int i = find_busy(ctx, path, len);
+    if (!m->payload[0]) {
+        if (i >= 0) {
+            free(ctx->busy[i]);
+            ctx->busy[i] = ctx->busy[--ctx->n_busy];
+        }
+        return;
+    }
+    char *copy = i < 0 ? strndup(path, len) : NULL;
+    char **v = copy ? realloc(ctx->busy, (ctx->n_busy + 1) * sizeof *v) : NULL;
+    if (!v) {
+        free(copy); /* already known, or no memory: ninesd queues what comes */
+        return;
+    }
+    v[ctx->n_busy++] = copy;
+    ctx->busy = v;
+}
+
+void host_free_busy(struct nines_ctx *ctx) {
+    for (size_t i = 0; i < ctx->n_busy; i++)
+        free(ctx->busy[i]);
+    free(ctx->busy);
+    ctx->busy = NULL;
+    ctx->n_busy = 0;
 }
 
 void host_on_call_answer(struct nines_ctx *ctx, const struct nines_msg *m) {

@@ -90,6 +90,9 @@ static void on_message(struct nines_ctx *ctx, const struct nines_msg *m) {
     case NINES_MSG_CALL_FAILED:
         host_on_call_answer(ctx, m);
         break;
+    case NINES_MSG_CAST_FLOW:
+        host_on_cast_flow(ctx, m);
+        break;
     case NINES_MSG_CAST:
         if (ctx->mod->handle_cast)
             host_took_input(ctx);

@@ -274,6 +274,7 @@ int main(int argc, char **argv) {
     host_release_regs(&ctx);
     free(ctx.pending_calls);
     free(ctx.out_calls);
+    host_free_busy(&ctx);
     free(ctx.args);
     return status;
 }

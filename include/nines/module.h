@@ -413,8 +413,15 @@ NINES_API int nines_call(nines_ctx *ctx, const char *path, const void *data, siz
                          uint64_t timeout_ms);
 
 /* Send `data` to the worker at `path`'s handle_cast(). Fire and forget:
- * dropped if that child is not running, as an OTP cast is. 0 or -errno as
- * for nines_call(). */
+ * dropped if that child is not running, as an OTP cast is (counted as
+ * casts_dropped in `ninesctl status`). Never dropped for being busy: at
+ * most 4,096 casts wait in ninesd for one worker, and once that many do,
+ * ninesd tells this worker, and nines_cast() to that path returns -EAGAIN
+ * — nothing was sent — until the destination has drained to half that (or
+ * ended). The application decides: send again later (a timer), or give up.
+ * Casts from one worker to another arrive in the order they were sent.
+ * 0, or -errno as for nines_call() (-EAGAIN: the destination is busy, or
+ * the channel to ninesd is full). */
 NINES_API int nines_cast(nines_ctx *ctx, const char *path, const void *data, size_t len);
 
 /* Log levels, the syslog priorities. */

@@ -49,7 +49,19 @@ static const struct nines_sup_spec *sup_spec_of(struct daemon *d, engine_node n,
 /* Numbers as text for the record; each its own buffer. */
 struct numbers {
     char depth[16], restarts[16], pid[16], uptime[24], intensity[16], period[24], children[16], max[16];
+    char queued[24], dropped[24], refused[24];
 };
+
+/* A worker's casts (casts.h): waiting in ninesd, dropped, refused. */
+static void cast_fields(struct child_proc *p, const struct node_info *info, struct numbers *num,
+                        struct nines_field *f) {
+    snprintf(num->queued, sizeof num->queued, "%zu", p ? p->queue.casts : 0);
+    snprintf(num->dropped, sizeof num->dropped, "%" PRIu64, info ? info->casts_dropped : 0);
+    snprintf(num->refused, sizeof num->refused, "%" PRIu64, info ? info->casts_refused : 0);
+    f[0] = (struct nines_field){"casts_queued", num->queued};
+    f[1] = (struct nines_field){"casts_dropped", num->dropped};
+    f[2] = (struct nines_field){"casts_refused", num->refused};
+}
 
 static void supervisor_fields(struct daemon *d, engine_node n, const struct nines_sup_spec *sup,
                               struct numbers *num, struct nines_field *f) {
@@ -81,7 +93,7 @@ static void node_record(struct status_out *o, struct daemon *d, engine_node n, u
     snprintf(num.uptime, sizeof num.uptime, "%" PRIu64,
              info && running && info->started_ms ? daemon_now_ms() - info->started_ms : 0);
     bool worker = spec && spec->kind == NINES_CHILD_MODULE;
-    struct nines_field f[17] = {
+    struct nines_field f[20] = {
         {"path", engine_node_path(d->engine, n)},
         {"kind", kind_of(d, n, spec)},
         {"depth", num.depth},
@@ -97,7 +109,9 @@ static void node_record(struct status_out *o, struct daemon *d, engine_node n, u
     const struct nines_sup_spec *sup = sup_spec_of(d, n, spec);
     if (sup)
         supervisor_fields(d, n, sup, &num, &f[11]);
-    emit(o, f, 16);
+    if (worker)
+        cast_fields(p, info, &num, &f[16]);
+    emit(o, f, 19);
 }
 
 static void walk(struct status_out *o, struct daemon *d, engine_node n, unsigned depth) {

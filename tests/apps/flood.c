@@ -21,6 +21,17 @@
  *                          (dup: answers beyond the first for one call, the
  *                          count goes on after done; refused: nines_call()
  *                          said no right away, that call's answer)
+ *   casts PATH N [P]       "started": cast "c SEQ" to PATH for SEQ = 1..N,
+ *                          in turns of 10,000; a cast refused (-EAGAIN) is
+ *                          counted and not sent again, and the rest of the
+ *                          turn waits for a timer; with P, first cast
+ *                          "busy P" to PATH
+ *   slow N M               (a cast) spin N rounds of CPU on each of the
+ *                          next M casts "c SEQ": a receiver slower than
+ *                          its sender, whatever the clock does
+ *   castresult             "running|done sent=S refused=R failed=F"
+ *   got                    "received=N disorder=D": casts "c SEQ" taken,
+ *                          and how many came with a SEQ not above the last
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -32,6 +43,15 @@
 #include "nines/module.h"
 
 #define RETRY_TIMER 1
+#define CAST_TIMER 2
+#define CAST_TURN 10000
+
+struct casting {
+    char path[256];
+    long total, next, sent, refused, failed;
+    long received, disorder, last; /* as a receiver */
+    long spin, slow_left;
+};
 
 struct run {
     char path[256], req[64];
@@ -41,6 +61,7 @@ struct run {
     long ok, aborted, timedout, failed, dup, refused;
     unsigned char *seen; /* answers per call, by tag - 1 */
     bool done;
+    struct casting c;
 };
 
 static int fl_init(nines_ctx *ctx, void **state) {
@@ -104,6 +125,7 @@ static int start(nines_ctx *ctx, struct run *r, const char *text, uint64_t ref) 
     if (!n.seen)
         return nines_reply(ctx, ref, "error: out of memory", 20);
     free(r->seen);
+    n.c = r->c;
     *r = n;
     int e = nines_reply(ctx, ref, "started", 7);
     if (e == 0 && r->pause_ms) {
@@ -116,6 +138,48 @@ static int start(nines_ctx *ctx, struct run *r, const char *text, uint64_t ref) 
     if (e == 0 && r->pause_ms)
         usleep((useconds_t)r->pause_ms * 2000);
     return e;
+}
+
+static int cast_turn(nines_ctx *ctx, struct casting *c) {
+    char text[32];
+    for (long i = 0; i < CAST_TURN && c->next < c->total; i++) {
+        int len = snprintf(text, sizeof text, "c %ld", ++c->next);
+        int e = nines_cast(ctx, c->path, text, (size_t)len);
+        if (e == -EAGAIN) {
+            c->refused++;
+            break;
+        }
+        if (e < 0)
+            c->failed++;
+        else
+            c->sent++;
+    }
+    return c->next < c->total ? nines_timer_start(ctx, CAST_TIMER, 1, 0) : 0;
+}
+
+static int start_casts(nines_ctx *ctx, struct casting *c, const char *text, uint64_t ref) {
+    struct casting n = {.received = c->received, .disorder = c->disorder, .last = c->last, .spin = c->spin,
+                        .slow_left = c->slow_left};
+    long pause = 0;
+    if (sscanf(text, "casts %255s %ld %ld", n.path, &n.total, &pause) < 2 || n.total <= 0 || pause < 0 ||
+        (c->next < c->total))
+        return nines_reply(ctx, ref, "error: expected casts PATH N [P]", 32);
+    *c = n;
+    int e = nines_reply(ctx, ref, "started", 7);
+    if (e == 0 && pause) {
+        char busy[32];
+        int len = snprintf(busy, sizeof busy, "busy %ld", pause);
+        e = nines_cast(ctx, c->path, busy, (size_t)len);
+    }
+    return e < 0 ? e : cast_turn(ctx, c);
+}
+
+static int cast_report(nines_ctx *ctx, struct casting *c, bool sender, uint64_t ref) {
+    char text[200];
+    int len = sender ? snprintf(text, sizeof text, "%s sent=%ld refused=%ld failed=%ld",
+                                c->next < c->total ? "running" : "done", c->sent, c->refused, c->failed)
+                     : snprintf(text, sizeof text, "received=%ld disorder=%ld", c->received, c->disorder);
+    return nines_reply(ctx, ref, text, (size_t)len);
 }
 
 static int fl_call(nines_ctx *ctx, void *state, const struct nines_request *call) {
@@ -136,6 +200,10 @@ static int fl_call(nines_ctx *ctx, void *state, const struct nines_request *call
         return result(ctx, r, call->ref);
     if (strncmp(text, "calls ", 6) == 0)
         return start(ctx, r, text, call->ref);
+    if (strncmp(text, "casts ", 6) == 0)
+        return start_casts(ctx, &r->c, text, call->ref);
+    if (strcmp(text, "castresult") == 0 || strcmp(text, "got") == 0)
+        return cast_report(ctx, &r->c, text[0] == 'c', call->ref);
     return nines_reply(ctx, call->ref, "error: unknown request", 22);
 }
 
@@ -146,11 +214,27 @@ static int fl_cast(nines_ctx *ctx, void *state, const void *data, size_t len) {
     text[len] = '\0';
     if (strncmp(text, "busy ", 5) == 0)
         usleep((useconds_t)atol(text + 5) * 1000);
+    struct run *r = state;
+    if (strncmp(text, "slow ", 5) == 0)
+        sscanf(text, "slow %ld %ld", &r->c.spin, &r->c.slow_left);
+    if (text[0] == 'c' && text[1] == ' ' && r->c.slow_left > 0) {
+        r->c.slow_left--;
+        for (volatile long i = 0; i < r->c.spin; i++)
+            ;
+    }
+    if (text[0] == 'c' && text[1] == ' ') {
+        long seq = atol(text + 2);
+        r->c.received++;
+        r->c.disorder += seq <= r->c.last;
+        r->c.last = seq;
+    }
     return 0;
 }
 
 static int fl_info(nines_ctx *ctx, void *state, const struct nines_info *info) {
     struct run *r = state;
+    if (info->kind == NINES_INFO_TIMER && info->tag == CAST_TIMER)
+        return cast_turn(ctx, &r->c);
     if (!r->seen)
         return 0;
     if (info->kind == NINES_INFO_TIMER)

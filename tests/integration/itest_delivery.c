@@ -3,7 +3,8 @@
  * ninesd and real workers (tests/apps/flood.c), with more calls in flight
  * at once than a worker's channel holds: every call gets exactly one
  * answer, a reply or an error, and a callee that dies with calls
- * outstanding answers each of them with an error.
+ * outstanding answers each of them with an error; a burst of casts to a
+ * slow worker is each received or refused to its sender, none missing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -113,6 +114,105 @@ static void calls_to_a_killed_worker_each_get_one_error(void **state) {
     assert_string_equal(a.data, "done answered=1000 ok=1000 aborted=0 timedout=0 failed=0 dup=0 refused=0");
 }
 
+static long field(const char *text, const char *key) {
+    const char *at = strstr(text, key);
+    if (!at)
+        fail_msg("no %s in '%s'", key, text);
+    return atol(at + strlen(key));
+}
+
+#define BURST 1000000L
+
+static void a_burst_of_casts_is_each_received_or_refused(void **state) {
+    struct ninesd *n = *state;
+    start_tree(n);
+    char req[128];
+    /* The receiver slower than its sender for a while: casts pile up
+     * past its bound. */
+    assert_int_equal(control_ask_once(n->socket, &a, "cast", "callee", "slow 20000 30000", NULL), 0);
+    assert_int_equal(a.status, CTL_ST_OK);
+    snprintf(req, sizeof req, "casts callee %ld", BURST);
+    call_ok(n, "caller", req);
+    assert_string_equal(a.data, "started");
+    for (int i = 0; i < 3000; i++) {
+        call_ok(n, "caller", "castresult");
+        if (strncmp(a.data, "done ", 5) == 0)
+            break;
+        usleep(20 * 1000);
+    }
+    if (strncmp(a.data, "done ", 5) != 0)
+        fail_msg("the burst did not end: %s", a.data);
+    long sent = field(a.data, "sent="), refused = field(a.data, "refused=");
+    assert_int_equal(field(a.data, "failed="), 0);
+    assert_int_equal(sent + refused, BURST);
+    if (refused == 0) /* the bound was reached and the sender told */
+        fail_msg("no cast refused: %s", a.data);
+    /* Every cast the sender was told went is received, in order. */
+    for (int i = 0; i < 500; i++) {
+        call_ok(n, "callee", "got");
+        if (field(a.data, "received=") >= sent)
+            break;
+        usleep(20 * 1000);
+    }
+    usleep(200 * 1000);
+    call_ok(n, "callee", "got");
+    assert_int_equal(field(a.data, "received="), sent);
+    assert_int_equal(field(a.data, "disorder="), 0);
+    print_message("casts: %ld sent, %ld refused to the sender, 0 lost\n", sent, refused);
+    char v[32];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "callee", NULL), 0);
+    assert_true(status_field(&a, "callee", "casts_dropped", v, sizeof v));
+    assert_string_equal(v, "0");
+    assert_true(status_field(&a, "callee", "casts_queued", v, sizeof v));
+    assert_string_equal(v, "0");
+}
+
+static void casts_from_ninesctl_to_a_full_worker_are_refused_and_counted(void **state) {
+    struct ninesd *n = *state;
+    start_tree(n);
+    int fd = control_connect(n->socket);
+    assert_true(fd >= 0);
+    assert_int_equal(control_ask(fd, &a, "cast", "callee", "busy 2000", NULL), 0);
+    assert_int_equal(a.status, CTL_ST_OK);
+    long ok = 0, refused = 0;
+    for (int i = 0; i < 6000 && !refused; i++) {
+        assert_int_equal(control_ask(fd, &a, "cast", "callee", "c 1", NULL), 0);
+        if (a.status == CTL_ST_OK)
+            ok++;
+        else if (a.status == CTL_ST_REFUSED && strstr(a.message, "casts waiting, its bound: try again later"))
+            refused++;
+        else
+            fail_msg("cast: %s %s", ctl_status_name(a.status), a.message);
+    }
+    close(fd);
+    assert_int_equal(refused, 1);
+    assert_true(ok >= 4096);
+    char v[32];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "callee", NULL), 0);
+    assert_true(status_field(&a, "callee", "casts_refused", v, sizeof v));
+    assert_string_equal(v, "1");
+    /* Once it reads again, all that was accepted arrives. */
+    for (int i = 0; i < 500; i++) {
+        call_ok(n, "callee", "got");
+        if (field(a.data, "received=") >= ok)
+            break;
+        usleep(20 * 1000);
+    }
+    assert_int_equal(field(a.data, "received="), ok);
+}
+
+/* A cast to a worker that is not running is refused to ninesctl ("not
+ * running"), never "cannot be reached". */
+static void a_cast_to_a_stopped_worker_says_not_running(void **state) {
+    struct ninesd *n = *state;
+    start_tree(n);
+    assert_int_equal(control_ask_once(n->socket, &a, "terminate", "callee", NULL), 0);
+    assert_int_equal(a.status, CTL_ST_OK);
+    assert_int_equal(control_ask_once(n->socket, &a, "cast", "callee", "c 1", NULL), 0);
+    assert_int_equal(a.status, CTL_ST_FAILED);
+    assert_non_null(strstr(a.message, "'callee' is not running"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_thousand_calls_in_flight_are_each_answered_once, harness_setup,
@@ -120,6 +220,12 @@ int main(void) {
         cmocka_unit_test_setup_teardown(ten_thousand_calls_in_flight_are_each_answered_once, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(calls_to_a_killed_worker_each_get_one_error, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(a_burst_of_casts_is_each_received_or_refused, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(casts_from_ninesctl_to_a_full_worker_are_refused_and_counted,
+                                        harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_cast_to_a_stopped_worker_says_not_running, harness_setup,
                                         harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

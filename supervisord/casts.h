@@ -1,0 +1,58 @@
+/*
+ * casts.h — casts with a bound per destination, and backpressure to the
+ * sender instead of a silent drop (issue 10).
+ *
+ * At most CASTS_QUEUE_DEFAULT casts should wait in ninesd for one worker
+ * (in its send queue, child_send.h). At that bound:
+ *  - a cast from `ninesctl cast` is refused right away (CTL_ST_REFUSED,
+ *    "try again later");
+ *  - a cast from a worker is still queued (it was accepted from that
+ *    sender), and the sender is told the destination is busy
+ *    (NINES_MSG_CAST_FLOW): from then on its host refuses its
+ *    nines_cast() to that path with -EAGAIN, until ninesd says the
+ *    destination drained (to half its bound) or ended. Only what was
+ *    already on the way when a sender was told goes past the bound.
+ * Nothing vanishes: the application decides what to do with -EAGAIN.
+ *
+ * Per destination, for `ninesctl status`: casts_queued (waiting in
+ * ninesd), casts_refused (refused to `ninesctl cast`; a worker's host
+ * refuses its own, and its application sees each -EAGAIN), casts_dropped (accepted but never handed over: the
+ * destination was not running, or ended with casts still waiting). The
+ * counts live as long as the child, across its restarts.
+ */
+#ifndef NINES_CASTS_H
+#define NINES_CASTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control.h"
+#include "daemon.h"
+
+#define CASTS_QUEUE_DEFAULT 4096
+
+struct child_proc;
+
+/* A sender told that a destination is busy. */
+struct casts_told {
+    engine_node node;
+    uint64_t gen;
+};
+
+/* `ninesctl cast`: CTL_ST_OK, or why not in `why`. */
+enum ctl_status casts_from_control(struct daemon *d, const char *path, const void *data, size_t len, char *why,
+                                   size_t size);
+
+/* A worker's NINES_MSG_OUT_CAST, already split into path and data. */
+void casts_from_worker(struct daemon *d, engine_node node, uint64_t gen, const char *path, const void *data,
+                       size_t len);
+
+/* `p`'s queue took some casts: below half its bound, its senders go on. */
+void casts_drained(struct child_proc *p);
+
+/* `p` is ending: its senders go on, and the casts still queued for it
+ * are counted dropped (and logged). */
+void casts_on_exit(struct child_proc *p);
+
+#endif /* NINES_CASTS_H */
