@@ -75,6 +75,15 @@ static int parse_option(struct ctl_args *a, int argc, char *const *argv, int *i)
         *(name[2] == 'm' ? &a->module : &a->extra) = v;
         return 0;
     }
+    if (strcmp(name, "--id") == 0) {
+        int r = option_value(a, argc, argv, i, eq, name, &v);
+        if (r < 0)
+            return r;
+        if (!v[0])
+            return fail(a, "--id needs the child's id");
+        a->id = v;
+        return 0;
+    }
     if (strcmp(name, "--socket") == 0 || strcmp(name, "--timeout") == 0) {
         int r = option_value(a, argc, argv, i, eq, name, &v);
         if (r < 0)
@@ -120,6 +129,10 @@ static int check_options(struct ctl_args *a) {
         return fail(a, "%s does not take --follow", c->name);
     if (a->has_timeout && !(c->options & CTL_OPT_TIMEOUT))
         return fail(a, "%s does not take --timeout", c->name);
+    if (a->id && !(c->options & CTL_OPT_ID))
+        return fail(a, "%s does not take --id", c->name);
+    if (a->id && a->npos > CTL_MAX_ARGS - 4)
+        return fail(a, "too many arguments");
     if (a->dry_run && !(c->options & CTL_OPT_DRY_RUN))
         return fail(a, "%s does not take --dry-run", form_name(c, name));
     if ((a->module || a->extra) && !(c->options & CTL_OPT_MODULE))
@@ -241,8 +254,13 @@ int ctl_args_parse(struct ctl_args *a, int argc, char *const *argv) {
 int ctl_args_request(const struct ctl_args *a, const char **req, char num[static 16]) {
     int n = 0;
     req[n++] = ctl_command_request(a->cmd);
-    for (int i = 0; i < a->npos; i++)
+    for (int i = 0; i < a->npos; i++) {
         req[n++] = a->pos[i];
+        if (i == 0 && a->id) { /* start-child SUPERVISOR --id ID KEY=VALUE... */
+            req[n++] = "--id";
+            req[n++] = a->id;
+        }
+    }
     /* The client always says how long it will wait, so what it prints in
      * --help is what happens, whatever the daemon's own default. */
     if (a->cmd->id == CTL_CMD_CALL) {

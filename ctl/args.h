@@ -38,6 +38,7 @@ enum ctl_command_id {
 #define CTL_OPT_FOLLOW 0x2u  /* --follow */
 #define CTL_OPT_MODULE 0x4u  /* --module PATH (required), --extra STRING */
 #define CTL_OPT_DRY_RUN 0x8u /* --dry-run */
+#define CTL_OPT_ID 0x10u     /* --id ID */
 
 #define CTL_DEFAULT_TIMEOUT_MS 5000u
 
@@ -86,6 +87,7 @@ struct ctl_args {
     bool help, version; /* --help (of cmd if set), --version */
     bool has_timeout;
     const char *module, *extra; /* upgrade --module, --extra */
+    const char *id;             /* start-child --id */
     unsigned timeout_ms;
     const struct ctl_command *cmd; /* NULL only with help or version */
     const char *group; /* "release" typed, waiting for its subcommand */

@@ -48,10 +48,12 @@ const struct ctl_command ctl_commands[] = {
              "  ninesctl start web '{id: cache, module: /srv/cache.so, args: {size: 64}}'\n"
              "Relative paths are relative to the daemon's tree file.\n"},
     {.name = "start-child", .id = CTL_CMD_START_CHILD, .names = {"SUPERVISOR"}, .required = 1,
-     .variadic = true, .usage = "start-child SUPERVISOR [KEY=VALUE]...",
+     .variadic = true, .options = CTL_OPT_ID, .usage = "start-child SUPERVISOR [--id ID] [KEY=VALUE]...",
      .summary = "a new child of a dynamic supervisor",
      .help = "start_child on a dynamic supervisor: a new child from its template, with\n"
-             "these args in place of the template's. Prints the new child's path.\n"},
+             "these args in place of the template's. Prints the new child's path.\n"
+             "--id ID   the child's id ([A-Za-z0-9_.-]+; refused if a sibling has it);\n"
+             "          without it the id is TEMPLATE-N, N counting up (skipping ids taken)\n"},
     {.name = "events", .id = CTL_CMD_EVENTS, .options = CTL_OPT_FOLLOW, .usage = "events [--follow]",
      .summary = "supervisor reports (--follow: live)",
      .help = "Shows the supervisor reports the daemon keeps (the last 1,000), one line\n"

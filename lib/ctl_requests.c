@@ -16,7 +16,7 @@ const struct ctl_request_info ctl_requests[] = {
     {"terminate", 1, 1, "terminate PATH", false},
     {"delete", 1, 1, "delete PATH", false},
     {"start", 2, 2, "start SUPERVISOR SPEC", false},
-    {"start-child", 1, -1, "start-child SUPERVISOR [KEY=VALUE]...", false},
+    {"start-child", 1, -1, "start-child SUPERVISOR [--id ID] [KEY=VALUE]...", false},
     {"upgrade", 2, 3, "upgrade PATH MODULE [EXTRA]", false},
     {"stop", 0, 0, "stop", false},
     {"release-list", 0, 0, "release-list", true},

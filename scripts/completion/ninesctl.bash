@@ -23,7 +23,7 @@ _ninesctl() {
     local i words=() cmd=""
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --socket | --timeout | --module | --extra) ((i++)) ;;
+        --socket | --timeout | --module | --extra | --id) ((i++)) ;;
         -*) ;;
         *) words+=("${COMP_WORDS[i]}") ;;
         esac
@@ -33,7 +33,7 @@ _ninesctl() {
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return
         ;;
-    --timeout | --extra) return ;;
+    --timeout | --extra | --id) return ;;
     esac
     if [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$(ninesctl --help 2>/dev/null | grep -o -- '--[a-z-]*' | sort -u)" -- "$cur")

@@ -164,7 +164,7 @@ static void cmd_start(struct daemon *d, struct control_conn *c, int argc, const 
     nines_child_spec_free(spec);
 }
 
-/* start-child SUPERVISOR [KEY=VALUE]... */
+/* start-child SUPERVISOR [--id ID] [KEY=VALUE]... */
 static void cmd_start_child(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
     engine_node sup = find(d, c, argv[1]);
     if (sup == ENGINE_NO_NODE)
@@ -172,7 +172,17 @@ static void cmd_start_child(struct daemon *d, struct control_conn *c, int argc, 
     struct nines_arg args[CTL_MAX_ARGS];
     char copies[CTL_MAX_ARGS][1024];
     size_t n = 0;
-    for (int i = 2; i < argc; i++, n++) {
+    int first = 2;
+    const char *id = NULL;
+    if (argc > 2 && strcmp(argv[2], "--id") == 0) {
+        if (argc == 3) {
+            control_send_end(c, CTL_ST_BAD_REQUEST, "%s", "--id needs the child's id");
+            return;
+        }
+        id = argv[3];
+        first = 4;
+    }
+    for (int i = first; i < argc; i++, n++) {
         const char *eq = strchr(argv[i], '=');
         if (!eq || eq == argv[i] || strlen(argv[i]) >= sizeof copies[0]) {
             control_send_end(c, CTL_ST_BAD_REQUEST, "expected KEY=VALUE, got '%s'", argv[i]);
@@ -183,7 +193,7 @@ static void cmd_start_child(struct daemon *d, struct control_conn *c, int argc, 
         args[n] = (struct nines_arg){copies[n], copies[n] + (eq - argv[i]) + 1};
     }
     ask_engine(d, c, &(struct engine_request){.kind = ENGINE_REQ_START_DYNAMIC, .node = sup,
-                                               .args = args, .n_args = n});
+                                               .args = args, .n_args = n, .child_id = id});
 }
 
 /* --- reading ---------------------------------------------------------------------- */

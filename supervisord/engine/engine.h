@@ -74,8 +74,10 @@ enum engine_request_kind {
      * restarted OTP supervisor only knows its init's specs). */
     ENGINE_REQ_START_CHILD,
     /* start_child on a dynamic supervisor: a new child from the template,
-     * with `args` (copied) in place of the template's, id "TEMPLATE-N"
-     * (N counts up from 1 per supervisor and is never reused). */
+     * with `args` (copied) in place of the template's, id `child_id` (a
+     * sibling's id is refused: ALREADY_STARTED or ALREADY_PRESENT) or
+     * "TEMPLATE-N" (N counts up from 1 per supervisor and is never
+     * reused). */
     ENGINE_REQ_START_DYNAMIC,
     /* Release upgrades (doc/relup.md) change what a supervisor's init
      * returns, as a new release's supervisor module would: unlike the
@@ -131,6 +133,7 @@ struct engine_request {
     struct engine_sup_flags flags;       /* SET_FLAGS */
     const struct nines_arg *args;        /* START_DYNAMIC: copied */
     size_t n_args;
+    const char *child_id; /* START_DYNAMIC: the new child's id (copied); NULL: TEMPLATE-N */
 };
 
 struct engine_event {

@@ -77,6 +77,7 @@ struct req {
     struct nines_child_spec *spec; /* START_CHILD; handed to the new node */
     struct nines_arg *args;        /* START_DYNAMIC */
     size_t n_args;
+    char *child_id;                /* START_DYNAMIC: the id asked for, or NULL */
     bool in_init;                  /* START_CHILD */
     struct engine_sup_flags flags; /* SET_FLAGS */
 };
@@ -242,8 +243,10 @@ void eng_index_free(struct engine *e);
 
 /* engine_spec.c: the specs of children added at run time (copied with
  * lib/tree_spec.h). */
-struct nines_child_spec *eng_spec_from_template(const struct nines_child_spec *tmpl, unsigned n,
-                                            struct nines_arg *args, size_t n_args);
+/* Whether `id` can be a child's id: [A-Za-z0-9_.-]+. */
+bool eng_spec_id_valid(const char *id);
+struct nines_child_spec *eng_spec_from_template(const struct nines_child_spec *tmpl, const char *id,
+                                                struct nines_arg *args, size_t n_args);
 bool eng_spec_valid(const struct nines_child_spec *c, char *why, size_t size);
 
 /* engine_request.c: operator requests. */

@@ -30,6 +30,7 @@
  *     REMOVED, restarting ones included, as Elixir counts its children map.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,7 @@ void eng_req_free(struct req *r) {
         return;
     nines_child_spec_free(r->spec);
     nines_args_free(r->args, r->n_args);
+    free(r->child_id);
     free(r);
 }
 
@@ -129,6 +131,10 @@ static struct req *req_new(struct engine *e, const struct engine_request *r, str
         *why = nines_reason_make(NINES_REASON_START_FAILED, 0, "invalid args: none given");
         return NULL;
     }
+    if (r->kind == ENGINE_REQ_START_DYNAMIC && r->child_id && !eng_spec_id_valid(r->child_id)) {
+        *why = nines_reason_make(NINES_REASON_START_FAILED, 0, "invalid child id: it must be [A-Za-z0-9_.-]+");
+        return NULL;
+    }
     struct req *q = calloc(1, sizeof *q);
     if (!q) {
         e->oom = true;
@@ -141,6 +147,8 @@ static struct req *req_new(struct engine *e, const struct engine_request *r, str
         q->args = nines_args_copy(r->args, r->n_args, &ok);
         q->n_args = q->args ? r->n_args : 0;
     }
+    if (ok && r->kind == ENGINE_REQ_START_DYNAMIC && r->child_id)
+        ok = (q->child_id = strdup(r->child_id)) != NULL;
     if (!ok) {
         eng_req_free(q);
         e->oom = true;
@@ -241,9 +249,32 @@ static void start_dynamic(struct engine *e, engine_node s, struct req *r) {
         req_refuse(e, r, ENGINE_REQ_MAX_CHILDREN);
         return;
     }
-    struct nines_child_spec *spec =
-        eng_spec_from_template(ss->child_template, ++sp->next_dynamic, r->args, r->n_args);
-    r->args = NULL, r->n_args = 0; /* taken over by the spec */
+    engine_node old = r->child_id ? eng_sup_find_kid(e, s, r->child_id) : ENGINE_NO_NODE;
+    if (old != ENGINE_NO_NODE) {
+        bool live = node_is_live(node_of(e, old));
+        req_answer(e, r, live ? ENGINE_REQ_ALREADY_STARTED : ENGINE_REQ_ALREADY_PRESENT, old, NULL);
+        return;
+    }
+    /* A child named by the operator takes no number; a numbered one
+     * skips the numbers of children an operator named so. */
+    char *id = r->child_id;
+    while (!id) {
+        if (asprintf(&id, "%s-%u", ss->child_template->id, ++sp->next_dynamic) < 0) {
+            id = NULL;
+            break;
+        }
+        if (eng_sup_find_kid(e, s, id) != ENGINE_NO_NODE) {
+            free(id);
+            id = NULL;
+        }
+    }
+    struct nines_child_spec *spec = NULL;
+    if (id) {
+        spec = eng_spec_from_template(ss->child_template, id, r->args, r->n_args);
+        r->args = NULL, r->n_args = 0; /* taken over by the spec */
+    }
+    if (id != r->child_id)
+        free(id);
     engine_node c = spec ? eng_node_graft(e, s, spec, true) : ENGINE_NO_NODE;
     if (c == ENGINE_NO_NODE) {
         e->oom = true;

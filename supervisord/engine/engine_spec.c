@@ -12,14 +12,14 @@
 
 #include "engine_internal.h"
 
-/* A dynamic child: the template with id "TEMPLATE-N" and `args` (already
- * the engine's copy, taken over here, also on failure) in place of the
- * template's. */
-struct nines_child_spec *eng_spec_from_template(const struct nines_child_spec *tmpl, unsigned n,
-                                            struct nines_arg *args, size_t n_args) {
+/* A dynamic child: the template with `name` (copied) as its id and
+ * `args` (already the engine's copy, taken over here, also on failure)
+ * in place of the template's. */
+struct nines_child_spec *eng_spec_from_template(const struct nines_child_spec *tmpl, const char *name,
+                                                struct nines_arg *args, size_t n_args) {
     struct nines_child_spec *c = nines_child_spec_copy(tmpl);
     char *id = NULL;
-    if (!c || asprintf(&id, "%s-%u", tmpl->id, n) < 0) {
+    if (!c || !(id = strdup(name))) {
         nines_child_spec_free(c);
         nines_args_free(args, n_args);
         return NULL;
@@ -32,7 +32,7 @@ struct nines_child_spec *eng_spec_from_template(const struct nines_child_spec *t
     return c;
 }
 
-static bool id_valid(const char *id) {
+bool eng_spec_id_valid(const char *id) {
     if (!id || !*id)
         return false;
     for (const char *p = id; *p; p++) {
@@ -47,7 +47,7 @@ static bool id_valid(const char *id) {
  * control socket's parser validates the rest): an id that makes a path,
  * what the child runs, and the same for a nested supervisor's children. */
 bool eng_spec_valid(const struct nines_child_spec *c, char *why, size_t size) {
-    if (!c || !id_valid(c->id)) {
+    if (!c || !eng_spec_id_valid(c->id)) {
         snprintf(why, size, "invalid child spec: id must be [A-Za-z0-9_.-]+");
         return false;
     }

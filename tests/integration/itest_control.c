@@ -239,6 +239,21 @@ static void dynamic_children_are_started_with_their_args(void **state) {
     expect(CTL_ST_NOT_FOUND, NULL);
     assert_int_equal(control_ask_once(n->socket, &a, "start-child", "sessions", NULL), 0);
     expect(CTL_ST_OK, "sessions/session-3"); /* ids are never reused */
+    /* start-child --id: a child the operator names. */
+    assert_int_equal(control_ask_once(n->socket, &a, "terminate", "sessions/session-3", NULL), 0);
+    expect(CTL_ST_OK, NULL);
+    assert_int_equal(control_ask_once(n->socket, &a, "start-child", "sessions", "--id", "a/b", NULL), 0);
+    expect(CTL_ST_FAILED, "invalid child id");
+    assert_int_equal(control_ask_once(n->socket, &a, "start-child", "sessions", "--id", NULL), 0);
+    expect(CTL_ST_BAD_REQUEST, "--id needs the child's id");
+    assert_int_equal(control_ask_once(n->socket, &a, "start-child", "sessions", "--id", "acme", "start=7", NULL), 0);
+    expect(CTL_ST_OK, "started sessions/acme");
+    assert_int_equal(control_ask_once(n->socket, &a, "call", "sessions/acme", "get", NULL), 0);
+    assert_string_equal(a.data, "7");
+    assert_int_equal(control_ask_once(n->socket, &a, "terminate", "sessions/session-1", NULL), 0);
+    expect(CTL_ST_OK, NULL);
+    assert_int_equal(control_ask_once(n->socket, &a, "start-child", "sessions", "--id", "acme", NULL), 0);
+    expect(CTL_ST_REFUSED, "already_started");
 }
 
 static void events_show_history_and_follow(void **state) {

@@ -270,6 +270,15 @@ static inline const char *START_DYNAMIC(struct fx *f, uint64_t id, const char *s
     return fx_request(f, ENGINE_REQ_START_DYNAMIC, id, fx_node(f, sup), NULL, args, n_args);
 }
 
+/* START_DYNAMIC with the child's id named (ninesctl start-child --id). */
+static inline const char *START_NAMED(struct fx *f, uint64_t id, const char *sup, const char *child_id) {
+    struct engine_event ev = {.kind = ENGINE_EV_REQUEST,
+                              .node = ENGINE_NO_NODE,
+                              .request = {.kind = ENGINE_REQ_START_DYNAMIC, .id = id, .node = fx_node(f, sup),
+                                          .child_id = child_id}};
+    return fx_feed_event(f, ev);
+}
+
 static inline const char *START(struct fx *f) {
     return fx_feed(f, ENGINE_EV_START, ENGINE_NO_NODE, 0, R_NORMAL());
 }

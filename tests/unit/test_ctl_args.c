@@ -129,6 +129,13 @@ static void test_start_child(void **state) {
     expect_usage(PARSE("start-child"), "missing SUPERVISOR");
     expect_usage(PARSE("start-child", "pool", "size"), "'size' is not KEY=VALUE");
     expect_usage(PARSE("start-child", "pool", "=64"), "'=64' is not KEY=VALUE");
+    /* --id goes right after the supervisor, wherever it was typed. */
+    assert_int_equal(PARSE("start-child", "pool", "size=1", "--id", "acme"), 0);
+    assert_string_equal(request(), "start-child|pool|--id|acme|size=1");
+    assert_int_equal(PARSE("start-child", "--id=acme", "pool"), 0);
+    assert_string_equal(request(), "start-child|pool|--id|acme");
+    expect_usage(PARSE("start-child", "pool", "--id="), "--id needs the child's id");
+    expect_usage(PARSE("status", "--id", "x"), "status does not take --id");
 }
 
 static void test_events(void **state) {

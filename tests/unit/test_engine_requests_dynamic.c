@@ -66,6 +66,26 @@ static void start_dynamic_children_from_the_template(void **unused) {
     fx_done(&f);
 }
 
+/* start-child --id: the operator names the child; a sibling's id or an
+ * invalid one is refused; numbered children skip the ids so taken. */
+static void an_operator_names_a_dynamic_child(void **unused) {
+    boot_dynamic(wr("job", NINES_PERMANENT), 0);
+    assert_string_equal(START_NAMED(&f, 1, "jobs", "acme"), "added jobs/acme; spawn jobs/acme#2");
+    assert_string_equal(READY(&f, "jobs/acme"), "started jobs/acme; reply 1 ok jobs/acme");
+    assert_string_equal(START_NAMED(&f, 2, "jobs", "acme"), "reply 2 already_started jobs/acme");
+    assert_string_equal(START_NAMED(&f, 3, "jobs", "job-2"), "added jobs/job-2; spawn jobs/job-2#3");
+    READY(&f, "jobs/job-2");
+    assert_string_equal(START_DYNAMIC(&f, 4, "jobs", NULL, 0), "added jobs/job-1; spawn jobs/job-1#4");
+    READY(&f, "jobs/job-1");
+    assert_string_equal(START_DYNAMIC(&f, 5, "jobs", NULL, 0), "added jobs/job-3; spawn jobs/job-3#5");
+    READY(&f, "jobs/job-3");
+    assert_string_equal(START_NAMED(&f, 6, "jobs", "a/b"),
+                        "reply 6 start_failed - (start failed: invalid child id: it must be [A-Za-z0-9_.-]+)");
+    assert_string_equal(START_NAMED(&f, 7, "jobs", ""),
+                        "reply 7 start_failed - (start failed: invalid child id: it must be [A-Za-z0-9_.-]+)");
+    fx_done(&f);
+}
+
 static void dynamic_children_end_per_their_restart_type(void **unused) {
     boot_dynamic(wr("job", NINES_TRANSIENT), 0);
     START_DYNAMIC(&f, 1, "jobs", NULL, 0);
@@ -120,6 +140,7 @@ static void a_restarted_dynamic_supervisor_starts_empty(void **unused) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(start_dynamic_children_from_the_template),
+        cmocka_unit_test(an_operator_names_a_dynamic_child),
         cmocka_unit_test(dynamic_children_end_per_their_restart_type),
         cmocka_unit_test(max_children_is_enforced),
         cmocka_unit_test(a_restarted_dynamic_supervisor_starts_empty),
