@@ -109,11 +109,17 @@ static void last_siblings(size_t n, const unsigned *depth, bool *last, bool *see
 }
 
 /* The NAME cell: the tree's lines down to this node, then its id (the
- * whole path for the first record, where the listing starts). */
+ * whole path for the first record, where the listing starts), and a
+ * dynamic child's args in parentheses. */
 static char *name_cell(const struct ctl_record *r, size_t i, unsigned d, bool last, bool *anc_last) {
-    const char *path = ctl_record_value(r, "path");
+    const char *path = ctl_record_value(r, "path"), *args = ctl_record_value(r, "args");
     const char *slash = i > 0 && path ? strrchr(path, '/') : NULL;
-    char *label = ctl_cell(slash && slash[1] ? slash + 1 : path);
+    const char *id = slash && slash[1] ? slash + 1 : path;
+    char *with_args = NULL;
+    if (id && args && args[0] && asprintf(&with_args, "%s (%s)", id, args) < 0)
+        with_args = NULL;
+    char *label = ctl_cell(with_args ? with_args : id);
+    free(with_args);
     char *s = label ? malloc((size_t)d * 7 + strlen(label) + 1) : NULL; /* "├─ " is 7 bytes */
     if (s) {
         s[0] = '\0';

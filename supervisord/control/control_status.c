@@ -80,6 +80,24 @@ static void supervisor_fields(struct daemon *d, engine_node n, const struct nine
     f[4] = (struct nines_field){"max_children", sup->strategy == NINES_DYNAMIC ? num->max : NULL};
 }
 
+/* A dynamic child's args, "KEY=VALUE KEY=VALUE" (what start-child gave
+ * it), into buf; NULL for any other node, or none. */
+static const char *dynamic_args(struct daemon *d, engine_node n, const struct nines_child_spec *spec, char *buf,
+                                size_t size) {
+    engine_node parent = n == ENGINE_ROOT ? ENGINE_NO_NODE : engine_node_parent(d->engine, n);
+    const struct nines_sup_spec *ps =
+        parent == ENGINE_NO_NODE ? NULL : sup_spec_of(d, parent, engine_node_spec(d->engine, parent));
+    if (!spec || !ps || ps->strategy != NINES_DYNAMIC || spec->n_args == 0)
+        return NULL;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < spec->n_args && used < size; i++) {
+        int k = snprintf(buf + used, size - used, "%s%s=%s", i ? " " : "", spec->args[i].key, spec->args[i].value);
+        used += k < 0 ? 0 : (size_t)k;
+    }
+    return buf;
+}
+
 static void node_record(struct status_out *o, struct daemon *d, engine_node n, unsigned depth) {
     const struct nines_child_spec *spec = engine_node_spec(d->engine, n);
     enum engine_node_state st = engine_node_state(d->engine, n);
@@ -93,7 +111,8 @@ static void node_record(struct status_out *o, struct daemon *d, engine_node n, u
     snprintf(num.uptime, sizeof num.uptime, "%" PRIu64,
              info && running && info->started_ms ? daemon_now_ms() - info->started_ms : 0);
     bool worker = spec && spec->kind == NINES_CHILD_MODULE;
-    struct nines_field f[20] = {
+    char args[1024];
+    struct nines_field f[21] = {
         {"path", engine_node_path(d->engine, n)},
         {"kind", kind_of(d, n, spec)},
         {"depth", num.depth},
@@ -111,7 +130,8 @@ static void node_record(struct status_out *o, struct daemon *d, engine_node n, u
         supervisor_fields(d, n, sup, &num, &f[11]);
     if (worker)
         cast_fields(p, info, &num, &f[16]);
-    emit(o, f, 19);
+    f[19] = (struct nines_field){"args", dynamic_args(d, n, spec, args, sizeof args)};
+    emit(o, f, 20);
 }
 
 static void walk(struct status_out *o, struct daemon *d, engine_node n, unsigned depth) {

@@ -250,6 +250,11 @@ static void dynamic_children_are_started_with_their_args(void **state) {
     expect(CTL_ST_OK, "started sessions/acme");
     assert_int_equal(control_ask_once(n->socket, &a, "call", "sessions/acme", "get", NULL), 0);
     assert_string_equal(a.data, "7");
+    /* status shows what a dynamic child was started with. */
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "sessions", NULL), 0);
+    assert_true(status_field(&a, "sessions/acme", "args", v, sizeof v));
+    assert_string_equal(v, "start=7");
+    assert_false(status_field(&a, "sessions", "args", v, sizeof v));
     assert_int_equal(control_ask_once(n->socket, &a, "terminate", "sessions/session-1", NULL), 0);
     expect(CTL_ST_OK, NULL);
     assert_int_equal(control_ask_once(n->socket, &a, "start-child", "sessions", "--id", "acme", NULL), 0);

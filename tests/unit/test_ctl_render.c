@@ -69,6 +69,20 @@ static void test_tree(void **state) {
     ctl_records_free(&rs);
 }
 
+/* A dynamic child's args (start-child KEY=VALUE...) follow its id. */
+static void test_dynamic_args(void **state) {
+    static const char *const lines[] = {
+        "path=/ kind=supervisor depth=0 state=running strategy=dynamic intensity=3 period_ms=5000 children=1",
+        "path=acme kind=worker depth=1 state=running restart=temporary restarts=0 pid=7 args=\"size=64 owner=a b\"",
+    };
+    struct ctl_records rs;
+    load(&rs, lines, 2);
+    char *text = render(&rs, false);
+    assert_non_null(strstr(text, "\n└─ acme (size=64 owner=a b)  worker"));
+    free(text);
+    ctl_records_free(&rs);
+}
+
 /* Without the escapes, the coloured table is the plain one: colour never
  * shifts a column. */
 static void test_colour(void **state) {
@@ -219,6 +233,7 @@ static void test_events(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dynamic_args),
         cmocka_unit_test(test_tree),
         cmocka_unit_test(test_colour),
         cmocka_unit_test(test_idle_permanent_is_red),
