@@ -75,10 +75,9 @@ void nines_reason_format(const struct nines_reason *r, char *buf, size_t size) {
  * truth. A signal always wins: whatever was said, the process was killed. */
 struct nines_reason nines_reason_from_exit(int wait_code, int wait_status,
                                            const struct nines_reason *reported,
-                                           bool stop_requested, bool is_exec) {
+                                           bool stop_requested) {
     if (wait_code == CLD_KILLED || wait_code == CLD_DUMPED) {
-        /* An exec child that dies of the SIGTERM we sent has stopped as asked. */
-        if (is_exec && stop_requested && wait_status == SIGTERM)
+        if (wait_code == CLD_KILLED && wait_status == SIGTERM)
             return nines_reason_make(NINES_REASON_SHUTDOWN, 0, NULL);
         struct nines_reason r = nines_reason_make(NINES_REASON_SIGNAL, wait_status, NULL);
         r.core_dumped = wait_code == CLD_DUMPED;

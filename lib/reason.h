@@ -49,9 +49,11 @@ struct nines_reason nines_reason_make(enum nines_reason_kind kind, int value, co
 /* Decide why a process ended from what the daemon saw: the wait status
  * (the siginfo code CLD_EXITED/CLD_KILLED/CLD_DUMPED and its status), the reason the
  * worker host reported over its channel before exiting (NULL if none), and
- * whether the daemon had asked it to stop. Pure: unit-tested. */
+ * whether the daemon had asked it to stop. One rule for SIGTERM, for
+ * module workers and programs alike (as OTP and systemd): a process that
+ * dies of SIGTERM, whoever sent it, has shut down. Pure: unit-tested. */
 struct nines_reason nines_reason_from_exit(int wait_code, int wait_status,
                                            const struct nines_reason *reported,
-                                           bool stop_requested, bool is_exec);
+                                           bool stop_requested);
 
 #endif /* NINES_REASON_H */

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "output_limit.h"
 #include "proto.h"
+#include "reaper.h"
 #include "spare.h"
 #include "upgrade.h"
 
@@ -223,8 +224,16 @@ static int on_channel(sd_event_source *s, int fd, uint32_t revents, void *userda
 
 /* --- the end ----------------------------------------------------------- */
 
-static int on_process_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+/* Whatever the child started and left in its process group dies with it
+ * (the leader is still a zombie here, so the group id is still its own). */
+static void sweep_group(pid_t pid) {
+    kill(-pid, SIGKILL);
+}
+
+static void on_process_exit(void *userdata, const siginfo_t *si) {
     struct child_proc *p = userdata;
+    p->watched = false;
+    sweep_group(p->pid);
     /* Whatever it said and wrote before dying is already queued: take it
      * all before reporting the end, so the log reads in order. */
     casts_on_exit(p);
@@ -237,7 +246,7 @@ static int on_process_exit(sd_event_source *s, const siginfo_t *si, void *userda
         log_dropped(p, dropped);
     struct nines_reason r = nines_reason_from_exit(si->si_code, si->si_status,
                                                    p->has_reason ? &p->reason : NULL,
-                                                   p->stop_requested, p->is_exec);
+                                                   p->stop_requested);
     struct daemon *d = p->d;
     engine_node node = p->node;
     uint64_t gen = p->gen;
@@ -248,11 +257,10 @@ static int on_process_exit(sd_event_source *s, const siginfo_t *si, void *userda
     /* A worker that dies in (or just after) an upgrade comes back on its
      * old code with its state: for the engine it never stopped. */
     if (upgrade_on_exit(d, node, gen, &r, may_roll_back))
-        return 0;
+        return;
     struct engine_event ev = {.kind = ENGINE_EV_EXIT, .node = node, .gen = gen,
                               .reason = r, .now_ms = daemon_now_ms()};
     daemon_feed(d, &ev);
-    return 0;
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -266,7 +274,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static int watch(struct child_proc *p) {
     sd_event *loop = p->d->loop;
-    int r = sd_event_add_child(loop, &p->exit_src, p->pid, WEXITED, on_process_exit, p);
+    int r = reaper_watch(p->d->reaper, p->pid, on_process_exit, p);
+    p->watched = r >= 0;
     if (r >= 0)
         r = sd_event_add_io(loop, &p->out_src, p->out_fd, EPOLLIN, on_output, p);
     if (r >= 0)
@@ -289,7 +298,7 @@ int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool rest
         return r;
     }
     if ((r = watch(p)) < 0) {
-        kill(p->pid, SIGKILL); /* cannot be watched: must not run unsupervised */
+        kill(-p->pid, SIGKILL); /* cannot be watched: must not run unsupervised */
         waitpid(p->pid, NULL, 0);
         child_proc_free(p);
         return r;
@@ -298,10 +307,19 @@ int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool rest
     return 0;
 }
 
+/* A child is its process group: a signal for it reaches every process it
+ * started there. Safe from pid reuse: the leader is not reaped before its
+ * exit is handled (reaper.h). A leader that moved to another group is
+ * still signalled itself. */
+static void signal_tree(struct child_proc *p, int sig) {
+    if (kill(-p->pid, sig) < 0 && errno == ESRCH)
+        kill(p->pid, sig);
+}
+
 void child_proc_stop(struct child_proc *p) {
     p->stop_requested = true;
     if (p->is_exec) {
-        sd_event_source_send_child_signal(p->exit_src, SIGTERM, NULL, 0);
+        signal_tree(p, SIGTERM);
         return;
     }
     /* Behind what waits for it; a worker whose channel is gone, or that
@@ -310,8 +328,7 @@ void child_proc_stop(struct child_proc *p) {
 }
 
 void child_proc_kill(struct child_proc *p) {
-    /* Through the pidfd: never a recycled pid. */
-    sd_event_source_send_child_signal(p->exit_src, SIGKILL, NULL, 0);
+    signal_tree(p, SIGKILL);
 }
 
 int child_proc_arm_timer(struct child_proc *p, uint64_t ms) {
@@ -327,7 +344,8 @@ void child_proc_cancel_timer(struct child_proc *p) {
 void child_proc_free(struct child_proc *p) {
     if (!p)
         return;
-    sd_event_source_disable_unref(p->exit_src);
+    if (p->watched)
+        reaper_unwatch(p->d->reaper, p->pid);
     sd_event_source_disable_unref(p->channel_src);
     sd_event_source_disable_unref(p->out_src);
     sd_event_source_disable_unref(p->err_src);

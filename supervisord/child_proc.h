@@ -30,7 +30,8 @@ struct child_proc {
     bool is_exec;
     int channel; /* daemon's end of the socketpair; -1 for exec children */
     int out_fd, err_fd; /* read ends of the child's stdout and stderr */
-    sd_event_source *exit_src, *channel_src, *out_src, *err_src, *timer_src;
+    bool watched;               /* its end is awaited (reaper.h) */
+    sd_event_source *channel_src, *out_src, *err_src, *timer_src;
     struct linebuf out, err;
     struct output_rate rate;    /* its output lines against the rate limit */
     bool stop_requested;

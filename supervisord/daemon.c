@@ -20,6 +20,7 @@
 #include "control.h"
 #include "log.h"
 #include "notify.h"
+#include "reaper.h"
 #include "release_handler.h"
 #include "spare.h"
 #include "upgrade.h"
@@ -235,7 +236,8 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
     sigaddset(&set, SIGTERM), sigaddset(&set, SIGINT), sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, NULL);
     if ((r = sd_event_add_signal(d->loop, NULL, SIGTERM, on_stop_signal, d)) < 0 ||
-        (r = sd_event_add_signal(d->loop, NULL, SIGINT, on_stop_signal, d)) < 0)
+        (r = sd_event_add_signal(d->loop, NULL, SIGINT, on_stop_signal, d)) < 0 ||
+        (r = reaper_new(d->loop, &d->reaper)) < 0)
         return r;
     if ((r = notify_setup(d)) < 0)
         return r;
@@ -277,5 +279,6 @@ void daemon_free(struct daemon *d) {
     if (d->loop)
         notify_close(d);
     nines_tree_free(d->tree);
+    reaper_free(d->reaper);
     sd_event_unref(d->loop);
 }

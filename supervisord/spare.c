@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "proto.h"
+#include "reaper.h"
 
 struct spare {
     struct spawned proc;
-    sd_event_source *exit_src;
+    struct daemon *d;
+    bool watched;
 };
 
 static void close_fds(struct spawned *s) {
@@ -25,22 +27,23 @@ static void close_fds(struct spawned *s) {
 }
 
 static void spare_free(struct spare *s, bool kill_it) {
-    if (kill_it && s->exit_src)
-        sd_event_source_send_child_signal(s->exit_src, SIGKILL, NULL, 0);
+    if (s->watched)
+        reaper_unwatch(s->d->reaper, s->proc.pid);
+    if (kill_it && s->watched)
+        kill(s->proc.pid, SIGKILL);
     if (kill_it)
         waitpid(s->proc.pid, NULL, 0); /* an idle host dies at once */
-    sd_event_source_disable_unref(s->exit_src);
     close_fds(&s->proc);
     free(s);
 }
 
 /* An idle spare that dies (killed by hand, out of memory) is just replaced
- * the next time one is wanted; sd-event has reaped it. */
-static int on_spare_exit(sd_event_source *src, const siginfo_t *si, void *userdata) {
+ * the next time one is wanted; the reaper reaps it. */
+static void on_spare_exit(void *userdata, const siginfo_t *si) {
     struct daemon *d = userdata;
+    d->spare->watched = false;
     spare_free(d->spare, false);
     d->spare = NULL;
-    return 0;
 }
 
 static int spawn_spare(struct daemon *d) {
@@ -57,12 +60,14 @@ static int spawn_spare(struct daemon *d) {
         free(s);
         return r;
     }
-    r = sd_event_add_child(d->loop, &s->exit_src, s->proc.pid, WEXITED, on_spare_exit, d);
+    s->d = d;
+    r = reaper_watch(d->reaper, s->proc.pid, on_spare_exit, d);
     if (r < 0) {
         kill(s->proc.pid, SIGKILL);
         spare_free(s, true);
         return r;
     }
+    s->watched = true;
     d->spare = s;
     return 0;
 }
@@ -127,7 +132,7 @@ int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char
     }
     /* The process is the child's now: the caller watches its exit. */
     *out = s->proc;
-    s->exit_src = sd_event_source_disable_unref(s->exit_src);
+    reaper_unwatch(d->reaper, s->proc.pid);
     free(s);
     return 0;
 }

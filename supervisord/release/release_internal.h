@@ -55,7 +55,7 @@ struct releases {
     struct unpack_job *unpacks; /* the head runs (unpack_pid), the rest wait */
     pid_t unpack_pid;
     int unpack_out; /* memfd: the tool's stdout and stderr */
-    sd_event_source *unpack_src;
+    struct reaper *reaper; /* the daemon's, while unpack_pid is watched */
     struct install *install; /* the upgrade or downgrade under way, or NULL */
 };
 

@@ -22,6 +22,7 @@
 
 #include "fs_tree.h"
 #include "release_internal.h"
+#include "reaper.h"
 
 extern char **environ;
 
@@ -118,7 +119,7 @@ static void finish_job(struct daemon *d, enum ctl_status st, const char *msg) {
     r->unpacks = j->next;
     job_free(j);
     r->unpack_pid = 0;
-    r->unpack_src = sd_event_source_unref(r->unpack_src);
+    r->reaper = NULL;
     if (r->unpacks && !d->stopping)
         start_next_unpack(d);
 }
@@ -148,16 +149,17 @@ static void unpacked(struct daemon *d, const char *out) {
         release_install_begin(d, 0, version, false);
 }
 
-static int on_tool_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+static void on_tool_exit(void *userdata, const siginfo_t *si) {
     struct daemon *d = userdata;
     struct releases *r = d->releases;
+    r->reaper = NULL;
     char out[16384];
     release_tool_output(r->unpack_out, out, sizeof out);
     close(r->unpack_out);
     r->unpack_out = -1;
     if (si->si_code == CLD_EXITED && si->si_status == 0) {
         unpacked(d, out);
-        return 0;
+        return;
     }
     char msg[sizeof out + 256];
     if (si->si_code == CLD_EXITED)
@@ -166,7 +168,6 @@ static int on_tool_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
         snprintf(msg, sizeof msg, "nines-release unpack was killed by signal %d", si->si_status);
     release_log(LOG_ERR, "release_unpack_failed", "a release was not unpacked", NULL, msg);
     finish_job(d, si->si_code == CLD_EXITED && si->si_status == 1 ? CTL_ST_FAILED : CTL_ST_INTERNAL, msg);
-    return 0;
 }
 
 static void start_next_unpack(struct daemon *d) {
@@ -178,7 +179,9 @@ static void start_next_unpack(struct daemon *d) {
     if (e == 0)
         e = release_tool_spawn(r->tool, r->worker, j->path, r->dir, r->unpack_out, &pid);
     if (e == 0)
-        e = sd_event_add_child(d->loop, &r->unpack_src, pid, WEXITED, on_tool_exit, d);
+        e = reaper_watch(d->reaper, pid, on_tool_exit, d);
+    if (e == 0)
+        r->reaper = d->reaper;
     if (e < 0) {
         if (pid > 0)
             waitpid(pid, NULL, 0);
@@ -199,10 +202,11 @@ static void start_next_unpack(struct daemon *d) {
 
 void release_unpack_free(struct releases *r) {
     if (r->unpack_pid > 0) {
+        if (r->reaper)
+            reaper_unwatch(r->reaper, r->unpack_pid);
         kill(r->unpack_pid, SIGKILL);
         waitpid(r->unpack_pid, NULL, 0);
     }
-    sd_event_source_unref(r->unpack_src);
     if (r->unpack_out >= 0)
         close(r->unpack_out);
     while (r->unpacks) {

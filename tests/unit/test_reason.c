@@ -47,33 +47,36 @@ static void texts_say_what_happened(void **unused) {
 
 static void a_signal_beats_what_the_worker_said(void **unused) {
     struct nines_reason said = nines_reason_make(NINES_REASON_SHUTDOWN, 0, NULL);
-    struct nines_reason r = nines_reason_from_exit(CLD_DUMPED, SIGABRT, &said, true, false);
+    struct nines_reason r = nines_reason_from_exit(CLD_DUMPED, SIGABRT, &said, true);
     assert_int_equal(r.kind, NINES_REASON_SIGNAL);
     assert_int_equal(r.value, SIGABRT);
     assert_true(r.core_dumped);
-    r = nines_reason_from_exit(CLD_KILLED, SIGKILL, NULL, true, false);
+    r = nines_reason_from_exit(CLD_KILLED, SIGKILL, NULL, true);
     assert_int_equal(r.kind, NINES_REASON_SIGNAL);
     assert_false(r.core_dumped);
 }
 
 static void a_workers_report_is_trusted_when_it_exits(void **unused) {
     struct nines_reason said = nines_reason_make(NINES_REASON_INIT_FAILED, 0, "no config");
-    struct nines_reason r = nines_reason_from_exit(CLD_EXITED, 1, &said, false, false);
+    struct nines_reason r = nines_reason_from_exit(CLD_EXITED, 1, &said, false);
     assert_int_equal(r.kind, NINES_REASON_INIT_FAILED);
     assert_string_equal(r.message, "no config");
 }
 
 static void plain_exits_are_classified(void **unused) {
-    assert_int_equal(nines_reason_from_exit(CLD_EXITED, 0, NULL, false, true).kind, NINES_REASON_NORMAL);
-    assert_int_equal(nines_reason_from_exit(CLD_EXITED, 0, NULL, true, true).kind, NINES_REASON_SHUTDOWN);
-    struct nines_reason r = nines_reason_from_exit(CLD_EXITED, 7, NULL, true, true);
+    assert_int_equal(nines_reason_from_exit(CLD_EXITED, 0, NULL, false).kind, NINES_REASON_NORMAL);
+    assert_int_equal(nines_reason_from_exit(CLD_EXITED, 0, NULL, true).kind, NINES_REASON_SHUTDOWN);
+    struct nines_reason r = nines_reason_from_exit(CLD_EXITED, 7, NULL, true);
     assert_int_equal(r.kind, NINES_REASON_EXIT_STATUS);
     assert_int_equal(r.value, 7);
-    /* An exec child dying of the SIGTERM we sent stopped as asked... */
-    assert_int_equal(nines_reason_from_exit(CLD_KILLED, SIGTERM, NULL, true, true).kind, NINES_REASON_SHUTDOWN);
-    /* ...but not if nobody asked it to, and never for a worker host. */
-    assert_int_equal(nines_reason_from_exit(CLD_KILLED, SIGTERM, NULL, false, true).kind, NINES_REASON_SIGNAL);
-    assert_int_equal(nines_reason_from_exit(CLD_KILLED, SIGTERM, NULL, true, false).kind, NINES_REASON_SIGNAL);
+    /* One rule for SIGTERM: dying of it is a shutdown, asked for or not. */
+    assert_int_equal(nines_reason_from_exit(CLD_KILLED, SIGTERM, NULL, true).kind, NINES_REASON_SHUTDOWN);
+    assert_int_equal(nines_reason_from_exit(CLD_KILLED, SIGTERM, NULL, false).kind, NINES_REASON_SHUTDOWN);
+    /* ...whatever the worker said; other signals stay abnormal. */
+    struct nines_reason said = nines_reason_make(NINES_REASON_ERROR, 0, "x");
+    assert_int_equal(nines_reason_from_exit(CLD_KILLED, SIGTERM, &said, false).kind, NINES_REASON_SHUTDOWN);
+    assert_int_equal(nines_reason_from_exit(CLD_KILLED, SIGINT, NULL, true).kind, NINES_REASON_SIGNAL);
+    assert_int_equal(nines_reason_from_exit(CLD_DUMPED, SIGTERM, NULL, false).kind, NINES_REASON_SIGNAL);
 }
 
 int main(void) {

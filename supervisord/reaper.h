@@ -1,0 +1,36 @@
+/*
+ * reaper.h — every process end ninesd sees, from one SIGCHLD source.
+ *
+ * ninesd is a child subreaper (PR_SET_CHILD_SUBREAPER): a process that a
+ * child's tree orphans comes to ninesd instead of to init, and as PID 1 of
+ * a container every orphan of the namespace does. One SIGCHLD signal
+ * source peeks at each ended process (waitid WNOWAIT), hands a watched one
+ * to its callback while it is still a zombie (so its pid and process group
+ * cannot be reused while the callback signals them), then reaps it; an
+ * unwatched one (an orphan) is reaped at once. No descriptor per process:
+ * the table is a hash of pids.
+ */
+#ifndef NINES_REAPER_H
+#define NINES_REAPER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <systemd/sd-event.h>
+
+typedef void (*reaper_fn)(void *userdata, const siginfo_t *si);
+
+struct reaper;
+
+/* Become a subreaper and add the SIGCHLD source (SIGCHLD must be blocked). */
+int reaper_new(sd_event *loop, struct reaper **out);
+void reaper_free(struct reaper *r);
+/* Call fn once when pid ends (before it is reaped). 0 or -ENOMEM. */
+int reaper_watch(struct reaper *r, pid_t pid, reaper_fn fn, void *userdata);
+void reaper_unwatch(struct reaper *r, pid_t pid);
+/* Orphans reaped so far (processes ninesd adopted and did not start). */
+size_t reaper_orphans(const struct reaper *r);
+
+#endif /* NINES_REAPER_H */
