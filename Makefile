@@ -160,7 +160,8 @@ $(BUILD)/libappup.a: $(call obj,$(APPUP_LIB_SRC))
 ENGINE_ALLOWED := asprintf calloc free malloc memcmp memcpy memmove memset realloc snprintf strchr \
                   strcmp strdup strlen strncmp strndup strnlen strrchr __stack_chk_fail \
                   nines_reason_format nines_reason_is_abnormal nines_reason_make \
-                  nines_child_spec_copy nines_child_spec_free nines_args_copy nines_args_free
+                  nines_child_spec_copy nines_child_spec_free nines_args_copy nines_args_free \
+                  nines_child_spec_equal nines_sup_spec_same_kind
 $(BUILD)/libengine.a: $(call obj,$(ENGINE_SRC))
 	@rm -f $@
 	ar rcs $@ $^

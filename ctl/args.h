@@ -23,6 +23,7 @@ enum ctl_command_id {
     CTL_CMD_START_CHILD,
     CTL_CMD_EVENTS,
     CTL_CMD_STOP,
+    CTL_CMD_RELOAD,
     CTL_CMD_VERSION,
     CTL_CMD_UPGRADE,           /* a child: upgrade CHILD --module PATH */
     CTL_CMD_RELEASE_LIST,

@@ -62,6 +62,15 @@ const struct ctl_command ctl_commands[] = {
     {.name = "stop", .id = CTL_CMD_STOP, .usage = "stop", .summary = "stop the tree and ninesd, as SIGTERM",
      .help = "Begins an orderly shutdown of the tree, as SIGTERM would; returns once\n"
              "it has begun.\n"},
+    {.name = "reload", .id = CTL_CMD_RELOAD, .usage = "reload",
+     .summary = "read the tree file again, apply what changed (SIGHUP)",
+     .help = "Reads the daemon's tree file again and applies what changed to the running\n"
+             "tree: new children are started, removed ones stopped, changed workers\n"
+             "restarted on their new spec, supervisor flags set; children that did not\n"
+             "change keep running. A file that does not load or whose modules are\n"
+             "refused is refused with FILE:LINE:COLUMN and nothing changes (exit 1); if\n"
+             "a change fails (a new child does not start), the changes made are undone\n"
+             "and the tree runs the file it ran. SIGHUP does the same (systemctl reload).\n"},
     {.name = "upgrade", .id = CTL_CMD_UPGRADE, .names = {"CHILD"}, .required = 1, .options = CTL_OPT_MODULE,
      .usage = "upgrade CHILD --module PATH [--extra STRING]",
      .summary = "swap one running worker's code, keeping its state",

@@ -19,6 +19,7 @@ const struct ctl_request_info ctl_requests[] = {
     {"start-child", 1, -1, "start-child SUPERVISOR [--id ID] [KEY=VALUE]...", false},
     {"upgrade", 2, 3, "upgrade PATH MODULE [EXTRA]", false},
     {"stop", 0, 0, "stop", false},
+    {"reload", 0, 0, "reload", false},
     {"release-list", 0, 0, "release-list", true},
     {"release-unpack", 1, 1, "release-unpack PATH", false},
     {"release-make-permanent", 1, 1, "release-make-permanent VERSION", false},

@@ -22,6 +22,7 @@
 #include "notify.h"
 #include "reaper.h"
 #include "release_handler.h"
+#include "reload.h"
 #include "spare.h"
 #include "upgrade.h"
 
@@ -145,7 +146,7 @@ static void carry_out(struct daemon *d, const struct engine_action *a) {
         tree_down(d, a);
         break;
     case ENGINE_ACT_REPLY:
-        if (!releases_on_reply(d, &a->reply))
+        if (!releases_on_reply(d, &a->reply) && !reload_on_reply(d, &a->reply))
             control_on_reply(d, &a->reply);
         break;
     case ENGINE_ACT_NODE_ADDED:
@@ -209,6 +210,15 @@ void daemon_request_stop(struct daemon *d, const char *why) {
     daemon_feed(d, &ev);
 }
 
+/* SIGHUP: what systemd's ExecReload= sends (ninesd.service), and what a
+ * closed terminal sends a foreground ninesd: a reload, never a stop. */
+static int on_hup_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+    struct daemon *d = userdata;
+    if (!d->stopping)
+        reload_request(d, 0, "SIGHUP");
+    return 0;
+}
+
 static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
     char why[32];
     snprintf(why, sizeof why, "SIG%s received", sigabbrev_np((int)si->ssi_signo));
@@ -233,10 +243,11 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
     /* Signals are loop events (sd-event needs them blocked first). */
     sigset_t set;
     sigemptyset(&set);
-    sigaddset(&set, SIGTERM), sigaddset(&set, SIGINT), sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGTERM), sigaddset(&set, SIGINT), sigaddset(&set, SIGCHLD), sigaddset(&set, SIGHUP);
     sigprocmask(SIG_BLOCK, &set, NULL);
     if ((r = sd_event_add_signal(d->loop, NULL, SIGTERM, on_stop_signal, d)) < 0 ||
         (r = sd_event_add_signal(d->loop, NULL, SIGINT, on_stop_signal, d)) < 0 ||
+        (r = sd_event_add_signal(d->loop, NULL, SIGHUP, on_hup_signal, d)) < 0 ||
         (r = reaper_new(d->loop, &d->reaper)) < 0)
         return r;
     if ((r = notify_setup(d)) < 0)
@@ -278,6 +289,7 @@ void daemon_free(struct daemon *d) {
     engine_free(d->engine);
     if (d->loop)
         notify_close(d);
+    reload_free(d); /* the files run before: after the engine, whose nodes point into them */
     nines_tree_free(d->tree);
     reaper_free(d->reaper);
     sd_event_unref(d->loop);

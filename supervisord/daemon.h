@@ -53,6 +53,9 @@ struct daemon {
     struct releases *releases;    /* the release handler (release_handler.h), or NULL for a tree file */
     uint64_t max_snapshot;        /* the largest state an upgrade may carry, bytes */
     uint64_t next_request_id;
+    struct reload *reload;        /* the reload under way (reload.h), or NULL */
+    struct nines_tree **old_trees; /* files run before a reload: nodes still point into them */
+    size_t n_old_trees;
     bool stopping;
     int exit_code;
 };

@@ -25,6 +25,7 @@ static const char usage[] =
     "Run the supervision tree declared in TREE.yaml until SIGTERM or SIGINT\n"
     "(exit 0 after an orderly shutdown) or until the root supervisor gives up\n"
     "(exit 1). An invalid tree file exits 2 with FILE:LINE:COLUMN: error.\n"
+    "SIGHUP (ninesctl reload) reads TREE.yaml again and applies the difference.\n"
     "With --releases, run the permanent release of DIR instead (doc/releases.md):\n"
     "its releases are unpacked, upgraded to and made permanent with\n"
     "ninesctl release ... and ninesctl upgrade VERSION.\n"

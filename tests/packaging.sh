@@ -89,7 +89,8 @@ offered=$(comp ninesctl "")
 for c in $("$p/bin/ninesctl" --help | sed -n '/^commands:/,/^$/p' | awk 'NR > 1 && NF {print $1}' | sort -u); do
     grep -qx "$c" <<<"$offered" || fail "bash completion does not offer '$c'"
 done
-[ "$(comp ninesctl rel)" = release ] || fail "bash completion of 'rel': $(comp ninesctl rel)"
+grep -qx reload <<<"$offered" || fail "bash completion does not offer 'reload'"
+[ "$(comp ninesctl rele)" = release ] || fail "bash completion of 'rele': $(comp ninesctl rele)"
 children=$(comp ninesctl --socket "$d/sock" call "")
 grep -qx cxx <<<"$children" && grep -qx counter <<<"$children" || fail "bash completion of CHILD: $children"
 if command -v zsh >/dev/null; then

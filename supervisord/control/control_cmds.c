@@ -16,6 +16,7 @@
 #include "ctl_requests.h"
 #include "log.h"
 #include "release_handler.h"
+#include "reload.h"
 #include "upgrade.h"
 
 /* What carries out each request of the protocol's table (ctl_requests.h),
@@ -230,6 +231,11 @@ static void cmd_stop(struct daemon *d, struct control_conn *c, int argc, const c
     daemon_request_stop(d, "ninesctl stop");
 }
 
+/* reload: the tree file read again, the difference applied (reload.h). */
+static void cmd_reload(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    reload_request(d, control_conn_id(c), "ninesctl reload");
+}
+
 static bool parse_timeout(const char *text, uint64_t *ms) {
     char *end;
     errno = 0;
@@ -293,6 +299,7 @@ static const struct command commands[] = {
     {"start-child", cmd_start_child},
     {"upgrade", cmd_upgrade},
     {"stop", cmd_stop},
+    {"reload", cmd_reload},
     {"release-list", release_cmd_list},
     {"release-unpack", release_cmd_unpack},
     {"release-make-permanent", release_cmd_make_permanent},

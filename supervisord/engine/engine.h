@@ -91,8 +91,9 @@ enum engine_request_kind {
      * it does not come back when its supervisor restarts. */
     ENGINE_REQ_RETIRE_CHILD,
     /* set_flags: change supervisor `node`'s strategy, intensity or period
-     * (those `flags` has), from its next decision on. Not for dynamic
-     * supervisors, nor to make one. */
+     * (those `flags` has), from its next decision on. A dynamic
+     * supervisor's intensity and period only: no strategy turns dynamic
+     * or static. */
     ENGINE_REQ_SET_FLAGS,
 };
 
@@ -111,7 +112,7 @@ enum engine_request_result {
     ENGINE_REQ_START_FAILED,    /* the child was tried and did not start: see `reason` */
     ENGINE_REQ_SHUTTING_DOWN,   /* the supervisor is stopping, giving up or not running, or the tree is stopping */
     ENGINE_REQ_ROOT,            /* the root supervisor is not a child */
-    ENGINE_REQ_UNSUPPORTED,     /* change_child of a supervisor or to another id; set_flags to or of dynamic */
+    ENGINE_REQ_UNSUPPORTED,     /* change_child of a supervisor or to another id; set_flags to or from dynamic */
 };
 
 /* A supervisor's flags as they are now (ENGINE_REQ_SET_FLAGS changes them). */

@@ -102,7 +102,7 @@ static enum engine_request_result arrival_check(struct engine *e, const struct e
         return ENGINE_REQ_NOT_A_SUPERVISOR;
     /* OTP checks ?is_simple(State) before looking for the child. */
     bool dynamic = sup_is_dynamic(e, s);
-    if (dynamic && r->kind == ENGINE_REQ_SET_FLAGS)
+    if (dynamic && r->kind == ENGINE_REQ_SET_FLAGS && r->flags.has_strategy && r->flags.strategy != NINES_DYNAMIC)
         return ENGINE_REQ_UNSUPPORTED;
     if (dynamic && r->kind != ENGINE_REQ_TERMINATE_CHILD && r->kind != ENGINE_REQ_START_DYNAMIC &&
         r->kind != ENGINE_REQ_SET_FLAGS)

@@ -30,7 +30,7 @@ static void the_group_reads_by_primary_or_supplementary_gid(void **unused) {
 
 static void reading_commands_are_exactly_status_events_version(void **unused) {
     const char *readers[] = {"status", "events", "version"};
-    const char *writers[] = {"call", "cast", "restart", "terminate", "delete", "start", "start-child", "stop",
+    const char *writers[] = {"call", "cast", "restart", "terminate", "delete", "start", "start-child", "stop", "reload",
                              "Status", "", "statusx"};
     for (size_t i = 0; i < 3; i++) {
         assert_true(control_allows(CONTROL_READ, readers[i]));

@@ -344,6 +344,7 @@ static void test_table(void **state) {
         {"start-child", CTL_CMD_START_CHILD, "start-child"},
         {"events", CTL_CMD_EVENTS, "events"},
         {"stop", CTL_CMD_STOP, "stop"},
+        {"reload", CTL_CMD_RELOAD, "reload"},
         {"upgrade", CTL_CMD_UPGRADE, "upgrade"},
         {"upgrade", CTL_CMD_RELEASE_UPGRADE, "release-install"},
         {"downgrade", CTL_CMD_RELEASE_DOWNGRADE, "release-install"},

@@ -86,6 +86,27 @@ static void an_operator_names_a_dynamic_child(void **unused) {
     fx_done(&f);
 }
 
+/* set_flags on a dynamic supervisor (a reload's): its intensity and
+ * period, never a strategy that makes it static. */
+static void set_flags_of_a_dynamic_supervisor(void **unused) {
+    boot_dynamic(wr("job", NINES_PERMANENT), 0);
+    struct engine_event ev = {.kind = ENGINE_EV_REQUEST,
+                              .request = {.kind = ENGINE_REQ_SET_FLAGS, .id = 1, .node = fx_node(&f, "jobs"),
+                                          .flags = {.has_strategy = true, .strategy = NINES_ONE_FOR_ONE}}};
+    assert_string_equal(fx_feed_event(&f, ev), "reply 1 unsupported -");
+    ev.request = (struct engine_request){.kind = ENGINE_REQ_SET_FLAGS, .id = 2, .node = fx_node(&f, "jobs"),
+                                         .flags = {.has_intensity = true, .intensity = 0}};
+    assert_string_equal(fx_feed_event(&f, ev), "reply 2 ok jobs");
+    struct engine_sup_flags got;
+    assert_true(engine_sup_flags(f.e, fx_node(&f, "jobs"), &got));
+    assert_int_equal(got.intensity, 0);
+    assert_int_equal(got.strategy, NINES_DYNAMIC);
+    START_DYNAMIC(&f, 3, "jobs", NULL, 0);
+    READY(&f, "jobs/job-1");
+    assert_non_null(strstr(EXIT(&f, "jobs/job-1", R_SEGV()), "give_up"));
+    fx_done(&f);
+}
+
 static void dynamic_children_end_per_their_restart_type(void **unused) {
     boot_dynamic(wr("job", NINES_TRANSIENT), 0);
     START_DYNAMIC(&f, 1, "jobs", NULL, 0);
@@ -141,6 +162,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(start_dynamic_children_from_the_template),
         cmocka_unit_test(an_operator_names_a_dynamic_child),
+        cmocka_unit_test(set_flags_of_a_dynamic_supervisor),
         cmocka_unit_test(dynamic_children_end_per_their_restart_type),
         cmocka_unit_test(max_children_is_enforced),
         cmocka_unit_test(a_restarted_dynamic_supervisor_starts_empty),
