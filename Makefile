@@ -158,7 +158,7 @@ $(BUILD)/libappup.a: $(call obj,$(APPUP_LIB_SRC))
 # other symbol it needs (a system call, sd-event, the log) fails the
 # build here, naming it.
 ENGINE_ALLOWED := asprintf calloc free malloc memcmp memcpy memmove memset realloc snprintf strchr \
-                  strcmp strdup strlen strncmp strndup strnlen strrchr __stack_chk_fail \
+                  strcmp strdup strlen strncmp strndup strnlen strrchr __stack_chk_fail _GLOBAL_OFFSET_TABLE_ \
                   nines_reason_format nines_reason_is_abnormal nines_reason_make \
                   nines_child_spec_copy nines_child_spec_free nines_args_copy nines_args_free \
                   nines_child_spec_equal nines_sup_spec_same_kind
