@@ -352,8 +352,9 @@ $(ABI_GROWN_INC)/nines/module.h: include/nines/module.h
 	sed '/void (\*free_state)/,/^};/ s/^};/    void (*appended_in_test)(void);\n};/' $< > $@
 	@grep -q appended_in_test $@ || { echo "error: could not grow $<" >&2; rm -f $@; exit 1; }
 $(ABI_TEST): tests/abi/test_module_abi_growth.c lib/module_check.c $(ABI_GROWN_INC)/nines/module.h
-	@mkdir -p $(dir $@)
+	@mkdir -p $(dir $@) $(BUILD)/obj/tests/abi
 	$(CC) -I$(ABI_GROWN_INC) $(ALL_CFLAGS) -iquote lib -DNINES_BUILD_DIR='"$(abspath $(BUILD))"' -o $@ \
+	    -MMD -MP -MF $(BUILD)/obj/tests/abi/test_module_abi_growth.d \
 	    tests/abi/test_module_abi_growth.c lib/module_check.c $(ALL_LDFLAGS) $(CMOCKA_LIBS) -ldl
 
 test: all $(UNIT_TESTS) $(ABI_TEST) $(ITESTS) $(TESTAPPS) $(if $(filter 1,$(SANITIZE)),,$(FUZZ_TARGETS))
