@@ -127,7 +127,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/
 FUZZ_TREE_SRC := lib/tree.c lib/tree_load.c lib/tree_child.c lib/tree_paths.c lib/module_check.c lib/yaml_schema.c \
                  lib/yaml_schema_input.c lib/nines_error.c lib/tree_spec.c \
                  lib/utf8.c lib/yaml_output.c
-FUZZ_SRC_ctl_proto := lib/ctl_proto.c lib/log.c lib/utf8.c lib/sha256.c
+FUZZ_SRC_ctl_proto := lib/ctl_proto.c lib/log.c lib/log_buffer.c lib/utf8.c lib/sha256.c
 FUZZ_SRC_appup := $(filter-out appup/appup_generate%,$(wildcard appup/appup*.c)) $(FUZZ_TREE_SRC)
 FUZZ_SRC_manifest := $(wildcard release/manifest*.c) lib/sha256.c lib/atomic_file.c $(FUZZ_TREE_SRC)
 FUZZ_SRC_release_state := $(wildcard release/release_state*.c) $(FUZZ_SRC_manifest)

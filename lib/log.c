@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdint.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include <systemd/sd-journal.h>
 
+#include "log_buffer.h"
 #include "sha256.h"
 
 #define MAX_FIELDS 24
@@ -174,6 +176,106 @@ static void timestamp(char *buf, size_t size) {
     snprintf(buf + n, size - n, ".%03ldZ", now.tv_nsec / 1000000);
 }
 
+/* --- the stderr sink ------------------------------------------------------
+ * By default a record is one blocking write(2) to stderr. ninesd asks for
+ * nines_log_nonblocking(): its records then go through a descriptor of
+ * their own (a new open of the same pipe or terminal, so stderr's flags,
+ * shared with whoever else holds it, stay as they are) that never blocks,
+ * and what the sink does not take waits in a bounded buffer. */
+
+static int sink_fd = STDERR_FILENO;
+static bool sink_socket; /* stderr is a socket: send(MSG_DONTWAIT) instead */
+static struct nines_log_buffer *pending;
+
+static ssize_t sink_put(const char *bytes, size_t len) {
+    ssize_t n;
+    do
+        n = sink_socket ? send(sink_fd, bytes, len, MSG_DONTWAIT | MSG_NOSIGNAL) : write(sink_fd, bytes, len);
+    while (n < 0 && errno == EINTR);
+    return n;
+}
+
+static void report_dropped(uint64_t dropped) {
+    char ts[40], line[256], count[24];
+    snprintf(count, sizeof count, "%llu", (unsigned long long)dropped);
+    struct nines_field f[] = {{"dropped", count}};
+    timestamp(ts, sizeof ts);
+    size_t len = nines_logfmt_format(line, sizeof line, ts, LOG_WARNING, "log_dropped",
+                                     "log records were dropped while the log's reader did not keep up", f, 1);
+    nines_log_buffer_add(pending, line, len < sizeof line ? len : sizeof line - 1);
+}
+
+void nines_log_flush(void) {
+    while (pending && pending->len > 0) {
+        ssize_t n = sink_put(pending->data, pending->len);
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            pending->len = 0; /* the sink is gone: nothing will ever read these */
+            return;
+        }
+        nines_log_buffer_consume(pending, (size_t)n);
+        uint64_t dropped = nines_log_buffer_take_dropped(pending);
+        if (dropped)
+            report_dropped(dropped);
+    }
+}
+
+/* One write per record so lines from several writers never interleave. */
+static void sink_write(const char *line, size_t len) {
+    if (!pending) {
+        ssize_t ignored = write(STDERR_FILENO, line, len);
+        (void)ignored;
+        return;
+    }
+    nines_log_flush();
+    if (pending->len > 0) {
+        nines_log_buffer_add(pending, line, len); /* behind the others, or dropped */
+        return;
+    }
+    ssize_t n = sink_put(line, len);
+    if (n < 0)
+        n = errno == EAGAIN ? 0 : (ssize_t)len; /* a broken sink loses it, as before */
+    if ((size_t)n < len)
+        nines_log_buffer_add(pending, line + n, len - (size_t)n); /* fits: the buffer was empty */
+}
+
+int nines_log_nonblocking(void) {
+    struct stat st;
+    if (pending)
+        return 0;
+    if (fstat(STDERR_FILENO, &st) < 0)
+        return -errno;
+    if (!(pending = calloc(1, sizeof *pending)))
+        return -ENOMEM;
+    if (S_ISSOCK(st.st_mode)) {
+        sink_socket = true;
+    } else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+        int fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd >= 0)
+            sink_fd = fd;
+        else if (fcntl(STDERR_FILENO, F_SETFL, fcntl(STDERR_FILENO, F_GETFL) | O_NONBLOCK) < 0)
+            return -errno;
+    }
+    return 0; /* a regular file never makes the writer wait on a reader */
+}
+
+void nines_log_close(void) {
+    if (!pending)
+        return;
+    nines_log_flush();
+    free(pending);
+    pending = NULL;
+    if (sink_fd != STDERR_FILENO)
+        close(sink_fd);
+    sink_fd = STDERR_FILENO;
+    sink_socket = false;
+}
+
+int nines_log_sink_fd(void) { return sink_fd; }
+
+int nines_log_pending_fd(void) { return pending && pending->len > 0 ? sink_fd : -1; }
+
 static void emit_stderr(int priority, const char *event, const char *message,
                         const struct nines_field *fields, size_t n_fields) {
     char ts[40], line[LINE_MAX_BYTES];
@@ -182,9 +284,7 @@ static void emit_stderr(int priority, const char *event, const char *message,
     size_t len = need < sizeof line ? need : sizeof line - 1;
     if (need >= sizeof line)
         line[len - 1] = '\n'; /* truncated: still one line */
-    /* One write per record so lines from several writers never interleave. */
-    ssize_t ignored = write(STDERR_FILENO, line, len);
-    (void)ignored;
+    sink_write(line, len);
 }
 
 /* Journal field names: NINES_ + the key in upper case. */

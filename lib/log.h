@@ -55,6 +55,23 @@ size_t nines_logfmt_record(char *buf, size_t size, const struct nines_field *fie
 typedef void (*nines_log_tap_fn)(void *userdata, const char *event, const char *line, size_t len);
 void nines_log_set_tap(nines_log_tap_fn fn, void *userdata);
 
+/* Never block on stderr (ninesd's loop, issue 16): records go through a
+ * non-blocking descriptor of their own, what the reader does not take at
+ * once waits in a bounded buffer (NINES_LOG_BUFFER_SIZE, lib/log_buffer.h),
+ * records that do not fit are dropped and counted, and once the buffer has
+ * drained one `log_dropped` record (dropped=N) says how many were lost.
+ * 0 or -errno. Without it, each record is one blocking write. */
+int nines_log_nonblocking(void);
+/* Back to one blocking write per record (what still waits is written if
+ * the sink takes it now, else lost); frees the buffer. */
+void nines_log_close(void);
+/* The descriptor records are written to (stderr's own, once non-blocking). */
+int nines_log_sink_fd(void);
+/* The descriptor with records waiting for it to become writable, or -1. */
+int nines_log_pending_fd(void);
+/* Write what waits, as far as the sink takes it now. */
+void nines_log_flush(void);
+
 /* "error", "warning", "notice", "info", "debug". */
 const char *nines_log_level_name(int priority);
 

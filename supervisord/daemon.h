@@ -46,6 +46,7 @@ struct daemon {
     char notify_path[64];         /* "@nines-notify-PID" */
     struct spare *spare;          /* a warm worker host, or NULL (spare.h) */
     sd_event_source *spare_refill;
+    sd_event_source *log_io_src, *log_post_src; /* the log's slow reader (log_pump.h) */
     bool no_spare;
     struct control *control;      /* the control socket (control.h), or NULL */
     struct calls *calls;          /* calls in flight between children (calls.h) */

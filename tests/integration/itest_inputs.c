@@ -100,9 +100,79 @@ static void a_yes_child_freezes_nothing(void **state) {
     assert_true(ninesd_count(n, "event=output_dropped", "child=chatty ", NULL) == 1);
 }
 
+/* The pid of n's child whose command line holds `what`, or -1. */
+static pid_t child_running(struct ninesd *n, const char *what) {
+    pid_t kids[64];
+    int k = list_children(n->pid, kids, 64);
+    for (int i = 0; i < k; i++) {
+        char path[64], buf[4096];
+        snprintf(path, sizeof path, "/proc/%d/cmdline", (int)kids[i]);
+        FILE *f = fopen(path, "r");
+        size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        for (size_t j = 0; j < len; j++)
+            buf[j] = buf[j] ? buf[j] : ' ';
+        buf[len] = '\0';
+        if (strstr(buf, what))
+            return kids[i];
+    }
+    return -1;
+}
+
+static pid_t wait_child_running(struct ninesd *n, const char *what, pid_t not, int timeout_ms) {
+    long long end = now_ms() + timeout_ms;
+    for (;;) {
+        pid_t pid = child_running(n, what);
+        if ((pid > 0 && pid != not) || now_ms() > end)
+            return pid != not ? pid : -1;
+        usleep(2000);
+    }
+}
+
+/* ninesd's stderr is a pipe nobody reads (as a stopped reader): the log
+ * waits in its bounded buffer, the rest is dropped and counted, and the
+ * loop goes on. */
+static void a_stopped_log_reader_freezes_nothing(void **state) {
+    struct ninesd *n = *state;
+    const char *tree = harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: counter\n      module: @BUILD@/examples/counter.so\n"
+        "    - id: talker\n      exec: [/bin/sh, -c, 'i=0; while [ $i -lt 6000 ]; do "
+        "echo \"line $i of a child that has a lot to say before it sleeps\"; i=$((i+1)); done; "
+        "exec sleep 1000']\n");
+    ninesd_start(n, tree, "--no-spare", NULL);
+    /* From here on nothing reads the log until the end. */
+    pid_t counter = wait_child_running(n, "counter.so", -1, WAIT_MS);
+    assert_true(counter > 0);
+    assert_true(wait_child_running(n, "sleep 1000", -1, WAIT_MS) > 0); /* its 6,000 lines are written */
+    long long worst = worst_status_ms(n, false, 5);
+    fprintf(stderr, "stopped log reader: slowest of 5 status answers: %lld ms\n", worst);
+    assert_true(worst >= 0 && worst < 1000);
+    long long killed = now_ms();
+    kill(counter, SIGKILL);
+    pid_t again = wait_child_running(n, "counter.so", counter, 3000);
+    long long took = now_ms() - killed;
+    fprintf(stderr, "stopped log reader: killed worker replaced in %lld ms\n", took);
+    assert_true(again > 0);
+    assert_true(took < 1000);
+    assert_int_equal(count_zombie_children(n->pid), 0);
+    /* The reader is back: what waited comes, then how much was lost. */
+    const char *line = ninesd_wait(n, WAIT_MS, "event=log_dropped", NULL);
+    assert_non_null(line);
+    char dropped[32];
+    assert_true(logfmt_field(line, "dropped", dropped, sizeof dropped));
+    fprintf(stderr, "stopped log reader: %s records dropped\n", dropped);
+    assert_true(atoll(dropped) > 0);
+    /* And the log goes on whole after it. */
+    kill(n->pid, SIGTERM);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=tree_stopped", NULL));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_yes_child_freezes_nothing, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_stopped_log_reader_freezes_nothing, harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
