@@ -7,6 +7,8 @@ build=${1:-build}
 echo
 "$build/bench/bench_calls" "${NINES_BENCH_CALLS:-20000}"
 echo
+"$build/bench/bench_flow" "${NINES_BENCH_FLOW_CALLS:-20000}" "${NINES_BENCH_FLOW_CASTS:-50000}"
+echo
 "$build/bench/bench_status" "${NINES_BENCH_STATUS_RUNS:-50}"
 echo
 "$build/bench/bench_upgrade" "${NINES_BENCH_SWAPS:-50}" "${NINES_BENCH_CHANGES:-100}" "${NINES_BENCH_CONNS:-100}"

@@ -21,14 +21,20 @@
  *                          (dup: answers beyond the first for one call, the
  *                          count goes on after done; refused: nines_call()
  *                          said no right away, that call's answer)
- *   casts PATH N [P]       "started": cast "c SEQ" to PATH for SEQ = 1..N,
- *                          in turns of 10,000; a cast refused (-EAGAIN) is
+ *   casts PATH N [P [T]]   "started": cast "c SEQ" to PATH for SEQ = 1..N,
+ *                          in turns of T (10,000); a cast refused (-EAGAIN) is
  *                          counted and not sent again, and the rest of the
  *                          turn waits for a timer; with P, first cast
  *                          "busy P" to PATH
  *   slow N M               (a cast) spin N rounds of CPU on each of the
  *                          next M casts "c SEQ": a receiver slower than
  *                          its sender, whatever the clock does
+ *   castwin PATH N W SELF  "started": N casts "w SEQ SELF" to PATH, at most W
+ *                          not yet acknowledged: PATH casts "a SEQ" back to
+ *                          SELF (this worker's path) for each; a refused
+ *                          cast is sent again on the next acknowledgement
+ *                          or a timer
+ *   winresult              "running|done sent=S acked=A refused=R"
  *   castresult             "running|done sent=S refused=R failed=F"
  *   got                    "received=N disorder=D": casts "c SEQ" taken,
  *                          and how many came with a SEQ not above the last
@@ -48,9 +54,15 @@
 
 struct casting {
     char path[256];
-    long total, next, sent, refused, failed;
+    long total, next, sent, refused, failed, turn;
     long received, disorder, last; /* as a receiver */
     long spin, slow_left;
+};
+
+/* castwin: casts with a window, acknowledged by casts back. */
+struct window {
+    char path[256], self[256];
+    long total, width, next, acked, refused;
 };
 
 struct run {
@@ -62,6 +74,7 @@ struct run {
     unsigned char *seen; /* answers per call, by tag - 1 */
     bool done;
     struct casting c;
+    struct window w;
 };
 
 static int fl_init(nines_ctx *ctx, void **state) {
@@ -142,7 +155,7 @@ static int start(nines_ctx *ctx, struct run *r, const char *text, uint64_t ref) 
 
 static int cast_turn(nines_ctx *ctx, struct casting *c) {
     char text[32];
-    for (long i = 0; i < CAST_TURN && c->next < c->total; i++) {
+    for (long i = 0; i < c->turn && c->next < c->total; i++) {
         int len = snprintf(text, sizeof text, "c %ld", ++c->next);
         int e = nines_cast(ctx, c->path, text, (size_t)len);
         if (e == -EAGAIN) {
@@ -161,9 +174,10 @@ static int start_casts(nines_ctx *ctx, struct casting *c, const char *text, uint
     struct casting n = {.received = c->received, .disorder = c->disorder, .last = c->last, .spin = c->spin,
                         .slow_left = c->slow_left};
     long pause = 0;
-    if (sscanf(text, "casts %255s %ld %ld", n.path, &n.total, &pause) < 2 || n.total <= 0 || pause < 0 ||
-        (c->next < c->total))
-        return nines_reply(ctx, ref, "error: expected casts PATH N [P]", 32);
+    n.turn = CAST_TURN;
+    if (sscanf(text, "casts %255s %ld %ld %ld", n.path, &n.total, &pause, &n.turn) < 2 || n.total <= 0 ||
+        pause < 0 || n.turn <= 0 || (c->next < c->total))
+        return nines_reply(ctx, ref, "error: expected casts PATH N [P [T]]", 36);
     *c = n;
     int e = nines_reply(ctx, ref, "started", 7);
     if (e == 0 && pause) {
@@ -179,6 +193,41 @@ static int cast_report(nines_ctx *ctx, struct casting *c, bool sender, uint64_t 
     int len = sender ? snprintf(text, sizeof text, "%s sent=%ld refused=%ld failed=%ld",
                                 c->next < c->total ? "running" : "done", c->sent, c->refused, c->failed)
                      : snprintf(text, sizeof text, "received=%ld disorder=%ld", c->received, c->disorder);
+    return nines_reply(ctx, ref, text, (size_t)len);
+}
+
+#define WIN_TIMER 3
+
+static int win_fill(nines_ctx *ctx, struct window *w) {
+    char text[300];
+    while (w->next < w->total && w->next - w->acked < w->width) {
+        int len = snprintf(text, sizeof text, "w %ld %s", w->next + 1, w->self);
+        int e = nines_cast(ctx, w->path, text, (size_t)len);
+        if (e == -EAGAIN) {
+            w->refused++;
+            return w->next == w->acked ? nines_timer_start(ctx, WIN_TIMER, 1, 0) : 0;
+        }
+        if (e < 0)
+            return e;
+        w->next++;
+    }
+    return 0;
+}
+
+static int start_window(nines_ctx *ctx, struct window *w, const char *text, uint64_t ref) {
+    struct window n = {0};
+    if (sscanf(text, "castwin %255s %ld %ld %255s", n.path, &n.total, &n.width, n.self) != 4 || n.total <= 0 ||
+        n.width <= 0 || w->acked < w->total)
+        return nines_reply(ctx, ref, "error: expected castwin PATH N W SELF", 37);
+    *w = n;
+    int e = nines_reply(ctx, ref, "started", 7);
+    return e < 0 ? e : win_fill(ctx, w);
+}
+
+static int win_report(nines_ctx *ctx, struct window *w, uint64_t ref) {
+    char text[200];
+    int len = snprintf(text, sizeof text, "%s sent=%ld acked=%ld refused=%ld",
+                       w->acked < w->total ? "running" : "done", w->next, w->acked, w->refused);
     return nines_reply(ctx, ref, text, (size_t)len);
 }
 
@@ -202,13 +251,17 @@ static int fl_call(nines_ctx *ctx, void *state, const struct nines_request *call
         return start(ctx, r, text, call->ref);
     if (strncmp(text, "casts ", 6) == 0)
         return start_casts(ctx, &r->c, text, call->ref);
+    if (strncmp(text, "castwin ", 8) == 0)
+        return start_window(ctx, &r->w, text, call->ref);
+    if (strcmp(text, "winresult") == 0)
+        return win_report(ctx, &r->w, call->ref);
     if (strcmp(text, "castresult") == 0 || strcmp(text, "got") == 0)
         return cast_report(ctx, &r->c, text[0] == 'c', call->ref);
     return nines_reply(ctx, call->ref, "error: unknown request", 22);
 }
 
 static int fl_cast(nines_ctx *ctx, void *state, const void *data, size_t len) {
-    char text[32];
+    char text[300];
     len = len < sizeof text - 1 ? len : sizeof text - 1;
     memcpy(text, data, len);
     text[len] = '\0';
@@ -221,6 +274,19 @@ static int fl_cast(nines_ctx *ctx, void *state, const void *data, size_t len) {
         r->c.slow_left--;
         for (volatile long i = 0; i < r->c.spin; i++)
             ;
+    }
+    if (text[0] == 'w' && text[1] == ' ') {
+        char ack[32], from[256];
+        long seq;
+        if (sscanf(text, "w %ld %255s", &seq, from) == 2) {
+            int n = snprintf(ack, sizeof ack, "a %ld", seq);
+            for (int tries = 0; tries < 10000 && nines_cast(ctx, from, ack, (size_t)n) == -EAGAIN; tries++)
+                usleep(100); /* given up after a second: the sender then counts it lost */
+        }
+    }
+    if (text[0] == 'a' && text[1] == ' ') {
+        r->w.acked++;
+        return win_fill(ctx, &r->w);
     }
     if (text[0] == 'c' && text[1] == ' ') {
         long seq = atol(text + 2);
@@ -235,6 +301,8 @@ static int fl_info(nines_ctx *ctx, void *state, const struct nines_info *info) {
     struct run *r = state;
     if (info->kind == NINES_INFO_TIMER && info->tag == CAST_TIMER)
         return cast_turn(ctx, &r->c);
+    if (info->kind == NINES_INFO_TIMER && info->tag == WIN_TIMER)
+        return win_fill(ctx, &r->w);
     if (!r->seen)
         return 0;
     if (info->kind == NINES_INFO_TIMER)
