@@ -13,4 +13,6 @@ echo
 echo
 "$build/bench/bench_upgrade" "${NINES_BENCH_SWAPS:-50}" "${NINES_BENCH_CHANGES:-100}" "${NINES_BENCH_CONNS:-100}"
 echo
+"$build/bench/bench_rollback" "${NINES_BENCH_ROLLBACK_ROUNDS:-5}"
+echo
 "$build/bench/bench_release" "${NINES_BENCH_RELEASE_ROUNDS:-20}" "${NINES_BENCH_RELEASE_LOADERS:-4}"
