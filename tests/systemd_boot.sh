@@ -65,8 +65,10 @@ export container=nines-test
 exec chroot "$R" /lib/systemd/systemd --system --unit=nines-test.target
 INNER
 unshare --pid --fork --mount --cgroup --propagation private bash "$R.inner" >"$R.journal" 2>&1 &
+unshare_pid=$!
+# Our own systemd: unshare's child (another test run may have booted one too).
 for _ in $(seq 100); do
-    systemd_pid=$(pgrep -n -f -x "/lib/systemd/systemd --system --unit=nines-test.target")
+    systemd_pid=$(pgrep -P "$unshare_pid" -f -x "/lib/systemd/systemd --system --unit=nines-test.target")
     [ -n "$systemd_pid" ] && break
     sleep 0.1
 done
