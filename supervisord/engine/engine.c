@@ -77,6 +77,8 @@ static void deliver(struct engine *e, struct msg *m) {
         handle_pending(e, m);
         return;
     }
+    if (eng_together_answer(e, m))
+        return;
     switch (m->kind) {
     case MSG_READY:
     case MSG_STARTED:

@@ -111,6 +111,7 @@ struct sup {
     engine_node pending; /* the child being started or stopped, ENGINE_NO_NODE */
     uint32_t pending_inc;
     struct nines_reason exit_reason; /* why it ends (INIT_ABORT, GIVE_UP, SHUTDOWN) */
+    size_t n_stopping; /* a dynamic supervisor's children asked to stop together, not yet ended */
 
     struct msgq mailbox;
     uint64_t *restarts; /* OTP's #state.restarts: times within the period, oldest first */
@@ -220,6 +221,9 @@ void eng_child_start_failed(struct engine *e, engine_node s, engine_node c, cons
 void eng_terminate_child(struct engine *e, engine_node s, engine_node c);
 void eng_child_stopped(struct engine *e, engine_node s, engine_node c, const struct nines_reason *why);
 void eng_child_grace_expired(struct engine *e, engine_node c);
+bool eng_stops_together(struct engine *e, engine_node s);
+void eng_terminate_together(struct engine *e, engine_node s);
+bool eng_together_answer(struct engine *e, const struct msg *m); /* a message about one of them: handled */
 void eng_sup_shutdown(struct engine *e, engine_node s);
 
 /* engine_restart.c: the mailbox: exits of running children, retries. */

@@ -103,6 +103,10 @@ void eng_sup_step(struct engine *e, engine_node s) {
     struct sup *sp = sup_of(e, s);
     while (!e->oom && sp->pending == ENGINE_NO_NODE && op_walks(sp->op)) {
         if (sp->phase == PH_TERMINATE) {
+            if (sp->cursor > sp->term_lo && eng_stops_together(e, s))
+                eng_terminate_together(e, s);
+            if (sp->n_stopping)
+                return; /* eng_together_answer steps on when the last has ended */
             if (sp->cursor <= sp->term_lo) {
                 sp->phase = PH_START;
                 sp->cursor = sp->start_lo;

@@ -101,6 +101,56 @@ void eng_child_grace_expired(struct engine *e, engine_node c) {
     eng_emit(e, ENGINE_ACT_KILL, c, k->gen);
 }
 
+/* Dynamic children stop together, as OTP's simple_one_for_one does
+ * (terminate_children sends every child its exit, then waits for them
+ * all): N children that ignore the request cost one grace, not N. Only
+ * when the supervisor ends (shutdown, give up); terminate_child still
+ * stops its one child. Static children keep OTP's one-at-a-time reverse
+ * order: a later child may depend on an earlier one. */
+bool eng_stops_together(struct engine *e, engine_node s) {
+    enum sup_op op = sup_of(e, s)->op;
+    return sup_is_dynamic(e, s) && (op == OP_SHUTDOWN || op == OP_GIVE_UP || op == OP_INIT_ABORT);
+}
+
+/* Ask every child left in the terminate walk to stop, newest first, and
+ * count those to wait for; one already stopping is counted already. */
+void eng_terminate_together(struct engine *e, engine_node s) {
+    struct sup *sp = sup_of(e, s);
+    for (size_t i = sp->cursor; i-- > sp->term_lo;) {
+        engine_node c = sp->kids[i];
+        if (i == sp->term_skip || node_of(e, c)->state == ENGINE_NODE_STOPPING)
+            continue;
+        eng_terminate_child(e, s, c);
+        if (sp->pending == c) { /* asked and not ended yet */
+            sp->pending = ENGINE_NO_NODE;
+            sp->n_stopping++;
+        }
+    }
+    sp->cursor = sp->term_lo;
+}
+
+/* An exit or a grace timeout of a child stopped together. */
+bool eng_together_answer(struct engine *e, const struct msg *m) {
+    struct sup *sp = sup_of(e, m->to);
+    struct node *k = node_of(e, m->child);
+    if (!sp->n_stopping || sp->pending == m->child || k->parent != m->to || k->inc != m->inc ||
+        k->state != ENGINE_NODE_STOPPING)
+        return false;
+    if (m->kind == MSG_TIMEOUT) {
+        eng_child_grace_expired(e, m->child);
+        return true;
+    }
+    if (m->kind != MSG_EXIT && m->kind != MSG_START_FAILED)
+        return false;
+    sp->n_stopping--;
+    if (k->timer_armed)
+        eng_emit(e, ENGINE_ACT_TIMER_CANCEL, m->child, k->gen);
+    terminated(e, m->to, m->child, &m->reason);
+    if (sp->n_stopping == 0)
+        eng_sup_step(e, m->to);
+    return true;
+}
+
 /* Stop a supervisor's whole subtree from starting anything: a child that
  * is being started is no longer waited for (it is stopped in its turn like
  * a running one); one that is being stopped still is. Nested supervisors

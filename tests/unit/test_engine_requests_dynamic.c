@@ -107,6 +107,55 @@ static void set_flags_of_a_dynamic_supervisor(void **unused) {
     fx_done(&f);
 }
 
+/* Dynamic children stop together (OTP's simple_one_for_one): every one
+ * is asked at once, newest first, each with its own grace, and the
+ * supervisor ends when the last has; then the static siblings go on one
+ * at a time. */
+static void dynamic_children_stop_together(void **unused) {
+    boot_dynamic(wr("job", NINES_PERMANENT), 0);
+    for (int i = 0; i < 3; i++) {
+        START_DYNAMIC(&f, (uint64_t)i + 1, "jobs", NULL, 0);
+        char path[32];
+        snprintf(path, sizeof path, "jobs/job-%d", i + 1);
+        READY(&f, path);
+    }
+    assert_string_equal(STOP(&f), "stop jobs/job-3#4; arm jobs/job-3#4 5000; stop jobs/job-2#3; "
+                                  "arm jobs/job-2#3 5000; stop jobs/job-1#2; arm jobs/job-1#2 5000");
+    assert_string_equal(EXIT(&f, "jobs/job-1", R_SHUTDOWN()), "cancel jobs/job-1#2; stopped jobs/job-1 (shutdown)");
+    /* the graces run out together: each is killed, none waits for another */
+    assert_string_equal(TIMEOUT(&f, "jobs/job-3"), "kill jobs/job-3#4");
+    assert_string_equal(TIMEOUT(&f, "jobs/job-2"), "kill jobs/job-2#3");
+    assert_string_equal(EXIT(&f, "jobs/job-3", R_KILLED()), "shutdown_error jobs/job-3 (killed by SIGKILL)");
+    assert_string_equal(EXIT(&f, "jobs/job-2", R_KILLED()),
+                        "shutdown_error jobs/job-2 (killed by SIGKILL); stopped jobs (shutdown); stop a#1; arm a#1 5000");
+    assert_string_equal(EXIT(&f, "a", R_SHUTDOWN()), "cancel a#1; stopped a (shutdown); tree_down 0 (shutdown)");
+    fx_done(&f);
+}
+
+/* terminate_child still stops one dynamic child, and a give-up stops the
+ * others together. */
+static void one_terminate_and_a_give_up(void **unused) {
+    boot_dynamic(wr("job", NINES_PERMANENT), 0);
+    for (int i = 0; i < 4; i++) {
+        START_DYNAMIC(&f, (uint64_t)i + 1, "jobs", NULL, 0);
+        char path[32];
+        snprintf(path, sizeof path, "jobs/job-%d", i + 1);
+        READY(&f, path);
+    }
+    assert_string_equal(TERMINATE_CHILD(&f, 9, "jobs/job-2"), "stop jobs/job-2#3; arm jobs/job-2#3 5000");
+    assert_string_equal(EXIT(&f, "jobs/job-2", R_SHUTDOWN()),
+                        "cancel jobs/job-2#3; stopped jobs/job-2 (shutdown); reply 9 ok jobs/job-2");
+    for (int i = 0; i < 5; i++) { /* intensity 5: the sixth crash gives up */
+        EXIT(&f, "jobs/job-1", R_SEGV());
+        READY(&f, "jobs/job-1");
+    }
+    const char *out = EXIT(&f, "jobs/job-1", R_SEGV());
+    if (!strstr(out, "give_up; shutdown jobs (shutdown: reached_max_restart_intensity); stop jobs/job-4#5; arm jobs/job-4#5 5000; "
+                     "stop jobs/job-3#4; arm jobs/job-3#4 5000"))
+        fail_msg("got \"%s\"", out);
+    fx_done(&f);
+}
+
 static void dynamic_children_end_per_their_restart_type(void **unused) {
     boot_dynamic(wr("job", NINES_TRANSIENT), 0);
     START_DYNAMIC(&f, 1, "jobs", NULL, 0);
@@ -163,6 +212,8 @@ int main(void) {
         cmocka_unit_test(start_dynamic_children_from_the_template),
         cmocka_unit_test(an_operator_names_a_dynamic_child),
         cmocka_unit_test(set_flags_of_a_dynamic_supervisor),
+        cmocka_unit_test(dynamic_children_stop_together),
+        cmocka_unit_test(one_terminate_and_a_give_up),
         cmocka_unit_test(dynamic_children_end_per_their_restart_type),
         cmocka_unit_test(max_children_is_enforced),
         cmocka_unit_test(a_restarted_dynamic_supervisor_starts_empty),
