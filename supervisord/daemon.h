@@ -69,6 +69,8 @@ struct daemon_options {
     const char *socket_path;   /* the control socket; NULL: the default */
     const char *control_group; /* may read status and events; NULL: none */
     bool no_control;           /* no control socket at all */
+    size_t max_connections;    /* control connections; 0: the default */
+    int64_t idle_timeout_ms;   /* an idle control connection's life; 0: the default, < 0: never */
     uint64_t max_snapshot;     /* 0: the default */
     bool no_spare; /* never keep a warm worker host (spare.h) */
 };

@@ -50,6 +50,10 @@ static const char usage[] =
     "                       $XDG_RUNTIME_DIR/nines/control.sock, else /tmp/nines-UID/)\n"
     "  --control-group G    members of group G may read status and events\n"
     "  --no-control         no control socket (ninesctl cannot reach this ninesd)\n"
+    "  --max-connections N  control connections kept at once (default 256); at\n"
+    "                       the cap a new one replaces the longest idle one\n"
+    "  --idle-timeout SECS  close a control connection idle this long (no\n"
+    "                       request in flight, not following; default 60, 0: never)\n"
     "  --max-snapshot BYTES the largest state a live upgrade may carry\n"
     "                       (default 268435456; suffixes K, M, G)\n"
     "  --no-spare           do not keep a warm worker host ready for the next\n"
@@ -66,6 +70,8 @@ struct options {
     const char *socket_path;
     const char *control_group;
     uint64_t max_snapshot;
+    size_t max_connections;
+    int64_t idle_timeout_ms;
     enum nines_log_target log_target;
     const char *releases;
     const char *release_tool;
@@ -86,6 +92,25 @@ static int parse_size(const char *text, uint64_t *out) {
     return 0;
 }
 
+/* --max-connections N (1-65536) or --idle-timeout SECONDS (0-86400). */
+static int parse_limit(int opt, const char *text, struct options *o) {
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    bool conns = opt == 'C';
+    if (errno || end == text || *end || text[0] == '-' || (conns ? v < 1 || v > 65536 : v > 86400)) {
+        fprintf(stderr, conns ? "ninesd: invalid --max-connections '%s' (a number from 1 to 65536)\n"
+                              : "ninesd: invalid --idle-timeout '%s' (seconds from 0 to 86400; 0: never)\n",
+                text);
+        return -EINVAL;
+    }
+    if (conns)
+        o->max_connections = v;
+    else
+        o->idle_timeout_ms = v ? (int64_t)v * 1000 : -1;
+    return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o) {
     static const struct option longopts[] = {
         {"check", no_argument, NULL, 'c'},     {"log-target", required_argument, NULL, 'l'},
@@ -94,7 +119,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
         {"socket", required_argument, NULL, 'S'}, {"control-group", required_argument, NULL, 'g'},
         {"no-control", no_argument, NULL, 'n'}, {"max-snapshot", required_argument, NULL, 'm'},
         {"releases", required_argument, NULL, 'r'}, {"auto-upgrade", no_argument, NULL, 'a'},
-        {"release-tool", required_argument, NULL, 't'},
+        {"release-tool", required_argument, NULL, 't'}, {"max-connections", required_argument, NULL, 'C'},
+        {"idle-timeout", required_argument, NULL, 'I'},
         {0},
     };
     int c;
@@ -115,6 +141,11 @@ static int parse_options(int argc, char **argv, struct options *o) {
                         optarg);
                 return -EINVAL;
             }
+            break;
+        case 'C':
+        case 'I':
+            if (parse_limit(c, optarg, o) < 0)
+                return -EINVAL;
             break;
         case 'l':
             if (nines_log_target_parse(optarg, &o->log_target) < 0) {
@@ -194,6 +225,8 @@ int main(int argc, char **argv) {
                                   .socket_path = o.socket_path,
                                   .control_group = o.control_group,
                                   .no_control = o.no_control,
+                                  .max_connections = o.max_connections,
+                                  .idle_timeout_ms = o.idle_timeout_ms,
                                   .max_snapshot = o.max_snapshot};
     int r = daemon_init(&d, tree, &dopt);
     if (r < 0) {

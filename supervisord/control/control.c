@@ -198,6 +198,9 @@ int control_open(struct daemon *d, const struct control_options *opt, char *why,
     if (!ctl)
         return -ENOMEM;
     ctl->fd = -1;
+    ctl->max_conns = opt->max_connections ? opt->max_connections : CONTROL_MAX_CONNECTIONS;
+    ctl->idle_ms = opt->idle_timeout_ms == 0 ? CONTROL_IDLE_TIMEOUT_MS
+                   : opt->idle_timeout_ms < 0 ? 0 : (uint64_t)opt->idle_timeout_ms;
     d->control = ctl;
     why[0] = '\0';
     int r = opt->socket_path ? (snprintf(ctl->path, sizeof ctl->path, "%s", opt->socket_path), 0)
@@ -208,6 +211,8 @@ int control_open(struct daemon *d, const struct control_options *opt, char *why,
         r = bind_socket(ctl, why, size);
     if (r == 0)
         r = sd_event_add_io(d->loop, &ctl->src, ctl->fd, EPOLLIN, control_on_accept, d);
+    if (r >= 0)
+        r = control_limits_start(d);
     if (r < 0) {
         if (!why[0])
             snprintf(why, size, "cannot serve %s: %s", ctl->path, strerror(-r));
@@ -231,6 +236,8 @@ void control_close(struct daemon *d) {
     free(ctl->ops);
     sd_event_source_disable_unref(ctl->src);
     sd_event_source_disable_unref(ctl->reaper);
+    sd_event_source_disable_unref(ctl->idle_timer);
+    sd_event_source_disable_unref(ctl->accept_pause);
     if (ctl->fd >= 0)
         close(ctl->fd);
     if (ctl->bound)

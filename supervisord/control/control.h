@@ -24,6 +24,8 @@
 struct control_options {
     const char *socket_path; /* NULL: the default (ctl_path.h) */
     const char *group;       /* NULL: no read-only group */
+    size_t max_connections;  /* 0: CONTROL_MAX_CONNECTIONS (control_limits.h) */
+    int64_t idle_timeout_ms; /* 0: CONTROL_IDLE_TIMEOUT_MS; < 0: never */
 };
 
 /* Create the socket and start serving. 0 or -errno, with `why` saying

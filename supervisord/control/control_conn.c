@@ -26,6 +26,7 @@ void conn_free(struct control_conn *c) {
         ctl->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    ctl->n_conns--;
     sd_event_source_disable_unref(c->src);
     close(c->fd);
     ctl_decoder_free(&c->in);
@@ -61,6 +62,7 @@ void conn_want_write(struct control_conn *c) {
 }
 
 void conn_resume(struct control_conn *c) {
+    c->last_ms = daemon_now_ms();
     if (!c->dead)
         update_events(c);
 }
@@ -114,6 +116,7 @@ static void read_requests(struct control_conn *c) {
                 c->dead = true;
             return;
         }
+        c->last_ms = daemon_now_ms();
         if (ctl_decoder_feed(&c->in, buf, (size_t)n) < 0)
             continue; /* the sticky error comes out of ctl_decoder_next */
     }
@@ -156,26 +159,120 @@ static void read_peer(struct control_conn *c) {
     c->access = control_access_of(&c->peer, &c->d->control->rules);
 }
 
+/* --- limits (control_limits.h) ------------------------------------------ */
+
+static bool conn_idle(const struct control_conn *c) {
+    return !c->dead && control_conn_idle(c->busy, c->following, c->out_off < c->out_len);
+}
+
+static bool has_idle(const struct control *ctl) {
+    for (const struct control_conn *c = ctl->conns; c; c = c->next)
+        if (conn_idle(c))
+            return true;
+    return false;
+}
+
+/* Close the connection idle the longest; false if none is idle. */
+static bool evict_idle(struct control *ctl) {
+    struct control_conn *oldest = NULL;
+    for (struct control_conn *c = ctl->conns; c; c = c->next)
+        if (conn_idle(c) && (!oldest || c->last_ms <= oldest->last_ms))
+            oldest = c;
+    if (!oldest)
+        return false;
+    conn_free(oldest);
+    return true;
+}
+
+static uint64_t sweep_every_us(const struct control *ctl) {
+    uint64_t ms = ctl->idle_ms / 4;
+    return (ms < 100 ? 100 : ms > 1000 ? 1000 : ms) * 1000;
+}
+
+static int on_idle_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
+    struct daemon *d = userdata;
+    struct control *ctl = d->control;
+    uint64_t now = daemon_now_ms();
+    for (struct control_conn *c = ctl->conns, *next; c; c = next) {
+        next = c->next;
+        if (conn_idle(c) && control_idle_expired(now, c->last_ms, ctl->idle_ms))
+            conn_free(c);
+    }
+    sd_event_source_set_time_relative(s, sweep_every_us(ctl));
+    sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+    return 0;
+}
+
+int control_limits_start(struct daemon *d) {
+    struct control *ctl = d->control;
+    if (!ctl->idle_ms)
+        return 0;
+    return sd_event_add_time_relative(d->loop, &ctl->idle_timer, CLOCK_MONOTONIC, sweep_every_us(ctl), 10000,
+                                      on_idle_sweep, d);
+}
+
+static int on_accept_pause_end(sd_event_source *s, uint64_t usec, void *userdata) {
+    struct control *ctl = ((struct daemon *)userdata)->control;
+    ctl->accept_pause = sd_event_source_disable_unref(ctl->accept_pause);
+    sd_event_source_set_enabled(ctl->src, SD_EVENT_ON);
+    return 0;
+}
+
+/* Out of descriptors with nothing idle to close: the listener would stay
+ * readable and the loop spin, so it rests a moment instead. */
+static void pause_accepting(struct daemon *d) {
+    struct control *ctl = d->control;
+    if (ctl->accept_pause)
+        return;
+    sd_event_source_set_enabled(ctl->src, SD_EVENT_OFF);
+    if (sd_event_add_time_relative(d->loop, &ctl->accept_pause, CLOCK_MONOTONIC, CONTROL_ACCEPT_PAUSE_MS * 1000, 0,
+                                   on_accept_pause_end, d) < 0)
+        sd_event_source_set_enabled(ctl->src, SD_EVENT_ON);
+}
+
+static void add_conn(struct daemon *d, int cfd) {
+    struct control *ctl = d->control;
+    struct control_conn *c = calloc(1, sizeof *c);
+    if (!c || sd_event_add_io(d->loop, &c->src, cfd, EPOLLIN, on_io, c) < 0) {
+        free(c);
+        close(cfd);
+        return;
+    }
+    c->d = d;
+    c->fd = cfd;
+    c->id = ++ctl->next_id;
+    c->last_ms = daemon_now_ms();
+    ctl_decoder_init(&c->in, CTL_MAX_REQUEST);
+    read_peer(c);
+    c->next = ctl->conns;
+    if (ctl->conns)
+        ctl->conns->prev = c;
+    ctl->conns = c;
+    ctl->n_conns++;
+}
+
 int control_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
     struct daemon *d = userdata;
     struct control *ctl = d->control;
-    int cfd;
-    while ((cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-        struct control_conn *c = calloc(1, sizeof *c);
-        if (!c || sd_event_add_io(d->loop, &c->src, cfd, EPOLLIN, on_io, c) < 0) {
-            free(c);
-            close(cfd);
-            continue;
+    for (int budget = CONTROL_ACCEPT_BUDGET; budget > 0; budget--) {
+        int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (cfd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) && !evict_idle(ctl))
+                pause_accepting(d);
+            return 0; /* EAGAIN: all taken; else a descriptor is free for the next turn */
         }
-        c->d = d;
-        c->fd = cfd;
-        c->id = ++ctl->next_id;
-        ctl_decoder_init(&c->in, CTL_MAX_REQUEST);
-        read_peer(c);
-        c->next = ctl->conns;
-        if (ctl->conns)
-            ctl->conns->prev = c;
-        ctl->conns = c;
+        enum control_admit a = control_admit(ctl->n_conns, ctl->max_conns, has_idle(ctl));
+        if (a == CONTROL_ADMIT_EVICT)
+            evict_idle(ctl);
+        add_conn(d, cfd);
+        if (a == CONTROL_REFUSE && ctl->conns && ctl->conns->fd == cfd) {
+            control_send_end(ctl->conns, CTL_ST_REFUSED,
+                             "too many control connections: %zu, all working (ninesd --max-connections)",
+                             ctl->max_conns);
+            control_kill_conn(ctl->conns);
+        }
     }
     return 0;
 }

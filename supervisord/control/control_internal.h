@@ -7,6 +7,7 @@
 #include <sys/un.h>
 
 #include "control.h"
+#include "control_limits.h"
 #include "control_policy.h"
 
 struct control_conn {
@@ -23,6 +24,7 @@ struct control_conn {
     bool busy;      /* a request is being answered: read no other */
     bool following; /* events --follow: gets every new report */
     bool dead;      /* broken or too slow: freed once out of the current call */
+    uint64_t last_ms; /* its last request or answer: the idle clock (control_limits.h) */
 };
 
 /* An engine request waiting for its ENGINE_ACT_REPLY, and who asked. */
@@ -42,6 +44,10 @@ struct control {
     bool bound;
     struct control_rules rules;
     struct control_conn *conns;
+    size_t n_conns, max_conns;    /* control_limits.h */
+    uint64_t idle_ms;             /* 0: idle connections stay */
+    sd_event_source *idle_timer;  /* closes expired idle connections */
+    sd_event_source *accept_pause; /* out of descriptors: the listener rests */
     sd_event_source *reaper; /* frees connections marked dead */
     uint64_t next_id;
     struct pending_op *ops;
@@ -52,6 +58,7 @@ struct control {
 
 /* control_conn.c */
 int control_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+int control_limits_start(struct daemon *d); /* the idle sweep */
 void conn_want_write(struct control_conn *c); /* output is queued */
 void conn_resume(struct control_conn *c);     /* the request is done: read the next */
 void conn_free(struct control_conn *c);
