@@ -105,6 +105,8 @@ static int parse_option(struct ctl_args *a, int argc, char *const *argv, int *i)
         a->follow = true;
     else if (strcmp(arg, "--dry-run") == 0)
         a->dry_run = true;
+    else if (strcmp(arg, "--resources") == 0 || strcmp(arg, "-r") == 0)
+        a->resources = true;
     else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
         a->help = true;
     else if (strcmp(arg, "--version") == 0)
@@ -127,6 +129,8 @@ static int check_options(struct ctl_args *a) {
     char name[64];
     if (a->follow && !(c->options & CTL_OPT_FOLLOW))
         return fail(a, "%s does not take --follow", c->name);
+    if (a->resources && !(c->options & CTL_OPT_RESOURCES))
+        return fail(a, "%s does not take --resources", c->name);
     if (a->has_timeout && !(c->options & CTL_OPT_TIMEOUT))
         return fail(a, "%s does not take --timeout", c->name);
     if (a->id && !(c->options & CTL_OPT_ID))
@@ -269,6 +273,11 @@ int ctl_args_request(const struct ctl_args *a, const char **req, char num[static
     }
     if (a->cmd->id == CTL_CMD_EVENTS && a->follow)
         req[n++] = "follow";
+    if (a->cmd->id == CTL_CMD_STATUS && a->resources) {
+        if (a->npos == 0)
+            req[n++] = "/"; /* status PATH resources: the root is "/" */
+        req[n++] = "resources";
+    }
     if (a->cmd->id == CTL_CMD_UPGRADE) {
         req[n++] = a->module;
         if (a->extra)

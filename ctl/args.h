@@ -40,6 +40,7 @@ enum ctl_command_id {
 #define CTL_OPT_MODULE 0x4u  /* --module PATH (required), --extra STRING */
 #define CTL_OPT_DRY_RUN 0x8u /* --dry-run */
 #define CTL_OPT_ID 0x10u     /* --id ID */
+#define CTL_OPT_RESOURCES 0x20u /* --resources */
 
 #define CTL_DEFAULT_TIMEOUT_MS 5000u
 
@@ -84,7 +85,7 @@ const char *ctl_command_request(const struct ctl_command *c);
 
 struct ctl_args {
     const char *socket; /* --socket; NULL: $NINES_SOCKET or the default */
-    bool json, no_color, follow, dry_run;
+    bool json, no_color, follow, dry_run, resources;
     bool help, version; /* --help (of cmd if set), --version */
     bool has_timeout;
     const char *module, *extra; /* upgrade --module, --extra */

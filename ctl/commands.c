@@ -15,10 +15,18 @@
     "            and the steps undone\n"
 
 const struct ctl_command ctl_commands[] = {
-    {.name = "status", .id = CTL_CMD_STATUS, .names = {"CHILD"}, .optional = 1, .usage = "status [CHILD]",
+    {.name = "status", .id = CTL_CMD_STATUS, .names = {"CHILD"}, .optional = 1,
+     .options = CTL_OPT_RESOURCES, .usage = "status [CHILD] [--resources]",
      .summary = "the tree, or the subtree at CHILD",
      .help = "Shows every node of the tree, or of the subtree at CHILD, as a tree with\n"
-             "its kind, state, pid, version, uptime and restarts, then a summary.\n"
+             "its kind, state, pid, version, uptime and restarts, each supervisor's\n"
+             "restarts in its window against its limit (2/3 in 5s), and each node's\n"
+             "last exit and when, then a summary. STATE says degraded for a child that\n"
+             "crashed within its supervisor's period (and a supervisor with such a\n"
+             "child), failed for one down after a crash, stopped for one down after a\n"
+             "clean exit or a terminate.\n"
+             "--resources, -r   each process's CPU time and memory (RSS, PSS) too,\n"
+             "                  read from /proc now\n"
              "Exits 3 when a permanent child is not running, so a script or a health\n"
              "check can tell a degraded tree from a healthy one.\n"},
     {.name = "call", .id = CTL_CMD_CALL, .names = {"CHILD", "REQUEST"}, .required = 2,

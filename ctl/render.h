@@ -30,6 +30,9 @@ void ctl_status_summarize(const struct ctl_records *rs, struct ctl_status_summar
  * are coloured with ANSI escapes (the padding stays outside them). 0, or
  * -ENOMEM. */
 int ctl_render_status(FILE *out, const struct ctl_records *rs, bool color);
+/* The same, with the time "12s ago" counts from (ms since the epoch).
+ * Columns WINDOW, LAST EXIT, CPU and MEM appear when a record has them. */
+int ctl_render_status_at(FILE *out, const struct ctl_records *rs, bool color, int64_t now_ms);
 
 /* One event record as "TIME LEVEL EVENT CHILD REASON ACTION msg". */
 void ctl_render_event(FILE *out, const struct ctl_record *r);

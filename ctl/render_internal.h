@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define CTL_GREEN "\033[32m"
@@ -29,7 +30,7 @@ size_t ctl_print_text(FILE *out, const char *v);
 /* Rows of cells aligned in columns two blanks apart, no trailing blanks;
  * the cells of column color_col wrapped in their row's escape, with the
  * padding outside it so colour never shifts a column. */
-#define CTL_TABLE_MAX_COLS 8
+#define CTL_TABLE_MAX_COLS 12
 
 struct ctl_table {
     char **cell;        /* rows * cols, row by row, each owned; row 0 is the header */
@@ -47,5 +48,14 @@ char **ctl_table_row(const struct ctl_table *t, size_t i);
 int ctl_table_check(const struct ctl_table *t);
 void ctl_table_print(FILE *out, const struct ctl_table *t, bool color);
 void ctl_table_free(struct ctl_table *t);
+
+/* render_status_cells.c: status cells from a record (each owned, "-"
+ * when the record has no such field; NULL only when out of memory). */
+struct ctl_record;
+const char *ctl_status_state_text(const struct ctl_record *r); /* degraded/failed/stopped, or the state */
+char *ctl_status_window_cell(const struct ctl_record *r);      /* "2/3 in 5s" */
+char *ctl_status_exit_cell(const struct ctl_record *r, int64_t now_ms); /* "killed by SIGSEGV, 12s ago" */
+char *ctl_status_cpu_cell(const struct ctl_record *r);         /* "1.25s" */
+char *ctl_status_mem_cell(const struct ctl_record *r);         /* "4.1M/1.2M" (RSS/PSS) */
 
 #endif /* NINES_CTL_RENDER_INTERNAL_H */

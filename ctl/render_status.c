@@ -13,13 +13,29 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "render.h"
 #include "render_internal.h"
 
-enum { COL_NAME, COL_KIND, COL_STATE, COL_PID, COL_VERSION, COL_UPTIME, COL_RESTARTS, NCOLS };
+enum {
+    COL_NAME, COL_KIND, COL_STATE, COL_PID, COL_VERSION, COL_UPTIME, COL_RESTARTS, /* always */
+    COL_WINDOW, COL_LAST_EXIT, COL_CPU, COL_MEM, /* when a record has them */
+    NCOLS
+};
 
-static const char *const headers[NCOLS] = {"NAME", "KIND", "STATE", "PID", "VERSION", "UPTIME", "RESTARTS"};
+static const char *const headers[NCOLS] = {"NAME",     "KIND",   "STATE",     "PID", "VERSION", "UPTIME",
+                                           "RESTARTS", "WINDOW", "LAST EXIT", "CPU", "MEM"};
+/* The record key that brings in each optional column. */
+static const char *const column_key[NCOLS] = {[COL_WINDOW] = "window_restarts", [COL_LAST_EXIT] = "last_exit",
+                                              [COL_CPU] = "cpu_ms", [COL_MEM] = "rss_kib"};
+
+struct layout {
+    int col[NCOLS]; /* the columns shown, in order */
+    int n;
+    int64_t now_ms; /* for "12s ago" */
+    int state_at;   /* where STATE is, for its colour */
+};
 
 int ctl_format_uptime(uint64_t ms, char *buf, size_t size) {
     uint64_t s = ms / 1000, m = s / 60, h = m / 60, d = h / 24;
@@ -59,14 +75,17 @@ void ctl_status_summarize(const struct ctl_records *rs, struct ctl_status_summar
 }
 
 static const char *state_color(const struct ctl_record *r) {
-    const char *state = ctl_record_value(r, "state");
+    const char *state = ctl_status_state_text(r);
     if (!state)
         return NULL;
     if (strcmp(state, "running") == 0)
         return CTL_GREEN;
-    if (strcmp(state, "starting") == 0 || strcmp(state, "stopping") == 0 || strcmp(state, "restarting") == 0)
+    if (strcmp(state, "starting") == 0 || strcmp(state, "stopping") == 0 || strcmp(state, "restarting") == 0 ||
+        strcmp(state, "degraded") == 0)
         return CTL_YELLOW;
-    if (strcmp(state, "idle") == 0)
+    if (strcmp(state, "failed") == 0)
+        return CTL_RED;
+    if (strcmp(state, "idle") == 0 || strcmp(state, "stopped") == 0)
         return is_permanent(r) ? CTL_RED : CTL_DIM;
     return NULL;
 }
@@ -134,7 +153,7 @@ static char *name_cell(const struct ctl_record *r, size_t i, unsigned d, bool la
     return s;
 }
 
-static void fill_row(char **cell, const char **color, const struct ctl_record *r, char *name) {
+static void fill_cells(char **cell, const struct ctl_record *r, char *name, int64_t now_ms) {
     char uptime[32] = "-";
     const char *ms = ctl_record_value(r, "uptime_ms");
     if (ms && ms[0])
@@ -144,30 +163,63 @@ static void fill_row(char **cell, const char **color, const struct ctl_record *r
         pid = NULL; /* a worker between two lives */
     cell[COL_NAME] = name;
     cell[COL_KIND] = ctl_cell(ctl_record_value(r, "kind"));
-    cell[COL_STATE] = ctl_cell(ctl_record_value(r, "state"));
+    cell[COL_STATE] = ctl_cell(ctl_status_state_text(r));
     cell[COL_PID] = ctl_cell(pid);
     cell[COL_VERSION] = ctl_cell(ctl_record_value(r, "version"));
     cell[COL_UPTIME] = ctl_cell(uptime);
     cell[COL_RESTARTS] = ctl_cell(ctl_record_value(r, "restarts"));
+    cell[COL_WINDOW] = ctl_status_window_cell(r);
+    cell[COL_LAST_EXIT] = ctl_status_exit_cell(r, now_ms);
+    cell[COL_CPU] = ctl_status_cpu_cell(r);
+    cell[COL_MEM] = ctl_status_mem_cell(r);
+}
+
+/* A row of the columns shown; the cells of the others are freed. */
+static void fill_row(char **row, const char **color, const struct ctl_record *r, char *name,
+                     const struct layout *l) {
+    char *cell[NCOLS];
+    fill_cells(cell, r, name, l->now_ms);
+    bool shown[NCOLS] = {false};
+    for (int i = 0; i < l->n; i++) {
+        row[i] = cell[l->col[i]];
+        shown[l->col[i]] = true;
+    }
+    for (int c = 0; c < NCOLS; c++)
+        if (!shown[c])
+            free(cell[c]);
     *color = state_color(r);
 }
 
+/* The columns always shown, then each optional one some record has. */
+static void choose_columns(const struct ctl_records *rs, struct layout *l) {
+    l->n = 0;
+    for (int c = 0; c < NCOLS; c++) {
+        bool show = !column_key[c];
+        for (size_t i = 0; !show && i < rs->n; i++)
+            show = ctl_record_value(&rs->v[i], column_key[c]) != NULL;
+        if (show)
+            l->col[l->n++] = c;
+        if (c == COL_STATE)
+            l->state_at = l->n - 1;
+    }
+}
+
 /* Rows for every record; row 0 is the header. */
-static int build_rows(const struct ctl_records *rs, struct ctl_table *t) {
+static int build_rows(const struct ctl_records *rs, struct ctl_table *t, const struct layout *l) {
     unsigned *depth = calloc(rs->n + 1, sizeof *depth);
     bool *last = calloc(rs->n + 1, sizeof *last);
     bool *seen = calloc(rs->n + 2, sizeof *seen);    /* depths never exceed n */
     bool *anc_last = calloc(rs->n + 2, sizeof *anc_last);
     int r = depth && last && seen && anc_last ? 0 : -ENOMEM;
-    for (int c = 0; r == 0 && c < NCOLS; c++)
-        ctl_table_row(t, 0)[c] = ctl_cell(headers[c]);
+    for (int c = 0; r == 0 && c < l->n; c++)
+        ctl_table_row(t, 0)[c] = ctl_cell(headers[l->col[c]]);
     if (r == 0) {
         depths(rs, depth);
         last_siblings(rs->n, depth, last, seen);
     }
     for (size_t i = 0; r == 0 && i < rs->n; i++)
         fill_row(ctl_table_row(t, i + 1), &t->color[i + 1], &rs->v[i],
-                 name_cell(&rs->v[i], i, depth[i], last[i], anc_last));
+                 name_cell(&rs->v[i], i, depth[i], last[i], anc_last), l);
     free(depth);
     free(last);
     free(seen);
@@ -185,13 +237,21 @@ static void print_summary(FILE *out, const struct ctl_records *rs) {
         fprintf(out, "%zu permanent %s not running\n", s.down, s.down == 1 ? "child" : "children");
 }
 
-int ctl_render_status(FILE *out, const struct ctl_records *rs, bool color) {
+int ctl_render_status_at(FILE *out, const struct ctl_records *rs, bool color, int64_t now_ms) {
+    struct layout l = {.now_ms = now_ms};
+    choose_columns(rs, &l);
     struct ctl_table t;
-    int r = ctl_table_init(&t, rs->n + 1, NCOLS, COL_STATE);
-    if (r == 0 && (r = build_rows(rs, &t)) == 0) {
+    int r = ctl_table_init(&t, rs->n + 1, l.n, l.state_at);
+    if (r == 0 && (r = build_rows(rs, &t, &l)) == 0) {
         ctl_table_print(out, &t, color);
         print_summary(out, rs);
     }
     ctl_table_free(&t);
     return r;
+}
+
+int ctl_render_status(FILE *out, const struct ctl_records *rs, bool color) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return ctl_render_status_at(out, rs, color, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
 }

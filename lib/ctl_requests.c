@@ -8,7 +8,7 @@
 
 const struct ctl_request_info ctl_requests[] = {
     {"version", 0, 0, "version", true},
-    {"status", 0, 1, "status [PATH]", true},
+    {"status", 0, 2, "status [PATH [resources]]", true},
     {"events", 0, 1, "events [follow]", true},
     {"call", 2, 3, "call PATH REQUEST [TIMEOUT_MS]", false},
     {"cast", 2, 2, "cast PATH MESSAGE", false},

@@ -48,8 +48,12 @@ static void spawn_child(struct daemon *d, engine_node node, uint64_t gen) {
         return;
     }
     d->procs[node] = p;
-    d->nodes[node] = (struct node_info){.pid = p->pid, .gen = gen, .casts_dropped = d->nodes[node].casts_dropped,
-                                        .casts_refused = d->nodes[node].casts_refused};
+    /* A new incarnation; the counters and the last exit are the child's. */
+    struct node_info *info = &d->nodes[node];
+    info->pid = p->pid;
+    info->gen = gen;
+    info->started_ms = 0;
+    info->name[0] = info->version[0] = '\0';
     /* A plain program is started once it runs: it has no init to wait for. */
     const struct nines_child_spec *spec = engine_node_spec(d->engine, node);
     if (spec->kind == NINES_CHILD_EXEC && !spec->notify) {
@@ -95,6 +99,22 @@ static void note_started(struct daemon *d, engine_node node) {
     snprintf(n->version, sizeof n->version, "%s", p ? p->version : "");
 }
 
+/* What status shows of an end: a child's exit or failed start, or a
+ * supervisor giving up (the report names the supervisor as the child). */
+static void note_ended(struct daemon *d, const struct engine_report *r) {
+    if (r->child >= d->n_nodes)
+        return;
+    struct node_info *n = &d->nodes[r->child];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    nines_reason_format(&r->reason, n->last_exit, sizeof n->last_exit);
+    n->last_exit_ms = daemon_now_ms();
+    n->last_exit_unix_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    /* Giving up is a `shutdown` to OTP's restart rules, but trouble here. */
+    n->last_exit_troubled = r->kind == ENGINE_REPORT_START_ERROR || r->reason.kind == NINES_REASON_MAX_INTENSITY ||
+                            nines_reason_is_abnormal(&r->reason);
+}
+
 int daemon_grow_nodes(struct daemon *d) {
     size_t n = engine_node_count(d->engine);
     if (n <= d->n_nodes)
@@ -138,6 +158,8 @@ static void carry_out(struct daemon *d, const struct engine_action *a) {
     case ENGINE_ACT_REPORT:
         if (a->report.kind == ENGINE_REPORT_CHILD_STARTED)
             note_started(d, a->report.child);
+        else if (a->report.kind != ENGINE_REPORT_SHUTDOWN_ERROR)
+            note_ended(d, &a->report);
         daemon_log_report(d, &a->report);
         break;
     case ENGINE_ACT_TREE_UP:

@@ -26,6 +26,12 @@ struct node_info {
     char version[64];
     uint64_t casts_dropped; /* over the child's life, not this process's (casts.h) */
     uint64_t casts_refused;
+    /* The last end, for status (health.h): why, when (monotonic for its
+     * age, wall clock to show), and whether it was trouble. */
+    char last_exit[96];
+    uint64_t last_exit_ms;
+    int64_t last_exit_unix_ms;
+    bool last_exit_troubled;
 };
 
 struct daemon {

@@ -65,6 +65,6 @@ void control_events_send_history(struct daemon *d, struct control_conn *c);
 void control_events_free(struct daemon *d);
 
 /* control_status.c: the records of `status` for the subtree at `node`. */
-void control_status_send(struct daemon *d, struct control_conn *c, engine_node node);
+void control_status_send(struct daemon *d, struct control_conn *c, engine_node node, bool resources);
 
 #endif /* NINES_CONTROL_H */

@@ -204,10 +204,16 @@ static void cmd_version(struct daemon *d, struct control_conn *c, int argc, cons
 }
 
 static void cmd_status(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    bool resources = argc > 2 && strcmp(argv[2], "resources") == 0;
+    if (argc > 2 && !resources) {
+        control_send_end(c, CTL_ST_BAD_REQUEST, "status: expected 'resources' or nothing after the path, got '%s'",
+                         argv[2]);
+        return;
+    }
     engine_node n = argc > 1 ? find(d, c, argv[1]) : ENGINE_ROOT;
     if (n == ENGINE_NO_NODE)
         return;
-    control_status_send(d, c, n);
+    control_status_send(d, c, n, resources);
     control_send_end(c, CTL_ST_OK, "%s", "");
 }
 

@@ -1,15 +1,22 @@
 /*
  * control_status.c — `status`: one logfmt record per node of a subtree,
- * depth first in start order (doc/control-protocol.md lists the keys).
+ * depth first in start order (doc/control-protocol.md lists the keys):
+ * what each node is, its health (health.h), its last end, and on request
+ * its process's CPU time and memory (proc_usage.h).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "child_proc.h"
 #include "control_internal.h"
+#include "health.h"
 #include "log.h"
+#include "proc_usage.h"
+#include "release_handler.h"
 #include "upgrade.h"
 
 #define CHUNK (64 * 1024)
@@ -18,6 +25,8 @@ struct status_out {
     struct control_conn *c;
     char buf[CHUNK];
     size_t used;
+    bool resources;          /* CPU and memory from /proc, on request */
+    enum nines_health *health; /* by node, decided before the records go out */
 };
 
 static void emit(struct status_out *o, const struct nines_field *f, size_t n) {
@@ -49,7 +58,8 @@ static const struct nines_sup_spec *sup_spec_of(struct daemon *d, engine_node n,
 /* Numbers as text for the record; each its own buffer. */
 struct numbers {
     char depth[16], restarts[16], pid[16], uptime[24], intensity[16], period[24], children[16], max[16];
-    char queued[24], dropped[24], refused[24];
+    char queued[24], dropped[24], refused[24], sends[24];
+    char cpu[24], rss[24], pss[24], window[16], exit_at[40];
 };
 
 /* A worker's casts (casts.h): waiting in ninesd, dropped, refused. */
@@ -78,6 +88,8 @@ static void supervisor_fields(struct daemon *d, engine_node n, const struct nine
     f[2] = (struct nines_field){"period_ms", num->period};
     f[3] = (struct nines_field){"children", num->children};
     f[4] = (struct nines_field){"max_children", sup->strategy == NINES_DYNAMIC ? num->max : NULL};
+    snprintf(num->window, sizeof num->window, "%u", engine_sup_window_restarts(d->engine, n, daemon_now_ms()));
+    f[5] = (struct nines_field){"window_restarts", num->window};
 }
 
 /* A dynamic child's args, "KEY=VALUE KEY=VALUE" (what start-child gave
@@ -98,44 +110,111 @@ static const char *dynamic_args(struct daemon *d, engine_node n, const struct ni
     return buf;
 }
 
-static void node_record(struct status_out *o, struct daemon *d, engine_node n, unsigned depth) {
+/* A process's CPU and memory, when the request asked for them. */
+static void resource_fields(const struct child_proc *p, struct numbers *num, struct nines_field *f) {
+    struct proc_usage u;
+    if (!p || p->pid <= 0 || !proc_usage_read(p->pid, &u))
+        return;
+    snprintf(num->cpu, sizeof num->cpu, "%" PRIu64, u.cpu_ms);
+    snprintf(num->rss, sizeof num->rss, "%" PRIu64, u.rss_kib);
+    snprintf(num->pss, sizeof num->pss, "%" PRIu64, u.pss_kib);
+    f[0] = (struct nines_field){"cpu_ms", num->cpu};
+    f[1] = (struct nines_field){"rss_kib", num->rss};
+    f[2] = (struct nines_field){"pss_kib", u.pss_kib ? num->pss : NULL};
+}
+
+/* The last end: why and when (UTC, milliseconds). */
+static void exit_fields(const struct node_info *info, struct numbers *num, struct nines_field *f) {
+    if (!info || !info->last_exit_ms)
+        return;
+    time_t sec = (time_t)(info->last_exit_unix_ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    size_t k = strftime(num->exit_at, sizeof num->exit_at, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(num->exit_at + k, sizeof num->exit_at - k, ".%03dZ", (int)(info->last_exit_unix_ms % 1000));
+    f[0] = (struct nines_field){"last_exit", info->last_exit};
+    f[1] = (struct nines_field){"last_exit_at", num->exit_at};
+}
+
+static void record(struct status_out *o, struct daemon *d, engine_node n, unsigned depth, enum nines_health health) {
     const struct nines_child_spec *spec = engine_node_spec(d->engine, n);
     enum engine_node_state st = engine_node_state(d->engine, n);
     const struct node_info *info = n < d->n_nodes ? &d->nodes[n] : NULL;
     struct child_proc *p = n < d->n_nodes ? d->procs[n] : NULL;
-    bool running = st == ENGINE_NODE_RUNNING;
+    bool running = st == ENGINE_NODE_RUNNING, sup_node = engine_node_is_supervisor(d->engine, n);
     struct numbers num;
     snprintf(num.depth, sizeof num.depth, "%u", depth);
     snprintf(num.restarts, sizeof num.restarts, "%u", engine_node_restarts(d->engine, n));
     snprintf(num.pid, sizeof num.pid, "%d", p ? (int)p->pid : 0);
     snprintf(num.uptime, sizeof num.uptime, "%" PRIu64,
              info && running && info->started_ms ? daemon_now_ms() - info->started_ms : 0);
+    snprintf(num.sends, sizeof num.sends, "%zu", p ? p->queue.n : 0);
     bool worker = spec && spec->kind == NINES_CHILD_MODULE;
-    char args[1024];
-    struct nines_field f[21] = {
+    char args[1024], release[200];
+    struct nines_field f[32] = {
         {"path", engine_node_path(d->engine, n)},
         {"kind", kind_of(d, n, spec)},
         {"depth", num.depth},
         {"state", engine_node_state_name(st)},
+        {"health", nines_health_name(health)},
         {"restart", spec ? nines_restart_name(spec->restart) : NULL},
         {"restarts", spec ? num.restarts : NULL},
-        {"pid", p && !engine_node_is_supervisor(d->engine, n) ? num.pid : NULL},
+        {"pid", p && !sup_node ? num.pid : NULL},
         {"uptime_ms", running ? num.uptime : NULL},
         {"module", worker ? daemon_module_of(d, n) : NULL},
         {"name", worker && running && info && info->name[0] ? info->name : NULL},
         {"version", worker && running && info && info->version[0] ? info->version : NULL},
+        {"release", n == ENGINE_ROOT ? releases_running(d, release, sizeof release) : NULL},
+        {"queued", p && !sup_node ? num.sends : NULL},
     };
     const struct nines_sup_spec *sup = sup_spec_of(d, n, spec);
     if (sup)
-        supervisor_fields(d, n, sup, &num, &f[11]);
+        supervisor_fields(d, n, sup, &num, &f[14]);
     if (worker)
-        cast_fields(p, info, &num, &f[16]);
-    f[19] = (struct nines_field){"args", dynamic_args(d, n, spec, args, sizeof args)};
-    emit(o, f, 20);
+        cast_fields(p, info, &num, &f[20]);
+    exit_fields(info, &num, &f[23]);
+    if (o->resources && !sup_node)
+        resource_fields(p, &num, &f[25]);
+    f[28] = (struct nines_field){"args", dynamic_args(d, n, spec, args, sizeof args)};
+    emit(o, f, 29);
+}
+
+/* Health is decided bottom-up (a supervisor is as troubled as what is
+ * below it) and the records go out top-down: one pass for each. */
+static enum nines_health health_walk(struct daemon *d, engine_node n, enum nines_health *out) {
+    enum nines_health below = NINES_HEALTH_OK;
+    size_t count = 0;
+    const engine_node *kids = engine_node_children(d->engine, n, &count);
+    engine_node *copy = count ? malloc(count * sizeof *copy) : NULL;
+    if (copy) {
+        memcpy(copy, kids, count * sizeof *copy);
+        for (size_t i = 0; i < count; i++)
+            below = nines_health_worse(below, health_walk(d, copy[i], out));
+        free(copy);
+    }
+    enum engine_node_state st = engine_node_state(d->engine, n);
+    const struct node_info *info = n < d->n_nodes ? &d->nodes[n] : NULL;
+    engine_node parent = engine_node_parent(d->engine, n);
+    struct engine_sup_flags flags = {0};
+    engine_sup_flags(d->engine, parent == ENGINE_NO_NODE ? n : parent, &flags);
+    uint64_t now = daemon_now_ms();
+    struct health_input in = {
+        .running = st != ENGINE_NODE_IDLE,
+        .has_exit = info && info->last_exit_ms,
+        .exit_troubled = info && info->last_exit_troubled,
+        .exit_age_ms = info && info->last_exit_ms ? now - info->last_exit_ms : 0,
+        .period_ms = flags.period_ms,
+        .window_restarts = engine_sup_window_restarts(d->engine, n, now),
+        .worst_below = below,
+    };
+    enum nines_health h = nines_health_of(&in);
+    if (n < d->n_nodes)
+        out[n] = h;
+    return h;
 }
 
 static void walk(struct status_out *o, struct daemon *d, engine_node n, unsigned depth) {
-    node_record(o, d, n, depth);
+    record(o, d, n, depth, n < d->n_nodes ? o->health[n] : NINES_HEALTH_OK);
     size_t count = 0;
     const engine_node *kids = engine_node_children(d->engine, n, &count);
     if (!count)
@@ -151,11 +230,17 @@ static void walk(struct status_out *o, struct daemon *d, engine_node n, unsigned
     free(copy);
 }
 
-void control_status_send(struct daemon *d, struct control_conn *c, engine_node node) {
+void control_status_send(struct daemon *d, struct control_conn *c, engine_node node, bool resources) {
     static struct status_out o;
     o.c = c;
     o.used = 0;
+    o.resources = resources;
+    o.health = calloc(d->n_nodes ? d->n_nodes : 1, sizeof *o.health);
+    if (!o.health)
+        return;
+    health_walk(d, node, o.health);
     walk(&o, d, node, 0);
+    free(o.health);
     if (o.used)
         control_send_data(c, o.buf, o.used);
 }

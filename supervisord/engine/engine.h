@@ -254,6 +254,9 @@ bool engine_sup_flags(const struct engine *e, engine_node sup, struct engine_sup
 enum engine_node_state engine_node_state(const struct engine *e, engine_node n);
 uint64_t engine_node_gen(const struct engine *e, engine_node n); /* current incarnation, 0 if none */
 unsigned engine_node_restarts(const struct engine *e, engine_node n); /* starts after the first, restart_child included */
+/* The restarts a supervisor counts against its intensity at now_ms (those
+ * within its period, as the next restart would see them); 0 for a worker. */
+unsigned engine_sup_window_restarts(const struct engine *e, engine_node sup, uint64_t now_ms);
 /* ENGINE_NO_NODE if absent, removed, or under a removed supervisor. */
 engine_node engine_find(const struct engine *e, const char *path);
 /* A supervisor's children in start order (removed ones left out); *n is

@@ -57,6 +57,18 @@ unsigned engine_node_restarts(const struct engine *e, engine_node n) {
     return k ? k->restarts : 0;
 }
 
+/* OTP's window as add_restart keeps it: restarts at or after now - period. */
+unsigned engine_sup_window_restarts(const struct engine *e, engine_node n, uint64_t now_ms) {
+    const struct node *k = cnode(e, n);
+    if (!k || !k->sup)
+        return 0;
+    const struct sup *sp = k->sup;
+    unsigned count = 0;
+    for (size_t i = 0; i < sp->n_restarts; i++)
+        count += sp->restarts[i] + sp->flags.period_ms >= now_ms;
+    return count;
+}
+
 /* "web/listener" (a leading "/" is accepted); "/" or "" is the root. */
 engine_node engine_find(const struct engine *e, const char *path) {
     if (!path)

@@ -123,6 +123,14 @@ int releases_start(struct daemon *d, const struct release_options *opt, const st
     return e;
 }
 
+const char *releases_running(struct daemon *d, char *buf, size_t size) {
+    const struct nines_manifest *m = d->releases ? d->releases->running.manifest : NULL;
+    if (!m)
+        return NULL;
+    snprintf(buf, size, "%s %s", m->release, m->version);
+    return buf;
+}
+
 void releases_free(struct daemon *d) {
     struct releases *r = d->releases;
     if (!r)

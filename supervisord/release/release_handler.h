@@ -57,6 +57,8 @@ int release_boot(const struct release_options *opt, struct release_boot *out, ch
 int releases_start(struct daemon *d, const struct release_options *opt, const struct release_boot *boot,
                    char *why, size_t size);
 void releases_free(struct daemon *d);
+/* "NAME VERSION" of the release the tree runs, into buf; NULL for a tree file. */
+const char *releases_running(struct daemon *d, char *buf, size_t size);
 
 /* An engine reply: true if it answers a request of the release handler. */
 bool releases_on_reply(struct daemon *d, const struct engine_reply *r);

@@ -106,6 +106,46 @@ static void test_colour(void **state) {
     ctl_records_free(&rs);
 }
 
+/* What is wrong, at a glance: health in STATE, the window, the last exit
+ * and its age; CPU and memory when asked for (the columns come with the
+ * fields, so an older daemon's records render as before). */
+static void test_what_is_wrong(void **state) {
+    static const char *const lines[] = {
+        "path=/ kind=supervisor depth=0 state=running health=degraded strategy=one_for_one intensity=3 "
+        "period_ms=5000 children=3 window_restarts=2",
+        "path=web kind=worker depth=1 state=running health=degraded restart=permanent restarts=2 pid=41 "
+        "last_exit=\"killed by SIGSEGV\" last_exit_at=2026-12-03T09:59:48.500Z cpu_ms=1250 rss_kib=4200 pss_kib=1100",
+        "path=job kind=exec depth=1 state=idle health=failed restart=transient restarts=0 "
+        "last_exit=\"exited with status 3\" last_exit_at=2026-12-03T09:00:00.000Z",
+        "path=once kind=worker depth=1 state=idle health=stopped restart=temporary restarts=0 "
+        "last_exit=normal last_exit_at=2026-12-03T09:59:59.000Z",
+    };
+    static const char want[] =
+        "NAME     KIND        STATE     PID  VERSION  UPTIME  RESTARTS  WINDOW     LAST EXIT                        CPU    MEM\n"
+        "/        supervisor  degraded  -    -        -       -         2/3 in 5s  -                                -      -\n"
+        "├─ web   worker      degraded  41   -        -       2         -          killed by SIGSEGV, 11s ago       1.25s  4.1M/1.0M\n"
+        "├─ job   exec        failed    -    -        -       0         -          exited with status 3, 1h00m ago  -      -\n"
+        "└─ once  worker      stopped   -    -        -       0         -          normal, 1s ago                   -      -\n"
+        "3 children, all permanent children running\n"; /* web runs; job is transient */
+    struct ctl_records rs;
+    load(&rs, lines, sizeof lines / sizeof lines[0]);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    assert_int_equal(ctl_render_status_at(f, &rs, false, 1796292000000), 0); /* 10:00:00.000Z */
+    fclose(f);
+    assert_string_equal(text, want);
+    free(text);
+    f = open_memstream(&text, &size);
+    assert_int_equal(ctl_render_status_at(f, &rs, true, 1796292000000), 0);
+    fclose(f);
+    assert_non_null(strstr(text, "\033[33mdegraded\033[0m"));
+    assert_non_null(strstr(text, "\033[31mfailed\033[0m"));
+    assert_non_null(strstr(text, "\033[2mstopped\033[0m")); /* temporary: dim */
+    free(text);
+    ctl_records_free(&rs);
+}
+
 static void test_idle_permanent_is_red(void **state) {
     const char *lines[] = {
         "path=web kind=supervisor depth=0 state=running restart=permanent restarts=0",
@@ -237,6 +277,7 @@ int main(void) {
         cmocka_unit_test(test_tree),
         cmocka_unit_test(test_colour),
         cmocka_unit_test(test_idle_permanent_is_red),
+        cmocka_unit_test(test_what_is_wrong),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_odd_records),
         cmocka_unit_test(test_uptime),

@@ -241,6 +241,27 @@ static void a_restart_exactly_one_period_ago_still_counts(void **unused) {
     fx_done(&f);
 }
 
+/* What status shows as "2/3 in 5s": the restarts the next one would be
+ * counted with, forgetting those older than the period as time passes. */
+static void the_window_counts_restarts_within_the_period(void **unused) {
+    struct nines_child_spec k[] = {w("a"), w("b")};
+    struct nines_sup_spec root;
+    boot_flat(NINES_ONE_FOR_ONE, 3, k, NKIDS(k), &root);
+    assert_int_equal(engine_sup_window_restarts(f.e, ENGINE_ROOT, 0), 0);
+    f.now = 1000;
+    EXIT(&f, "a", R_SEGV());
+    READY(&f, "a");
+    f.now = 4000;
+    EXIT(&f, "b", R_SEGV());
+    READY(&f, "b");
+    assert_int_equal(engine_sup_window_restarts(f.e, ENGINE_ROOT, 4000), 2);
+    assert_int_equal(engine_sup_window_restarts(f.e, ENGINE_ROOT, 6000), 2); /* 1000 + 5000 >= 6000 */
+    assert_int_equal(engine_sup_window_restarts(f.e, ENGINE_ROOT, 6001), 1);
+    assert_int_equal(engine_sup_window_restarts(f.e, ENGINE_ROOT, 9001), 0);
+    assert_int_equal(engine_sup_window_restarts(f.e, fx_node(&f, "a"), 4000), 0); /* a worker */
+    fx_done(&f);
+}
+
 /* ---- escalation ------------------------------------------------------------------- */
 
 /* A nested supervisor that gives up exits; its parent treats that as a
@@ -489,6 +510,7 @@ int main(void) {
         cmocka_unit_test(intensity_zero_gives_up_at_the_first_restart),
         cmocka_unit_test(restarts_older_than_the_period_are_forgotten),
         cmocka_unit_test(a_restart_exactly_one_period_ago_still_counts),
+        cmocka_unit_test(the_window_counts_restarts_within_the_period),
         cmocka_unit_test(escalation_from_nested_supervisor_to_the_root),
         cmocka_unit_test(a_transient_supervisor_that_gives_up_stays_down),
         cmocka_unit_test(restarting_a_nested_supervisor_restarts_its_subtree),
