@@ -81,7 +81,7 @@ const struct ctl_command ctl_commands[] = {
              "and the tree runs the file it ran. SIGHUP does the same (systemctl reload).\n"},
     {.name = "upgrade", .id = CTL_CMD_UPGRADE, .names = {"CHILD"}, .required = 1, .options = CTL_OPT_MODULE,
      .usage = "upgrade CHILD --module PATH [--extra STRING]",
-     .summary = "swap one running worker's code, keeping its state",
+     .summary = "swap a worker's code live (or every child of a dynamic supervisor)",
      .help = "With --module, a live upgrade of one worker: it loads PATH beside its\n"
              "running code, checks it (ABI, application name, callbacks), hands its\n"
              "state to the new code's code_change (with STRING as `extra`) and goes on\n"
@@ -90,6 +90,11 @@ const struct ctl_command ctl_commands[] = {
              "1). Going back down is the same command with the older module. Upgrades\n"
              "of one child are done one after the other. A later restart of the child\n"
              "runs PATH.\n"
+             "When CHILD is a dynamic supervisor, every running child of it is\n"
+             "upgraded so, one after the other, each printed as it ends; if one fails\n"
+             "(it stays on its version), those already swapped are swapped back,\n"
+             "latest first, so that all run one version (exit 1). Children started\n"
+             "afterwards run PATH.\n"
              "--module PATH    the new version's .so (made absolute here)\n"
              "--extra STRING   handed to code_change (default: empty)\n"},
     {.name = "upgrade", .request = "release-install", .id = CTL_CMD_RELEASE_UPGRADE, .names = {"VERSION"},

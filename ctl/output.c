@@ -94,23 +94,6 @@ static int take_lines(struct ctl_output *o, bool flush) {
     return 0;
 }
 
-/* "phase=sent from=1.0.0 module=/srv/echo-2.so" -> a line for people. */
-static void upgrade_progress(struct ctl_output *o, const uint8_t *payload, size_t len) {
-    static char scratch[2048];
-    struct ctl_field f[16];
-    size_t n = len && payload[len - 1] == '\n' ? len - 1 : len;
-    if (n >= sizeof scratch)
-        return;
-    int k = ctl_record_parse((const char *)payload, n, f, 16, scratch);
-    const char *from = k > 0 ? ctl_record_get(f, k, "from") : NULL;
-    const char *module = k > 0 ? ctl_record_get(f, k, "module") : NULL;
-    if (from && module) {
-        fprintf(o->out, "upgrading %s (running %s) to %s ...\n", o->args->npos ? o->args->pos[0] : "", from,
-                module);
-        fflush(o->out);
-    }
-}
-
 int ctl_output_data(struct ctl_output *o, const uint8_t *payload, size_t len) {
     /* A plan (upgrade and downgrade --dry-run), as the planner wrote it. */
     if (o->args->dry_run)
@@ -123,6 +106,7 @@ int ctl_output_data(struct ctl_output *o, const uint8_t *payload, size_t len) {
     case CTL_CMD_STATUS:
     case CTL_CMD_EVENTS:
     case CTL_CMD_START_CHILD:
+    case CTL_CMD_UPGRADE:
     case CTL_CMD_RELEASE_LIST:
     case CTL_CMD_RELEASE_UNPACK:
     case CTL_CMD_RELEASE_MAKE_PERMANENT:
@@ -130,11 +114,6 @@ int ctl_output_data(struct ctl_output *o, const uint8_t *payload, size_t len) {
         int r = ctl_lines_feed(&o->lines, payload, len);
         return r < 0 ? r : take_lines(o, false);
     }
-    case CTL_CMD_UPGRADE:
-        /* Progress, on a terminal only: the result line says it all. */
-        if (!o->args->json && o->tty)
-            upgrade_progress(o, payload, len);
-        return 0;
     default:
         return 0; /* data a newer daemon adds to other answers: not ours to show */
     }

@@ -149,6 +149,8 @@ int ctl_output_end(struct ctl_output *o, enum ctl_status status, const uint8_t *
     int r = ctl_output_flush_lines(o);
     if (r == 0 && ctl_output_install_running(o))
         return ctl_output_end_install(o, status, message, len);
+    if (r == 0 && ctl_output_upgrade_all(o))
+        return ctl_output_end_upgrade_all(o, status, message, len);
     if (status != CTL_ST_OK) {
         char *text = strndup((const char *)message, len);
         int code = ctl_output_error(o, ctl_status_name(status), text ? text : "", ctl_exit_for_status(status));

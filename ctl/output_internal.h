@@ -20,9 +20,14 @@ void ctl_output_show_record(struct ctl_output *o, const struct ctl_record *r);
  * the status, ends in ctl_output_end_install. */
 bool ctl_output_install_running(const struct ctl_output *o);
 
+/* upgrade SUPERVISOR (the daemon said phase=begin): its END, whatever
+ * the status, ends in ctl_output_end_upgrade_all. */
+bool ctl_output_upgrade_all(const struct ctl_output *o);
+
 /* The ENDs of release list (ok) and of a running install (any status).
  * Each returns the exit code. */
 int ctl_output_end_releases(struct ctl_output *o, const uint8_t *msg, size_t len);
 int ctl_output_end_install(struct ctl_output *o, enum ctl_status status, const uint8_t *msg, size_t len);
+int ctl_output_end_upgrade_all(struct ctl_output *o, enum ctl_status status, const uint8_t *msg, size_t len);
 
 #endif /* NINES_CTL_OUTPUT_INTERNAL_H */

@@ -23,10 +23,45 @@ bool ctl_output_install_running(const struct ctl_output *o) {
     return is_install(o) && !o->args->dry_run;
 }
 
+bool ctl_output_upgrade_all(const struct ctl_output *o) {
+    if (o->args->cmd->id != CTL_CMD_UPGRADE)
+        return false;
+    for (size_t i = 0; i < o->records.n; i++) {
+        const char *phase = ctl_record_value(&o->records.v[i], "phase");
+        if (phase && strcmp(phase, "begin") == 0)
+            return true;
+    }
+    return false;
+}
+
+/* upgrade CHILD: "upgrading CHILD (running 1.0.0) to /srv/echo-2.so ..."
+ * on a terminal; upgrade SUPERVISOR: each child as it ends, on a pipe too. */
+static void show_upgrade(struct ctl_output *o, const struct ctl_record *r) {
+    const char *phase = ctl_record_value(r, "phase");
+    const char *from = ctl_record_value(r, "from"), *module = ctl_record_value(r, "module");
+    const char *sup = ctl_record_value(r, "supervisor"), *kids = ctl_record_value(r, "children");
+    if (ctl_render_upgrade_child(o->out, r, o->color)) {
+        fflush(o->out);
+        return;
+    }
+    if (!o->tty || !phase || !module)
+        return;
+    if (strcmp(phase, "sent") == 0 && from)
+        fprintf(o->out, "upgrading %s (running %s) to %s ...\n", o->args->npos ? o->args->pos[0] : "", from,
+                module);
+    else if (strcmp(phase, "begin") == 0 && sup && kids)
+        fprintf(o->out, "upgrading the %s running child%s of %s to %s ...\n", kids, strcmp(kids, "1") ? "ren" : "",
+                sup, module);
+    fflush(o->out);
+}
+
 void ctl_output_show_record(struct ctl_output *o, const struct ctl_record *r) {
     if (o->args->json)
         return; /* all of it in the object at the END */
     switch (o->args->cmd->id) {
+    case CTL_CMD_UPGRADE:
+        show_upgrade(o, r);
+        return;
     case CTL_CMD_RELEASE_UPGRADE:
     case CTL_CMD_RELEASE_DOWNGRADE:
         /* The steps are the news: shown as they complete, on a pipe too. */
@@ -106,7 +141,28 @@ static void install_json(struct ctl_output *o, enum ctl_status status, const cha
     fputs("}\n", o->out);
 }
 
-int ctl_output_end_install(struct ctl_output *o, enum ctl_status status, const uint8_t *msg, size_t len) {
+static void upgrade_all_json(struct ctl_output *o, enum ctl_status status, const char *message) {
+    const struct ctl_record *begin = NULL;
+    for (size_t i = 0; i < o->records.n && !begin; i++) {
+        const char *phase = ctl_record_value(&o->records.v[i], "phase");
+        if (phase && strcmp(phase, "begin") == 0)
+            begin = &o->records.v[i];
+    }
+    const char *sup = begin ? ctl_record_value(begin, "supervisor") : NULL;
+    const char *module = begin ? ctl_record_value(begin, "module") : NULL;
+    ctl_json_begin(o->out, status == CTL_ST_OK, ctl_status_name(status), message, strlen(message));
+    json_name(o->out, "supervisor", sup ? sup : "");
+    json_name(o->out, "module", module ? module : "");
+    fprintf(o->out, ",\"result\":\"%s\"", status == CTL_ST_OK ? "ok" : "failed");
+    json_phase(o->out, "children", &o->records, "child");
+    json_phase(o->out, "undone", &o->records, "undo");
+    fputs("}\n", o->out);
+}
+
+/* The END of a running install or of upgrade SUPERVISOR, whatever the
+ * status: the object says what ran and what was undone. */
+static int end_with_records(struct ctl_output *o, enum ctl_status status, const uint8_t *msg, size_t len,
+                            bool install) {
     char *text = strndup((const char *)msg, len);
     if (!text)
         return ctl_output_error(o, ctl_status_name(CTL_ST_INTERNAL), "out of memory", CTL_EXIT_FAILED);
@@ -117,9 +173,19 @@ int ctl_output_end_install(struct ctl_output *o, enum ctl_status status, const u
         fprintf(o->out, "%s\n", text);
     }
     /* Failed or not, the object says which steps ran and which were undone. */
-    if (o->args->json)
+    if (o->args->json && install)
         install_json(o, status, text);
+    else if (o->args->json)
+        upgrade_all_json(o, status, text);
     fflush(o->out);
     free(text);
     return ctl_exit_for_status(status);
+}
+
+int ctl_output_end_install(struct ctl_output *o, enum ctl_status status, const uint8_t *msg, size_t len) {
+    return end_with_records(o, status, msg, len, true);
+}
+
+int ctl_output_end_upgrade_all(struct ctl_output *o, enum ctl_status status, const uint8_t *msg, size_t len) {
+    return end_with_records(o, status, msg, len, false);
 }

@@ -51,6 +51,10 @@ int ctl_render_releases(FILE *out, const struct ctl_records *rs, bool color);
  * printed, for another phase. */
 bool ctl_render_install_record(FILE *out, const struct ctl_record *r, bool color);
 
+/* One child of `upgrade SUPERVISOR` (a phase=child or phase=undo record),
+ * as a line; false (nothing printed) for other records. */
+bool ctl_render_upgrade_child(FILE *out, const struct ctl_record *r, bool color);
+
 /* A progress record of release unpack, make-permanent or remove:
  * "  PHASE KEY=VALUE..." (phase=verify -> "  verify"). */
 void ctl_render_progress(FILE *out, const struct ctl_record *r);

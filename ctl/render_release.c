@@ -11,6 +11,12 @@
  *     1/3 echo: swap workers 1.0.0 -> 1.1.0 on /r/myapp/1.1.0/echo.so ... ok (2 ms)
  *     2/3 kv: restart workers 1.0.0 -> 1.1.0 on /r/myapp/1.1.0/kv.so ... failed (5 ms): exit status 1
  *     undo 2/3 kv: restart workers 1.1.0 -> 1.0.0 on /r/myapp/1.0.0/kv.so ... ok (3 ms)
+ *
+ * and the children of a dynamic supervisor as each swaps (upgrade SUPERVISOR):
+ *
+ *     1/3 tenants/a: 1.0.0 -> 2.0.0 ... ok (paused 80 us)
+ *     2/3 tenants/b: 1.0.0 -> 2.0.0 ... failed: code_change: ...
+ *     undo 1/3 tenants/a: 2.0.0 -> 1.0.0 ... ok (paused 75 us)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -139,4 +145,31 @@ void ctl_render_progress(FILE *out, const struct ctl_record *r) {
         ctl_print_text(out, r->fields[i].value);
     }
     fputc('\n', out);
+}
+
+bool ctl_render_upgrade_child(FILE *out, const struct ctl_record *r, bool color) {
+    const char *phase = ctl_record_value(r, "phase");
+    if (!is(phase, "child") && !is(phase, "undo"))
+        return false;
+    const char *n = ctl_record_value(r, "n"), *of = ctl_record_value(r, "of");
+    const char *child = ctl_record_value(r, "child"), *from = ctl_record_value(r, "from");
+    const char *to = ctl_record_value(r, "to"), *result = ctl_record_value(r, "result");
+    const char *pause = ctl_record_value(r, "pause_us"), *reason = ctl_record_value(r, "reason");
+    fputs(is(phase, "undo") ? "  undo " : "  ", out);
+    int width = of ? (int)ctl_text_columns(of) : 0, cols = (int)ctl_text_columns(n ? n : "?");
+    fprintf(out, "%*s", width > cols ? width - cols : 0, "");
+    ctl_print_text(out, n ? n : "?");
+    if (of)
+        fputc('/', out), ctl_print_text(out, of);
+    fputc(' ', out), ctl_print_text(out, child ? child : "?"), fputs(": ", out);
+    ctl_print_text(out, from && from[0] ? from : "?"), fputs(" -> ", out);
+    ctl_print_text(out, to && to[0] ? to : "?");
+    fputs(" ... ", out);
+    print_result(out, result, color);
+    if (is(result, "ok") && pause && pause[0] && !is(pause, "0"))
+        fputs(" (paused ", out), ctl_print_text(out, pause), fputs(" us)", out);
+    if (reason && reason[0])
+        fputs(": ", out), ctl_print_text(out, reason);
+    fputc('\n', out);
+    return true;
 }

@@ -268,14 +268,24 @@ static void cmd_cast(struct daemon *d, struct control_conn *c, int argc, const c
     control_send_end(c, st, "%s", st == CTL_ST_OK ? "sent" : why);
 }
 
-/* upgrade PATH MODULE [EXTRA]: a live swap of one worker's code. */
+/* upgrade PATH MODULE [EXTRA]: a live swap of one worker's code, or of
+ * every child of a dynamic supervisor. */
 static void cmd_upgrade(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
     engine_node n = find(d, c, argv[1]);
     if (n == ENGINE_NO_NODE)
         return;
     const struct nines_child_spec *spec = engine_node_spec(d->engine, n);
-    if (!spec || spec->kind != NINES_CHILD_MODULE) {
-        control_send_end(c, CTL_ST_REFUSED, "'%s' is not a worker: only module workers are upgraded", argv[1]);
+    struct engine_sup_flags flags;
+    bool dynamic = engine_sup_flags(d->engine, n, &flags) && flags.strategy == NINES_DYNAMIC;
+    const struct nines_sup_spec *sup = spec ? spec->supervisor : n == ENGINE_ROOT ? &d->tree->root : NULL;
+    if (dynamic && (!sup || !sup->child_template || sup->child_template->kind != NINES_CHILD_MODULE)) {
+        control_send_end(c, CTL_ST_REFUSED, "the children of '%s' are not module workers: only those are upgraded",
+                         argv[1]);
+        return;
+    }
+    if (!dynamic && (!spec || spec->kind != NINES_CHILD_MODULE)) {
+        control_send_end(c, CTL_ST_REFUSED,
+                         "'%s' is not a worker nor a dynamic supervisor: only module workers are upgraded", argv[1]);
         return;
     }
     const char *module = argv[2];
@@ -289,7 +299,10 @@ static void cmd_upgrade(struct daemon *d, struct control_conn *c, int argc, cons
                          errno && !S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file");
         return;
     }
-    upgrade_request(d, c, n, module, argc > 3 ? argv[3] : "");
+    if (dynamic)
+        upgrade_all_request(d, c, n, module, argc > 3 ? argv[3] : "");
+    else
+        upgrade_request(d, c, n, module, argc > 3 ? argv[3] : "");
 }
 
 static const struct command commands[] = {

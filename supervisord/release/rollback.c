@@ -349,8 +349,10 @@ bool upgrade_on_exit(struct daemon *d, engine_node node, uint64_t gen, const str
     bool rolled = usable && roll_back(d, node, gen, h, cause);
     if (!rolled && ours && h->took_input && in_window)
         log_crash_after_swap(d, node, h, text);
-    if (!rolled && may_roll_back && why->kind != NINES_REASON_NORMAL && why->kind != NINES_REASON_SHUTDOWN)
+    if (!rolled && may_roll_back && why->kind != NINES_REASON_NORMAL && why->kind != NINES_REASON_SHUTDOWN) {
         release_install_on_crash(d, node, text);
+        upgrade_all_on_crash(d, node, text);
+    }
     if (!rolled && ours)
         drop_handoff(d, node);
     if (r && r->gen == gen) {

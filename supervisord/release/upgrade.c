@@ -28,6 +28,9 @@ const char *daemon_module_of(struct daemon *d, engine_node node) {
     struct upgrades *u = d->upgrades;
     if (u && node < u->n_modules && u->modules[node])
         return u->modules[node];
+    engine_node sup = u ? engine_node_parent(d->engine, node) : ENGINE_NO_NODE;
+    if (sup != ENGINE_NO_NODE && sup < u->n_templates && u->templates[sup])
+        return u->templates[sup];
     const struct nines_child_spec *spec = engine_node_spec(d->engine, node);
     if (!spec || !spec->module)
         return NULL;
@@ -41,10 +44,52 @@ int upgrade_set_module(struct daemon *d, engine_node node, const char *module) {
     return state_of(d) ? remember_module(d, node, module) : -ENOMEM;
 }
 
+int upgrade_set_template(struct daemon *d, engine_node sup, const char *module) {
+    struct upgrades *u = state_of(d);
+    if (!u)
+        return -ENOMEM;
+    if (sup >= u->n_templates) {
+        size_t n = engine_node_count(d->engine);
+        char **v = realloc(u->templates, n * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        memset(v + u->n_templates, 0, (n - u->n_templates) * sizeof *v);
+        u->templates = v, u->n_templates = n;
+    }
+    char *copy = strdup(module);
+    if (!copy)
+        return -ENOMEM;
+    free(u->templates[sup]);
+    u->templates[sup] = copy;
+    return 0;
+}
+
+/* The module a dynamic supervisor's template names. */
+static const char *template_module(struct daemon *d, engine_node sup) {
+    const struct nines_child_spec *spec = engine_node_spec(d->engine, sup);
+    const struct nines_sup_spec *s = spec ? spec->supervisor : sup == ENGINE_ROOT ? &d->tree->root : NULL;
+    return s && s->child_template ? s->child_template->module : NULL;
+}
+
+/* A release swaps every worker of an application and remaps its module:
+ * a dynamic supervisor whose template (or whose children's module, after
+ * `ninesctl upgrade SUPERVISOR`) is the one replaced follows. */
+static int remap_templates(struct daemon *d, const char *from, const char *to) {
+    struct upgrades *u = d->upgrades;
+    for (engine_node sup = 0; sup < u->n_templates; sup++) {
+        const char *tmpl = u->templates[sup] ? template_module(d, sup) : NULL;
+        if (!u->templates[sup] || (strcmp(u->templates[sup], from) != 0 && (!tmpl || strcmp(tmpl, from) != 0)))
+            continue;
+        if (upgrade_set_template(d, sup, to) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 /* Every path that led to `from` now leads to `to`, and `from` itself does. */
 int upgrade_remap_module(struct daemon *d, const char *from, const char *to) {
     struct upgrades *u = state_of(d);
-    if (!u)
+    if (!u || remap_templates(d, from, to) < 0)
         return -ENOMEM;
     bool known = false;
     for (size_t i = 0; i < u->n_remaps; i++) {
@@ -298,10 +343,14 @@ void upgrade_free(struct daemon *d) {
         u->head = r->next;
         free_req(r);
     }
+    upgrade_all_free_all(d);
     rollback_free_all(d);
     for (size_t i = 0; i < u->n_modules; i++)
         free(u->modules[i]);
     free(u->modules);
+    for (size_t i = 0; i < u->n_templates; i++)
+        free(u->templates[i]);
+    free(u->templates);
     for (size_t i = 0; i < u->n_remaps; i++)
         free(u->remaps[i].from), free(u->remaps[i].to);
     free(u->remaps);

@@ -20,6 +20,22 @@
 void upgrade_request(struct daemon *d, struct control_conn *c, engine_node node, const char *module,
                      const char *extra);
 
+/* upgrade_all.c: upgrade every running child of dynamic supervisor `sup`
+ * to `module` (absolute), one after the other; if one fails, those
+ * swapped go back, latest first. A record per child on `c`, then the END.
+ * Children started afterwards run `module`. */
+void upgrade_all_request(struct daemon *d, struct control_conn *c, engine_node sup, const char *module,
+                         const char *extra);
+
+/* A worker's new code crashed after its swap (not rolled back): an
+ * upgrade of its supervisor's children that swapped it fails, and every
+ * child it swapped goes back. */
+void upgrade_all_on_crash(struct daemon *d, engine_node node, const char *why);
+
+/* Children that dynamic supervisor `sup` starts from now on run `module`
+ * instead of the template's. 0 or -ENOMEM. */
+int upgrade_set_template(struct daemon *d, engine_node sup, const char *module);
+
 /* The same for the release handler: `done` is called once with the
  * outcome (ok: the worker runs `module`) and the message the operator
  * would get; pause_us is the worker's pause (0 when it did not swap). */
@@ -67,7 +83,8 @@ void upgrade_on_restored(struct daemon *d, engine_node node);
 #define UPGRADE_ROLLBACK_WINDOW_MS 1000
 
 /* The module a (re)start of `node` runs: the last one upgraded to, else
- * the tree's. */
+ * its dynamic supervisor's (upgrade_set_template), else the tree's (as a
+ * release upgrade remapped it). */
 const char *daemon_module_of(struct daemon *d, engine_node node);
 
 void upgrade_free(struct daemon *d);

@@ -61,6 +61,9 @@ struct upgrades {
     size_t n_modules;
     struct module_remap *remaps;     /* release upgrades: tree module -> module now */
     size_t n_remaps;
+    char **templates;                /* by dynamic supervisor: its children's module, or NULL */
+    size_t n_templates;
+    struct upgrade_all *alls;        /* upgrades of every child of a dynamic supervisor (upgrade_all.c) */
 };
 
 struct upgrades *state_of(struct daemon *d);
@@ -71,6 +74,9 @@ struct upgrade_req *in_flight(struct upgrades *u, engine_node node);
 /* Answer the operator, drop the request, go on with the next for that child. */
 void finish(struct daemon *d, struct upgrade_req *r, enum ctl_status st, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* upgrade_all.c */
+void upgrade_all_free_all(struct daemon *d);
 
 /* rollback.c */
 void keep_for_window(struct daemon *d, engine_node node); /* after a successful swap */
