@@ -29,6 +29,15 @@ const struct ctl_command ctl_commands[] = {
              "                  read from /proc now\n"
              "Exits 3 when a permanent child is not running, so a script or a health\n"
              "check can tell a degraded tree from a healthy one.\n"},
+    {.name = "top", .request = "status", .id = CTL_CMD_TOP, .names = {"CHILD"}, .optional = 1,
+     .usage = "top [CHILD]", .summary = "the tree live: restarts, CPU, memory, queues",
+     .help = "The tree (or the subtree at CHILD) refreshed in place every second: per\n"
+             "node its state (degraded, failed, stopped as in status), pid, CPU as a\n"
+             "share of one core over the last second, resident memory, restarts,\n"
+             "messages queued in ninesd for it, and its last exit. Keys: c sorts by\n"
+             "CPU, m by memory, r by restarts, u by queued messages, t back to the\n"
+             "tree's order; q (or Ctrl-C) quits. Not on a terminal, it prints one\n"
+             "plain table a second (a header line, the table, a blank line).\n"},
     {.name = "call", .id = CTL_CMD_CALL, .names = {"CHILD", "REQUEST"}, .required = 2,
      .options = CTL_OPT_TIMEOUT, .usage = "call CHILD REQUEST [--timeout MS]",
      .summary = "a worker's handle_call; show the reply",

@@ -59,7 +59,7 @@ _ninesctl() {
     downgrade)
         mapfile -t COMPREPLY < <(compgen -W "$(_ninesctl_json_values version release list)" -- "$cur")
         ;;
-    status | call | cast | restart | terminate | delete | start | start-child | upgrade)
+    status | top | call | cast | restart | terminate | delete | start | start-child | upgrade)
         if ((${#words[@]} == 1)); then
             local paths
             paths=$(_ninesctl_json_values path status)
