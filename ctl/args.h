@@ -15,6 +15,7 @@
 enum ctl_command_id {
     CTL_CMD_STATUS,
     CTL_CMD_TOP,
+    CTL_CMD_METRICS,
     CTL_CMD_CALL,
     CTL_CMD_CAST,
     CTL_CMD_RESTART,

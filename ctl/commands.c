@@ -38,6 +38,13 @@ const struct ctl_command ctl_commands[] = {
              "CPU, m by memory, r by restarts, u by queued messages, t back to the\n"
              "tree's order; q (or Ctrl-C) quits. Not on a terminal, it prints one\n"
              "plain table a second (a header line, the table, a blank line).\n"},
+    {.name = "metrics", .id = CTL_CMD_METRICS, .usage = "metrics",
+     .summary = "the tree's metrics, Prometheus text format",
+     .help = "Prints the tree in the Prometheus text exposition format (0.0.4): per\n"
+             "node up, restarts, exits by kind, degraded, queued messages, casts\n"
+             "dropped and refused; per supervisor its window and intensity; per\n"
+             "process CPU seconds, resident and proportional memory. For node_exporter's\n"
+             "textfile collector (a timer writing it to a .prom file).\n"},
     {.name = "call", .id = CTL_CMD_CALL, .names = {"CHILD", "REQUEST"}, .required = 2,
      .options = CTL_OPT_TIMEOUT, .usage = "call CHILD REQUEST [--timeout MS]",
      .summary = "a worker's handle_call; show the reply",

@@ -100,6 +100,7 @@ int ctl_output_data(struct ctl_output *o, const uint8_t *payload, size_t len) {
         return raw_data(o, payload, len);
     switch (o->args->cmd->id) {
     case CTL_CMD_CALL:
+    case CTL_CMD_METRICS:
         return raw_data(o, payload, len);
     case CTL_CMD_RELEASE_UPGRADE:
     case CTL_CMD_RELEASE_DOWNGRADE:

@@ -10,6 +10,7 @@ const struct ctl_request_info ctl_requests[] = {
     {"version", 0, 0, "version", true},
     {"status", 0, 2, "status [PATH [resources]]", true},
     {"events", 0, 1, "events [follow]", true},
+    {"metrics", 0, 0, "metrics", true},
     {"call", 2, 3, "call PATH REQUEST [TIMEOUT_MS]", false},
     {"cast", 2, 2, "cast PATH MESSAGE", false},
     {"restart", 1, 1, "restart PATH", false},

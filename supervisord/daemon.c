@@ -111,6 +111,14 @@ static void note_ended(struct daemon *d, const struct engine_report *r) {
     n->last_exit_ms = daemon_now_ms();
     n->last_exit_unix_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     /* Giving up is a `shutdown` to OTP's restart rules, but trouble here. */
+    if (r->kind == ENGINE_REPORT_CHILD_TERMINATED || r->kind == ENGINE_REPORT_CHILD_STOPPED) {
+        if (nines_reason_is_abnormal(&r->reason))
+            n->exits_abnormal++;
+        else if (r->reason.kind == NINES_REASON_NORMAL)
+            n->exits_normal++;
+        else
+            n->exits_shutdown++;
+    }
     n->last_exit_troubled = r->kind == ENGINE_REPORT_START_ERROR || r->reason.kind == NINES_REASON_MAX_INTENSITY ||
                             nines_reason_is_abnormal(&r->reason);
 }

@@ -32,6 +32,7 @@ struct node_info {
     uint64_t last_exit_ms;
     int64_t last_exit_unix_ms;
     bool last_exit_troubled;
+    uint32_t exits_normal, exits_shutdown, exits_abnormal; /* since ninesd started (metrics) */
 };
 
 struct daemon {

@@ -65,6 +65,8 @@ void control_events_send_history(struct daemon *d, struct control_conn *c);
 void control_events_free(struct daemon *d);
 
 /* control_status.c: the records of `status` for the subtree at `node`. */
+/* `metrics`: the Prometheus text exposition of the tree (control_metrics.c). */
+void control_metrics_send(struct daemon *d, struct control_conn *c);
 void control_status_send(struct daemon *d, struct control_conn *c, engine_node node, bool resources);
 
 #endif /* NINES_CONTROL_H */

@@ -217,6 +217,11 @@ static void cmd_status(struct daemon *d, struct control_conn *c, int argc, const
     control_send_end(c, CTL_ST_OK, "%s", "");
 }
 
+static void cmd_metrics(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    control_metrics_send(d, c);
+    control_send_end(c, CTL_ST_OK, "%s", "");
+}
+
 static void cmd_events(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
     bool follow = argc > 1 && strcmp(argv[1], "follow") == 0;
     if (argc > 1 && !follow) {
@@ -309,6 +314,7 @@ static const struct command commands[] = {
     {"version", cmd_version},
     {"status", cmd_status},
     {"events", cmd_events},
+    {"metrics", cmd_metrics},
     {"call", cmd_call},
     {"cast", cmd_cast},
     {"restart", cmd_restart},

@@ -335,6 +335,8 @@ static void test_table(void **state) {
         const char *request;
     } expected[] = {
         {"status", CTL_CMD_STATUS, "status"},
+        {"top", CTL_CMD_TOP, "status"},
+        {"metrics", CTL_CMD_METRICS, "metrics"},
         {"call", CTL_CMD_CALL, "call"},
         {"cast", CTL_CMD_CAST, "cast"},
         {"restart", CTL_CMD_RESTART, "restart"},

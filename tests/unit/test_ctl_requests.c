@@ -39,7 +39,7 @@ static void every_request_is_sent_by_a_command(void **unused) {
 }
 
 static void the_read_only_column(void **unused) {
-    const char *readers[] = {"version", "status", "events", "release-list"};
+    const char *readers[] = {"version", "status", "events", "metrics", "release-list"};
     size_t n = 0;
     for (size_t i = 0; i < ctl_n_requests; i++)
         n += ctl_requests[i].reads_only;
