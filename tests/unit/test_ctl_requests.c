@@ -50,7 +50,7 @@ static void the_read_only_column(void **unused) {
     assert_null(ctl_request_find(""));
     char names[600];
     ctl_request_names(names, sizeof names);
-    assert_non_null(strstr(names, "version, status, events, call"));
+    assert_non_null(strstr(names, "version, status, events, metrics, call"));
     assert_non_null(strstr(names, "release-install"));
     char small[8];
     assert_true(ctl_request_names(small, sizeof small) > (int)sizeof small); /* truncated, counted */
