@@ -117,16 +117,35 @@ PKG_CONFIG_PATH=$p/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$d/root make -s -C "$d/t
     MODTEST="$p/bin/nines-modtest" >"$d/tpl.log" 2>&1 ||
     { cat "$d/tpl.log"; fail "examples/template against the installed files"; }
 [ -e "$p/share/doc/nines/examples/template/Makefile" ] || fail "the template is not installed"
-# ... and the README's walkthrough with it: run under ninesd, upgraded live.
-printf 'supervisor:\n  children:\n    - {id: greeter, module: %s/template.so}\n' "$d/tpl" >"$d/tpl/tree.yaml"
-cp "$d/tpl/template.so" "$d/tpl/template-1.1.so"
-"$p/bin/ninesd" --worker "$p/libexec/nines/nines-worker" --socket "$d/tpl.sock" --log-target stderr \
-    "$d/tpl/tree.yaml" 2>"$d/tpl-ninesd.log" &
+# ... and the README's walkthrough ("Writing an application"), its commands
+# one by one, from the installed files only: the template copied from the
+# installed docs, built and tested, run under ninesd, its version changed,
+# rebuilt and upgraded live with its state.
+P=$p
+(
+    set -e
+    cd "$d"
+    export PKG_CONFIG_PATH=$P/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$d/root
+    cp -r "$P/share/doc/nines/examples/template" greeter && cd greeter
+    make check MODTEST="$P/bin/nines-modtest" >"$d/walk-check.log" 2>&1
+    grep -q "^ok .*template.modtest" "$d/walk-check.log"
+    printf 'supervisor:\n  children:\n    - {id: greeter, module: %s/template.so}\n' "$PWD" > tree.yaml
+) || fail "the walkthrough's build and test: $(cat "$d/walk-check.log" 2>/dev/null)"
+"$P/bin/ninesd" --worker "$P/libexec/nines/nines-worker" --socket "$d/greeter.sock" --log-target stderr \
+    "$d/greeter/tree.yaml" 2>"$d/tpl-ninesd.log" &
 pid=$!
 for _ in $(seq 100); do grep -q 'event=tree_started' "$d/tpl-ninesd.log" && break; sleep 0.05; done
-ctl() { "$p/bin/ninesctl" --socket "$d/tpl.sock" "$@"; }
+ctl() { "$P/bin/ninesctl" --socket "$d/greeter.sock" "$@"; }
 [ "$(ctl call greeter hello)" = "hello #1" ] || fail "the template under ninesd: $(tail -3 "$d/tpl-ninesd.log")"
-ctl upgrade greeter --module "$d/tpl/template-1.1.so" >/dev/null || fail "the template's live upgrade"
+(
+    set -e
+    cd "$d/greeter"
+    export PKG_CONFIG_PATH=$P/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$d/root
+    sed -i 's/"1.0.0"/"1.1.0"/' template.c
+    make >"$d/walk-make.log" 2>&1 && cp template.so template-1.1.so
+) || fail "the walkthrough's rebuild: $(cat "$d/walk-make.log")"
+ctl upgrade greeter --module "$d/greeter/template-1.1.so" >/dev/null || fail "the template's live upgrade"
+ctl status greeter | grep -q ' 1\.1\.0 ' || fail "the upgrade did not run 1.1.0: $(ctl status greeter)"
 [ "$(ctl call greeter hello)" = "hello #2" ] || fail "the template's state did not survive its upgrade"
 kill "$pid"
 wait "$pid" || true
