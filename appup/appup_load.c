@@ -179,16 +179,13 @@ static int appup_root(struct schema_loader *l, void *a) {
 static int load(const char *name, const char *base_dir, FILE *f, const char *text, size_t len,
                 struct nines_appup **out, struct nines_error *err) {
     struct appup_loader al = {.l = {.base_dir = base_dir, .err = err}};
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
-        return -ENOMEM;
-    if (f)
-        yaml_parser_set_input_file(&parser, f);
-    else
-        yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    char *read = NULL;
+    int r = f ? schema_read_file(f, "the appup file", &read, &len, err) : 0;
+    if (r < 0)
+        return r;
     struct nines_appup *a = calloc(1, sizeof *a);
-    int r = a ? schema_load_document(&al.l, &parser, "an appup file", appup_root, a) : -ENOMEM;
-    yaml_parser_delete(&parser);
+    r = a ? schema_load_text(&al.l, f ? read : text, len, "an appup file", appup_root, a) : -ENOMEM;
+    free(read);
     if (r == 0 && !(a->path = strdup(name)))
         r = -ENOMEM;
     if (r < 0) {

@@ -65,23 +65,17 @@ int nines_tree_load(const char *path, struct nines_tree **out, struct nines_erro
         set_file_error(err, path, e, "cannot open the tree file");
         return -e;
     }
-    char *text = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&text, &len);
-    char buf[8192];
-    for (size_t n; mem && (n = fread(buf, 1, sizeof buf, f)) > 0;)
-        fwrite(buf, 1, n, mem);
-    bool read_error = ferror(f);
+    char *text;
+    size_t len;
+    schema_reset_error(err, path);
+    int r = schema_read_file(f, "the tree file", &text, &len, err);
     fclose(f);
-    if (!mem || fclose(mem) != 0 || read_error) {
-        free(text);
-        set_file_error(err, path, EIO, "cannot read the tree file");
-        return -EIO;
-    }
+    if (r < 0)
+        return r;
     char *dir = strdup(path);
     char *slash = dir ? strrchr(dir, '/') : NULL;
     const char *base = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
-    int r = dir ? nines_tree_load_string(path, base, text, len, out, err) : -ENOMEM;
+    r = dir ? nines_tree_load_string(path, base, text, len, out, err) : -ENOMEM;
     free(dir);
     free(text);
     return r;

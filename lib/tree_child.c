@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "str_set.h"
 #include "tree_internal.h"
+#include "yaml_limits.h"
 
 
 static int copy_string(const char *s, char **out) { return (*out = strdup(s)) ? 0 : -ENOMEM; }
@@ -53,30 +55,47 @@ static int set_supervisor(struct schema_loader *l, yaml_node_t *v, void *t) {
     return tree_load_supervisor(l, v, c->supervisor);
 }
 
+/* One argument: a name without '=' and a scalar value. */
+static int check_arg(struct schema_loader *l, yaml_node_t *key, yaml_node_t *value) {
+    const char *k = schema_scalar(key), *val = schema_scalar(value);
+    if (!k || !*k || strchr(k, '='))
+        return schema_fail(l, key, "argument names must be non-empty strings without '='");
+    if (!val)
+        return schema_fail(l, value, "argument '%s' must be a scalar (string, number or boolean), got %s", k,
+                         schema_node_kind(value));
+    return 0;
+}
+
+/* Duplicates are found in a set of the names (linear: comparing each with
+ * every earlier one made 200,000 args take over a minute). */
 static int set_args(struct schema_loader *l, yaml_node_t *v, void *t) {
     struct nines_child_spec *c = t;
     if (v->type != YAML_MAPPING_NODE)
         return schema_fail(l, v, "'args' must be a mapping of names to values, got %s", schema_node_kind(v));
     size_t n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+    if (n > yaml_limits.args)
+        return schema_fail(l, v, "%zu args, more than %zu (a limit: %s)", n, yaml_limits.args,
+                         YAML_LIMITS_HINT("args"));
     if (n && !(c->args = calloc(n, sizeof *c->args)))
         return -ENOMEM;
-    for (size_t i = 0; i < n; i++) {
+    struct str_set names = {0};
+    int r = 0;
+    for (size_t i = 0; i < n && r == 0; i++) {
         yaml_node_pair_t *p = &v->data.mapping.pairs.start[i];
         yaml_node_t *key = schema_node(l, p->key), *value = schema_node(l, p->value);
-        const char *k = schema_scalar(key), *val = schema_scalar(value);
-        if (!k || !*k || strchr(k, '='))
-            return schema_fail(l, key, "argument names must be non-empty strings without '='");
-        if (!val)
-            return schema_fail(l, value, "argument '%s' must be a scalar (string, number or boolean), got %s", k,
-                             schema_node_kind(value));
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(c->args[j].key, k) == 0)
-                return schema_fail(l, key, "duplicate argument '%s'", k);
+        if ((r = check_arg(l, key, value)) < 0)
+            break;
+        const char *k = schema_scalar(key);
+        if ((r = str_set_add(&names, k, i, NULL)) != 0) {
+            r = r < 0 ? r : schema_fail(l, key, "duplicate argument '%s'", k);
+            break;
+        }
         c->n_args = i + 1;
-        if (copy_string(k, &c->args[i].key) < 0 || copy_string(val, &c->args[i].value) < 0)
-            return -ENOMEM;
+        if (copy_string(k, &c->args[i].key) < 0 || copy_string(schema_scalar(value), &c->args[i].value) < 0)
+            r = -ENOMEM;
     }
-    return 0;
+    str_set_free(&names);
+    return r;
 }
 
 static int set_restart(struct schema_loader *l, yaml_node_t *v, void *t) {

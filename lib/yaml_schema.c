@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "yaml_compose.h"
 #include "yaml_schema.h"
 
 int schema_fail(struct schema_loader *l, const yaml_node_t *node, const char *fmt, ...) {
@@ -80,23 +81,8 @@ static int syntax_error(struct schema_loader *l, yaml_parser_t *p) {
 }
 
 int schema_parse_document(struct schema_loader *l, yaml_parser_t *parser, const char *what) {
-    if (!yaml_parser_load(parser, &l->doc))
-        return syntax_error(l, parser);
-    yaml_document_t next;
-    if (!yaml_parser_load(parser, &next)) {
-        yaml_document_delete(&l->doc);
-        return syntax_error(l, parser);
-    }
-    bool more = yaml_document_get_root_node(&next) != NULL;
-    yaml_mark_t at = next.start_mark;
-    yaml_document_delete(&next);
-    if (more) {
-        yaml_document_delete(&l->doc);
-        l->err->line = (unsigned)at.line + 1, l->err->column = (unsigned)at.column + 1;
-        snprintf(l->err->message, sizeof l->err->message, "%s holds one YAML document, this is a second", what);
-        return -EINVAL;
-    }
-    return 0;
+    int r = yaml_compose(parser, &l->doc, &yaml_limits, what, l->err);
+    return r == YAML_COMPOSE_PARSER_ERROR ? syntax_error(l, parser) : r;
 }
 
 int schema_load_document(struct schema_loader *l, yaml_parser_t *parser, const char *what, schema_root_fn root_fn,
@@ -121,10 +107,13 @@ void schema_reset_error(struct nines_error *err, const char *name) {
 int schema_load_text(struct schema_loader *l, const char *text, size_t len, const char *what, schema_root_fn root_fn,
                      void *obj) {
     yaml_parser_t parser;
+    int r = schema_check_size(l->err, text, len);
+    if (r < 0)
+        return r;
     if (!yaml_parser_initialize(&parser))
         return -ENOMEM;
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    int r = schema_load_document(l, &parser, what, root_fn, obj);
+    r = schema_load_document(l, &parser, what, root_fn, obj);
     yaml_parser_delete(&parser);
     return r;
 }

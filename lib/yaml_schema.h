@@ -68,7 +68,7 @@ int schema_load_document(struct schema_loader *l, yaml_parser_t *parser, const c
  * manifest"); close after a successful open. */
 struct schema_input {
     yaml_parser_t parser;
-    FILE *file;
+    char *text; /* the file's, read whole within the limit `size` */
 };
 int schema_input_open(struct schema_input *in, const char *name, const char *path, const char *text, size_t len,
                     const char *what, struct nines_error *err);
@@ -77,6 +77,16 @@ void schema_input_close(struct schema_input *in);
 /* Text in memory through schema_load_document (a parser of its own). */
 int schema_load_text(struct schema_loader *l, const char *text, size_t len, const char *what, schema_root_fn root_fn,
                      void *obj);
+
+/* 0 if `len` bytes are within the YAML limit `size` (yaml_limits.h),
+ * else -EINVAL with err naming the limit at the place it is crossed. */
+int schema_check_size(struct nines_error *err, const char *text, size_t len);
+
+/* The whole of file `f` into *text (malloc'd, NUL-terminated), reading at
+ * most one byte more than the limit `size`, so that schema_check_size can
+ * refuse a larger one: 0, or -errno with err's message set ("cannot read
+ * WHAT: why"). */
+int schema_read_file(FILE *f, const char *what, char **text, size_t *len, struct nines_error *err);
 
 /* Errors start empty, naming the file. */
 void schema_reset_error(struct nines_error *err, const char *name);

@@ -14,6 +14,7 @@
 #include "preflight.h"
 #include "release_handler.h"
 #include "tree.h"
+#include "yaml_limits.h"
 #include "worker_path.h"
 
 #define EXIT_USAGE 2
@@ -56,6 +57,12 @@ static const char usage[] =
     "                       request in flight, not following; default 60, 0: never)\n"
     "  --max-snapshot BYTES the largest state a live upgrade may carry\n"
     "                       (default 268435456; suffixes K, M, G)\n"
+    "  --yaml-limits SPEC   raise the limits of every YAML file read (the tree,\n"
+    "                       child specs, releases, appups; passed on to\n"
+    "                       nines-release); SPEC is NAME=N[,NAME=N...] of\n"
+    "                       size (bytes, default 16M; K, M, G),\n"
+    "                       nodes (1000000), aliases (nodes reached through\n"
+    "                       aliases, 1000000), depth (128), args (of a child, 10000)\n"
     "  --no-spare           do not keep a warm worker host ready for the next\n"
     "                       (re)start: one process fewer, slower restarts\n"
     "  -h, --help           show this help\n"
@@ -120,7 +127,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
         {"no-control", no_argument, NULL, 'n'}, {"max-snapshot", required_argument, NULL, 'm'},
         {"releases", required_argument, NULL, 'r'}, {"auto-upgrade", no_argument, NULL, 'a'},
         {"release-tool", required_argument, NULL, 't'}, {"max-connections", required_argument, NULL, 'C'},
-        {"idle-timeout", required_argument, NULL, 'I'},
+        {"idle-timeout", required_argument, NULL, 'I'}, {"yaml-limits", required_argument, NULL, 'Y'},
         {0},
     };
     int c;
@@ -135,6 +142,14 @@ static int parse_options(int argc, char **argv, struct options *o) {
         case 'r': o->releases = optarg; break;
         case 'a': o->auto_upgrade = true; break;
         case 't': o->release_tool = optarg; break;
+        case 'Y': {
+            char why[256];
+            if (yaml_limits_parse(&yaml_limits, optarg, why, sizeof why) < 0) {
+                fprintf(stderr, "ninesd: invalid --yaml-limits %s\n", why);
+                return -EINVAL;
+            }
+            break;
+        }
         case 'm':
             if (parse_size(optarg, &o->max_snapshot) < 0) {
                 fprintf(stderr, "ninesd: invalid --max-snapshot '%s' (a number of bytes from 1, with K, M or G)\n",

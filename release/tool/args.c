@@ -28,6 +28,10 @@ static const struct option_rule rules[OPT_COUNT] = {
                       "the release this one upgrades (a folder, tarball or\n"
                       "manifest): check that the appups plan the way from it\n"
                       "and back, and that it is the same release"},
+    [OPT_YAML_LIMITS] = {"--yaml-limits", "NAME=N,...",
+                         "raise the limits of every YAML file read: size (bytes,\n"
+                         "16M), nodes (1000000), aliases (nodes reached through\n"
+                         "them, 1000000), depth (128), args (of a child, 10000)"},
 };
 
 static int find_option(const struct command *c, const char *word) {
@@ -44,6 +48,7 @@ static void set_option(struct args *a, int id, const char *value) {
     case OPT_JSON: a->json = true; break;
     case OPT_WORKER: a->verify.worker = value; break;
     case OPT_PREVIOUS: a->verify.previous = value; break;
+    case OPT_YAML_LIMITS: a->yaml_limits = value; break;
     }
 }
 

@@ -26,7 +26,7 @@
 /* --- the command line (args.c, pure) ------------------------------------ */
 
 /* The options; a command takes some of them (a mask of 1 << OPT_...). */
-enum option_id { OPT_FORCE, OPT_NO_VERIFY, OPT_JSON, OPT_WORKER, OPT_PREVIOUS, OPT_COUNT };
+enum option_id { OPT_FORCE, OPT_NO_VERIFY, OPT_JSON, OPT_WORKER, OPT_PREVIOUS, OPT_YAML_LIMITS, OPT_COUNT };
 
 #define ARGS_MAX_OPERANDS 2
 
@@ -41,6 +41,7 @@ struct args {
     bool force, no_verify, json;
     bool help; /* --help or -h: print the command's help, nothing else */
     struct verify_options verify;
+    const char *yaml_limits; /* --yaml-limits: NAME=N,... (yaml_limits.h); NULL: the defaults */
     const char *operands[ARGS_MAX_OPERANDS]; /* in the order given */
 };
 

@@ -181,12 +181,12 @@ static void command_line(void **state) {
     struct rt_result r;
     RT_RUN(&r, "unpack", "--help");
     assert_int_equal(r.code, 0);
-    assert_true(strncmp(r.out, "usage: nines-release unpack [--worker PATH] [--previous RELEASE] RELEASE DIR\n",
-                        strlen("usage: nines-release unpack [--worker PATH] [--previous RELEASE] RELEASE DIR\n")) ==
+    assert_true(strncmp(r.out, "usage: nines-release unpack [--worker PATH] [--previous RELEASE] [--yaml-limits NAME=N,...] RELEASE DIR\n",
+                        strlen("usage: nines-release unpack [--worker PATH] [--previous RELEASE] [--yaml-limits NAME=N,...] RELEASE DIR\n")) ==
                 0);
     RT_RUN(&r, "unpack", f->tarball);
     assert_string_equal(r.err, "nines-release: unpack: missing DIR\n"
-                               "usage: nines-release unpack [--worker PATH] [--previous RELEASE] RELEASE DIR\n");
+                               "usage: nines-release unpack [--worker PATH] [--previous RELEASE] [--yaml-limits NAME=N,...] RELEASE DIR\n");
     assert_int_equal(r.code, 2);
     RT_RUN(&r, "unpack", "--force", f->tarball, releases(f));
     assert_int_equal(r.code, 2);
