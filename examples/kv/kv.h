@@ -14,23 +14,24 @@
  * record stays in the log, marked dead, until the log is compacted (when
  * dead records are half of it).
  *
- * Snapshot layouts (all integers little-endian), both read by both
- * versions (kv_snapshot.c):
+ * A snapshot is nines/snap.h's, its version the layout: a count (the
+ * number of pairs), then blobs of pairs, an empty blob last (the live
+ * runs of the log as they are). Pair layouts (integers little-endian),
+ * both read by both versions (kv_snapshot.c):
  *
  *   layout 1 (written by 1.0.0)          layout 2 (written by 2.0.0)
- *     u8   1                               u8   2
- *     u32  number of pairs                 u32  number of pairs
- *     per pair:                            per pair:
- *       u32 + bytes  the key                 u32  the key's length
- *       u32 + bytes  the value               u32  the value's length
- *                                            u64  writes of the key
- *                                            the key's bytes, the value's bytes
+ *     u32 + bytes  the key                 u32  the key's length
+ *     u32 + bytes  the value               u32  the value's length
+ *                                          u64  writes of the key
+ *                                          the key's bytes, the value's bytes
  *
  * Pairs come in no particular order. Version 1 reading layout 2 drops the
  * write counts (the downgrade); version 2 reading layout 1 counts 1 write
  * for every key (it was written at least once; how often before is not
- * known). Refused with -EINVAL and a log line saying why: another version
- * byte, a snapshot cut short or with bytes after the last pair, an empty
+ * known). Refused with a log line saying why (with the byte offset):
+ * what nines/snap.h refuses (cut short, a field of another type, bytes
+ * after the last blob: -EBADMSG), and with -EINVAL another layout, a
+ * pair cut short, a count that is not the pairs', an empty
  * or overlong key, the same key twice, a write count of 0.
  */
 #ifndef NINES_EXAMPLE_KV_H

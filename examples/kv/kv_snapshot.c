@@ -1,8 +1,9 @@
 /*
- * kv_snapshot.c — the pairs as bytes for a live upgrade, and back. Each
- * version writes its own layout and reads both (kv.h). A record in the
- * log is already a pair of its version's layout, so exporting is copying
- * the log, less its dead records; reading a snapshot copies each pair into
+ * kv_snapshot.c — the pairs as bytes for a live upgrade, and back, in a
+ * nines/snap.h snapshot. Each version writes its own layout and reads both
+ * (kv.h). A record in the log is already a pair of its version's layout,
+ * so exporting is copying the log, less its dead records, as blobs;
+ * reading a snapshot copies each pair into
  * a log allocated once, rewriting it when the layout is the other
  * version's, and rebuilds the index.
  */
@@ -11,42 +12,32 @@
 #include <string.h>
 
 #include "kv.h"
+#include "nines/snap.h"
 
-/* Each version writes the layout of its number. */
-#define LAYOUT KV_VERSION
-/* A snapshot's header: the layout, the number of pairs. */
-#define SNAP_HEAD 5
-
+/* The number of pairs, then the live records of the log as they are: a
+ * blob per run between dead ones, and an empty blob to end. */
 int kv_export(nines_ctx *ctx, void *state, nines_buf *out)
 {
     const struct kv_table *t = state;
-    unsigned char head[SNAP_HEAD];
-
-    if (t->count > UINT32_MAX)
-        return -EOVERFLOW;
-    head[0] = LAYOUT;
-    rec_put32(head + 1, (uint32_t)t->count);
-    int r = nines_buf_append(out, head, sizeof(head));
-    if (r < 0 || t->used == 0)
-        return r;
-    if (t->dead == 0)
-        return nines_buf_append(out, t->log, t->used);
-    /* The runs of live records between the dead ones. */
+    struct nines_snap_writer w;
     size_t run = 0, at = 0;
-    while (r == 0 && at < t->used) {
-        const unsigned char *rec = t->log + at;
-        uint32_t klen = rec_klen(rec);
-        size_t size = rec_size(klen & ~REC_DEAD, rec_vlen(rec));
-        if (klen & REC_DEAD) {
-            if (at > run)
-                r = nines_buf_append(out, t->log + run, at - run);
-            run = at + size;
-        }
-        at += size;
-    }
-    return r == 0 && at > run ? nines_buf_append(out, t->log + run, at - run) : r;
-}
 
+    nines_snap_write_begin(&w, out, KV_VERSION);
+    nines_snap_put_count(&w, t->count);
+    while (at < t->used) {
+        uint32_t klen = rec_klen(t->log + at);
+        size_t size = rec_size(klen & ~REC_DEAD, rec_vlen(t->log + at));
+        if ((klen & REC_DEAD) && at > run)
+            nines_snap_put_blob(&w, t->log + run, at - run);
+        at += size;
+        if (klen & REC_DEAD)
+            run = at;
+    }
+    if (at > run)
+        nines_snap_put_blob(&w, t->log + run, at - run);
+    nines_snap_put_blob(&w, NULL, 0);
+    return nines_snap_write_end(&w);
+}
 
 /* The reason for refusing a snapshot that is not -EINVAL. */
 static const char out_of_memory[] = "out of memory";
@@ -91,7 +82,7 @@ static const char *copy_pair(struct kv_table *t, const unsigned char *p, size_t 
         return "a key is empty, over 255 bytes or holds a space";
     if (writes == 0)
         return "a key was written 0 times";
-    if (layout == LAYOUT)
+    if (layout == KV_VERSION)
         memcpy(t->log + t->used, p, size);
     else
         rec_write(t->log + t->used, key, klen, value, vlen, writes);
@@ -99,10 +90,10 @@ static const char *copy_pair(struct kv_table *t, const unsigned char *p, size_t 
     return NULL;
 }
 
-/* The n pairs of a snapshot of `layout` (p, left bytes after the header)
- * into t; NULL, or why they are refused. */
-static const char *import(struct kv_table *t, const unsigned char *p, size_t left, unsigned layout,
-                          uint32_t n)
+/* The pairs of one run (p, left bytes) of `layout` into t, which has room
+ * for n in all; NULL, or why they are refused. */
+static const char *import_run(struct kv_table *t, const unsigned char *p, size_t left, unsigned layout,
+                              size_t n)
 {
     size_t fixed = pair_fixed(layout);
     struct {
@@ -110,18 +101,15 @@ static const char *import(struct kv_table *t, const unsigned char *p, size_t lef
         uint32_t hash;
     } batch[BATCH];
 
-    if (left / fixed < n)
-        return "it is cut short";
-    /* The log, sized once: the snapshot's pairs as records of ours. */
-    if (kv_table_reserve(t, n, left - n * fixed + (size_t)n * REC_FIXED) < 0)
-        return out_of_memory;
-    for (uint32_t i = 0; i < n;) {
+    while (left > 0) {
         int k = 0;
-        for (; k < BATCH && i < n; k++, i++) {
+        for (; k < BATCH && left > 0; k++) {
+            if (t->count + (size_t)k >= n)
+                return "it holds more pairs than it says";
             size_t size = pair_size(p, left, layout);
             /* Pairs too long for the room left cannot leave room for the rest. */
             if (size == SIZE_MAX || size - fixed + REC_FIXED > t->cap - t->used)
-                return "it is cut short";
+                return "a pair is cut short";
             uint64_t hash = 0;
             batch[k].at = t->used;
             const char *why = copy_pair(t, p, size, layout, &hash);
@@ -136,37 +124,46 @@ static const char *import(struct kv_table *t, const unsigned char *p, size_t lef
             if (kv_add(t, batch[j].at, batch[j].hash) != 0)
                 return "a key comes twice";
     }
-    return left != 0 ? "bytes follow the last pair" : NULL;
+    return NULL;
 }
 
 int kv_code_change(nines_ctx *ctx, const char *from_version, const void *snapshot, size_t len,
                    const char *extra, void **state)
 {
-    const unsigned char *p = snapshot;
     struct kv_table *t = calloc(1, sizeof(*t));
-    unsigned layout = len >= SNAP_HEAD ? p[0] : 0;
-    const char *why = NULL;
+    struct nines_snap_reader r;
+    size_t blen = 1;
 
     if (t == NULL || kv_table_init(t) < 0) {
         free(t);
         return -ENOMEM;
     }
-    if (len < SNAP_HEAD)
-        why = "it is shorter than its header";
-    else if (layout != 1 && layout != 2)
-        why = "its version byte is neither 1 nor 2";
-    else
-        why = import(t, p + SNAP_HEAD, len - SNAP_HEAD, layout, rec_get32(p + 1));
-    if (why != NULL) {
+    nines_snap_read_begin(&r, snapshot, len);
+    if (r.version != 1 && r.version != 2)
+        nines_snap_fail(&r, -EINVAL, "a layout other than 1 and 2");
+    /* A pair takes pair_fixed() bytes and its key's at least. */
+    size_t n = nines_snap_get_count(&r, len / (pair_fixed(r.version) + 1));
+    /* The log, sized once: the pairs as records of ours. */
+    if (!r.error && kv_table_reserve(t, n, len + (size_t)n * REC_FIXED) < 0)
+        nines_snap_fail(&r, -ENOMEM, out_of_memory);
+    while (!r.error && blen > 0) {
+        const unsigned char *run = nines_snap_get_blob(&r, &blen);
+        const char *why = r.error ? NULL : import_run(t, run, blen, r.version, n);
+        if (why != NULL)
+            nines_snap_fail(&r, -EINVAL, why);
+    }
+    if (!r.error && t->count != n)
+        nines_snap_fail(&r, -EINVAL, "it holds fewer pairs than it says");
+    if (nines_snap_read_end(&r) < 0) {
+        nines_log(ctx, NINES_LOG_ERR, "kv %s: refusing the snapshot of %s (%zu bytes): %s", KV_VSN,
+                  from_version, len, r.why);
         kv_table_free(t);
         free(t);
-        nines_log(ctx, NINES_LOG_ERR, "kv %s: refusing the snapshot of %s (%zu bytes): %s",
-                  KV_VSN, from_version, len, why);
-        return why == out_of_memory ? -ENOMEM : -EINVAL;
+        return r.error;
     }
     nines_log(ctx, NINES_LOG_INFO, "kv %s: %s %s with %zu keys (snapshot layout %u)", KV_VSN,
-              strcmp(from_version, KV_VSN) == 0 ? "restored from" : "took over from",
-              from_version, t->count, layout);
+              strcmp(from_version, KV_VSN) == 0 ? "restored from" : "took over from", from_version,
+              t->count, r.version);
     *state = t;
     return 0;
 }
