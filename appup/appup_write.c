@@ -183,6 +183,8 @@ static void put_child(struct writer *w, const struct nines_child_spec *c, int in
     if (c->restart != NINES_PERMANENT)
         fprintf(w->f, "%srestart: %s", lead, nines_restart_name(c->restart));
     put_shutdown(w, c, lead);
+    if (c->kind == NINES_CHILD_MODULE && c->max_queued_casts && c->max_queued_casts != NINES_MAX_QUEUED_CASTS)
+        fprintf(w->f, "%smax_queued_casts: %u", lead, c->max_queued_casts);
     if (c->kind == NINES_CHILD_SUPERVISOR) {
         fprintf(w->f, "%ssupervisor:", lead);
         put_supervisor(w, c->supervisor, indent + 2);

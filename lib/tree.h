@@ -60,6 +60,10 @@ struct nines_arg {
 
 struct nines_sup_spec;
 
+/* A worker's `max_queued_casts` when the file does not say, and the most it may say. */
+#define NINES_MAX_QUEUED_CASTS 4096
+#define NINES_MAX_QUEUED_CASTS_LIMIT 1000000
+
 struct nines_child_spec {
     char *id; /* unique among siblings; [A-Za-z0-9_.-]+ */
     enum nines_child_kind kind;
@@ -71,6 +75,8 @@ struct nines_child_spec {
     bool notify;      /* EXEC: `ready: notify` — started once it sends READY=1 */
     struct nines_arg *args; /* MODULE and EXEC: `args:` mapping, in file order */
     size_t n_args;
+    unsigned max_queued_casts; /* MODULE: casts that may wait in ninesd for it before senders are
+                                  refused (`max_queued_casts:`, default NINES_MAX_QUEUED_CASTS) */
 
     struct nines_sup_spec *supervisor; /* SUPERVISOR */
 

@@ -133,12 +133,24 @@ static int set_ready(struct schema_loader *l, yaml_node_t *v, void *t) {
     return schema_fail(l, v, "invalid ready '%s' (allowed: spawn, notify)", s ? s : schema_node_kind(v));
 }
 
+static int set_max_queued_casts(struct schema_loader *l, yaml_node_t *v, void *t) {
+    const char *s = schema_scalar(v);
+    char *end = NULL;
+    errno = 0;
+    unsigned long n = s && *s >= '0' && *s <= '9' ? strtoul(s, &end, 10) : 0;
+    if (!s || !end || *end || errno || n < 1 || n > NINES_MAX_QUEUED_CASTS_LIMIT)
+        return schema_fail(l, v, "max_queued_casts must be an integer from 1 to %u, got '%s'",
+                           NINES_MAX_QUEUED_CASTS_LIMIT, s ? s : schema_node_kind(v));
+    ((struct nines_child_spec *)t)->max_queued_casts = (unsigned)n;
+    return 0;
+}
+
 static const struct schema_key child_rules[] = {
     {"id", set_id},         {"module", set_module},   {"exec", set_exec},
     {"supervisor", set_supervisor}, {"args", set_args}, {"restart", set_restart},
-    {"shutdown", set_shutdown}, {"ready", set_ready},
+    {"shutdown", set_shutdown}, {"ready", set_ready}, {"max_queued_casts", set_max_queued_casts},
 };
-enum { C_ID, C_MODULE, C_EXEC, C_SUPERVISOR, C_ARGS, C_RESTART, C_SHUTDOWN, C_READY, C_NKEYS };
+enum { C_ID, C_MODULE, C_EXEC, C_SUPERVISOR, C_ARGS, C_RESTART, C_SHUTDOWN, C_READY, C_MAX_CASTS, C_NKEYS };
 
 /* The rules between keys, once every key has been read. */
 static int check_child(struct schema_loader *l, yaml_node_t *node, struct nines_child_spec *c, yaml_node_t **seen) {
@@ -151,6 +163,10 @@ static int check_child(struct schema_loader *l, yaml_node_t *node, struct nines_
     c->kind = seen[C_MODULE] ? NINES_CHILD_MODULE : seen[C_EXEC] ? NINES_CHILD_EXEC : NINES_CHILD_SUPERVISOR;
     if (seen[C_READY] && c->kind != NINES_CHILD_EXEC)
         return schema_fail(l, seen[C_READY], "'ready' is only for 'exec' children");
+    if (seen[C_MAX_CASTS] && c->kind != NINES_CHILD_MODULE)
+        return schema_fail(l, seen[C_MAX_CASTS], "'max_queued_casts' is only for 'module' children (only workers take casts)");
+    if (c->kind == NINES_CHILD_MODULE && !seen[C_MAX_CASTS])
+        c->max_queued_casts = NINES_MAX_QUEUED_CASTS;
     if (seen[C_ARGS] && c->kind == NINES_CHILD_SUPERVISOR)
         return schema_fail(l, seen[C_ARGS], "'args' is only for 'module' and 'exec' children");
     if (c->kind == NINES_CHILD_SUPERVISOR) {

@@ -118,7 +118,7 @@ static int copy_module(const struct copy *k, const struct nines_child_spec *s, c
 
 static int copy_child(const struct copy *k, struct nines_child_spec *d, const struct nines_child_spec *s) {
     *d = (struct nines_child_spec){.kind = s->kind, .restart = s->restart, .shutdown = s->shutdown,
-                                   .notify = s->notify, .mark = s->mark};
+                                   .notify = s->notify, .max_queued_casts = s->max_queued_casts, .mark = s->mark};
     int r = copy_text(s->id, &d->id);
     if (r == 0)
         r = copy_module(k, s, &d->module);
@@ -200,7 +200,8 @@ bool nines_sup_spec_same_kind(const struct nines_sup_spec *a, const struct nines
 bool nines_child_spec_equal(const struct nines_child_spec *a, const struct nines_child_spec *b,
                             nines_spec_module_eq_fn eq, void *ctx) {
     if (!same_text(a->id, b->id) || a->kind != b->kind || a->restart != b->restart ||
-        a->shutdown.kind != b->shutdown.kind || a->notify != b->notify || !same_args(a, b))
+        a->shutdown.kind != b->shutdown.kind || a->notify != b->notify || a->max_queued_casts != b->max_queued_casts ||
+        !same_args(a, b))
         return false;
     if (a->shutdown.kind == NINES_SHUTDOWN_TIMEOUT && a->shutdown.ms != b->shutdown.ms)
         return false;

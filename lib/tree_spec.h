@@ -39,7 +39,7 @@ typedef bool (*nines_spec_module_eq_fn)(void *ctx, const struct nines_child_spec
                                         const struct nines_child_spec *b);
 
 /* Whether `a` and `b` declare the same child: id, kind, restart, shutdown,
- * readiness, args (a mapping: order does not count), argv, module (by
+ * readiness, cast bound, args (a mapping: order does not count), argv, module (by
  * `module_eq`) and, for supervisors, flags and children in order. The
  * marks (where each was written) do not count. */
 bool nines_child_spec_equal(const struct nines_child_spec *a, const struct nines_child_spec *b,

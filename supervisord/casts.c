@@ -41,7 +41,7 @@ static struct child_proc *destination(struct daemon *d, const char *path, engine
 }
 
 static bool full(const struct child_proc *p) {
-    return p->queue.casts >= CASTS_QUEUE_DEFAULT;
+    return p->queue.casts >= p->cast_bound;
 }
 
 static struct node_info *counts(struct daemon *d, engine_node n) {
@@ -134,7 +134,7 @@ static void release_all(struct child_proc *p) {
 }
 
 void casts_drained(struct child_proc *p) {
-    if (p->n_told && p->queue.casts <= CASTS_QUEUE_DEFAULT / 2)
+    if (p->n_told && p->queue.casts <= p->cast_bound / 2)
         release_all(p);
 }
 

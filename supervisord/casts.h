@@ -2,7 +2,8 @@
  * casts.h — casts with a bound per destination, and backpressure to the
  * sender instead of a silent drop (issue 10).
  *
- * At most CASTS_QUEUE_DEFAULT casts should wait in ninesd for one worker
+ * At most the worker's `max_queued_casts` (its tree key, 4,096 by
+ * default: NINES_MAX_QUEUED_CASTS) casts should wait in ninesd for it
  * (in its send queue, child_send.h). At that bound:
  *  - a cast from `ninesctl cast` is refused right away (CTL_ST_REFUSED,
  *    "try again later");
@@ -29,8 +30,6 @@
 
 #include "control.h"
 #include "daemon.h"
-
-#define CASTS_QUEUE_DEFAULT 4096
 
 struct child_proc;
 

@@ -292,6 +292,7 @@ int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool rest
         return -ENOMEM;
     *p = (struct child_proc){.d = d, .node = node, .gen = gen, .channel = -1, .out_fd = -1,
                              .err_fd = -1, .is_exec = spec->kind == NINES_CHILD_EXEC, .restoring = restore};
+    p->cast_bound = spec->max_queued_casts ? spec->max_queued_casts : NINES_MAX_QUEUED_CASTS;
     int r = child_proc_spawn_process(p, spec, engine_node_path(d->engine, node));
     if (r < 0) {
         free(p);

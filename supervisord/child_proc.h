@@ -42,6 +42,7 @@ struct child_proc {
     bool notified_ready;        /* exec child with ready: notify sent READY=1 */
     bool restoring;             /* brought back on the old code after a failed upgrade */
     struct child_queue queue;   /* what waits for the channel to drain (child_send.h) */
+    size_t cast_bound;          /* its spec's max_queued_casts (casts.h) */
     struct casts_told *told;    /* senders told this worker is busy (casts.h) */
     size_t n_told, cap_told;
     bool ending;                /* its exit is being handled */

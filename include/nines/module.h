@@ -415,7 +415,8 @@ NINES_API int nines_call(nines_ctx *ctx, const char *path, const void *data, siz
 /* Send `data` to the worker at `path`'s handle_cast(). Fire and forget:
  * dropped if that child is not running, as an OTP cast is (counted as
  * casts_dropped in `ninesctl status`). Never dropped for being busy: at
- * most 4,096 casts wait in ninesd for one worker, and once that many do,
+ * most the destination's `max_queued_casts` (its tree key, 4,096 by
+ * default) casts wait in ninesd for it, and once that many do,
  * ninesd tells this worker, and nines_cast() to that path returns -EAGAIN
  * — nothing was sent — until the destination has drained to half that (or
  * ended). The application decides: send again later (a timer), or give up.

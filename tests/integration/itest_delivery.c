@@ -201,6 +201,32 @@ static void casts_from_ninesctl_to_a_full_worker_are_refused_and_counted(void **
     assert_int_equal(field(a.data, "received="), ok);
 }
 
+/* The bound is the child's `max_queued_casts` tree key: with 100, ninesctl
+ * is refused long before the default 4,096 casts wait. */
+static void the_bound_is_the_tree_key(void **state) {
+    struct ninesd *n = *state;
+    ninesd_start(n, harness_write_tree(n, "supervisor:\n  children:\n"
+                                           "    - id: callee\n      module: @BUILD@/tests/apps/flood.so\n"
+                                           "      max_queued_casts: 100\n"), NULL);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=tree_started", NULL));
+    int fd = control_connect(n->socket);
+    assert_true(fd >= 0);
+    assert_int_equal(control_ask(fd, &a, "cast", "callee", "busy 2000", NULL), 0);
+    assert_int_equal(a.status, CTL_ST_OK);
+    long ok = 0;
+    for (int i = 0; i < 6000; i++) {
+        assert_int_equal(control_ask(fd, &a, "cast", "callee", "c 1", NULL), 0);
+        if (a.status != CTL_ST_OK)
+            break;
+        ok++;
+    }
+    close(fd);
+    assert_int_equal(a.status, CTL_ST_REFUSED);
+    assert_non_null(strstr(a.message, "has 100 casts waiting, its bound"));
+    assert_true(ok >= 100 && ok < 4096);
+    print_message("max_queued_casts: 100: refused after %ld casts accepted (the rest in the channel)\n", ok);
+}
+
 /* A cast to a worker that is not running is refused to ninesctl ("not
  * running"), never "cannot be reached". */
 static void a_cast_to_a_stopped_worker_says_not_running(void **state) {
@@ -225,6 +251,7 @@ int main(void) {
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(casts_from_ninesctl_to_a_full_worker_are_refused_and_counted,
                                         harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(the_bound_is_the_tree_key, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_cast_to_a_stopped_worker_says_not_running, harness_setup,
                                         harness_teardown),
     };

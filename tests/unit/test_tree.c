@@ -95,7 +95,7 @@ static void full_tree_field_by_field(void **unused) {
         "  strategy: rest_for_one\n  intensity: 3\n  period: 2m\n"
         "  children:\n"
         "    - id: counter\n      module: apps/a.so\n      args: {start: 10, name: x y, on: true}\n"
-        "      restart: transient\n      shutdown: 250ms\n"
+        "      restart: transient\n      shutdown: 250ms\n      max_queued_casts: 100\n"
         "    - id: legacy\n      exec: [bin/tool, --foreground, '2']\n      ready: notify\n"
         "      shutdown: brutal_kill\n      restart: temporary\n"
         "    - id: shell\n      exec: [sh, -c, 'exit 0']\n      shutdown: infinity\n"
@@ -115,6 +115,7 @@ static void full_tree_field_by_field(void **unused) {
     assert_string_equal(c->args[2].value, "true");
     assert_int_equal(c->restart, NINES_TRANSIENT);
     assert_int_equal(c->shutdown.ms, 250);
+    assert_int_equal(c->max_queued_casts, 100);
     c = &r->children[1];
     assert_int_equal(c->kind, NINES_CHILD_EXEC);
     char tool[128];
@@ -141,6 +142,7 @@ static void full_tree_field_by_field(void **unused) {
     assert_int_equal(c->supervisor->max_children, 7);
     assert_string_equal(c->supervisor->child_template->id, "session");
     assert_int_equal(c->supervisor->child_template->restart, NINES_TEMPORARY);
+    assert_int_equal(c->supervisor->child_template->max_queued_casts, NINES_MAX_QUEUED_CASTS); /* the default */
     nines_tree_free(t);
 }
 
@@ -178,7 +180,7 @@ static void child_errors(void **unused) {
     load_err("supervisor:\n  children:\n    - module: apps/a.so\n", 3, 7, "a child needs an 'id'");
     load_err("supervisor:\n  children:\n    - id: a b\n      module: apps/a.so\n", 3, 11, "invalid id 'a b'");
     load_err("supervisor:\n  children:\n    - id: a\n      modul: apps/a.so\n", 4, 7,
-             "unknown key 'modul' in a child (allowed: id, module, exec, supervisor, args, restart, shutdown, ready)");
+             "unknown key 'modul' in a child (allowed: id, module, exec, supervisor, args, restart, shutdown, ready, max_queued_casts)");
     load_err("supervisor:\n  children:\n    - id: a\n", 3, 7, "exactly one of 'module', 'exec', 'supervisor' (it has 0)");
     load_err("supervisor:\n  children:\n    - id: a\n      module: apps/a.so\n      exec: [sh]\n", 3, 7, "(it has 2)");
     load_err("supervisor:\n  children:\n" CHILD_A CHILD_A, 5, 7, "duplicate id 'a' (first declared at line 3)");
@@ -192,6 +194,13 @@ static void child_errors(void **unused) {
              "invalid restart 'sometimes' (allowed: permanent, transient, temporary)");
     load_err("supervisor:\n  children:\n" CHILD_A "      shutdown: soon\n", 5, 17, "invalid shutdown 'soon'");
     load_err("supervisor:\n  children:\n" CHILD_A "      ready: notify\n", 5, 14, "'ready' is only for 'exec' children");
+    load_err("supervisor:\n  children:\n" CHILD_A "      max_queued_casts: 0\n", 5, 25,
+             "max_queued_casts must be an integer from 1 to 1000000, got '0'");
+    load_err("supervisor:\n  children:\n" CHILD_A "      max_queued_casts: 1000001\n", 5, 25, "got '1000001'");
+    load_err("supervisor:\n  children:\n" CHILD_A "      max_queued_casts: lots\n", 5, 25, "got 'lots'");
+    load_err("supervisor:\n  children:\n" CHILD_A "      max_queued_casts: -5\n", 5, 25, "got '-5'");
+    load_err("supervisor:\n  children:\n    - id: a\n      exec: [sh]\n      max_queued_casts: 10\n", 5, 25,
+             "'max_queued_casts' is only for 'module' children");
     load_err("supervisor:\n  children:\n    - id: a\n      exec: [sh]\n      ready: later\n", 5, 14,
              "invalid ready 'later' (allowed: spawn, notify)");
     load_err("supervisor:\n  children:\n" CHILD_A "      args: [1]\n", 5, 13, "'args' must be a mapping");

@@ -26,7 +26,7 @@ static void leaf(struct nines_child_spec *c, const char *id, enum nines_child_ki
     *c = (struct nines_child_spec){.id = strdup(id), .kind = kind, .restart = NINES_TRANSIENT,
                                    .shutdown = {NINES_SHUTDOWN_TIMEOUT, 2000}, .mark = {3, 5}};
     if (kind == NINES_CHILD_MODULE)
-        c->module = strdup("/apps/a.so");
+        c->module = strdup("/apps/a.so"), c->max_queued_casts = 300;
     else
         c->exec_argv = argv_of("/bin/tool", "-v");
     c->n_args = 2;
@@ -68,6 +68,7 @@ static void copy_equals_and_shares_nothing(void **unused) {
     assert_ptr_not_equal(ka[2].supervisor->child_template, kb[2].supervisor->child_template);
     assert_string_equal(kb[2].supervisor->child_template->args[0].key, "port");
     assert_int_equal(kb[2].supervisor->max_children, 10);
+    assert_int_equal(kb[0].max_queued_casts, 300);
     nines_child_spec_free(a); /* b must survive its original */
     assert_string_equal(kb[1].exec_argv[1], "-v");
     nines_child_spec_free(b);
@@ -79,6 +80,7 @@ static void change_restart(struct nines_child_spec *c) { c->supervisor->children
 static void change_grace(struct nines_child_spec *c) { c->supervisor->children[0].shutdown.ms = 1; }
 static void change_shutdown(struct nines_child_spec *c) { c->supervisor->children[1].shutdown.kind = NINES_SHUTDOWN_BRUTAL_KILL; }
 static void change_notify(struct nines_child_spec *c) { c->supervisor->children[1].notify = true; }
+static void change_cast_bound(struct nines_child_spec *c) { c->supervisor->children[0].max_queued_casts = 7; }
 static void change_module(struct nines_child_spec *c) { c->supervisor->children[0].module[1] = 'b'; }
 static void change_argv(struct nines_child_spec *c) { c->supervisor->children[1].exec_argv[1][1] = 'q'; }
 static void change_arg(struct nines_child_spec *c) { c->supervisor->children[1].args[0].value[0] = '9'; }
@@ -92,7 +94,7 @@ static void change_template(struct nines_child_spec *c) { c->supervisor->childre
 
 static void every_field_counts(void **unused) {
     void (*changes[])(struct nines_child_spec *) = {change_id, change_restart, change_grace, change_shutdown,
-        change_notify, change_module, change_argv, change_arg, drop_arg, change_strategy, change_intensity,
+        change_notify, change_cast_bound, change_module, change_argv, change_arg, drop_arg, change_strategy, change_intensity,
         change_period, drop_child, change_max, change_template};
     struct nines_child_spec *a = sample();
     for (size_t i = 0; i < sizeof changes / sizeof *changes; i++) {
