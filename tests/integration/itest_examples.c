@@ -35,6 +35,9 @@ static int start_echo(struct ninesd *n) {
     assert_non_null(line);
     int port = atoi(strstr(line, "127.0.0.1:") + strlen("127.0.0.1:"));
     assert_true(port > 0);
+    /* Its stderr and its channel are read apart: child_started (READY on
+     * the channel) may come before the line (stderr), or after it. */
+    n->cursor = 0;
     assert_true(ninesd_wait_started(n, "echo", WAIT_MS) > 0);
     return port;
 }
