@@ -4,6 +4,7 @@
 #include "casts.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,7 @@ static void send_flow(struct child_proc *from, struct child_proc *to, bool busy)
 /* Hand a cast over; a failure counts as dropped (the sender was told yes). */
 static void hand_over(struct child_proc *to, const void *data, size_t len) {
     if (child_send(to, NINES_MSG_CAST, 0, data, len) < 0)
-        to->d->nodes[to->node].casts_dropped++;
+        casts_count_dropped(to->d, to->node, 1);
 }
 
 enum ctl_status casts_from_control(struct daemon *d, const char *path, const void *data, size_t len, char *why,
@@ -111,9 +112,8 @@ void casts_from_worker(struct daemon *d, engine_node node, uint64_t gen, const c
     enum ctl_status st;
     struct child_proc *to = destination(d, path, &n, &st, why, sizeof why);
     if (!to || len > NINES_PROTO_MAX_PAYLOAD) {
-        struct node_info *c = counts(d, n);
-        if (c)
-            c->casts_dropped++;
+        if (counts(d, n))
+            casts_count_dropped(d, n, 1);
         return; /* fire and forget to a child that is not running, as OTP's */
     }
     hand_over(to, data, len);
@@ -139,15 +139,62 @@ void casts_drained(struct child_proc *p) {
 }
 
 void casts_on_exit(struct child_proc *p) {
-    struct daemon *d = p->d;
     p->ending = true;
     release_all(p);
-    size_t lost = child_send_clear(&p->queue);
-    d->nodes[p->node].casts_dropped += lost;
-    if (lost) {
-        char text[32];
-        snprintf(text, sizeof text, "%zu", lost);
-        struct nines_field f[] = {{"child", engine_node_path(d->engine, p->node)}, {"count", text}};
-        nines_log_event(LOG_WARNING, "casts_dropped", "casts queued for a worker that ended", f, 2);
+    casts_count_dropped(p->d, p->node, child_send_clear(&p->queue));
+}
+
+/* --- drops, said once per burst ------------------------------------------- */
+
+static void log_drop(struct daemon *d, engine_node node, uint64_t n) {
+    char count[24], msg[160];
+    snprintf(count, sizeof count, "%" PRIu64, n);
+    snprintf(msg, sizeof msg, "%" PRIu64 " cast%s dropped: the worker was not running, or ended with them queued",
+             n, n == 1 ? "" : "s");
+    struct nines_field f[] = {{"child", engine_node_path(d->engine, node)}, {"count", count}};
+    nines_log_event(LOG_WARNING, "casts_dropped", msg, f, 2);
+}
+
+void casts_log_drops(struct daemon *d, bool force) {
+    uint64_t now = daemon_now_ms(), next = 0;
+    for (engine_node i = 0; d->nodes && i < d->n_nodes; i++) {
+        uint64_t n = drop_burst_take(&d->nodes[i].cast_drops, now, force);
+        if (n)
+            log_drop(d, i, n);
+        uint64_t due = drop_burst_due(&d->nodes[i].cast_drops);
+        if (due && (!next || due < next))
+            next = due;
+    }
+    if (next && d->drop_timer) {
+        sd_event_source_set_time(d->drop_timer, next * 1000);
+        sd_event_source_set_enabled(d->drop_timer, SD_EVENT_ONESHOT);
+    }
+}
+
+static int on_drop_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+    casts_log_drops(userdata, false);
+    return 0;
+}
+
+void casts_count_dropped(struct daemon *d, engine_node node, uint64_t n) {
+    struct node_info *c = counts(d, node);
+    if (!c || n == 0)
+        return;
+    c->casts_dropped += n;
+    if (!drop_burst_add(&c->cast_drops, n, daemon_now_ms()))
+        return; /* the burst under way will say it */
+    uint64_t at = drop_burst_due(&c->cast_drops) * 1000;
+    if (!d->drop_timer) {
+        if (sd_event_add_time(d->loop, &d->drop_timer, CLOCK_MONOTONIC, at, 10000, on_drop_timer, d) < 0)
+            d->drop_timer = NULL; /* said at the next burst's timer, or at the end */
+        return;
+    }
+    int enabled = SD_EVENT_OFF;
+    uint64_t armed = 0;
+    sd_event_source_get_enabled(d->drop_timer, &enabled);
+    sd_event_source_get_time(d->drop_timer, &armed);
+    if (enabled == SD_EVENT_OFF || armed > at) {
+        sd_event_source_set_time(d->drop_timer, at);
+        sd_event_source_set_enabled(d->drop_timer, SD_EVENT_ONESHOT);
     }
 }

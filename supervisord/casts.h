@@ -17,9 +17,10 @@
  *
  * Per destination, for `ninesctl status`: casts_queued (waiting in
  * ninesd), casts_refused (refused to `ninesctl cast`; a worker's host
- * refuses its own, and its application sees each -EAGAIN), casts_dropped (accepted but never handed over: the
- * destination was not running, or ended with casts still waiting). The
- * counts live as long as the child, across its restarts.
+ * refuses its own, and its application sees each -EAGAIN), casts_dropped
+ * (accepted but never handed over: the destination was not running, or
+ * ended with casts still waiting; logged once per burst with the count).
+ * The counts live as long as the child, across its restarts.
  */
 #ifndef NINES_CASTS_H
 #define NINES_CASTS_H
@@ -53,5 +54,13 @@ void casts_drained(struct child_proc *p);
 /* `p` is ending: its senders go on, and the casts still queued for it
  * are counted dropped (and logged). */
 void casts_on_exit(struct child_proc *p);
+
+/* `n` casts for node `n` dropped: counted in its casts_dropped and
+ * logged once per burst (drop_burst.h), as one casts_dropped record with
+ * the count. */
+void casts_count_dropped(struct daemon *d, engine_node node, uint64_t n);
+
+/* Log the bursts that have ended (all of them with `force`: the tree stops). */
+void casts_log_drops(struct daemon *d, bool force);
 
 #endif /* NINES_CASTS_H */

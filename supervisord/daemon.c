@@ -17,6 +17,7 @@
 
 #include "child_proc.h"
 #include "calls.h"
+#include "casts.h"
 #include "control.h"
 #include "log.h"
 #include "log_pump.h"
@@ -85,6 +86,7 @@ static void tree_down(struct daemon *d, const struct engine_action *a) {
                     a->exit_code ? "the root supervisor failed" : "the tree is stopped", f, 1);
     d->exit_code = a->exit_code;
     spare_drop(d);
+    casts_log_drops(d, true);
     sd_event_exit(d->loop, a->exit_code);
 }
 
@@ -313,6 +315,8 @@ void daemon_free(struct daemon *d) {
     if (d->loop)
         spare_drop(d);
     calls_free(d);
+    casts_log_drops(d, true);
+    d->drop_timer = sd_event_source_disable_unref(d->drop_timer);
     releases_free(d);
     upgrade_free(d);
     control_close(d);

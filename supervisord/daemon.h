@@ -12,6 +12,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "drop_burst.h"
 #include "engine.h"
 #include "tree.h"
 
@@ -25,6 +26,7 @@ struct node_info {
     char name[64];       /* the module's name and version, from its READY */
     char version[64];
     uint64_t casts_dropped; /* over the child's life, not this process's (casts.h) */
+    struct drop_burst cast_drops; /* the drops not yet logged (drop_burst.h) */
     uint64_t casts_refused;
     /* The last end, for status (health.h): why, when (monotonic for its
      * age, wall clock to show), and whether it was trouble. */
@@ -57,6 +59,7 @@ struct daemon {
     bool no_spare;
     struct control *control;      /* the control socket (control.h), or NULL */
     struct calls *calls;          /* calls in flight between children (calls.h) */
+    sd_event_source *drop_timer;  /* the end of the next burst of drops (casts.h) */
     struct upgrades *upgrades;    /* live upgrades asked and done (upgrade.h) */
     struct releases *releases;    /* the release handler (release_handler.h), or NULL for a tree file */
     uint64_t max_snapshot;        /* the largest state an upgrade may carry, bytes */

@@ -122,6 +122,7 @@ static long field(const char *text, const char *key) {
 }
 
 #define BURST 1000000L
+#define DROP_WAIT_MS 1500 /* past a burst's end (DROP_BURST_MS, 1 s) */
 
 static void a_burst_of_casts_is_each_received_or_refused(void **state) {
     struct ninesd *n = *state;
@@ -239,6 +240,35 @@ static void a_cast_to_a_stopped_worker_says_not_running(void **state) {
     assert_non_null(strstr(a.message, "'callee' is not running"));
 }
 
+/* Casts a worker sends to a child that is not running are dropped, as an
+ * OTP cast is: each is counted, and the burst is logged once, with the
+ * count, not once a cast. */
+static void casts_dropped_are_counted_and_logged_once_per_burst(void **state) {
+    struct ninesd *n = *state;
+    start_tree(n);
+    assert_int_equal(control_ask_once(n->socket, &a, "terminate", "callee", NULL), 0);
+    assert_int_equal(a.status, CTL_ST_OK);
+    call_ok(n, "caller", "casts callee 2000");
+    for (int i = 0; i < 250 && strncmp(a.data, "done ", 5) != 0; i++) {
+        usleep(20 * 1000);
+        call_ok(n, "caller", "castresult");
+    }
+    assert_int_equal(field(a.data, "sent="), 2000);
+    const char *line = ninesd_wait(n, WAIT_MS, "event=casts_dropped", "child=callee ", NULL);
+    assert_non_null(line);
+    assert_non_null(strstr(line, "count=2000 "));
+    ninesd_pump(n, DROP_WAIT_MS); /* a second record would have come by now */
+    assert_int_equal(ninesd_count(n, "event=casts_dropped", NULL), 1);
+    char v[32];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "callee", NULL), 0);
+    assert_true(status_field(&a, "callee", "casts_dropped", v, sizeof v));
+    assert_string_equal(v, "2000");
+    /* A later drop is a burst of its own. */
+    call_ok(n, "caller", "casts callee 3");
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=casts_dropped", "count=3 ", NULL));
+    assert_int_equal(ninesd_count(n, "event=casts_dropped", NULL), 2);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_thousand_calls_in_flight_are_each_answered_once, harness_setup,
@@ -252,6 +282,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(casts_from_ninesctl_to_a_full_worker_are_refused_and_counted,
                                         harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(the_bound_is_the_tree_key, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(casts_dropped_are_counted_and_logged_once_per_burst, harness_setup,
+                                        harness_teardown),
         cmocka_unit_test_setup_teardown(a_cast_to_a_stopped_worker_says_not_running, harness_setup,
                                         harness_teardown),
     };
