@@ -28,6 +28,8 @@ YAML
 ninesd=$!
 for _ in $(seq 50); do [ -S "$d/control.sock" ] && break; sleep 0.1; done
 ctl() { "$build/ninesctl" --socket "$d/control.sock" "$@"; }
+# The socket is there before the tree is up (status exits 3 until then).
+for _ in $(seq 50); do ctl status >/dev/null && break; sleep 0.1; done
 ctl status >/dev/null || fail "ninesd did not start: $(cat "$d/ninesd.log")"
 
 tmux -L "$sock" new-session -d -x 150 -y 30 "$build/ninesctl --socket $d/control.sock top" || fail "tmux"
