@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -53,6 +54,32 @@ int ctl_client_connect_failed(struct ctl_output *o, const char *path, int err) {
         snprintf(msg, sizeof msg, "%s: cannot connect to %s", why, path);
     return ctl_output_error(o, code == CTL_EXIT_DENIED ? ctl_status_name(CTL_ST_DENIED) : CTL_CLIENT_UNREACHABLE,
                             msg, code);
+}
+
+bool ctl_server_trusted(uid_t server, uid_t me) {
+    return server == 0 || server == me;
+}
+
+int ctl_client_untrusted(struct ctl_output *o, const char *path, uid_t server, pid_t pid, uid_t me) {
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "%s is served by uid %u (pid %d), neither root nor this user (uid %u): nothing was sent "
+             "(another user's program may stand in for ninesd there)",
+             path, (unsigned)server, (int)pid, (unsigned)me);
+    return ctl_output_error(o, CTL_CLIENT_UNTRUSTED, msg, CTL_EXIT_UNREACHABLE);
+}
+
+int ctl_client_check_server(int fd, struct ctl_output *o, const char *path) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+        char msg[400], why[64];
+        snprintf(msg, sizeof msg, "cannot tell who serves %s: %s", path, ctl_strerror(-errno, why));
+        return ctl_output_error(o, CTL_CLIENT_UNTRUSTED, msg, CTL_EXIT_UNREACHABLE);
+    }
+    if (ctl_server_trusted(cred.uid, getuid()))
+        return -1;
+    return ctl_client_untrusted(o, path, cred.uid, cred.pid, getuid());
 }
 
 /* ctl_recv's errors, in words a person can act on. */

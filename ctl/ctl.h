@@ -17,7 +17,7 @@ enum ctl_exit {
     CTL_EXIT_USAGE = 2,       /* bad arguments, ours or as the daemon judged them */
     CTL_EXIT_UNHEALTHY = 3,   /* status: a permanent child is not running */
     CTL_EXIT_DENIED = 4,      /* the daemon said denied, or connect() was refused by the file mode */
-    CTL_EXIT_UNREACHABLE = 5, /* no socket, or nobody listening on it */
+    CTL_EXIT_UNREACHABLE = 5, /* no socket, nobody listening on it, or a server neither root nor us */
     CTL_EXIT_PROTOCOL = 6,    /* the daemon's answer made no sense */
 };
 
@@ -26,6 +26,7 @@ enum ctl_exit {
 #define CTL_CLIENT_USAGE "usage"
 #define CTL_CLIENT_UNREACHABLE "unreachable"
 #define CTL_CLIENT_PROTOCOL "protocol"
+#define CTL_CLIENT_UNTRUSTED "untrusted" /* the socket's server is neither root nor us */
 
 /* The exit code for an END status. Pure. A status this client does not
  * know (a newer daemon's) still means the command did not succeed: 1. */

@@ -32,7 +32,8 @@ static const char exit_text[] =
     "  2  usage: wrong arguments (as ninesctl or the daemon judged them)\n"
     "  3  status: a permanent child is not running\n"
     "  4  denied: the daemon does not allow it, or the socket's mode keeps us out\n"
-    "  5  cannot reach ninesd: no socket, or nobody listening on it\n"
+    "  5  cannot reach ninesd: no socket, nobody listening on it, or the one\n"
+    "     listening is neither root nor this user (nothing is sent to it)\n"
     "  6  protocol error: the daemon's answer made no sense\n"
     "Errors are one line on stderr: ninesctl: COMMAND CHILD: STATUS: MESSAGE\n";
 

@@ -34,10 +34,15 @@ static int run(const struct ctl_args *a, struct ctl_output *o) {
     int fd = ctl_client_connect(path);
     if (fd < 0)
         return ctl_client_connect_failed(o, path, fd);
+    int code = ctl_client_check_server(fd, o, path);
+    if (code >= 0) {
+        close(fd);
+        return code;
+    }
     const char *req[CTL_MAX_ARGS];
     char num[16];
     int n = ctl_args_request(a, req, num);
-    int code = ctl_client_exchange(fd, n, req, o);
+    code = ctl_client_exchange(fd, n, req, o);
     close(fd);
     return code;
 }

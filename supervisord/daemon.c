@@ -289,7 +289,7 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
         struct control_options copt = {.socket_path = opt->socket_path, .group = opt->control_group,
                                        .max_connections = opt->max_connections,
                                        .idle_timeout_ms = opt->idle_timeout_ms};
-        char why[300];
+        char why[2048];
         if ((r = control_open(d, &copt, why, sizeof why)) < 0) {
             fprintf(stderr, "ninesd: control socket: %s\n", why);
             return r;

@@ -19,6 +19,7 @@
 #include "control_internal.h"
 #include "ctl_path.h"
 #include "log.h"
+#include "path_trust.h"
 
 /* A client that leaves this much unread is dropped rather than buffered. */
 #define MAX_QUEUED_BYTES (8u * 1024u * 1024u)
@@ -138,19 +139,31 @@ static int claim_path(const char *path, char *why, size_t size) {
 }
 
 /* The socket's folder, made 0750 (and given to the control group) when
- * ninesd creates it; an existing folder is the operator's and left as is. */
-static int make_parent_dir(const char *path, const struct control_rules *rules) {
+ * ninesd creates it; an existing folder is the operator's and left as is,
+ * but only if nobody else could stand in for ninesd there: it and every
+ * folder above it must pass path_trust.h (owned by root or us, written
+ * by nobody else; sticky folders such as /tmp allowed above). */
+static int make_parent_dir(const char *path, const struct control_rules *rules, char *why, size_t size) {
     char dir[sizeof(struct sockaddr_un)];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    if (mkdir(dir, 0750) < 0)
-        return errno == EEXIST ? 0 : -errno;
-    if (rules->has_group && chown(dir, (uid_t)-1, rules->group) < 0)
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (mkdir(dir, 0750) == 0) {
+        if (rules->has_group && chown(dir, (uid_t)-1, rules->group) < 0)
+            return -errno;
+    } else if (errno != EEXIST) {
         return -errno;
-    return 0;
+    }
+    char reason[1200];
+    int r = path_trust_check("control socket folder", dir, reason, sizeof reason);
+    if (r < 0)
+        snprintf(why, size, "%s; ninesd does not serve %s there", reason, path);
+    return r;
 }
 
 static int resolve_group(const char *name, struct control_rules *rules, char *why, size_t size) {
@@ -174,7 +187,7 @@ static int bind_socket(struct control *ctl, char *why, size_t size) {
         return -ENAMETOOLONG;
     }
     strcpy(sa.sun_path, ctl->path);
-    int r = make_parent_dir(ctl->path, &ctl->rules);
+    int r = make_parent_dir(ctl->path, &ctl->rules, why, size);
     if (r == 0)
         r = claim_path(ctl->path, why, size);
     if (r < 0)

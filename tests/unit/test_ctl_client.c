@@ -281,6 +281,34 @@ static void test_connect_failed_messages(void **state) {
                                   "(ninesd's user, root and its control group may connect)\n");
 }
 
+/* Only root and ourselves may answer; anyone else is told off before a
+ * byte is sent. */
+static void test_untrusted_server(void **state) {
+    assert_true(ctl_server_trusted(0, 1000));
+    assert_true(ctl_server_trusted(1000, 1000));
+    assert_true(ctl_server_trusted(0, 0));
+    assert_false(ctl_server_trusted(65534, 1000));
+    assert_false(ctl_server_trusted(1000, 0));
+    static struct ctl_args a;
+    assert_int_equal(ctl_args_parse(&a, 2, (char *const[]){"ninesctl", "status", NULL}), 0);
+    size_t osize, esize;
+    FILE *out = open_memstream(&last.out, &osize), *err = open_memstream(&last.err, &esize);
+    struct ctl_output o;
+    ctl_output_init(&o, &a, out, err, false, false);
+    assert_int_equal(ctl_client_untrusted(&o, "/tmp/x/control.sock", 65534, 42, 0), CTL_EXIT_UNREACHABLE);
+    /* A socketpair's other end is this process: trusted. */
+    int sp[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+    assert_int_equal(ctl_client_check_server(sp[0], &o, "pair"), -1);
+    close(sp[0]), close(sp[1]);
+    ctl_output_free(&o);
+    fclose(out);
+    fclose(err);
+    assert_string_equal(last.err, "ninesctl: status: untrusted: /tmp/x/control.sock is served by uid 65534 (pid 42), "
+                                  "neither root nor this user (uid 0): nothing was sent (another user's program may "
+                                  "stand in for ninesd there)\n");
+}
+
 static void test_usage_output(void **state) {
     static struct ctl_args a;
     assert_int_equal(ctl_args_parse(&a, 4, (char *const[]){"ninesctl", "call", "echo", "--json", NULL}), -EINVAL);
@@ -320,6 +348,7 @@ int main(void) {
         T(test_request_too_big),
         T(test_connect),
         T(test_connect_failed_messages),
+        T(test_untrusted_server),
         T(test_usage_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
