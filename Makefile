@@ -132,6 +132,7 @@ FUZZ_SRC_appup := $(filter-out appup/appup_generate%,$(wildcard appup/appup*.c))
 FUZZ_SRC_manifest := $(wildcard release/manifest*.c) lib/sha256.c lib/atomic_file.c $(FUZZ_TREE_SRC)
 FUZZ_SRC_release_state := $(wildcard release/release_state*.c) $(FUZZ_SRC_manifest)
 FUZZ_SRC_snap := worker/snap.c
+FUZZ_SRC_tree := $(FUZZ_TREE_SRC)
 
 .PHONY: all test check-asan install uninstall man clean bench fuzz
 all: $(PROGRAMS) $(EXAMPLES) $(EXAMPLES_V2)
