@@ -17,6 +17,7 @@
 #include "casts.h"
 #include "log.h"
 #include "output_limit.h"
+#include "output_sock.h"
 #include "proto.h"
 #include "reaper.h"
 #include "spare.h"
@@ -109,6 +110,20 @@ static bool drain_pipe(struct child_proc *p, int fd, struct linebuf *b, const ch
         return false;
     }
     return false;
+}
+
+/* A module worker's output, from the shared socket (output_sock.h). */
+static void on_socket_output(void *userdata, int tag, const char *bytes, size_t len) {
+    struct child_proc *p = userdata;
+    struct line_ctx c = {p, tag == 1 ? "stdout" : "stderr", LOG_INFO};
+    linebuf_feed(tag == 1 ? &p->out : &p->err, bytes, len, log_line, &c);
+}
+
+static void flush_socket_output(struct child_proc *p) {
+    output_sock_drain(p->d->output, NINES_OUTPUT_EXIT_BUDGET);
+    struct line_ctx out = {p, "stdout", LOG_INFO}, err = {p, "stderr", LOG_INFO};
+    linebuf_flush(&p->out, log_line, &out);
+    linebuf_flush(&p->err, log_line, &err);
 }
 
 static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -239,8 +254,12 @@ static void on_process_exit(void *userdata, const siginfo_t *si) {
     casts_on_exit(p);
     if (p->channel >= 0)
         drain_channel(p);
-    drain_pipe(p, p->out_fd, &p->out, "stdout", NINES_OUTPUT_EXIT_BUDGET);
-    drain_pipe(p, p->err_fd, &p->err, "stderr", NINES_OUTPUT_EXIT_BUDGET);
+    if (p->out_fd >= 0) {
+        drain_pipe(p, p->out_fd, &p->out, "stdout", NINES_OUTPUT_EXIT_BUDGET);
+        drain_pipe(p, p->err_fd, &p->err, "stderr", NINES_OUTPUT_EXIT_BUDGET);
+    } else {
+        flush_socket_output(p);
+    }
     uint64_t dropped = output_rate_flush(&p->rate);
     if (dropped)
         log_dropped(p, dropped);
@@ -276,10 +295,14 @@ static int watch(struct child_proc *p) {
     sd_event *loop = p->d->loop;
     int r = reaper_watch(p->d->reaper, p->pid, on_process_exit, p);
     p->watched = r >= 0;
-    if (r >= 0)
+    if (r >= 0 && p->out_fd >= 0)
         r = sd_event_add_io(loop, &p->out_src, p->out_fd, EPOLLIN, on_output, p);
-    if (r >= 0)
+    if (r >= 0 && p->err_fd >= 0)
         r = sd_event_add_io(loop, &p->err_src, p->err_fd, EPOLLIN, on_output, p);
+    if (r >= 0 && p->out_key)
+        r = output_sock_attach(p->d->output, p->out_key, on_socket_output, p, 1);
+    if (r >= 0 && p->err_key)
+        r = output_sock_attach(p->d->output, p->err_key, on_socket_output, p, 2);
     if (r >= 0 && p->channel >= 0)
         r = sd_event_add_io(loop, &p->channel_src, p->channel, EPOLLIN, on_channel, p);
     return r;
@@ -352,6 +375,10 @@ void child_proc_free(struct child_proc *p) {
     sd_event_source_disable_unref(p->err_src);
     sd_event_source_disable_unref(p->timer_src);
     child_send_clear(&p->queue);
+    if (p->out_key)
+        output_sock_detach(p->d->output, p->out_key);
+    if (p->err_key)
+        output_sock_detach(p->d->output, p->err_key);
     free(p->told);
     int fds[] = {p->channel, p->out_fd, p->err_fd};
     for (size_t i = 0; i < 3; i++)

@@ -29,7 +29,8 @@ struct child_proc {
     pid_t pid;
     bool is_exec;
     int channel; /* daemon's end of the socketpair; -1 for exec children */
-    int out_fd, err_fd; /* read ends of the child's stdout and stderr */
+    int out_fd, err_fd; /* read ends of an exec child's stdout and stderr pipes, else -1 */
+    uint64_t out_key, err_key; /* a module worker's output senders (output_sock.h), else 0 */
     bool watched;               /* its end is awaited (reaper.h) */
     sd_event_source *channel_src, *out_src, *err_src, *timer_src;
     struct linebuf out, err;
@@ -52,14 +53,18 @@ struct child_proc {
 struct spawned {
     pid_t pid;
     int channel; /* -1 without a channel */
-    int out_fd, err_fd;
+    int out_fd, err_fd; /* pipes' read ends, or -1 */
+    uint64_t out_key, err_key; /* or the output senders' keys (output_sock.h), or 0 */
 };
 
+struct output_sock;
+
 /* posix_spawn `worker` with argv, a clean signal state, its own process
- * group, stdout/stderr on pipes and (with_channel) the channel on fd 3;
+ * group and (with_channel) the channel on fd 3; stdout/stderr on senders
+ * to `osock` with a channel and osock given, else on pipes;
  * notify_var ("NOTIFY_SOCKET=...") is added to its environment if given. */
 int worker_spawn(const char *worker, char **argv, bool with_channel, const char *notify_var,
-                 struct spawned *out);
+                 struct output_sock *osock, struct spawned *out);
 
 /* Spawn p's process (p->d, node, gen, is_exec set) from `spec`, as child
  * `path`. Fills pid and the descriptors. 0 or -errno; nothing left open. */

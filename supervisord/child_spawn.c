@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "child_proc.h"
+#include "output_sock.h"
 #include "proto.h"
 #include "spare.h"
 #include "upgrade.h"
@@ -33,8 +34,9 @@ static int move_above_3(int fd) {
 
 struct spawn_fds {
     int channel[2]; /* [0] daemon, [1] child */
-    int out[2];     /* pipe: [0] read by daemon, [1] child's stdout */
+    int out[2];     /* pipe: [0] read by daemon (-1 for a socket), [1] child's stdout */
     int err[2];
+    uint64_t out_key, err_key; /* output_sock.h: the senders' addresses */
 };
 
 static void close_pair(int p[2]) {
@@ -47,13 +49,27 @@ static void close_spawn_fds(struct spawn_fds *f) {
     close_pair(f->channel), close_pair(f->out), close_pair(f->err);
 }
 
-static int open_spawn_fds(struct spawn_fds *f, bool with_channel) {
-    *f = (struct spawn_fds){{-1, -1}, {-1, -1}, {-1, -1}};
+/* A module host's output goes to the shared socket (no descriptor left in
+ * ninesd); anything else's to a pipe per stream. */
+static int open_output(struct spawn_fds *f, struct output_sock *osock) {
+    if (!osock)
+        return pipe2(f->out, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(f->err, O_CLOEXEC | O_NONBLOCK) < 0 ? -errno : 0;
+    int r = output_sock_sender(osock, &f->out[1], &f->out_key);
+    if (r >= 0)
+        r = output_sock_sender(osock, &f->err[1], &f->err_key);
+    return r;
+}
+
+static int open_spawn_fds(struct spawn_fds *f, bool with_channel, struct output_sock *osock) {
+    *f = (struct spawn_fds){{-1, -1}, {-1, -1}, {-1, -1}, 0, 0};
     if (with_channel &&
         socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, f->channel) < 0)
         return -errno;
-    if (pipe2(f->out, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2(f->err, O_CLOEXEC | O_NONBLOCK) < 0)
-        goto fail;
+    int r = open_output(f, with_channel ? osock : NULL);
+    if (r < 0) {
+        close_spawn_fds(f);
+        return r;
+    }
     int *all[] = {&f->channel[1], &f->out[1], &f->err[1]};
     for (size_t i = 0; i < 3; i++)
         if (*all[i] >= 0 && (*all[i] = move_above_3(*all[i])) < 0)
@@ -64,8 +80,8 @@ static int open_spawn_fds(struct spawn_fds *f, bool with_channel) {
     if (fcntl(f->out[1], F_SETFL, 0) < 0 || fcntl(f->err[1], F_SETFL, 0) < 0)
         goto fail;
     return 0;
-fail:;
-    int r = -errno;
+fail:
+    r = -errno;
     close_spawn_fds(f);
     return r;
 }
@@ -178,9 +194,9 @@ static int do_spawn(const char *worker, char **argv, const struct spawn_fds *f, 
 }
 
 int worker_spawn(const char *worker, char **argv, bool with_channel, const char *notify_var,
-                 struct spawned *out) {
+                 struct output_sock *osock, struct spawned *out) {
     struct spawn_fds f;
-    int r = open_spawn_fds(&f, with_channel);
+    int r = open_spawn_fds(&f, with_channel, osock);
     if (r < 0)
         return r;
     r = do_spawn(worker, argv, &f, notify_var, &out->pid);
@@ -196,6 +212,8 @@ int worker_spawn(const char *worker, char **argv, bool with_channel, const char 
     out->channel = f.channel[0];
     out->out_fd = f.out[0];
     out->err_fd = f.err[0];
+    out->out_key = f.out_key;
+    out->err_key = f.err_key;
     return 0;
 }
 
@@ -204,6 +222,8 @@ static void take_spawned(struct child_proc *p, const struct spawned *s) {
     p->channel = s->channel;
     p->out_fd = s->out_fd;
     p->err_fd = s->err_fd;
+    p->out_key = s->out_key;
+    p->err_key = s->err_key;
 }
 
 int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec *spec, const char *path) {
@@ -221,7 +241,7 @@ int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec
         return r;
     char notify_var[96];
     snprintf(notify_var, sizeof notify_var, "NOTIFY_SOCKET=%s", p->d->notify_path);
-    r = worker_spawn(p->d->worker_path, argv, !p->is_exec, spec->notify ? notify_var : NULL, &s);
+    r = worker_spawn(p->d->worker_path, argv, !p->is_exec, spec->notify ? notify_var : NULL, p->d->output, &s);
     if (r == 0)
         take_spawned(p, &s);
     return r;

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "log_pump.h"
 #include "notify.h"
+#include "output_sock.h"
 #include "reaper.h"
 #include "release_handler.h"
 #include "reload.h"
@@ -283,7 +284,7 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
         (r = sd_event_add_signal(d->loop, NULL, SIGHUP, on_hup_signal, d)) < 0 ||
         (r = reaper_new(d->loop, &d->reaper)) < 0)
         return r;
-    if ((r = notify_setup(d)) < 0 || (r = log_pump_setup(d)) < 0)
+    if ((r = notify_setup(d)) < 0 || (r = log_pump_setup(d)) < 0 || (r = output_sock_new(d->loop, NULL, &d->output)) < 0)
         return r;
     if (!opt->no_control) {
         struct control_options copt = {.socket_path = opt->socket_path, .group = opt->control_group,
@@ -329,6 +330,7 @@ void daemon_free(struct daemon *d) {
     reload_free(d); /* the files run before: after the engine, whose nodes point into them */
     nines_tree_free(d->tree);
     reaper_free(d->reaper);
+    output_sock_free(d->output); /* after every child: they detach from it */
     log_pump_close(d, 1000);
     sd_event_unref(d->loop);
 }

@@ -52,6 +52,7 @@ struct daemon {
     int notify_fd;                /* sd_notify socket for exec children */
     sd_event_source *notify_src;
     struct reaper *reaper;        /* every process end, orphans too (reaper.h) */
+    struct output_sock *output;   /* module workers' stdout and stderr (output_sock.h) */
     char notify_path[64];         /* "@nines-notify-PID" */
     struct spare *spare;          /* a warm worker host, or NULL (spare.h) */
     sd_event_source *spare_refill;

@@ -86,7 +86,7 @@ struct checker {
 static int start_checker(const char *worker, struct checker *k) {
     char *argv[] = {(char *)worker, "--check", (char *)k->item->module, NULL};
     struct spawned s;
-    int r = worker_spawn(worker, argv, false, NULL, &s);
+    int r = worker_spawn(worker, argv, false, NULL, NULL, &s);
     if (r < 0)
         return r;
     close(s.out_fd);
