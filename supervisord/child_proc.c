@@ -156,6 +156,9 @@ static void on_message(struct child_proc *p, const struct nines_msg *m, int *fds
         if (name_len + 1 < m->length)
             snprintf(p->version, sizeof p->version, "%.*s", (int)strnlen(name + name_len + 1, m->length - name_len - 1),
                      name + name_len + 1);
+        /* What it wrote before it said READY is logged before it started. */
+        if (p->out_key)
+            output_sock_drain(p->d->output, NINES_OUTPUT_READ_BUDGET);
         if (p->restoring) {
             /* Back on the old code after a failed upgrade: for the engine
              * this child never stopped running. */

@@ -66,6 +66,10 @@ struct output_sock;
 int worker_spawn(const char *worker, char **argv, bool with_channel, const char *notify_var,
                  struct output_sock *osock, struct spawned *out);
 
+/* Workers get this soft RLIMIT_NOFILE back (NINES_NOFILE_SOFT, read by
+ * the worker host): the one ninesd had before it raised its own. 0: none. */
+void worker_spawn_set_nofile(uint64_t soft);
+
 /* Spawn p's process (p->d, node, gen, is_exec set) from `spec`, as child
  * `path`. Fills pid and the descriptors. 0 or -errno; nothing left open. */
 int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec *spec, const char *path);

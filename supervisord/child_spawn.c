@@ -126,7 +126,7 @@ static int build_argv(const struct nines_child_spec *spec, const char *module, b
  * signal, to close the race with our own death) and, for an exec child
  * that notifies, ninesd's own NOTIFY_SOCKET. */
 static bool inherited(const char *var) {
-    static const char *const own[] = {"NINES_PARENT_PID=", "NOTIFY_SOCKET=", "WATCHDOG_PID=",
+    static const char *const own[] = {"NINES_PARENT_PID=", "NINES_NOFILE_SOFT=", "NOTIFY_SOCKET=", "WATCHDOG_PID=",
                                       "WATCHDOG_USEC=", "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES="};
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         if (strncmp(var, own[i], strlen(own[i])) == 0)
@@ -134,11 +134,18 @@ static bool inherited(const char *var) {
     return true;
 }
 
+static uint64_t nofile_soft; /* 0: leave the children's limit as it is */
+
+void worker_spawn_set_nofile(uint64_t soft) {
+    nofile_soft = soft;
+}
+
 static char **build_env(char *parent_var, size_t size, const char *notify_var) {
+    static char nofile_var[48];
     size_t n = 0;
     while (environ[n])
         n++;
-    char **env = calloc(n + 3, sizeof *env);
+    char **env = calloc(n + 4, sizeof *env);
     if (!env)
         return NULL;
     size_t j = 0;
@@ -149,6 +156,10 @@ static char **build_env(char *parent_var, size_t size, const char *notify_var) {
     env[j++] = parent_var;
     if (notify_var)
         env[j++] = (char *)notify_var;
+    if (nofile_soft) {
+        snprintf(nofile_var, sizeof nofile_var, "NINES_NOFILE_SOFT=%llu", (unsigned long long)nofile_soft);
+        env[j++] = nofile_var;
+    }
     env[j] = NULL;
     return env;
 }

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,7 +49,24 @@ static int usage(void) {
 /* Die with ninesd. PR_SET_PDEATHSIG survives exec, so a plain program run
  * by --exec is covered too. The parent may have died before prctl(): then
  * we have been reparented and NINES_PARENT_PID no longer matches. */
+/* ninesd raises its own descriptor limit (fd_budget.h); a worker, and the
+ * program an exec child runs, get the limit ninesd was started with back
+ * (select() breaks with descriptors over 1024). */
+static void restore_nofile(void) {
+    const char *soft = getenv("NINES_NOFILE_SOFT");
+    struct rlimit rl;
+    if (soft && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rlim_t want = (rlim_t)strtoull(soft, NULL, 10);
+        if (want && want < rl.rlim_cur) {
+            rl.rlim_cur = want;
+            (void)setrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
+    unsetenv("NINES_NOFILE_SOFT");
+}
+
 static int tie_to_parent(void) {
+    restore_nofile();
     const char *expected = getenv("NINES_PARENT_PID");
     if (!expected)
         return 0; /* run by hand */

@@ -22,7 +22,9 @@
  * The process: the worker host ignores SIGPIPE (a peer that went away is an
  * EPIPE from write(), not the end of the worker) and treats SIGTERM as a
  * request to stop with NINES_STOP_SHUTDOWN. stdout and stderr go to ninesd,
- * which logs each line as coming from this child. Do not block in a
+ * which logs each line as coming from this child: they are datagram
+ * sockets (one write, one datagram: a single write over about 200 KiB fails
+ * with EMSGSIZE; /dev/stdout cannot be opened, dup fd 1). Do not block in a
  * callback: nothing else runs in the worker while one is running.
  *
  * Readiness is level-triggered, as poll(): a watched fd that is still

@@ -1,0 +1,46 @@
+/*
+ * fd_budget.h — does a tree fit ninesd's descriptor limit? (issue 11)
+ *
+ * ninesd holds one descriptor per module worker (its channel; output goes
+ * through one shared socket, output_sock.h) and two per exec child (its
+ * stdout and stderr pipes), plus a fixed reserve for itself (the loop, the
+ * control socket and its clients, the spare, upgrades in flight). A tree
+ * that cannot fit is refused before anything is spawned, with the count
+ * and how to raise the limit, instead of failing at the N-th spawn with
+ * "Too many open files". A dynamic supervisor counts max_children of its
+ * template; one without max_children counts nothing (it grows at run
+ * time). Pure: the shell reads and raises RLIMIT_NOFILE.
+ */
+#ifndef NINES_FD_BUDGET_H
+#define NINES_FD_BUDGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nines_error.h"
+#include "tree.h"
+
+#define FD_BUDGET_PER_MODULE 1
+#define FD_BUDGET_PER_EXEC 2
+#define FD_BUDGET_RESERVE 64
+
+struct fd_budget {
+    uint64_t module_workers;
+    uint64_t exec_children;
+    uint64_t need; /* descriptors, the reserve included */
+};
+
+/* Count what `tree` needs at most. */
+void fd_budget_count(const struct nines_tree *tree, struct fd_budget *out);
+
+/* 0 if `b` fits `limit`; else -EMFILE with *err (the tree's file) naming
+ * the need, the limit and how to raise it. */
+int fd_budget_check(const struct nines_tree *tree, const struct fd_budget *b, uint64_t limit, struct nines_error *err);
+
+/* The shell: raise the soft RLIMIT_NOFILE to the hard one (what systemd
+ * advises a daemon that needs many descriptors to do) and give the limit
+ * now in force; *orig_soft is the soft limit before, for the children
+ * (select() breaks over 1024). 0 or -errno. */
+int fd_budget_raise(uint64_t *limit, uint64_t *orig_soft);
+
+#endif /* NINES_FD_BUDGET_H */

@@ -1,0 +1,121 @@
+/*
+ * Integration: ninesd's descriptor budget (issue 11) on the real ninesd.
+ * A tree that cannot fit the descriptor limit is refused up front, by
+ * --check and at start, naming the limit and how to raise it, before
+ * anything is spawned; a tree of 1,000 module workers boots under a hard
+ * limit of 1,200 with a soft one of 300 (ninesd raises the soft limit, and
+ * holds one descriptor per module worker: with a channel and two output
+ * pipes each it would need 3,000).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "harness.h"
+
+/* N counter workers (and n_exec sleeping exec children) under the root. */
+static char *tree_of(int n, int n_exec) {
+    size_t size = (size_t)(n + n_exec) * 160 + 256;
+    char *t = malloc(size);
+    size_t used = (size_t)snprintf(t, size, "supervisor:\n  intensity: 100\n  children:\n");
+    for (int i = 0; i < n; i++)
+        used += (size_t)snprintf(t + used, size - used,
+                                 "    - id: w%d\n      module: @BUILD@/examples/counter.so\n", i);
+    for (int i = 0; i < n_exec; i++)
+        used += (size_t)snprintf(t + used, size - used, "    - id: x%d\n      exec: [/bin/sleep, \"1000\"]\n", i);
+    return t;
+}
+
+/* Run `ninesd ARGS TREE` under `ulimit -n LIMIT`; its exit status and
+ * what it said. */
+static int run_limited(int limit, const char *args, const char *tree, char *out, size_t size) {
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "ulimit -n %d && exec %s %s %s 2>&1", limit, BUILD_PATH("ninesd"), args, tree);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, size - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void a_tree_over_the_limit_is_refused_up_front(void **state) {
+    struct ninesd *n = *state;
+    char *yaml = tree_of(150, 30);
+    const char *tree = harness_write_tree(n, yaml);
+    free(yaml);
+    char out[8192];
+    const char *modes[] = {"--check", "--no-spare"};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(run_limited(200, modes[i], tree, out, sizeof out), 2);
+        if (!strstr(out, "needs 274 descriptors") || !strstr(out, "RLIMIT_NOFILE) is 200") ||
+            !strstr(out, "LimitNOFILE=") || !strstr(out, "ulimit -n") || !strstr(out, "tree.yaml"))
+            fail_msg("%s: expected the need, the limit and how to raise it, got: %s", modes[i], out);
+        if (strstr(out, "child_started"))
+            fail_msg("something was started: %s", out);
+    }
+    /* Under a limit it fits, --check passes. */
+    assert_int_equal(run_limited(400, "--check", tree, out, sizeof out), 0);
+}
+
+static int count_fds(pid_t pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    int count = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        count += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return count;
+}
+
+#define WORKERS 1000
+#define EXECS 20
+
+static void a_thousand_workers_boot_under_a_lowered_limit(void **state) {
+    struct ninesd *n = *state;
+    struct rlimit saved, low = {300, 1200};
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    char *yaml = tree_of(WORKERS, EXECS);
+    const char *tree = harness_write_tree(n, yaml);
+    free(yaml);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    ninesd_start(n, tree, NULL);
+    (void)setrlimit(RLIMIT_NOFILE, &saved); /* as root; else the test keeps the lower one */
+    if (!ninesd_wait(n, 240000, "event=tree_started", NULL))
+        fail_msg("the tree did not boot; last of the log: %s", n->log + (n->len > 2000 ? n->len - 2000 : 0));
+    int fds = count_fds(n->pid);
+    printf("ninesd holds %d descriptors for %d module workers and %d exec children\n", fds, WORKERS, EXECS);
+    if (fds > WORKERS + 2 * EXECS + 64)
+        fail_msg("%d descriptors: more than one per module worker and two per exec child", fds);
+    /* The workers got the soft limit ninesd was started with back. */
+    pid_t w = ninesd_wait_started(n, "w7", 1);
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/limits", (int)(w > 0 ? w : 0));
+    FILE *f = w > 0 ? fopen(path, "r") : NULL;
+    bool seen = false;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "Max open files", 14) == 0)
+            seen = strstr(line, " 300 ") != NULL;
+    if (f)
+        fclose(f);
+    if (w > 0 && !seen)
+        fail_msg("worker %d does not have the soft limit of 300 back", (int)w);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_tree_over_the_limit_is_refused_up_front, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_thousand_workers_boot_under_a_lowered_limit, harness_setup,
+                                        harness_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,63 @@
+/* Unit tests of the descriptor budget (issue 11). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+
+#include "fd_budget.h"
+
+/* root: 3 modules, 2 execs, and a dynamic supervisor of up to 10 execs;
+ * another without max_children counts nothing. */
+static void counts_static_children_and_bounded_dynamic_ones(void **unused) {
+    struct nines_child_spec dyn_tmpl = {.kind = NINES_CHILD_EXEC};
+    struct nines_sup_spec dyn = {.child_template = &dyn_tmpl, .max_children = 10};
+    struct nines_child_spec open_tmpl = {.kind = NINES_CHILD_MODULE};
+    struct nines_sup_spec open = {.child_template = &open_tmpl};
+    struct nines_child_spec kids[] = {
+        {.kind = NINES_CHILD_MODULE}, {.kind = NINES_CHILD_MODULE}, {.kind = NINES_CHILD_MODULE},
+        {.kind = NINES_CHILD_EXEC},   {.kind = NINES_CHILD_EXEC},
+        {.kind = NINES_CHILD_SUPERVISOR, .supervisor = &dyn},
+        {.kind = NINES_CHILD_SUPERVISOR, .supervisor = &open},
+    };
+    struct nines_tree tree = {.path = "t.yaml", .root = {.children = kids, .n_children = 7}};
+    struct fd_budget b;
+    fd_budget_count(&tree, &b);
+    assert_int_equal(b.module_workers, 3);
+    assert_int_equal(b.exec_children, 12);
+    assert_int_equal(b.need, 3 * FD_BUDGET_PER_MODULE + 12 * FD_BUDGET_PER_EXEC + FD_BUDGET_RESERVE);
+    struct nines_error err;
+    assert_int_equal(fd_budget_check(&tree, &b, b.need, &err), 0);
+    assert_int_equal(fd_budget_check(&tree, &b, b.need - 1, &err), -EMFILE);
+    assert_string_equal(err.file, "t.yaml");
+    assert_non_null(strstr(err.message, "needs 91 descriptors"));
+    assert_non_null(strstr(err.message, "(RLIMIT_NOFILE) is 90"));
+    assert_non_null(strstr(err.message, "LimitNOFILE="));
+    assert_non_null(strstr(err.message, "ulimit -n"));
+}
+
+/* The issue's target: 10,000 module workers and 1,000 exec children fit
+ * under a hard limit of 20,000. */
+static void ten_thousand_workers_fit_twenty_thousand(void **unused) {
+    struct nines_child_spec mod = {.kind = NINES_CHILD_MODULE}, ex = {.kind = NINES_CHILD_EXEC};
+    struct nines_sup_spec mods = {.child_template = &mod, .max_children = 10000};
+    struct nines_sup_spec execs = {.child_template = &ex, .max_children = 1000};
+    struct nines_child_spec kids[] = {{.kind = NINES_CHILD_SUPERVISOR, .supervisor = &mods},
+                                      {.kind = NINES_CHILD_SUPERVISOR, .supervisor = &execs}};
+    struct nines_tree tree = {.path = "t.yaml", .root = {.children = kids, .n_children = 2}};
+    struct fd_budget b;
+    struct nines_error err;
+    fd_budget_count(&tree, &b);
+    assert_int_equal(fd_budget_check(&tree, &b, 20000, &err), 0);
+    assert_true(b.need <= 12100);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(counts_static_children_and_bounded_dynamic_ones),
+        cmocka_unit_test(ten_thousand_workers_fit_twenty_thousand),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
