@@ -4,7 +4,8 @@
  * ninesd holds one descriptor per module worker (its channel; output goes
  * through one shared socket, output_sock.h) and two per exec child (its
  * stdout and stderr pipes), plus a fixed reserve for itself (the loop, the
- * control socket and its clients, the spare, upgrades in flight). A tree
+ * control socket, the spare, upgrades in flight) and one per control
+ * connection it may keep (--max-connections). A tree
  * that cannot fit is refused before anything is spawned, with the count
  * and how to raise the limit, instead of failing at the N-th spawn with
  * "Too many open files". A dynamic supervisor counts max_children of its
@@ -27,11 +28,13 @@
 struct fd_budget {
     uint64_t module_workers;
     uint64_t exec_children;
+    uint64_t connections;
     uint64_t need; /* descriptors, the reserve included */
 };
 
-/* Count what `tree` needs at most. */
-void fd_budget_count(const struct nines_tree *tree, struct fd_budget *out);
+/* Count what `tree` needs at most, with up to `connections` control
+ * connections open. */
+void fd_budget_count(const struct nines_tree *tree, uint64_t connections, struct fd_budget *out);
 
 /* 0 if `b` fits `limit`; else -EMFILE with *err (the tree's file) naming
  * the need, the limit and how to raise it. */

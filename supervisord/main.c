@@ -10,6 +10,7 @@
 
 #include "child_proc.h"
 #include "daemon.h"
+#include "control_limits.h"
 #include "fd_budget.h"
 #include "log.h"
 #include "preflight.h"
@@ -193,12 +194,12 @@ static int parse_options(int argc, char **argv, struct options *o) {
 
 /* The soft descriptor limit raised to the hard one, and the tree counted
  * against it before anything is spawned (fd_budget.h). */
-static int check_descriptors(const struct nines_tree *tree, struct nines_error *err) {
+static int check_descriptors(const struct nines_tree *tree, uint64_t connections, struct nines_error *err) {
     uint64_t limit, orig_soft;
     if (fd_budget_raise(&limit, &orig_soft) < 0)
         return 0; /* no limit to read: nothing to check against */
     struct fd_budget b;
-    fd_budget_count(tree, &b);
+    fd_budget_count(tree, connections, &b);
     if (fd_budget_check(tree, &b, limit, err) < 0)
         return -EMFILE;
     worker_spawn_set_nofile(orig_soft < limit ? orig_soft : 0);
@@ -229,7 +230,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", text);
         return EXIT_USAGE;
     }
-    if (check_descriptors(tree, &err) < 0 || preflight_check(tree, worker, &err) < 0) {
+    if (check_descriptors(tree, o.no_control ? 0 : o.max_connections ? o.max_connections : CONTROL_MAX_CONNECTIONS, &err) < 0 || preflight_check(tree, worker, &err) < 0) {
         char text[5000];
         nines_error_format(&err, text, sizeof text);
         fprintf(stderr, "%s\n", text);

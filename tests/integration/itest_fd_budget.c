@@ -3,7 +3,7 @@
  * A tree that cannot fit the descriptor limit is refused up front, by
  * --check and at start, naming the limit and how to raise it, before
  * anything is spawned; a tree of 1,000 module workers boots under a hard
- * limit of 1,200 with a soft one of 300 (ninesd raises the soft limit, and
+ * limit of 1,500 with a soft one of 300 (ninesd raises the soft limit, and
  * holds one descriptor per module worker: with a channel and two output
  * pipes each it would need 3,000).
  */
@@ -55,14 +55,14 @@ static void a_tree_over_the_limit_is_refused_up_front(void **state) {
     const char *modes[] = {"--check", "--no-spare"};
     for (int i = 0; i < 2; i++) {
         assert_int_equal(run_limited(200, modes[i], tree, out, sizeof out), 2);
-        if (!strstr(out, "needs 274 descriptors") || !strstr(out, "RLIMIT_NOFILE) is 200") ||
+        if (!strstr(out, "needs 530 descriptors") || !strstr(out, "RLIMIT_NOFILE) is 200") ||
             !strstr(out, "LimitNOFILE=") || !strstr(out, "ulimit -n") || !strstr(out, "tree.yaml"))
             fail_msg("%s: expected the need, the limit and how to raise it, got: %s", modes[i], out);
         if (strstr(out, "child_started"))
             fail_msg("something was started: %s", out);
     }
     /* Under a limit it fits, --check passes. */
-    assert_int_equal(run_limited(400, "--check", tree, out, sizeof out), 0);
+    assert_int_equal(run_limited(600, "--check", tree, out, sizeof out), 0);
 }
 
 static int count_fds(pid_t pid) {
@@ -82,7 +82,7 @@ static int count_fds(pid_t pid) {
 
 static void a_thousand_workers_boot_under_a_lowered_limit(void **state) {
     struct ninesd *n = *state;
-    struct rlimit saved, low = {300, 1200};
+    struct rlimit saved, low = {300, 1500};
     assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
     char *yaml = tree_of(WORKERS, EXECS);
     const char *tree = harness_write_tree(n, yaml);

@@ -24,7 +24,7 @@ static void counts_static_children_and_bounded_dynamic_ones(void **unused) {
     };
     struct nines_tree tree = {.path = "t.yaml", .root = {.children = kids, .n_children = 7}};
     struct fd_budget b;
-    fd_budget_count(&tree, &b);
+    fd_budget_count(&tree, 0, &b);
     assert_int_equal(b.module_workers, 3);
     assert_int_equal(b.exec_children, 12);
     assert_int_equal(b.need, 3 * FD_BUDGET_PER_MODULE + 12 * FD_BUDGET_PER_EXEC + FD_BUDGET_RESERVE);
@@ -36,6 +36,11 @@ static void counts_static_children_and_bounded_dynamic_ones(void **unused) {
     assert_non_null(strstr(err.message, "(RLIMIT_NOFILE) is 90"));
     assert_non_null(strstr(err.message, "LimitNOFILE="));
     assert_non_null(strstr(err.message, "ulimit -n"));
+    /* Each control connection ninesd may keep counts. */
+    fd_budget_count(&tree, 256, &b);
+    assert_int_equal(b.need, 91 + 256);
+    assert_int_equal(fd_budget_check(&tree, &b, 91, &err), -EMFILE);
+    assert_non_null(strstr(err.message, "256 control connections"));
 }
 
 /* The issue's target: 10,000 module workers and 1,000 exec children fit
@@ -49,9 +54,9 @@ static void ten_thousand_workers_fit_twenty_thousand(void **unused) {
     struct nines_tree tree = {.path = "t.yaml", .root = {.children = kids, .n_children = 2}};
     struct fd_budget b;
     struct nines_error err;
-    fd_budget_count(&tree, &b);
+    fd_budget_count(&tree, 256, &b);
     assert_int_equal(fd_budget_check(&tree, &b, 20000, &err), 0);
-    assert_true(b.need <= 12100);
+    assert_true(b.need <= 12400);
 }
 
 int main(void) {
