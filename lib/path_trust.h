@@ -65,4 +65,9 @@ void path_trust_explain(enum path_trust_verdict v, const char *what, const char 
  */
 int path_trust_check(const char *what, const char *path, char *why, size_t size);
 
+/* The file execvp(3) would run for `name`: `name` itself when it holds a
+ * slash, else the first executable of that name on $PATH. false when
+ * there is none (or it does not fit in `size`). */
+bool path_trust_find_program(const char *name, char *out, size_t size);
+
 #endif /* NINES_PATH_TRUST_H */

@@ -22,6 +22,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -35,6 +36,7 @@
 
 #include "host.h"
 #include "module_check.h"
+#include "path_trust.h"
 #include "proto.h"
 #include "reason.h"
 
@@ -78,8 +80,19 @@ static int tie_to_parent(void) {
     return 0;
 }
 
+/* An exec child's program, trusted as far as its path (path_trust.h),
+ * checked at every start and restart, then run from where it was found. */
 static int run_exec(char **argv) {
-    execvp(argv[0], argv);
+    char program[PATH_MAX], why[1200];
+    if (path_trust_find_program(argv[0], program, sizeof program)) {
+        if (path_trust_check("program", program, why, sizeof why) == -EPERM) {
+            fprintf(stderr, "nines-worker: cannot run %s: %s\n", argv[0], why);
+            return 126;
+        }
+        execv(program, argv);
+    } else {
+        execvp(argv[0], argv);
+    }
     fprintf(stderr, "nines-worker: cannot run %s: %s\n", argv[0], strerror(errno));
     return 127;
 }
@@ -178,7 +191,11 @@ static int refuse(struct nines_ctx *ctx, int reason_kind, const char *message) {
 }
 
 static int load_module(struct nines_ctx *ctx) {
-    char err[512], why[256];
+    char err[1200], why[256];
+    /* Only code nobody else could have written runs (path_trust.h): at
+     * --check, at every start and restart, and (host_upgrade.c) upgrade. */
+    if (path_trust_check("module", ctx->module_path, err, sizeof err) < 0)
+        return refuse(ctx, NINES_REASON_ABI_REFUSED, err);
     ctx->dl = dlopen(ctx->module_path, RTLD_NOW | RTLD_LOCAL);
     if (!ctx->dl) {
         snprintf(err, sizeof err, "%s", dlerror());

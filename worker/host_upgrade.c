@@ -22,6 +22,7 @@
 
 #include "host.h"
 #include "module_check.h"
+#include "path_trust.h"
 
 struct upgrade {
     const char *module, *extra;
@@ -33,7 +34,7 @@ struct upgrade {
     const struct nines_module *mod;
     struct nines_buf *snapshot; /* the prepared hand-off buffer (host_handoff.c) */
     bool exported, handed;      /* a snapshot was made; its memfd went to ninesd */
-    char message[512];
+    char message[1200];
 };
 
 static uint64_t now_ns(void) {
@@ -77,6 +78,8 @@ static int fail(struct upgrade *u, int err, const char *fmt, ...) {
 /* Load and check the new version; nothing of it runs but constructors. */
 static int load(struct nines_ctx *ctx, struct upgrade *u) {
     char why[256];
+    if (path_trust_check("module", u->module, u->message, sizeof u->message) < 0)
+        return -EPERM;
     u->dl = dlopen(u->module, RTLD_NOW | RTLD_LOCAL);
     if (!u->dl)
         return fail(u, -ELIBBAD, "cannot load: %s", dlerror());

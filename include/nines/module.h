@@ -97,6 +97,14 @@
  *     cc -shared -fPIC $(pkg-config --cflags nines) -o app.so app.c
  * The runtime functions below are provided by the worker host at load time;
  * do not link anything for them.
+ *
+ * Install the .so where only its owner and root can change it: the host
+ * refuses to load one that is writable by group or others, owned by a
+ * user other than root and ninesd's own, or under a folder that is (every
+ * folder up to `/`; sticky ones such as /tmp excepted), at `ninesd
+ * --check`, at every start and restart and at an upgrade, naming the file
+ * and its mode. Installing with `install -m 0644` into a root-owned folder
+ * is enough.
  */
 #ifndef NINES_MODULE_H
 #define NINES_MODULE_H
