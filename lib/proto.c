@@ -40,6 +40,7 @@ static int known_type(uint32_t type) {
     case NINES_MSG_HANDOFF_STATE:
     case NINES_MSG_TOOK_INPUT:
     case NINES_MSG_HANDOFF_CALLS:
+    case NINES_MSG_CASTS_REFUSED:
     case NINES_MSG_SHUTDOWN:
     case NINES_MSG_CALL:
     case NINES_MSG_CAST:

@@ -47,6 +47,12 @@ enum nines_msg_type {
      * struct nines_handoff_call each, NINES_HANDOFF_CALLS_MAX per message,
      * so that a worker restored on its old code gets their answers. */
     NINES_MSG_HANDOFF_CALLS = 11,
+    /* Casts to the worker at PATH that this worker's host refused with
+     * -EAGAIN (ninesd had said it is busy, NINES_MSG_CAST_FLOW): sent when
+     * ninesd says it is no longer busy, every HOST_REFUSED_REPORT refusals
+     * meanwhile, and at the worker's end, so that `ninesctl status` counts
+     * them in PATH's casts_refused. payload: u64 count, "PATH". */
+    NINES_MSG_CASTS_REFUSED = 12,
 
     /* daemon -> worker */
     NINES_MSG_SHUTDOWN = 100, /* stop: terminate(shutdown), report, exit */

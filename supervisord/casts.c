@@ -89,6 +89,19 @@ enum ctl_status casts_from_control(struct daemon *d, const char *path, const voi
     return CTL_ST_OK;
 }
 
+void casts_refused_by_worker(struct daemon *d, const uint8_t *payload, size_t len) {
+    uint64_t n;
+    char path[1025];
+    if (len <= sizeof n || len - sizeof n >= sizeof path)
+        return;
+    memcpy(&n, payload, sizeof n);
+    memcpy(path, payload + sizeof n, len - sizeof n);
+    path[len - sizeof n] = '\0';
+    struct node_info *c = counts(d, engine_find(d->engine, path));
+    if (c)
+        c->casts_refused += n;
+}
+
 /* Tell `from` that `to` is busy (once), and remember to say when not. */
 static void tell_busy(struct child_proc *from, struct child_proc *to) {
     for (size_t i = 0; i < to->n_told; i++)

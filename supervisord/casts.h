@@ -16,8 +16,9 @@
  * Nothing vanishes: the application decides what to do with -EAGAIN.
  *
  * Per destination, for `ninesctl status`: casts_queued (waiting in
- * ninesd), casts_refused (refused to `ninesctl cast`; a worker's host
- * refuses its own, and its application sees each -EAGAIN), casts_dropped
+ * ninesd), casts_refused (refused to `ninesctl cast`, and by a sending
+ * worker's host, whose application saw each -EAGAIN: the host tells
+ * ninesd how many, NINES_MSG_CASTS_REFUSED), casts_dropped
  * (accepted but never handed over: the destination was not running, or
  * ended with casts still waiting; logged once per burst with the count).
  * The counts live as long as the child, across its restarts.
@@ -47,6 +48,10 @@ enum ctl_status casts_from_control(struct daemon *d, const char *path, const voi
 /* A worker's NINES_MSG_OUT_CAST, already split into path and data. */
 void casts_from_worker(struct daemon *d, engine_node node, uint64_t gen, const char *path, const void *data,
                        size_t len);
+
+/* A worker's NINES_MSG_CASTS_REFUSED: its host refused that many of its
+ * casts to PATH (told busy): counted in PATH's casts_refused. */
+void casts_refused_by_worker(struct daemon *d, const uint8_t *payload, size_t len);
 
 /* `p`'s queue took some casts: below half its bound, its senders go on. */
 void casts_drained(struct child_proc *p);

@@ -195,6 +195,9 @@ static void on_message(struct child_proc *p, const struct nines_msg *m, int *fds
     case NINES_MSG_TOOK_INPUT:
         upgrade_on_took_input(p->d, p->node, p->gen);
         break;
+    case NINES_MSG_CASTS_REFUSED:
+        casts_refused_by_worker(p->d, m->payload, m->length);
+        break;
     default:
         break; /* a message for the other direction: ignored */
     }

@@ -91,6 +91,14 @@ struct host_out_call {
     uint64_t tag; /* the application's */
 };
 
+/* A destination ninesd said is busy, and the casts to it refused since
+ * they were last told to ninesd. */
+struct host_busy {
+    char *path;
+    uint64_t refused;
+};
+#define HOST_REFUSED_REPORT 1024
+
 /* The code and state a swap replaced, let go of when idle (host_upgrade.c). */
 struct host_retired {
     const struct nines_module *mod;
@@ -119,7 +127,7 @@ struct nines_ctx {
     size_t n_out, cap_out;
     uint64_t next_out_ref;
 
-    char **busy; /* paths ninesd said are busy (NINES_MSG_CAST_FLOW): nines_cast() to them is -EAGAIN */
+    struct host_busy *busy; /* paths ninesd said are busy (NINES_MSG_CAST_FLOW): nines_cast() to them is -EAGAIN */
     size_t n_busy;
 
     struct host_prepared prepared;
@@ -190,7 +198,10 @@ int host_restore_start(struct nines_ctx *ctx);
 
 /* host_calls.c: the answer to one of our nines_call()s. */
 void host_on_call_answer(struct nines_ctx *ctx, const struct nines_msg *m);
-/* NINES_MSG_CAST_FLOW: a destination became busy, or not. */
+/* NINES_MSG_CAST_FLOW: a destination became busy, or not. Casts refused
+ * to it meanwhile are told to ninesd (NINES_MSG_CASTS_REFUSED) when it is
+ * no longer busy, every HOST_REFUSED_REPORT of them, and at the end
+ * (host_free_busy). */
 void host_on_cast_flow(struct nines_ctx *ctx, const struct nines_msg *m);
 void host_free_busy(struct nines_ctx *ctx);
 

@@ -62,17 +62,35 @@ static const char *bare(const char *path) {
 
 static int find_busy(const nines_ctx *ctx, const char *path, size_t len) {
     for (size_t i = 0; i < ctx->n_busy; i++)
-        if (strlen(ctx->busy[i]) == len && memcmp(ctx->busy[i], path, len) == 0)
+        if (strlen(ctx->busy[i].path) == len && memcmp(ctx->busy[i].path, path, len) == 0)
             return (int)i;
     return -1;
+}
+
+/* Tell ninesd how many casts to b->path were refused (counted in its
+ * casts_refused); kept for the next time if the channel is full. */
+static void report_refused(nines_ctx *ctx, struct host_busy *b) {
+    uint8_t buf[sizeof(uint64_t) + 1024];
+    size_t len = strnlen(b->path, sizeof buf - sizeof b->refused);
+    if (!b->refused || ctx->channel < 0)
+        return;
+    memcpy(buf, &b->refused, sizeof b->refused);
+    memcpy(buf + sizeof b->refused, b->path, len);
+    if (nines_proto_send(ctx->channel, NINES_MSG_CASTS_REFUSED, 0, buf, sizeof b->refused + len) == 0)
+        b->refused = 0;
 }
 
 int nines_cast(nines_ctx *ctx, const char *path, const void *data, size_t len) {
     int r = check(ctx, path, len);
     if (r < 0)
         return r;
-    if (ctx->n_busy && find_busy(ctx, bare(path), strlen(bare(path))) >= 0)
-        return -EAGAIN; /* ninesd holds as many casts for it as it may */
+    int i = ctx->n_busy ? find_busy(ctx, bare(path), strlen(bare(path))) : -1;
+    if (i >= 0) {
+        /* ninesd holds as many casts for it as it may */
+        if (++ctx->busy[i].refused >= HOST_REFUSED_REPORT)
+            report_refused(ctx, &ctx->busy[i]);
+        return -EAGAIN;
+    }
     return send_out(ctx, NINES_MSG_OUT_CAST, 0, NULL, 0, path, data, len);
 }
 
@@ -84,24 +102,27 @@ void host_on_cast_flow(struct nines_ctx *ctx, const struct nines_msg *m) {
     int i = find_busy(ctx, path, len);
     if (!m->payload[0]) {
         if (i >= 0) {
-            free(ctx->busy[i]);
+            report_refused(ctx, &ctx->busy[i]);
+            free(ctx->busy[i].path);
             ctx->busy[i] = ctx->busy[--ctx->n_busy];
         }
         return;
     }
     char *copy = i < 0 ? strndup(path, len) : NULL;
-    char **v = copy ? realloc(ctx->busy, (ctx->n_busy + 1) * sizeof *v) : NULL;
+    struct host_busy *v = copy ? realloc(ctx->busy, (ctx->n_busy + 1) * sizeof *v) : NULL;
     if (!v) {
         free(copy); /* already known, or no memory: ninesd queues what comes */
         return;
     }
-    v[ctx->n_busy++] = copy;
+    v[ctx->n_busy++] = (struct host_busy){copy, 0};
     ctx->busy = v;
 }
 
 void host_free_busy(struct nines_ctx *ctx) {
-    for (size_t i = 0; i < ctx->n_busy; i++)
-        free(ctx->busy[i]);
+    for (size_t i = 0; i < ctx->n_busy; i++) {
+        report_refused(ctx, &ctx->busy[i]);
+        free(ctx->busy[i].path);
+    }
     free(ctx->busy);
     ctx->busy = NULL;
     ctx->n_busy = 0;

@@ -166,6 +166,16 @@ static void a_burst_of_casts_is_each_received_or_refused(void **state) {
     assert_string_equal(v, "0");
     assert_true(status_field(&a, "callee", "casts_queued", v, sizeof v));
     assert_string_equal(v, "0");
+    /* The sender's host refused those itself: it tells ninesd how many,
+     * and the callee's casts_refused counts them. */
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(control_ask_once(n->socket, &a, "status", "callee", NULL), 0);
+        assert_true(status_field(&a, "callee", "casts_refused", v, sizeof v));
+        if (atol(v) == refused)
+            break;
+        usleep(20 * 1000);
+    }
+    assert_int_equal(atol(v), refused);
 }
 
 static void casts_from_ninesctl_to_a_full_worker_are_refused_and_counted(void **state) {
