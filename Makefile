@@ -201,8 +201,9 @@ $(BUILD)/nines-release: $(call obj,$(RELEASE_SRC)) $(BUILD)/libappup.a $(BUILD)/
 $(BUILD)/nines-appup: $(call obj,$(APPUP_SRC)) $(BUILD)/libappup.a $(BUILD)/librelease.a $(BUILD)/libnines.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# ninesctl dashboard serves HTTP with libmicrohttpd (only ninesctl links it).
 $(BUILD)/ninesctl: $(call obj,ctl/main.c) $(BUILD)/libninesctl.a $(BUILD)/libnines.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs libmicrohttpd) -lpthread
 
 # An application: every .c of examples/NAME/ goes into NAME.so.
 .SECONDEXPANSION:

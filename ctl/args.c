@@ -75,6 +75,13 @@ static int parse_option(struct ctl_args *a, int argc, char *const *argv, int *i)
         *(name[2] == 'm' ? &a->module : &a->extra) = v;
         return 0;
     }
+    if (strcmp(name, "--listen") == 0) {
+        int r = option_value(a, argc, argv, i, eq, name, &v);
+        if (r < 0)
+            return r;
+        a->listen = v;
+        return 0;
+    }
     if (strcmp(name, "--id") == 0) {
         int r = option_value(a, argc, argv, i, eq, name, &v);
         if (r < 0)
@@ -129,6 +136,10 @@ static int check_options(struct ctl_args *a) {
     char name[64];
     if (a->follow && !(c->options & CTL_OPT_FOLLOW))
         return fail(a, "%s does not take --follow", c->name);
+    if (a->listen && !(c->options & CTL_OPT_LISTEN))
+        return fail(a, "%s does not take --listen", c->name);
+    if ((c->options & CTL_OPT_LISTEN) && !a->listen)
+        return fail(a, "%s needs --listen ADDRESS:PORT", c->name);
     if (a->resources && !(c->options & CTL_OPT_RESOURCES))
         return fail(a, "%s does not take --resources", c->name);
     if (a->has_timeout && !(c->options & CTL_OPT_TIMEOUT))

@@ -16,6 +16,7 @@ enum ctl_command_id {
     CTL_CMD_STATUS,
     CTL_CMD_TOP,
     CTL_CMD_METRICS,
+    CTL_CMD_DASHBOARD,
     CTL_CMD_CALL,
     CTL_CMD_CAST,
     CTL_CMD_RESTART,
@@ -43,6 +44,7 @@ enum ctl_command_id {
 #define CTL_OPT_DRY_RUN 0x8u /* --dry-run */
 #define CTL_OPT_ID 0x10u     /* --id ID */
 #define CTL_OPT_RESOURCES 0x20u /* --resources */
+#define CTL_OPT_LISTEN 0x40u    /* --listen ADDR:PORT */
 
 #define CTL_DEFAULT_TIMEOUT_MS 5000u
 
@@ -92,6 +94,7 @@ struct ctl_args {
     bool has_timeout;
     const char *module, *extra; /* upgrade --module, --extra */
     const char *id;             /* start-child --id */
+    const char *listen;         /* dashboard --listen */
     unsigned timeout_ms;
     const struct ctl_command *cmd; /* NULL only with help or version */
     const char *group; /* "release" typed, waiting for its subcommand */

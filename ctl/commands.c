@@ -45,6 +45,16 @@ const struct ctl_command ctl_commands[] = {
              "dropped and refused; per supervisor its window and intensity; per\n"
              "process CPU seconds, resident and proportional memory. For node_exporter's\n"
              "textfile collector (a timer writing it to a .prom file).\n"},
+    {.name = "dashboard", .request = "status", .id = CTL_CMD_DASHBOARD, .options = CTL_OPT_LISTEN,
+     .usage = "dashboard --listen ADDRESS:PORT", .summary = "the live tree in a browser (read-only)",
+     .help = "Serves a web page of the live tree on ADDRESS:PORT (IPv4, e.g.\n"
+             "127.0.0.1:8080): states, restarts, windows, versions and last exits,\n"
+             "redrawn as events arrive (server-sent events), the last events below.\n"
+             "Also GET /api/status (status --json), /events (one server-sent event per\n"
+             "report) and /metrics (Prometheus text). Read-only: only GET, nothing can\n"
+             "change the tree; served by this process, ninesd has no HTTP surface.\n"
+             "Listen on loopback unless a proxy in front authenticates. Runs until\n"
+             "SIGINT or SIGTERM.\n"},
     {.name = "call", .id = CTL_CMD_CALL, .names = {"CHILD", "REQUEST"}, .required = 2,
      .options = CTL_OPT_TIMEOUT, .usage = "call CHILD REQUEST [--timeout MS]",
      .summary = "a worker's handle_call; show the reply",

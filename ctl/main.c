@@ -17,6 +17,7 @@
 #include "output.h"
 #include "resolve.h"
 #include "top.h"
+#include "dashboard.h"
 
 static bool want_color(const struct ctl_args *a) {
     /* https://no-color.org: set and not empty means no colour. */
@@ -29,6 +30,8 @@ static int run(const struct ctl_args *a, struct ctl_output *o) {
     if (ctl_choose_socket(path, sizeof path, a->socket, getenv("NINES_SOCKET")) < 0)
         return ctl_output_error(o, CTL_CLIENT_UNREACHABLE, "the socket path is too long for a unix socket",
                                 CTL_EXIT_UNREACHABLE);
+    if (a->cmd->id == CTL_CMD_DASHBOARD)
+        return ctl_dashboard_run(path, a->listen);
     if (a->cmd->id == CTL_CMD_TOP)
         return ctl_top_run(a, path, stdout, isatty(STDOUT_FILENO) && isatty(STDIN_FILENO), want_color(a));
     int fd = ctl_client_connect(path);

@@ -337,6 +337,7 @@ static void test_table(void **state) {
         {"status", CTL_CMD_STATUS, "status"},
         {"top", CTL_CMD_TOP, "status"},
         {"metrics", CTL_CMD_METRICS, "metrics"},
+        {"dashboard", CTL_CMD_DASHBOARD, "status"},
         {"call", CTL_CMD_CALL, "call"},
         {"cast", CTL_CMD_CAST, "cast"},
         {"restart", CTL_CMD_RESTART, "restart"},

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# ninesctl dashboard in a real headless Chromium: the page loads, shows
+# the tree (a row per node, with its state), and after a crash shows the
+# restart, the last exit and the events; /events streams the crash live
+# as a server-sent event; /metrics and /api/status answer; anything but
+# GET is refused. A screenshot is kept in the logs folder.
+#   tests/dashboard.sh BUILD
+set -uo pipefail
+build=$(cd "${1:-build}" && pwd)
+fail() { echo "FAIL: $*"; exit 1; }
+browser=$(command -v chromium || true)
+[ -n "$browser" ] || fail "chromium is not installed (scripts/setup installs it)"
+d=$(mktemp -d /tmp/nines-dashboard-XXXXXX)
+cleanup() {
+    for p in ${chrome:-} ${dash:-} ${ninesd:-} ${stream:-}; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    rm -rf "$d"
+}
+trap cleanup EXIT
+cat >"$d/tree.yaml" <<YAML
+supervisor:
+  intensity: 5
+  period: 60s
+  children:
+    - {id: counter, module: $build/examples/counter.so}
+    - {id: web, supervisor: {children: [{id: relay, module: $build/examples/relay.so}]}}
+YAML
+"$build/ninesd" --socket "$d/control.sock" "$d/tree.yaml" 2>"$d/ninesd.log" &
+ninesd=$!
+for _ in $(seq 50); do [ -S "$d/control.sock" ] && break; sleep 0.1; done
+port=$((20000 + $$ % 20000))
+"$build/ninesctl" --socket "$d/control.sock" dashboard --listen "127.0.0.1:$port" 2>"$d/dash.log" &
+dash=$!
+url="http://127.0.0.1:$port"
+for _ in $(seq 50); do curl -sf "$url/api/status" >/dev/null && break; sleep 0.1; done
+curl -sf "$url/api/status" | grep -q '"path":"web/relay"' || fail "/api/status: $(curl -s "$url/api/status")"
+curl -sf "$url/metrics" | grep -q '^nines_node_up{path="counter"} 1' || fail "/metrics"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/")" = 405 ] || fail "a POST was not refused"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/nowhere")" = 404 ] || fail "an unknown path was not 404"
+
+# The page in a real headless Chromium, driven over the DevTools protocol:
+# the tree shown, then a crash shown live (no reload), then a screenshot.
+logs=${NINES_TEST_LOGS:-$build/test-logs}
+mkdir -p "$logs"
+devtools=$((port + 1))
+"$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,520 \
+    --remote-debugging-port="$devtools" --user-data-dir="$d/profile" about:blank >"$d/chromium.log" 2>&1 &
+chrome=$!
+pid=$(curl -s "$url/api/status" | /usr/bin/python3 -c 'import json,sys; print([n["pid"] for n in json.load(sys.stdin)["nodes"] if n["path"]=="counter"][0])')
+curl -sN "$url/events" >"$d/stream.txt" &
+stream=$!
+live=$(timeout 60 /usr/bin/python3 "$(dirname "$0")/dashboard_cdp.py" "$devtools" "$url/" "$pid" "$logs/dashboard.png") ||
+    fail "in Chromium: $live"
+kill "$chrome" 2>/dev/null; wait "$chrome" 2>/dev/null
+grep -q 'data: .*event=child_terminated.*child=counter' "$d/stream.txt" || fail "/events did not stream the crash: $(cat "$d/stream.txt")"
+[ -s "$logs/dashboard.png" ] || fail "no screenshot"
+# Stopping the dashboard ends its open streams (it does not hang on them).
+kill "$dash"
+for _ in $(seq 30); do kill -0 "$dash" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$dash" 2>/dev/null && fail "SIGTERM did not stop the dashboard with a stream open"
+echo "ok: dashboard in headless Chromium: tree shown, a crash shown live without a reload ($live), streamed on /events, POST refused, stops with streams open; screenshot $logs/dashboard.png"
