@@ -76,8 +76,16 @@ void nines_reason_format(const struct nines_reason *r, char *buf, size_t size) {
 struct nines_reason nines_reason_from_exit(int wait_code, int wait_status,
                                            const struct nines_reason *reported,
                                            bool stop_requested) {
+    return nines_reason_from_exit_sig(wait_code, wait_status, reported, stop_requested, SIGTERM);
+}
+
+struct nines_reason nines_reason_from_exit_sig(int wait_code, int wait_status,
+                                               const struct nines_reason *reported,
+                                               bool stop_requested, int stop_signal) {
     if (wait_code == CLD_KILLED || wait_code == CLD_DUMPED) {
-        if (wait_code == CLD_KILLED && wait_status == SIGTERM)
+        bool own = stop_signal > 0 && stop_signal != SIGTERM && wait_status == stop_signal;
+        if ((wait_code == CLD_KILLED && (wait_status == SIGTERM || own)) ||
+            (wait_code == CLD_DUMPED && own && stop_requested))
             return nines_reason_make(NINES_REASON_SHUTDOWN, 0, NULL);
         struct nines_reason r = nines_reason_make(NINES_REASON_SIGNAL, wait_status, NULL);
         r.core_dumped = wait_code == CLD_DUMPED;

@@ -55,5 +55,12 @@ struct nines_reason nines_reason_make(enum nines_reason_kind kind, int value, co
 struct nines_reason nines_reason_from_exit(int wait_code, int wait_status,
                                            const struct nines_reason *reported,
                                            bool stop_requested);
+/* The same for a program whose `stop_signal:` is `stop_signal` (0 or
+ * SIGTERM: as above): dying of it, or of SIGTERM, is a shutdown too, and
+ * so is a core dump of it when the daemon had asked it to stop (SIGQUIT's
+ * default action dumps core). */
+struct nines_reason nines_reason_from_exit_sig(int wait_code, int wait_status,
+                                               const struct nines_reason *reported,
+                                               bool stop_requested, int stop_signal);
 
 #endif /* NINES_REASON_H */

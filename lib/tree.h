@@ -64,6 +64,19 @@ struct nines_sup_spec;
 #define NINES_MAX_QUEUED_CASTS 4096
 #define NINES_MAX_QUEUED_CASTS_LIMIT 1000000
 
+/* What an `exec:` child runs as and in (doc/design.md §7, README "The
+ * tree file"): unset fields keep what ninesd has. Names are resolved when
+ * the file is loaded, so an unknown user or group is a load error. */
+struct nines_exec_opts {
+    struct nines_arg *env; /* `env:` mapping, in file order: set (or replace) in the program's environment */
+    size_t n_env;
+    char *cwd;   /* `cwd:` absolute directory (relative ones resolved against the file), or NULL */
+    char *user;  /* `user:` as written, or NULL */
+    char *group; /* `group:` as written, or NULL (then the user's primary group) */
+    unsigned uid, gid; /* resolved; meaningful when user (uid) or user/group (gid) is set */
+    int stop_signal;   /* `stop_signal:` what asks it to stop; 0: SIGTERM */
+};
+
 struct nines_child_spec {
     char *id; /* unique among siblings; [A-Za-z0-9_.-]+ */
     enum nines_child_kind kind;
@@ -77,6 +90,8 @@ struct nines_child_spec {
     size_t n_args;
     unsigned max_queued_casts; /* MODULE: casts that may wait in ninesd for it before senders are
                                   refused (`max_queued_casts:`, default NINES_MAX_QUEUED_CASTS) */
+
+    struct nines_exec_opts exec; /* EXEC: env, cwd, user, group, stop signal */
 
     struct nines_sup_spec *supervisor; /* SUPERVISOR */
 
@@ -126,6 +141,12 @@ void nines_tree_free(struct nines_tree *tree); /* accepts NULL */
 /* Parse a duration: an integer followed by ms, s or m ("250ms", "5s",
  * "2m"). Returns 0 and sets *ms, or -EINVAL. */
 int nines_duration_parse(const char *text, uint64_t *ms);
+
+/* Parse a signal name: "SIGQUIT" or "QUIT" (upper case, as kill -l
+ * writes them), or "RTMIN+N"/"SIGRTMIN+N". Returns 0 and sets *sig, or
+ * -EINVAL. nines_signal_name(SIGQUIT) is "SIGQUIT" ("SIG?" if unknown). */
+int nines_signal_parse(const char *text, int *sig);
+const char *nines_signal_name(int sig, char *buf, size_t size);
 
 const char *nines_strategy_name(enum nines_strategy s);
 const char *nines_restart_name(enum nines_restart r);

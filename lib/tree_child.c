@@ -149,8 +149,13 @@ static const struct schema_key child_rules[] = {
     {"id", set_id},         {"module", set_module},   {"exec", set_exec},
     {"supervisor", set_supervisor}, {"args", set_args}, {"restart", set_restart},
     {"shutdown", set_shutdown}, {"ready", set_ready}, {"max_queued_casts", set_max_queued_casts},
+    /* tree_exec.c, in the order of its TREE_EXEC_* */
+    {"env", tree_set_env}, {"cwd", tree_set_cwd}, {"user", tree_set_user},
+    {"group", tree_set_group}, {"stop_signal", tree_set_stop_signal},
 };
-enum { C_ID, C_MODULE, C_EXEC, C_SUPERVISOR, C_ARGS, C_RESTART, C_SHUTDOWN, C_READY, C_MAX_CASTS, C_NKEYS };
+enum { C_ID, C_MODULE, C_EXEC, C_SUPERVISOR, C_ARGS, C_RESTART, C_SHUTDOWN, C_READY, C_MAX_CASTS, C_OWN,
+       C_NKEYS = C_OWN + TREE_EXEC_NKEYS };
+_Static_assert(sizeof child_rules / sizeof child_rules[0] == C_NKEYS, "one rule per key");
 
 /* The rules between keys, once every key has been read. */
 static int check_child(struct schema_loader *l, yaml_node_t *node, struct nines_child_spec *c, yaml_node_t **seen) {
@@ -177,7 +182,7 @@ static int check_child(struct schema_loader *l, yaml_node_t *node, struct nines_
     } else if (!seen[C_SHUTDOWN]) {
         c->shutdown = (struct nines_shutdown){NINES_SHUTDOWN_TIMEOUT, 5000};
     }
-    return 0;
+    return tree_check_exec(l, c, seen + C_OWN);
 }
 
 int tree_load_child(struct schema_loader *l, yaml_node_t *node, struct nines_child_spec *c) {

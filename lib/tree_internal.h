@@ -30,6 +30,18 @@ int tree_set_strategy(struct schema_loader *l, yaml_node_t *v, void *target);
 int tree_set_intensity(struct schema_loader *l, yaml_node_t *v, void *target);
 int tree_set_period(struct schema_loader *l, yaml_node_t *v, void *target);
 
+/* tree_exec.c: env, cwd, user, group, stop_signal (exec children), as
+ * keys of a child; tree_check_exec applies the
+ * rules between them and the child's kind, seen[] indexed as the table. */
+enum { TREE_EXEC_ENV, TREE_EXEC_CWD, TREE_EXEC_USER, TREE_EXEC_GROUP, TREE_EXEC_STOP_SIGNAL,
+       TREE_EXEC_NKEYS };
+int tree_set_env(struct schema_loader *l, yaml_node_t *v, void *target);
+int tree_set_cwd(struct schema_loader *l, yaml_node_t *v, void *target);
+int tree_set_user(struct schema_loader *l, yaml_node_t *v, void *target);
+int tree_set_group(struct schema_loader *l, yaml_node_t *v, void *target);
+int tree_set_stop_signal(struct schema_loader *l, yaml_node_t *v, void *target);
+int tree_check_exec(struct schema_loader *l, const struct nines_child_spec *c, yaml_node_t *const *seen);
+
 int tree_load_supervisor(struct schema_loader *l, yaml_node_t *node, struct nines_sup_spec *sup);
 int tree_load_child(struct schema_loader *l, yaml_node_t *node, struct nines_child_spec *c);
 

@@ -22,6 +22,10 @@ void nines_child_spec_clear(struct nines_child_spec *c) {
         free(*a);
     free(c->exec_argv);
     nines_args_free(c->args, c->n_args);
+    nines_args_free(c->exec.env, c->exec.n_env);
+    free(c->exec.cwd);
+    free(c->exec.user);
+    free(c->exec.group);
     if (c->supervisor) {
         nines_sup_spec_clear(c->supervisor);
         free(c->supervisor);
@@ -116,10 +120,23 @@ static int copy_module(const struct copy *k, const struct nines_child_spec *s, c
     return k->module_fn(k->ctx, s, out);
 }
 
+static int copy_exec(struct nines_exec_opts *d, const struct nines_exec_opts *s) {
+    *d = (struct nines_exec_opts){.uid = s->uid, .gid = s->gid, .stop_signal = s->stop_signal};
+    bool ok = true;
+    d->env = nines_args_copy(s->env, s->n_env, &ok);
+    d->n_env = d->env ? s->n_env : 0;
+    if (!ok || copy_text(s->cwd, &d->cwd) < 0 || copy_text(s->user, &d->user) < 0 ||
+        copy_text(s->group, &d->group) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
 static int copy_child(const struct copy *k, struct nines_child_spec *d, const struct nines_child_spec *s) {
     *d = (struct nines_child_spec){.kind = s->kind, .restart = s->restart, .shutdown = s->shutdown,
                                    .notify = s->notify, .max_queued_casts = s->max_queued_casts, .mark = s->mark};
     int r = copy_text(s->id, &d->id);
+    if (r == 0)
+        r = copy_exec(&d->exec, &s->exec);
     if (r == 0)
         r = copy_module(k, s, &d->module);
     if (r == 0)
@@ -163,18 +180,28 @@ static bool same_argv(char *const *a, char *const *b) {
     return !*a && !*b;
 }
 
-/* Arguments are a mapping: their order does not matter. */
-static bool same_args(const struct nines_child_spec *a, const struct nines_child_spec *b) {
-    if (a->n_args != b->n_args)
+/* Arguments (and env) are a mapping: their order does not matter. */
+static bool same_map(const struct nines_arg *a, size_t na, const struct nines_arg *b, size_t nb) {
+    if (na != nb)
         return false;
-    for (size_t i = 0; i < a->n_args; i++) {
+    for (size_t i = 0; i < na; i++) {
         size_t j = 0;
-        while (j < b->n_args && strcmp(a->args[i].key, b->args[j].key) != 0)
+        while (j < nb && strcmp(a[i].key, b[j].key) != 0)
             j++;
-        if (j == b->n_args || !same_text(a->args[i].value, b->args[j].value))
+        if (j == nb || !same_text(a[i].value, b[j].value))
             return false;
     }
     return true;
+}
+
+static bool same_args(const struct nines_child_spec *a, const struct nines_child_spec *b) {
+    return same_map(a->args, a->n_args, b->args, b->n_args);
+}
+
+/* Names count as written (the file says what to resolve), ids as resolved. */
+static bool same_exec(const struct nines_exec_opts *a, const struct nines_exec_opts *b) {
+    return same_map(a->env, a->n_env, b->env, b->n_env) && same_text(a->cwd, b->cwd) && same_text(a->user, b->user) &&
+           same_text(a->group, b->group) && a->uid == b->uid && a->gid == b->gid && a->stop_signal == b->stop_signal;
 }
 
 static bool same_sup(const struct nines_sup_spec *a, const struct nines_sup_spec *b, nines_spec_module_eq_fn eq,
@@ -201,7 +228,7 @@ bool nines_child_spec_equal(const struct nines_child_spec *a, const struct nines
                             nines_spec_module_eq_fn eq, void *ctx) {
     if (!same_text(a->id, b->id) || a->kind != b->kind || a->restart != b->restart ||
         a->shutdown.kind != b->shutdown.kind || a->notify != b->notify || a->max_queued_casts != b->max_queued_casts ||
-        !same_args(a, b))
+        !same_args(a, b) || !same_exec(&a->exec, &b->exec))
         return false;
     if (a->shutdown.kind == NINES_SHUTDOWN_TIMEOUT && a->shutdown.ms != b->shutdown.ms)
         return false;

@@ -39,8 +39,9 @@ typedef bool (*nines_spec_module_eq_fn)(void *ctx, const struct nines_child_spec
                                         const struct nines_child_spec *b);
 
 /* Whether `a` and `b` declare the same child: id, kind, restart, shutdown,
- * readiness, cast bound, args (a mapping: order does not count), argv, module (by
- * `module_eq`) and, for supervisors, flags and children in order. The
+ * readiness, cast bound, args and env (mappings: order does not count),
+ * cwd, user, group, stop signal, argv, module (by `module_eq`) and, for
+ * supervisors, flags and children in order. The
  * marks (where each was written) do not count. */
 bool nines_child_spec_equal(const struct nines_child_spec *a, const struct nines_child_spec *b,
                             nines_spec_module_eq_fn module_eq, void *ctx);

@@ -269,9 +269,9 @@ static void on_process_exit(void *userdata, const siginfo_t *si) {
     uint64_t dropped = output_rate_flush(&p->rate);
     if (dropped)
         log_dropped(p, dropped);
-    struct nines_reason r = nines_reason_from_exit(si->si_code, si->si_status,
-                                                   p->has_reason ? &p->reason : NULL,
-                                                   p->stop_requested);
+    struct nines_reason r = nines_reason_from_exit_sig(si->si_code, si->si_status,
+                                                       p->has_reason ? &p->reason : NULL,
+                                                       p->stop_requested, p->stop_signal);
     struct daemon *d = p->d;
     engine_node node = p->node;
     uint64_t gen = p->gen;
@@ -320,7 +320,8 @@ int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool rest
     if (!p)
         return -ENOMEM;
     *p = (struct child_proc){.d = d, .node = node, .gen = gen, .channel = -1, .out_fd = -1,
-                             .err_fd = -1, .is_exec = spec->kind == NINES_CHILD_EXEC, .restoring = restore};
+                             .err_fd = -1, .is_exec = spec->kind == NINES_CHILD_EXEC, .restoring = restore,
+                             .stop_signal = spec->exec.stop_signal ? spec->exec.stop_signal : SIGTERM};
     p->cast_bound = spec->max_queued_casts ? spec->max_queued_casts : NINES_MAX_QUEUED_CASTS;
     int r = child_proc_spawn_process(p, spec, engine_node_path(d->engine, node));
     if (r < 0) {
@@ -349,7 +350,7 @@ static void signal_tree(struct child_proc *p, int sig) {
 void child_proc_stop(struct child_proc *p) {
     p->stop_requested = true;
     if (p->is_exec) {
-        signal_tree(p, SIGTERM);
+        signal_tree(p, p->stop_signal); /* `stop_signal:`, SIGTERM by default */
         return;
     }
     /* Behind what waits for it; a worker whose channel is gone, or that

@@ -28,6 +28,7 @@ struct child_proc {
     uint64_t gen;
     pid_t pid;
     bool is_exec;
+    int stop_signal; /* what asks an exec child to stop (its spec's stop_signal, or SIGTERM) */
     int channel; /* daemon's end of the socketpair; -1 for exec children */
     int out_fd, err_fd; /* read ends of an exec child's stdout and stderr pipes, else -1 */
     uint64_t out_key, err_key; /* a module worker's output senders (output_sock.h), else 0 */
@@ -78,7 +79,7 @@ int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec
  * With `restore`, a worker host that waits for a hand-off (upgrade.h)
  * and rebuilds its state from it instead of running init. */
 int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool restore, struct child_proc **out);
-void child_proc_stop(struct child_proc *p); /* ask to stop: SHUTDOWN message, or SIGTERM for exec */
+void child_proc_stop(struct child_proc *p); /* ask to stop: SHUTDOWN message, or the stop signal for exec */
 void child_proc_kill(struct child_proc *p); /* SIGKILL */
 int child_proc_arm_timer(struct child_proc *p, uint64_t ms);
 void child_proc_cancel_timer(struct child_proc *p);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,45 @@ fail:
 
 #define MAX_ARGV 512
 
+/* "KEY=VALUE" (or any printf) into argbuf at *used: a pointer, or NULL
+ * when it does not fit. */
+__attribute__((format(printf, 4, 5))) static char *arg_text(char *argbuf, size_t size, size_t *used,
+                                                             const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(argbuf + *used, size - *used, fmt, ap);
+    va_end(ap);
+    if (len < 0 || (size_t)len >= size - *used)
+        return NULL;
+    char *at = argbuf + *used;
+    *used += (size_t)len + 1;
+    return at;
+}
+
+/* The worker host's --exec options (lib/exec_setup.h) for the child's
+ * user, directory and environment. */
+static int exec_options(const struct nines_exec_opts *o, char **argv, size_t *n, char *argbuf, size_t size,
+                        size_t *used) {
+    if (3 + 6 + 2 * o->n_env >= MAX_ARGV - 4)
+        return -E2BIG;
+    if (o->user) {
+        char *uid = arg_text(argbuf, size, used, "%u", o->uid), *gid = arg_text(argbuf, size, used, "%u", o->gid);
+        if (!uid || !gid)
+            return -E2BIG;
+        argv[(*n)++] = "--user", argv[(*n)++] = o->user;
+        argv[(*n)++] = "--uid", argv[(*n)++] = uid;
+        argv[(*n)++] = "--gid", argv[(*n)++] = gid;
+    }
+    if (o->cwd)
+        argv[(*n)++] = "--cwd", argv[(*n)++] = o->cwd;
+    for (size_t i = 0; i < o->n_env; i++) {
+        argv[(*n)++] = "--env";
+        if (!(argv[(*n)++] = arg_text(argbuf, size, used, "%s=%s", o->env[i].key, o->env[i].value)))
+            return -E2BIG;
+    }
+    return 0;
+}
+
 /* argv of the worker host for this child; strings point into the spec. */
 static int build_argv(const struct nines_child_spec *spec, const char *module, bool restore, const char *worker,
                       const char *path,
@@ -96,6 +136,9 @@ static int build_argv(const struct nines_child_spec *spec, const char *module, b
     argv[n++] = (char *)worker;
     if (spec->kind == NINES_CHILD_EXEC) {
         argv[n++] = "--exec";
+        int r = exec_options(&spec->exec, argv, &n, argbuf, argbuf_size, &used);
+        if (r < 0)
+            return r;
         argv[n++] = "--";
         for (char **a = spec->exec_argv; *a; a++) {
             if (n >= MAX_ARGV - 1)

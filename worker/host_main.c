@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "exec_setup.h"
 #include "host.h"
 #include "module_check.h"
 #include "path_trust.h"
@@ -42,7 +43,8 @@
 
 static int usage(void) {
     fprintf(stderr, "usage: nines-worker --module PATH --child CHILD [--arg KEY=VALUE]...\n"
-                    "       nines-worker --exec -- PROGRAM [ARG]...\n"
+                    "       nines-worker --exec [--user NAME --uid N --gid N] [--cwd DIR] [--env NAME=VALUE]...\n"
+                    "                           -- PROGRAM [ARG]...\n"
                     "       nines-worker --check MODULE\n"
                     "nines-worker is started by ninesd, once per worker.\n");
     return 2;
@@ -80,20 +82,39 @@ static int tie_to_parent(void) {
     return 0;
 }
 
-/* An exec child's program, trusted as far as its path (path_trust.h),
- * checked at every start and restart, then run from where it was found. */
-static int run_exec(char **argv) {
+/* An exec child: its user, environment and directory first (changing
+ * the credentials clears the parent-death signal, so it is armed after),
+ * then the program, trusted as far as its path (path_trust.h), checked at
+ * every start and restart, and run from where it was found. argv: what
+ * follows "--exec". */
+static int run_exec(int argc, char **argv) {
+    const char **env = calloc((size_t)argc + 1, sizeof *env);
+    struct nines_exec_setup setup;
+    int prog = env ? nines_exec_setup_parse(argc, argv, &setup, env) : -ENOMEM;
+    if (prog < 0)
+        return usage();
+    const char *step = "";
+    int r = nines_exec_setup_apply(&setup, &step);
+    if (r < 0) {
+        bool in_cwd = strcmp(step, "enter the working directory") == 0;
+        fprintf(stderr, "nines-worker: cannot run %s%s%s%s: cannot %s%s%s: %s\n", argv[prog],
+                setup.user ? " as user '" : "", setup.user ? setup.user : "", setup.user ? "'" : "", step,
+                in_cwd ? " " : "", in_cwd ? setup.cwd : "", strerror(-r));
+        return 127;
+    }
+    if (tie_to_parent() < 0)
+        return 1;
     char program[PATH_MAX], why[1200];
-    if (path_trust_find_program(argv[0], program, sizeof program)) {
+    if (path_trust_find_program(argv[prog], program, sizeof program)) {
         if (path_trust_check("program", program, why, sizeof why) == -EPERM) {
-            fprintf(stderr, "nines-worker: cannot run %s: %s\n", argv[0], why);
+            fprintf(stderr, "nines-worker: cannot run %s: %s\n", argv[prog], why);
             return 126;
         }
-        execv(program, argv);
+        execv(program, argv + prog);
     } else {
-        execvp(argv[0], argv);
+        execvp(argv[prog], argv + prog);
     }
-    fprintf(stderr, "nines-worker: cannot run %s: %s\n", argv[0], strerror(errno));
+    fprintf(stderr, "nines-worker: cannot run %s: %s\n", argv[prog], strerror(errno));
     return 127;
 }
 
@@ -258,11 +279,8 @@ static int find_channel(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc >= 3 && strcmp(argv[1], "--exec") == 0 && strcmp(argv[2], "--") == 0) {
-        if (argc < 4 || tie_to_parent() < 0)
-            return argc < 4 ? usage() : 1;
-        return run_exec(argv + 3);
-    }
+    if (argc >= 2 && strcmp(argv[1], "--exec") == 0)
+        return run_exec(argc - 2, argv + 2);
     if (argc == 3 && strcmp(argv[1], "--check") == 0)
         return check_module(argv[2]);
     struct nines_ctx ctx = {.channel = find_channel(), .epfd = -1, .sigfd = -1, .child_path = "worker"};

@@ -1,0 +1,135 @@
+/*
+ * Integration: an exec child's spec with the real ninesd and real
+ * programs — its environment, working directory and user; a program that
+ * wants SIGQUIT to stop (as nginx does: a shell script trapping QUIT)
+ * stopped by it, cleanly and without waiting out its grace; an unknown
+ * user refused with FILE:LINE:COLUMN by ninesd --check, nothing started.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define WAIT_MS 5000
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The program says where, as whom and with what it runs. */
+static void env_cwd_and_user_reach_the_program(void **state) {
+    struct ninesd *n = *state;
+    if (geteuid() != 0)
+        skip();
+    const char *tree = harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: show\n      exec: [/bin/sh, -c, 'echo \"mode=$MODE port=$PORT cwd=$(pwd) uid=$(id -u) "
+        "gid=$(id -g) user=$USER\"; exec sleep 1000']\n"
+        "      env: {MODE: fast, PORT: 8080}\n      cwd: /usr\n      user: nobody\n      group: daemon\n"
+        "    - id: plain\n      exec: [/bin/sh, -c, 'echo \"plain mode=$MODE cwd=$(pwd) uid=$(id -u)\"; exec sleep 1000']\n");
+    ninesd_start(n, tree, NULL);
+    const char *line = ninesd_wait(n, WAIT_MS, "event=output", "child=show ", "mode=", NULL);
+    assert_non_null(line);
+    if (!strstr(line, "mode=fast port=8080 cwd=/usr uid=65534 gid=1 user=nobody"))
+        fail_msg("got: %s", line);
+    /* Another child keeps ninesd's own. */
+    n->cursor = 0;
+    line = ninesd_wait(n, WAIT_MS, "event=output", "child=plain ", "plain mode=", NULL);
+    assert_non_null(line);
+    char cwd[256];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    char want[400];
+    snprintf(want, sizeof want, "plain mode= cwd=%s uid=0", cwd);
+    if (!strstr(line, want))
+        fail_msg("got: %s (wanted %s)", line, want);
+}
+
+/* stop_signal: QUIT is what the program is asked to stop with, and dying
+ * of it (or exiting 0 on it) is a clean stop; TERM never arrives. */
+static void stop_signal_quit_stops_the_program(void **state) {
+    struct ninesd *n = *state;
+    const char *tree = harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: web\n      stop_signal: SIGQUIT\n      shutdown: 20s\n"
+        "      exec: [/bin/sh, -c, 'trap \"echo got-quit; exit 0\" QUIT; trap \"echo got-term\" TERM; "
+        "echo waiting; while :; do sleep 0.05; done']\n");
+    ninesd_start(n, tree, NULL);
+    assert_true(ninesd_wait_started(n, "web", WAIT_MS) > 0);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=output", "child=web ", "waiting", NULL));
+    uint64_t t0 = now_ms();
+    kill(n->pid, SIGTERM);
+    assert_true(ninesd_wait_exit(n, WAIT_MS));
+    uint64_t took = now_ms() - t0;
+    assert_true(WIFEXITED(n->status));
+    assert_int_equal(WEXITSTATUS(n->status), 0);
+    assert_int_equal(ninesd_count(n, "event=output", "child=web ", "got-quit", NULL), 1);
+    assert_int_equal(ninesd_count(n, "event=output", "child=web ", "got-term", NULL), 0);
+    assert_int_equal(ninesd_count(n, "event=child_stopped", "child=web ", NULL), 1);
+    assert_int_equal(ninesd_count(n, "event=shutdown_error", NULL), 0);
+    print_message("stop by SIGQUIT took %llu ms (grace 20 s)\n", (unsigned long long)took);
+    assert_true(took < 3000);
+}
+
+/* A program killed by its own stop signal from outside has shut down: a
+ * transient one is not restarted. */
+static void dying_of_the_stop_signal_is_a_shutdown(void **state) {
+    struct ninesd *n = *state;
+    const char *tree = harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: prog\n      restart: transient\n      stop_signal: INT\n      exec: [/bin/sleep, '1000']\n");
+    ninesd_start(n, tree, NULL);
+    pid_t prog = ninesd_wait_started(n, "prog", WAIT_MS);
+    assert_true(prog > 0);
+    kill(prog, SIGINT);
+    const char *line = ninesd_wait_event(n, "child_terminated", "prog", WAIT_MS);
+    assert_non_null(line);
+    assert_non_null(strstr(line, "reason=shutdown"));
+    ninesd_pump(n, 300);
+    assert_int_equal(ninesd_count(n, "event=child_started", "child=prog ", NULL), 1);
+}
+
+static int run_check(const char *tree, char *out, size_t size) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s --check %s 2>&1", BUILD_PATH("ninesd"), tree);
+    FILE *p = popen(cmd, "r");
+    size_t len = fread(out, 1, size - 1, p);
+    out[len] = '\0';
+    return WEXITSTATUS(pclose(p));
+}
+
+static void unknown_names_are_refused_at_their_place(void **state) {
+    struct ninesd *n = *state;
+    char out[2048];
+    const char *bad = harness_write_tree(n,
+        "supervisor:\n  children:\n    - id: web\n      exec: [/bin/true]\n      user: no-such-user-here\n");
+    assert_int_equal(run_check(bad, out, sizeof out), 2);
+    if (!strstr(out, "tree.yaml:5:13:") || !strstr(out, "unknown user 'no-such-user-here'"))
+        fail_msg("got: %s", out);
+    bad = harness_write_tree(n,
+        "supervisor:\n  children:\n    - id: web\n      exec: [/bin/true]\n      stop_signal: SIGNOPE\n");
+    assert_int_equal(run_check(bad, out, sizeof out), 2);
+    if (!strstr(out, "tree.yaml:5:20:") || !strstr(out, "invalid stop_signal 'SIGNOPE'"))
+        fail_msg("got: %s", out);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(env_cwd_and_user_reach_the_program, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(stop_signal_quit_stops_the_program, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(dying_of_the_stop_signal_is_a_shutdown, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(unknown_names_are_refused_at_their_place, harness_setup, harness_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
