@@ -21,6 +21,7 @@ enum ctl_command_id {
     CTL_CMD_CAST,
     CTL_CMD_RESTART,
     CTL_CMD_TERMINATE,
+    CTL_CMD_SIGNAL,
     CTL_CMD_DELETE,
     CTL_CMD_START,
     CTL_CMD_START_CHILD,

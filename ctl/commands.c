@@ -67,6 +67,14 @@ const struct ctl_command ctl_commands[] = {
      .summary = "start a terminated child again",
      .help = "OTP's restart_child: starts again a child that was terminated (see\n"
              "terminate). A running child is refused ('running').\n"},
+    {.name = "signal", .id = CTL_CMD_SIGNAL, .names = {"CHILD", "SIGNAL"}, .required = 2,
+     .usage = "signal CHILD SIGNAL", .summary = "send a signal to a running worker",
+     .help = "Sends SIGNAL (a name: SIGHUP or HUP, USR1, RTMIN+N) to the child's main\n"
+             "process, as systemctl kill --kill-whom=main does: a program's reload or\n"
+             "log reopening (nginx: HUP, USR1). A supervisor, or a child that is not\n"
+             "running, is refused. The supervisor's rules apply if the signal ends it:\n"
+             "dying of SIGTERM (or of its stop_signal) is a shutdown, other deaths are\n"
+             "crashes.\n"},
     {.name = "terminate", .id = CTL_CMD_TERMINATE, .names = {"CHILD"}, .required = 1,
      .usage = "terminate CHILD", .summary = "stop a child, keep its spec",
      .help = "OTP's terminate_child: stops the child, keeps its spec so that restart\n"

@@ -15,6 +15,7 @@ const struct ctl_request_info ctl_requests[] = {
     {"cast", 2, 2, "cast PATH MESSAGE", false},
     {"restart", 1, 1, "restart PATH", false},
     {"terminate", 1, 1, "terminate PATH", false},
+    {"signal", 2, 2, "signal PATH SIGNAL", false},
     {"delete", 1, 1, "delete PATH", false},
     {"start", 2, 2, "start SUPERVISOR SPEC", false},
     {"start-child", 1, -1, "start-child SUPERVISOR [--id ID] [KEY=VALUE]...", false},

@@ -59,6 +59,13 @@ _ninesctl() {
     downgrade)
         mapfile -t COMPREPLY < <(compgen -W "$(_ninesctl_json_values version release list)" -- "$cur")
         ;;
+    signal)
+        if ((${#words[@]} == 1)); then
+            mapfile -t COMPREPLY < <(compgen -W "$(_ninesctl_json_values path status)" -- "$cur")
+        elif ((${#words[@]} == 2)); then
+            mapfile -t COMPREPLY < <(compgen -W "HUP INT QUIT TERM USR1 USR2 KILL WINCH" -- "$cur")
+        fi
+        ;;
     status | top | call | cast | restart | terminate | delete | start | start-child | upgrade)
         if ((${#words[@]} == 1)); then
             local paths

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "calls.h"
+#include "child_proc.h"
 #include "control_internal.h"
 #include "ctl_requests.h"
 #include "log.h"
@@ -273,6 +275,34 @@ static void cmd_cast(struct daemon *d, struct control_conn *c, int argc, const c
     control_send_end(c, st, "%s", st == CTL_ST_OK ? "sent" : why);
 }
 
+/* signal PATH SIGNAL: to the child's main process (not its group: the
+ * program decides what its helpers get, as nginx's master does for HUP). */
+static void cmd_signal(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
+    int sig;
+    char name[32];
+    if (nines_signal_parse(argv[2], &sig) < 0) {
+        control_send_end(c, CTL_ST_BAD_REQUEST, "signal: unknown signal '%s' (a name such as SIGHUP, HUP, USR1 or "
+                                                "RTMIN+1)", argv[2]);
+        return;
+    }
+    engine_node n = find(d, c, argv[1]);
+    if (n == ENGINE_NO_NODE)
+        return;
+    struct child_proc *p = n < d->n_nodes ? d->procs[n] : NULL;
+    if (engine_node_is_supervisor(d->engine, n) || !p || p->pid <= 0) {
+        control_send_end(c, CTL_ST_REFUSED, "'%s' is %s", argv[1],
+                         engine_node_is_supervisor(d->engine, n) ? "a supervisor: signals go to workers" : "not running");
+        return;
+    }
+    if (kill(p->pid, sig) < 0) {
+        control_send_end(c, CTL_ST_FAILED, "signal %s to '%s': %s", nines_signal_name(sig, name, sizeof name), argv[1],
+                         strerror(errno));
+        return;
+    }
+    control_send_end(c, CTL_ST_OK, "sent %s to %s (pid %d)", nines_signal_name(sig, name, sizeof name), argv[1],
+                     (int)p->pid);
+}
+
 /* upgrade PATH MODULE [EXTRA]: a live swap of one worker's code, or of
  * every child of a dynamic supervisor. */
 static void cmd_upgrade(struct daemon *d, struct control_conn *c, int argc, const char **argv) {
@@ -319,6 +349,7 @@ static const struct command commands[] = {
     {"cast", cmd_cast},
     {"restart", cmd_restart},
     {"terminate", cmd_terminate},
+    {"signal", cmd_signal},
     {"delete", cmd_delete},
     {"start", cmd_start},
     {"start-child", cmd_start_child},

@@ -3,7 +3,8 @@
  * programs — its environment, working directory and user; a program that
  * wants SIGQUIT to stop (as nginx does: a shell script trapping QUIT)
  * stopped by it, cleanly and without waiting out its grace; an unknown
- * user refused with FILE:LINE:COLUMN by ninesd --check, nothing started.
+ * user refused with FILE:LINE:COLUMN by ninesd --check, nothing started;
+ * ninesctl signal to a program that reloads on HUP.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -100,6 +101,43 @@ static void dying_of_the_stop_signal_is_a_shutdown(void **state) {
     assert_int_equal(ninesd_count(n, "event=child_started", "child=prog ", NULL), 1);
 }
 
+static int run_ctl(struct ninesd *n, const char *args, char *out, size_t size) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s --socket %s %s 2>&1", BUILD_PATH("ninesctl"), n->socket, args);
+    FILE *p = popen(cmd, "r");
+    size_t len = fread(out, 1, size - 1, p);
+    out[len] = '\0';
+    return WEXITSTATUS(pclose(p));
+}
+
+/* ninesctl signal: the program's own handling (a reload on HUP), no
+ * restart; bad names and supervisors refused. */
+static void ninesctl_signal_reaches_the_program(void **state) {
+    struct ninesd *n = *state;
+    const char *tree = harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: web\n      exec: [/bin/sh, -c, 'trap \"echo reloaded\" HUP; echo waiting; "
+        "while :; do sleep 0.05; done']\n");
+    ninesd_start(n, tree, NULL);
+    pid_t web = ninesd_wait_started(n, "web", WAIT_MS);
+    assert_true(web > 0);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=output", "child=web ", "waiting", NULL));
+    char out[1024], want[128];
+    assert_int_equal(run_ctl(n, "signal web HUP", out, sizeof out), 0);
+    snprintf(want, sizeof want, "sent SIGHUP to web (pid %d)", (int)web);
+    if (!strstr(out, want))
+        fail_msg("got: %s", out);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=output", "child=web ", "reloaded", NULL));
+    assert_int_equal(run_ctl(n, "signal web SIGUSR1X", out, sizeof out) != 0, 1);
+    assert_non_null(strstr(out, "unknown signal 'SIGUSR1X'"));
+    assert_int_equal(run_ctl(n, "signal / HUP", out, sizeof out) != 0, 1);
+    assert_int_equal(run_ctl(n, "signal nobody HUP", out, sizeof out) != 0, 1);
+    assert_non_null(strstr(out, "no child 'nobody'"));
+    ninesd_pump(n, 200);
+    assert_true(process_alive(web));
+    assert_int_equal(ninesd_count(n, "event=child_started", "child=web ", NULL), 1);
+}
+
 static int run_check(const char *tree, char *out, size_t size) {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "%s --check %s 2>&1", BUILD_PATH("ninesd"), tree);
@@ -130,6 +168,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(stop_signal_quit_stops_the_program, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(dying_of_the_stop_signal_is_a_shutdown, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(unknown_names_are_refused_at_their_place, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(ninesctl_signal_reaches_the_program, harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

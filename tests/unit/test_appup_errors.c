@@ -171,7 +171,8 @@ static void child_spec_errors(void **unused) {
     appup_err(STEPS "      - add_child: {supervisor: web, child: {id: c, module: apps/nope.so}}\n", 7, 61,
               "module 'apps/nope.so' not found");
     appup_err(STEPS "      - add_child: {supervisor: web, child: {id: c, modul: x.so}}\n", 7, 53,
-              "unknown key 'modul' in a child (allowed: id, module, exec, supervisor, args, restart, shutdown, ready, max_queued_casts)");
+              "unknown key 'modul' in a child (allowed: id, module, exec, supervisor, args, restart, shutdown, ready, "
+              "max_queued_casts, env, cwd, user, group, stop_signal)");
     appup_err(STEPS "      - add_child: {supervisor: web, child: {id: c, exec: [sh], restart: often}}\n", 7, 74,
               "invalid restart 'often'");
     appup_err(STEPS "      - add_child:\n          supervisor: web\n          child:\n            id: s\n"
