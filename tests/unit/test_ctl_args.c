@@ -342,6 +342,7 @@ static void test_table(void **state) {
         {"cast", CTL_CMD_CAST, "cast"},
         {"restart", CTL_CMD_RESTART, "restart"},
         {"terminate", CTL_CMD_TERMINATE, "terminate"},
+        {"signal", CTL_CMD_SIGNAL, "signal"},
         {"delete", CTL_CMD_DELETE, "delete"},
         {"start", CTL_CMD_START, "start"},
         {"start-child", CTL_CMD_START_CHILD, "start-child"},
