@@ -64,5 +64,6 @@ done
 [ "$(value "$d/after.prom" nines_node_exits_total path=counter,kind=abnormal)" = 1.0 ] || fail "abnormal exits did not move"
 [ "$(value "$d/after.prom" nines_node_degraded path=counter)" = 1.0 ] || fail "counter not degraded after a crash"
 [ "$(value "$d/after.prom" nines_supervisor_window_restarts path=/)" = 1.0 ] || fail "the window did not count it"
+[ "$(value "$d/after.prom" nines_node_degraded path=/)" = 1.0 ] || fail "the root is not degraded as status says"
 [ "$(value "$d/after.prom" nines_node_exits_total path=sleeper,kind=abnormal)" = 0.0 ] || fail "sleeper counted a crash"
 echo "ok: metrics parse with prometheus_client ($checked); after a SIGSEGV restarts 0 -> 1, abnormal exits 1, degraded 1, window 1"

@@ -20,6 +20,7 @@
 
 #include "ctl_proto.h"
 #include "daemon.h"
+#include "health.h"
 
 struct control_options {
     const char *socket_path; /* NULL: the default (ctl_path.h) */
@@ -67,6 +68,9 @@ void control_events_free(struct daemon *d);
 /* control_status.c: the records of `status` for the subtree at `node`. */
 /* `metrics`: the Prometheus text exposition of the tree (control_metrics.c). */
 void control_metrics_send(struct daemon *d, struct control_conn *c);
+/* Each node's health below and at n into out (by node; room for
+ * d->n_nodes), as status shows it; metrics says the same. */
+enum nines_health control_health_walk(struct daemon *d, engine_node n, enum nines_health *out);
 void control_status_send(struct daemon *d, struct control_conn *c, engine_node node, bool resources);
 
 #endif /* NINES_CONTROL_H */

@@ -61,7 +61,7 @@ static const struct {
     {"nines_node_up", "gauge", "1 while the node runs"},
     {"nines_node_restarts_total", "counter", "starts after the first"},
     {"nines_node_exits_total", "counter", "ends since ninesd started, by kind (normal, shutdown, abnormal)"},
-    {"nines_node_degraded", "gauge", "1 while the node crashed within its supervisor's period or is down after one"},
+    {"nines_node_degraded", "gauge", "1 while status says degraded or failed (health)"},
     {"nines_node_queued_messages", "gauge", "messages waiting in ninesd to be written to the process"},
     {"nines_node_casts_dropped_total", "counter", "casts accepted but never handed over"},
     {"nines_node_casts_refused_total", "counter", "casts refused to ninesctl because the worker was busy"},
@@ -79,7 +79,8 @@ static void node_metric(struct metrics_out *o, int family, const char *path, con
 
 /* One family at a time over every node (the format wants a family's
  * samples together). */
-static void family_samples(struct metrics_out *o, struct daemon *d, int family, const engine_node *nodes, size_t n) {
+static void family_samples(struct metrics_out *o, struct daemon *d, int family, const engine_node *nodes, size_t n,
+                           const enum nines_health *health) {
     uint64_t now = daemon_now_ms();
     for (size_t i = 0; i < n; i++) {
         engine_node k = nodes[i];
@@ -97,14 +98,10 @@ static void family_samples(struct metrics_out *o, struct daemon *d, int family, 
             node_metric(o, family, path, ",kind=\"shutdown\"", info ? info->exits_shutdown : 0);
             node_metric(o, family, path, ",kind=\"abnormal\"", info ? info->exits_abnormal : 0);
             break;
-        case 3: {
-            engine_node parent = engine_node_parent(d->engine, k);
-            engine_sup_flags(d->engine, parent == ENGINE_NO_NODE ? k : parent, &flags);
-            bool recent = info && info->last_exit_troubled && now - info->last_exit_ms <= flags.period_ms;
-            bool down = info && info->last_exit_troubled && engine_node_state(d->engine, k) == ENGINE_NODE_IDLE;
-            node_metric(o, family, path, NULL, recent || down);
+        case 3:
+            node_metric(o, family, path, NULL,
+                        health && (health[k] == NINES_HEALTH_DEGRADED || health[k] == NINES_HEALTH_FAILED));
             break;
-        }
         case 4: if (worker) node_metric(o, family, path, NULL, (double)p->queue.n); break;
         case 5: if (info && !sup) node_metric(o, family, path, NULL, (double)info->casts_dropped); break;
         case 6: if (info && !sup) node_metric(o, family, path, NULL, (double)info->casts_refused); break;
@@ -152,11 +149,16 @@ void control_metrics_send(struct daemon *d, struct control_conn *c) {
     o.used = 0;
     size_t n = 0;
     engine_node *nodes = all_nodes(d, &n);
+    /* Degraded as status says it (health.h), supervisors included. */
+    enum nines_health *health = calloc(d->n_nodes ? d->n_nodes : 1, sizeof *health);
+    if (health)
+        control_health_walk(d, ENGINE_ROOT, health);
     put(&o, "# HELP nines_up 1: ninesd answers\n# TYPE nines_up gauge\nnines_up 1\n");
     for (int f = 0; nodes && f < (int)(sizeof families / sizeof families[0]); f++) {
         put(&o, "# HELP %s %s\n# TYPE %s %s\n", families[f].name, families[f].help, families[f].name, families[f].type);
-        family_samples(&o, d, f, nodes, n);
+        family_samples(&o, d, f, nodes, n, health);
     }
     free(nodes);
+    free(health);
     flush_out(&o);
 }

@@ -181,7 +181,7 @@ static void record(struct status_out *o, struct daemon *d, engine_node n, unsign
 
 /* Health is decided bottom-up (a supervisor is as troubled as what is
  * below it) and the records go out top-down: one pass for each. */
-static enum nines_health health_walk(struct daemon *d, engine_node n, enum nines_health *out) {
+enum nines_health control_health_walk(struct daemon *d, engine_node n, enum nines_health *out) {
     enum nines_health below = NINES_HEALTH_OK;
     size_t count = 0;
     const engine_node *kids = engine_node_children(d->engine, n, &count);
@@ -189,7 +189,7 @@ static enum nines_health health_walk(struct daemon *d, engine_node n, enum nines
     if (copy) {
         memcpy(copy, kids, count * sizeof *copy);
         for (size_t i = 0; i < count; i++)
-            below = nines_health_worse(below, health_walk(d, copy[i], out));
+            below = nines_health_worse(below, control_health_walk(d, copy[i], out));
         free(copy);
     }
     enum engine_node_state st = engine_node_state(d->engine, n);
@@ -238,7 +238,7 @@ void control_status_send(struct daemon *d, struct control_conn *c, engine_node n
     o.health = calloc(d->n_nodes ? d->n_nodes : 1, sizeof *o.health);
     if (!o.health)
         return;
-    health_walk(d, node, o.health);
+    control_health_walk(d, node, o.health);
     walk(&o, d, node, 0);
     free(o.health);
     if (o.used)
