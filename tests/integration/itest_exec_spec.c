@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "harness_run.h"
 
 #define WAIT_MS 5000
 
@@ -101,15 +102,6 @@ static void dying_of_the_stop_signal_is_a_shutdown(void **state) {
     assert_int_equal(ninesd_count(n, "event=child_started", "child=prog ", NULL), 1);
 }
 
-static int run_ctl(struct ninesd *n, const char *args, char *out, size_t size) {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s --socket %s %s 2>&1", BUILD_PATH("ninesctl"), n->socket, args);
-    FILE *p = popen(cmd, "r");
-    size_t len = fread(out, 1, size - 1, p);
-    out[len] = '\0';
-    return WEXITSTATUS(pclose(p));
-}
-
 /* ninesctl signal: the program's own handling (a reload on HUP), no
  * restart; bad names and supervisors refused. */
 static void ninesctl_signal_reaches_the_program(void **state) {
@@ -123,28 +115,19 @@ static void ninesctl_signal_reaches_the_program(void **state) {
     assert_true(web > 0);
     assert_non_null(ninesd_wait(n, WAIT_MS, "event=output", "child=web ", "waiting", NULL));
     char out[1024], want[128];
-    assert_int_equal(run_ctl(n, "signal web HUP", out, sizeof out), 0);
+    assert_int_equal(harness_ctl(n, "signal web HUP", out, sizeof out), 0);
     snprintf(want, sizeof want, "sent SIGHUP to web (pid %d)", (int)web);
     if (!strstr(out, want))
         fail_msg("got: %s", out);
     assert_non_null(ninesd_wait(n, WAIT_MS, "event=output", "child=web ", "reloaded", NULL));
-    assert_int_equal(run_ctl(n, "signal web SIGUSR1X", out, sizeof out) != 0, 1);
+    assert_int_equal(harness_ctl(n, "signal web SIGUSR1X", out, sizeof out) != 0, 1);
     assert_non_null(strstr(out, "unknown signal 'SIGUSR1X'"));
-    assert_int_equal(run_ctl(n, "signal / HUP", out, sizeof out) != 0, 1);
-    assert_int_equal(run_ctl(n, "signal nobody HUP", out, sizeof out) != 0, 1);
+    assert_int_equal(harness_ctl(n, "signal / HUP", out, sizeof out) != 0, 1);
+    assert_int_equal(harness_ctl(n, "signal nobody HUP", out, sizeof out) != 0, 1);
     assert_non_null(strstr(out, "no child 'nobody'"));
     ninesd_pump(n, 200);
     assert_true(process_alive(web));
     assert_int_equal(ninesd_count(n, "event=child_started", "child=web ", NULL), 1);
-}
-
-static int run_check(const char *tree, char *out, size_t size) {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s --check %s 2>&1", BUILD_PATH("ninesd"), tree);
-    FILE *p = popen(cmd, "r");
-    size_t len = fread(out, 1, size - 1, p);
-    out[len] = '\0';
-    return WEXITSTATUS(pclose(p));
 }
 
 static void unknown_names_are_refused_at_their_place(void **state) {
@@ -152,12 +135,12 @@ static void unknown_names_are_refused_at_their_place(void **state) {
     char out[2048];
     const char *bad = harness_write_tree(n,
         "supervisor:\n  children:\n    - id: web\n      exec: [/bin/true]\n      user: no-such-user-here\n");
-    assert_int_equal(run_check(bad, out, sizeof out), 2);
+    assert_int_equal(harness_check(bad, out, sizeof out), 2);
     if (!strstr(out, "tree.yaml:5:13:") || !strstr(out, "unknown user 'no-such-user-here'"))
         fail_msg("got: %s", out);
     bad = harness_write_tree(n,
         "supervisor:\n  children:\n    - id: web\n      exec: [/bin/true]\n      stop_signal: SIGNOPE\n");
-    assert_int_equal(run_check(bad, out, sizeof out), 2);
+    assert_int_equal(harness_check(bad, out, sizeof out), 2);
     if (!strstr(out, "tree.yaml:5:20:") || !strstr(out, "invalid stop_signal 'SIGNOPE'"))
         fail_msg("got: %s", out);
 }

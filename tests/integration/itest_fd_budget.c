@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 
 #include "harness.h"
+#include "harness_run.h"
 
 /* N counter workers (and n_exec sleeping exec children) under the root. */
 static char *tree_of(int n, int n_exec) {
@@ -36,14 +37,7 @@ static char *tree_of(int n, int n_exec) {
 /* Run `ninesd ARGS TREE` under `ulimit -n LIMIT`; its exit status and
  * what it said. */
 static int run_limited(int limit, const char *args, const char *tree, char *out, size_t size) {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "ulimit -n %d && exec %s %s %s 2>&1", limit, BUILD_PATH("ninesd"), args, tree);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, size - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return harness_run(out, size, "ulimit -n %d && exec %s %s %s", limit, BUILD_PATH("ninesd"), args, tree);
 }
 
 static void a_tree_over_the_limit_is_refused_up_front(void **state) {

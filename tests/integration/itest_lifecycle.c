@@ -21,6 +21,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "harness.h"
+#include "harness_run.h"
 
 #define WAIT_MS 5000
 
@@ -301,25 +302,15 @@ static void exec_child_with_notify_is_started_at_ready(void **state) {
     assert_non_null(ninesd_wait_event(n, "child_started", "next", WAIT_MS));
 }
 
-static int run_check(const char *tree, char *out, size_t size) {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s --check %s 2>&1", BUILD_PATH("ninesd"), tree);
-    FILE *p = popen(cmd, "r");
-    size_t len = fread(out, 1, size - 1, p);
-    out[len] = '\0';
-    int status = pclose(p);
-    return WEXITSTATUS(status);
-}
-
 static void check_validates_without_starting(void **state) {
     struct ninesd *n = *state;
     char out[2048];
     const char *good = harness_write_tree(n,
         "supervisor:\n  children:\n    - id: a\n      module: @BUILD@/examples/counter.so\n");
-    assert_int_equal(run_check(good, out, sizeof out), 0);
+    assert_int_equal(harness_check(good, out, sizeof out), 0);
     const char *bad = harness_write_tree(n,
         "supervisor:\n  strategy: one_for_two\n  children: []\n");
-    assert_int_equal(run_check(bad, out, sizeof out), 2);
+    assert_int_equal(harness_check(bad, out, sizeof out), 2);
     assert_non_null(strstr(out, "tree.yaml:2:13:"));
     assert_non_null(strstr(out, "one_for_two"));
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "harness_run.h"
 
 #define WAIT_MS 5000
 
@@ -22,15 +23,7 @@ static char out[65536];
 
 /* Run ninesctl with the test's socket and `args` (shell words); its
  * stdout and stderr in `out`, its exit code returned. */
-static int ctl(struct ninesd *n, const char *args) {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s --socket %s %s 2>&1", BUILD_PATH("ninesctl"), n->socket, args);
-    FILE *p = popen(cmd, "r");
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+static int ctl(struct ninesd *n, const char *args) { return harness_ctl(n, args, out, sizeof out); }
 
 static void start(struct ninesd *n) {
     ninesd_start(n, harness_write_tree(n,
@@ -83,12 +76,7 @@ static void errors_are_one_line_with_stable_exit_codes(void **state) {
     assert_int_equal(ctl(n, "call"), 2);
     assert_int_equal(ctl(n, "frobnicate"), 2);
     assert_int_equal(ctl(n, "call counter get --timeout soon"), 2);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s --socket %s/none.sock status 2>&1", BUILD_PATH("ninesctl"), n->dir);
-    FILE *p = popen(cmd, "r");
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    assert_int_equal(WEXITSTATUS(pclose(p)), 5);
+    assert_int_equal(harness_run(out, sizeof out, "%s --socket %s/none.sock status", BUILD_PATH("ninesctl"), n->dir), 5);
     assert_non_null(strstr(out, "is ninesd running?"));
 }
 

@@ -19,6 +19,7 @@
 
 #include "control_client.h"
 #include "harness.h"
+#include "harness_run.h"
 
 #define WAIT_MS 5000
 
@@ -49,15 +50,7 @@ static void expect_field(const char *path, const char *key, const char *want) {
                  ctl_status_name(a.status), a.message, a.data);
 }
 
-static int ctl(struct ninesd *n, const char *args) {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s --socket %s %s 2>&1", BUILD_PATH("ninesctl"), n->socket, args);
-    FILE *p = popen(cmd, "r");
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+static int ctl(struct ninesd *n, const char *args) { return harness_ctl(n, args, out, sizeof out); }
 
 /* Before any crash: all ok, nothing in the window, no last exit but the
  * finished temporary's. */

@@ -19,6 +19,7 @@
 
 #include "control_client.h"
 #include "harness.h"
+#include "harness_run.h"
 
 #define WAIT_MS 5000
 #define V1 BUILD_PATH("examples/counter.so")
@@ -70,15 +71,7 @@ static const char *field(struct ninesd *n, const char *path, const char *key) {
     return v;
 }
 
-static int ctl(struct ninesd *n, const char *args) {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s --socket %s %s 2>&1", BUILD_PATH("ninesctl"), n->socket, args);
-    FILE *p = popen(cmd, "r");
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+static int ctl(struct ninesd *n, const char *args) { return harness_ctl(n, args, out, sizeof out); }
 
 /* Four tenants with their own values, upgraded in one command: each on
  * 2.0.0 with its value, in the same process; a tenant started afterwards
