@@ -53,6 +53,7 @@ void ctl_table_free(struct ctl_table *t);
  * when the record has no such field; NULL only when out of memory). */
 struct ctl_record;
 const char *ctl_status_state_text(const struct ctl_record *r); /* degraded/failed/stopped, or the state */
+const char *ctl_status_state_color(const struct ctl_record *r); /* the escape for that state */
 char *ctl_status_window_cell(const struct ctl_record *r);      /* "2/3 in 5s" */
 char *ctl_status_exit_cell(const struct ctl_record *r, int64_t now_ms); /* "killed by SIGSEGV, 12s ago" */
 char *ctl_status_cpu_cell(const struct ctl_record *r);         /* "1.25s" */

@@ -74,22 +74,6 @@ void ctl_status_summarize(const struct ctl_records *rs, struct ctl_status_summar
     }
 }
 
-static const char *state_color(const struct ctl_record *r) {
-    const char *state = ctl_status_state_text(r);
-    if (!state)
-        return NULL;
-    if (strcmp(state, "running") == 0)
-        return CTL_GREEN;
-    if (strcmp(state, "starting") == 0 || strcmp(state, "stopping") == 0 || strcmp(state, "restarting") == 0 ||
-        strcmp(state, "degraded") == 0)
-        return CTL_YELLOW;
-    if (strcmp(state, "failed") == 0)
-        return CTL_RED;
-    if (strcmp(state, "idle") == 0 || strcmp(state, "stopped") == 0)
-        return is_permanent(r) ? CTL_RED : CTL_DIM;
-    return NULL;
-}
-
 static unsigned depth_of(const struct ctl_record *r) {
     const char *d = ctl_record_value(r, "depth");
     return d ? (unsigned)strtoul(d, NULL, 10) : 0;
@@ -187,7 +171,7 @@ static void fill_row(char **row, const char **color, const struct ctl_record *r,
     for (int c = 0; c < NCOLS; c++)
         if (!shown[c])
             free(cell[c]);
-    *color = state_color(r);
+    *color = ctl_status_state_color(r);
 }
 
 /* The columns always shown, then each optional one some record has. */

@@ -27,6 +27,24 @@ const char *ctl_status_state_text(const struct ctl_record *r) {
     return state;
 }
 
+/* Green running, yellow on the move or degraded, red failed; a stopped
+ * child is red when it should run (permanent), dim otherwise. */
+const char *ctl_status_state_color(const struct ctl_record *r) {
+    const char *state = ctl_status_state_text(r), *restart = ctl_record_value(r, "restart");
+    if (!state)
+        return NULL;
+    if (strcmp(state, "running") == 0)
+        return CTL_GREEN;
+    if (strcmp(state, "starting") == 0 || strcmp(state, "stopping") == 0 || strcmp(state, "restarting") == 0 ||
+        strcmp(state, "degraded") == 0)
+        return CTL_YELLOW;
+    if (strcmp(state, "failed") == 0)
+        return CTL_RED;
+    if (strcmp(state, "idle") == 0 || strcmp(state, "stopped") == 0)
+        return !restart || strcmp(restart, "permanent") == 0 ? CTL_RED : CTL_DIM;
+    return NULL;
+}
+
 /* "2/3 in 5s" for a supervisor; NULL for others. */
 char *ctl_status_window_cell(const struct ctl_record *r) {
     const char *w = ctl_record_value(r, "window_restarts"), *i = ctl_record_value(r, "intensity"),

@@ -92,16 +92,6 @@ static char *mem_cell(const struct top_row *r) {
     return ctl_cell(buf);
 }
 
-static const char *state_color(const char *state) {
-    if (!state)
-        return NULL;
-    if (strcmp(state, "running") == 0)
-        return CTL_GREEN;
-    if (strcmp(state, "failed") == 0)
-        return CTL_RED;
-    return strcmp(state, "stopped") == 0 ? CTL_DIM : CTL_YELLOW;
-}
-
 enum { C_PATH, C_KIND, C_STATE, C_PID, C_CPU, C_MEM, C_RESTARTS, C_QUEUED, C_EXIT, C_N };
 static const char *const top_headers[C_N] = {"PATH", "KIND",     "STATE",  "PID",      "CPU",
                                              "MEM",  "RESTARTS", "QUEUED", "LAST EXIT"};
@@ -126,7 +116,7 @@ static void print_table(FILE *out, const struct top_sample *s, size_t max_rows, 
         row[C_RESTARTS] = number_cell(r->restarts, strcmp(r->path ? r->path : "/", "/") != 0);
         row[C_QUEUED] = number_cell(r->queued, r->pid > 0);
         row[C_EXIT] = ctl_cell(r->last_exit);
-        t.color[i + 1] = state_color(r->state);
+        t.color[i + 1] = ctl_status_state_color(r->record);
     }
     if (ctl_table_check(&t) == 0)
         ctl_table_print(out, &t, color);

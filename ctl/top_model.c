@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render_internal.h"
 #include "top_model.h"
 
 static uint64_t number(const struct ctl_record *r, const char *key) {
@@ -38,7 +39,8 @@ int top_sample_build(struct top_sample *s, const struct ctl_records *rs, int64_t
         *row = (struct top_row){
             .path = ctl_record_value(r, "path"),
             .kind = ctl_record_value(r, "kind"),
-            .state = ctl_record_value(r, "state"),
+            .record = r,
+            .state = ctl_status_state_text(r), /* degraded, failed, stopped: as status says it */
             .last_exit = ctl_record_value(r, "last_exit"),
             .pid = (int)number(r, "pid"),
             .cpu_ms = number(r, "cpu_ms"),
@@ -47,10 +49,6 @@ int top_sample_build(struct top_sample *s, const struct ctl_records *rs, int64_t
             .queued = number(r, "queued"),
             .order = i,
         };
-        const char *health = ctl_record_value(r, "health");
-        if (health && strcmp(health, "ok") != 0 && row->state &&
-            (strcmp(row->state, "idle") == 0 || strcmp(row->state, "running") == 0))
-            row->state = health; /* degraded, failed, stopped: as status says it */
         row->cpu_permille = cpu_share(row, find_prev(prev, row->path, row->pid), prev ? at_ms - prev->at_ms : 0);
     }
     return 0;

@@ -15,6 +15,7 @@
 enum top_sort { TOP_SORT_TREE, TOP_SORT_CPU, TOP_SORT_MEM, TOP_SORT_RESTARTS, TOP_SORT_QUEUED };
 
 struct top_row {
+    const struct ctl_record *record;             /* the node's, for its colour */
     const char *path, *kind, *state, *last_exit; /* into the records */
     int pid;                                     /* 0: no process */
     uint64_t cpu_ms, rss_kib, restarts, queued;
