@@ -341,6 +341,18 @@ static int count_children_where(pid_t parent, bool zombies) {
 int count_zombie_children(pid_t parent) { return count_children_where(parent, true); }
 int count_children(pid_t parent) { return count_children_where(parent, false); }
 
+/* A child's channel can close before its exit is reaped: a zombie may
+ * live for a turn of the loop, never for long. */
+bool wait_no_zombie_children(pid_t parent, int timeout_ms) {
+    long long end = now_ms() + timeout_ms;
+    while (count_zombie_children(parent) > 0) {
+        if (now_ms() > end)
+            return false;
+        usleep(5000);
+    }
+    return true;
+}
+
 pid_t find_spare_host(pid_t parent, int timeout_ms) {
     long long end = now_ms() + timeout_ms;
     do {

@@ -62,6 +62,7 @@ pid_t line_pid(const char *line);
 bool process_alive(pid_t pid); /* exists and is not a zombie */
 bool wait_process_gone(pid_t pid, int timeout_ms);
 int count_zombie_children(pid_t parent);
+bool wait_no_zombie_children(pid_t parent, int timeout_ms); /* false if one stays */
 int count_children(pid_t parent); /* live, non-zombie workers (not the spare host) */
 int list_children(pid_t parent, pid_t *out, int max); /* live, non-zombie, spare included */
 bool is_spare_host(pid_t pid); /* an idle `nines-worker --spare` */
