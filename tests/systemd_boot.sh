@@ -43,11 +43,26 @@ trap cleanup EXIT
 # The unit as installed, pointed at this build, with a short watchdog.
 unit=$(sed -e "s|^ExecStart=.*|ExecStart=$build/ninesd --worker $build/nines-worker /run/nines-test/tree.yaml|" \
     -e 's|^WatchdogSec=.*|WatchdogSec=2s|' "$root/ninesd.service.in")
+# The unit's PrivateTmp= hides a build in /tmp or /var/tmp from ninesd
+# itself: the test's copy binds it in (read-only, as the rest of /).
+for d in "$root" "$build"; do
+    case "$d" in
+    /tmp/*|/var/tmp/*) unit=$(printf '%s\n' "$unit" | sed "/^\[Service\]/a BindReadOnlyPaths=$d");;
+    esac
+done
 cat >"$R.inner" <<INNER
 set -e
 mount --rbind / "$R"
 mount -o remount,bind,ro "$R"
 for t in run tmp var/tmp var/lib var/log/journal; do mount -t tmpfs tmpfs "$R/\$t"; done
+# A checkout (or its build) under one of those folders, as a clone in /tmp
+# is, would be hidden by its tmpfs: bind it back, read-only, at its path.
+for d in "$root" "$build"; do
+    case "\$d" in
+    /run/*|/tmp/*|/var/tmp/*|/var/lib/*|/var/log/journal/*)
+        mkdir -p "$R\$d" && mount --bind "\$d" "$R\$d" && mount -o remount,bind,ro "$R\$d";;
+    esac
+done
 mount -t proc proc "$R/proc"
 mkdir -p "$R/run/systemd/system" "$R/run/nines-test"
 for u in \$(ls -1 /lib/systemd/system/sysinit.target.wants/ /etc/systemd/system/sysinit.target.wants/ 2>/dev/null | grep -v ':\$') \
