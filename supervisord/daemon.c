@@ -27,6 +27,7 @@
 #include "release_handler.h"
 #include "reload.h"
 #include "spare.h"
+#include "status_notify.h"
 #include "upgrade.h"
 
 uint64_t daemon_now_ms(void) {
@@ -72,10 +73,7 @@ static struct child_proc *proc_for(struct daemon *d, const struct engine_action 
 }
 
 static void tree_up(struct daemon *d) {
-    char status[128];
-    snprintf(status, sizeof status, "STATUS=running %zu children", engine_node_count(d->engine) - 1);
-    sd_notify(0, "READY=1");
-    sd_notify(0, status);
+    status_notify_ready(d);
     log_daemon(LOG_INFO, "tree_started", "every child is started");
 }
 
@@ -124,6 +122,10 @@ static void note_ended(struct daemon *d, const struct engine_report *r) {
     }
     n->last_exit_troubled = r->kind == ENGINE_REPORT_START_ERROR || r->reason.kind == NINES_REASON_MAX_INTENSITY ||
                             nines_reason_is_abnormal(&r->reason);
+    if (n->last_exit_troubled) {
+        n->prev_trouble_ms = n->last_trouble_ms;
+        n->last_trouble_ms = n->last_exit_ms;
+    }
 }
 
 int daemon_grow_nodes(struct daemon *d) {
@@ -172,6 +174,7 @@ static void carry_out(struct daemon *d, const struct engine_action *a) {
         else if (a->report.kind != ENGINE_REPORT_SHUTDOWN_ERROR)
             note_ended(d, &a->report);
         daemon_log_report(d, &a->report);
+        status_notify_poke(d);
         break;
     case ENGINE_ACT_TREE_UP:
         tree_up(d);
@@ -320,6 +323,7 @@ void daemon_free(struct daemon *d) {
     d->drop_timer = sd_event_source_disable_unref(d->drop_timer);
     releases_free(d);
     upgrade_free(d);
+    status_notify_free(d);
     control_close(d);
     free(d->procs);
     free(d->nodes);

@@ -34,6 +34,7 @@ struct node_info {
     uint64_t last_exit_ms;
     int64_t last_exit_unix_ms;
     bool last_exit_troubled;
+    uint64_t last_trouble_ms, prev_trouble_ms; /* monotonic: its last two ends in trouble (status_line.h) */
     uint32_t exits_normal, exits_shutdown, exits_abnormal; /* since ninesd started (metrics) */
 };
 
@@ -68,6 +69,7 @@ struct daemon {
     struct reload *reload;        /* the reload under way (reload.h), or NULL */
     struct nines_tree **old_trees; /* files run before a reload: nodes still point into them */
     size_t n_old_trees;
+    struct status_notify *status; /* STATUS= kept true (status_notify.h), or NULL */
     bool stopping;
     int exit_code;
 };
