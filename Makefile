@@ -34,9 +34,11 @@ ZSHCOMPDIR ?= $(DATADIR)/zsh/vendor-completions
 DESTDIR ?=
 
 PKGS := libsystemd yaml-0.1
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) cmocka)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libarchive cmocka)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
+# Only nines-release reads tarballs (release/tool/tarball.c).
+ARCHIVE_LIBS := $(shell pkg-config --libs libarchive)
 
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -196,7 +198,7 @@ $(BUILD)/libninesctl.a: $(call obj,$(CTL_LIB_SRC))
 	ar rcs $@ $^
 
 $(BUILD)/nines-release: $(call obj,$(RELEASE_SRC)) $(BUILD)/libappup.a $(BUILD)/librelease.a $(BUILD)/libnines.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(ARCHIVE_LIBS) -ldl
 
 $(BUILD)/nines-appup: $(call obj,$(APPUP_SRC)) $(BUILD)/libappup.a $(BUILD)/librelease.a $(BUILD)/libnines.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -259,7 +261,8 @@ UNIT_CTL := $(filter $(call unit,ctl_%),$(UNIT_TESTS))
 UNIT_RELEASE_TOOL := $(filter $(call unit,nines_release_%),$(UNIT_TESTS))
 UNIT_APPUP := $(filter $(call unit,appup% relup%),$(UNIT_TESTS))
 UNIT_RELEASE := $(filter $(call unit,manifest% release_state%),$(UNIT_TESTS))
-UNIT_LIB := $(filter $(call unit,logfmt proto reason sha256 tree tree_spec module_check utf8 yaml_output path_trust),$(UNIT_TESTS))
+UNIT_LIB := $(filter $(call unit,logfmt proto reason sha256 tree tree_spec module_check utf8 yaml_output path_trust \
+                                  tarball_limits),$(UNIT_TESTS))
 # The worker host's parts a module sees (nines/snap.h), each test with
 # the one source it tests: the test provides the rest of the runtime.
 UNIT_WORKER := $(filter $(call unit,snap),$(UNIT_TESTS))
@@ -292,7 +295,7 @@ $(BUILD)/libninesrelease.a: $(call obj,$(RELEASE_LIB_SRC))
 $(UNIT_RELEASE_TOOL): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libninesrelease.a $(BUILD)/libappup.a \
                                      $(BUILD)/librelease.a $(BUILD)/libnines.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -ldl
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(ARCHIVE_LIBS) $(CMOCKA_LIBS) -ldl
 
 $(UNIT_APPUP): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libappup.a $(BUILD)/librelease.a \
                                  $(BUILD)/libnines.a

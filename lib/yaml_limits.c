@@ -20,8 +20,7 @@ static size_t *field(struct yaml_limits *l, const char *name, size_t len) {
     return NULL;
 }
 
-/* A positive count, with a K/M/G suffix for `size`. */
-static int parse_value(const char *s, size_t len, int suffixes, size_t *out) {
+int nines_limit_parse_value(const char *s, size_t len, int suffixes, size_t *out) {
     uint64_t v = 0;
     size_t i = 0;
     for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
@@ -48,7 +47,7 @@ int yaml_limits_parse(struct yaml_limits *l, const char *spec, char *why, size_t
                      (int)n, p);
             return -EINVAL;
         }
-        if (parse_value(p + name_len + 1, n - name_len - 1, f == &next.size, f) < 0) {
+        if (nines_limit_parse_value(p + name_len + 1, n - name_len - 1, f == &next.size, f) < 0) {
             snprintf(why, why_size, "'%.*s': the value must be a positive integer%s", (int)n, p,
                      f == &next.size ? " (with K, M or G for 1024s)" : "");
             return -EINVAL;

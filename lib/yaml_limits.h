@@ -33,6 +33,10 @@ extern struct yaml_limits yaml_limits;
  * `l`: 0, or -EINVAL with `why` saying what is wrong (and `l` as it was). */
 int yaml_limits_parse(struct yaml_limits *l, const char *spec, char *why, size_t why_size);
 
+/* The N of NAME=N (`len` bytes at `s`): a positive count, with a K, M
+ * or G suffix of 1024s when `suffixes`. 0 with *out, or -EINVAL. */
+int nines_limit_parse_value(const char *s, size_t len, int suffixes, size_t *out);
+
 /* `l` as a spec yaml_limits_parse reads back. */
 void yaml_limits_format(const struct yaml_limits *l, char *buf, size_t size);
 

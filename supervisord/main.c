@@ -16,6 +16,7 @@
 #include "preflight.h"
 #include "release_handler.h"
 #include "tree.h"
+#include "tarball_limits.h"
 #include "yaml_limits.h"
 #include "worker_path.h"
 
@@ -65,6 +66,9 @@ static const char usage[] =
     "                       size (bytes, default 16M; K, M, G),\n"
     "                       nodes (1000000), aliases (nodes reached through\n"
     "                       aliases, 1000000), depth (128), args (of a child, 10000)\n"
+    "  --tarball-limits SPEC raise the limits of a release tarball unpacked (passed\n"
+    "                       on to nines-release): size (of its files, bytes,\n"
+    "                       default 1G; K, M, G), members (files and folders, 10000)\n"
     "  --no-spare           do not keep a warm worker host ready for the next\n"
     "                       (re)start: one process fewer, slower restarts\n"
     "  -h, --help           show this help\n"
@@ -130,7 +134,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
         {"releases", required_argument, NULL, 'r'}, {"auto-upgrade", no_argument, NULL, 'a'},
         {"release-tool", required_argument, NULL, 't'}, {"max-connections", required_argument, NULL, 'C'},
         {"idle-timeout", required_argument, NULL, 'I'}, {"yaml-limits", required_argument, NULL, 'Y'},
-        {0},
+        {"tarball-limits", required_argument, NULL, 'T'}, {0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -148,6 +152,14 @@ static int parse_options(int argc, char **argv, struct options *o) {
             char why[256];
             if (yaml_limits_parse(&yaml_limits, optarg, why, sizeof why) < 0) {
                 fprintf(stderr, "ninesd: invalid --yaml-limits %s\n", why);
+                return -EINVAL;
+            }
+            break;
+        }
+        case 'T': {
+            char why[256];
+            if (tarball_limits_parse(&tarball_limits, optarg, why, sizeof why) < 0) {
+                fprintf(stderr, "ninesd: invalid --tarball-limits %s\n", why);
                 return -EINVAL;
             }
             break;

@@ -32,6 +32,10 @@ static const struct option_rule rules[OPT_COUNT] = {
                          "raise the limits of every YAML file read: size (bytes,\n"
                          "16M), nodes (1000000), aliases (nodes reached through\n"
                          "them, 1000000), depth (128), args (of a child, 10000)"},
+    [OPT_TARBALL_LIMITS] = {"--tarball-limits", "NAME=N,...",
+                            "raise the limits of a release tarball: size (of its\n"
+                            "files unpacked, bytes, 1G), members (files and\n"
+                            "folders, 10000)"},
 };
 
 static int find_option(const struct command *c, const char *word) {
@@ -49,6 +53,7 @@ static void set_option(struct args *a, int id, const char *value) {
     case OPT_WORKER: a->verify.worker = value; break;
     case OPT_PREVIOUS: a->verify.previous = value; break;
     case OPT_YAML_LIMITS: a->yaml_limits = value; break;
+    case OPT_TARBALL_LIMITS: a->tarball_limits = value; break;
     }
 }
 

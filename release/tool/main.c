@@ -8,16 +8,18 @@
 #include <string.h>
 
 #include "release.h"
+#include "tarball_limits.h"
 #include "yaml_limits.h"
 
-#define VERIFY_OPTIONS ((1u << OPT_WORKER) | (1u << OPT_PREVIOUS) | (1u << OPT_YAML_LIMITS))
+#define LIMIT_OPTIONS ((1u << OPT_YAML_LIMITS) | (1u << OPT_TARBALL_LIMITS))
+#define VERIFY_OPTIONS ((1u << OPT_WORKER) | (1u << OPT_PREVIOUS) | LIMIT_OPTIONS)
 
 static const struct command commands[] = {
     {"build", cmd_build, (1u << OPT_FORCE) | (1u << OPT_NO_VERIFY) | VERIFY_OPTIONS, {"SPEC.yaml", "OUTDIR"},
      "copy what SPEC.yaml (a manifest without 'files') names into\n"
      "OUTDIR/NAME-VERSION/, write its release.yaml with the\n"
      "checksums, verify it and write OUTDIR/NAME-VERSION.tar.gz"},
-    {"inspect", cmd_inspect, (1u << OPT_JSON) | (1u << OPT_YAML_LIMITS), {"RELEASE"},
+    {"inspect", cmd_inspect, (1u << OPT_JSON) | LIMIT_OPTIONS, {"RELEASE"},
      "print what a release's manifest says (--json for programs)"},
     {"verify", cmd_verify, VERIFY_OPTIONS, {"RELEASE"},
      "check the checksums, that no file is unlisted, that the tree\n"
@@ -100,6 +102,10 @@ static int run(const struct command *c, int argc, char **argv) {
     }
     if (a.yaml_limits && yaml_limits_parse(&yaml_limits, a.yaml_limits, why, sizeof why) < 0) {
         fprintf(stderr, "nines-release: %s: invalid --yaml-limits %s\n", c->name, why);
+        return EXIT_USAGE;
+    }
+    if (a.tarball_limits && tarball_limits_parse(&tarball_limits, a.tarball_limits, why, sizeof why) < 0) {
+        fprintf(stderr, "nines-release: %s: invalid --tarball-limits %s\n", c->name, why);
         return EXIT_USAGE;
     }
     return c->run(&a);

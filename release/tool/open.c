@@ -1,7 +1,8 @@
 /*
  * open.c — a release given on the command line: a folder, a manifest
- * file, or a tarball unpacked with the system tar into a temporary
- * folder. And the one way problems are reported.
+ * file, or a tarball unpacked into a temporary folder (tarball.c: every
+ * member checked and counted before anything is written). And the one
+ * way problems are reported.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "release.h"
 
@@ -84,16 +84,11 @@ static int unpack(const char *arg, struct release_dir *rd, struct problems *p) {
         rd->tmp[0] = '\0';
         return -e;
     }
-    char *argv[] = {TAR_PROGRAM, "-x", "-z", "--no-same-owner", "--no-same-permissions",
-                    "-f", (char *)arg, "-C", rd->tmp, NULL};
     char why[2048];
-    int status = nines_run_program(argv, NULL, 0, why, sizeof why, -1);
-    if (status < 0)
-        problem(p, "%s: cannot run %s: %s", arg, TAR_PROGRAM, strerror(-status));
-    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        problem(p, "%s: cannot unpack: %s", arg, tar_reason(why));
-    if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    if (tarball_unpack(arg, rd->tmp, why, sizeof why) < 0) {
+        problem(p, "%s: cannot unpack: %s", arg, why);
         return -EINVAL;
+    }
     rd->from_tarball = true;
     return find_top(rd, arg, p);
 }

@@ -2,7 +2,8 @@
  * release.h — the parts of nines-release (doc/releases.md): reading the
  * command line, opening a release (a folder or a tarball), running helper
  * programs (tar, the worker host's --check), copying and syncing files,
- * reporting problems, and the four commands.
+ * reporting problems, and the four commands. Tarballs are read with
+ * libarchive (tarball.c) and written with tar.
  */
 #ifndef NINES_RELEASE_TOOL_H
 #define NINES_RELEASE_TOOL_H
@@ -26,7 +27,8 @@
 /* --- the command line (args.c, pure) ------------------------------------ */
 
 /* The options; a command takes some of them (a mask of 1 << OPT_...). */
-enum option_id { OPT_FORCE, OPT_NO_VERIFY, OPT_JSON, OPT_WORKER, OPT_PREVIOUS, OPT_YAML_LIMITS, OPT_COUNT };
+enum option_id { OPT_FORCE, OPT_NO_VERIFY, OPT_JSON, OPT_WORKER, OPT_PREVIOUS, OPT_YAML_LIMITS,
+                 OPT_TARBALL_LIMITS, OPT_COUNT };
 
 #define ARGS_MAX_OPERANDS 2
 
@@ -42,6 +44,7 @@ struct args {
     bool help; /* --help or -h: print the command's help, nothing else */
     struct verify_options verify;
     const char *yaml_limits; /* --yaml-limits: NAME=N,... (yaml_limits.h); NULL: the defaults */
+    const char *tarball_limits; /* --tarball-limits: NAME=N,... (tarball_limits.h); NULL: the defaults */
     const char *operands[ARGS_MAX_OPERANDS]; /* in the order given */
 };
 
@@ -82,6 +85,11 @@ struct release_dir {
 struct problems;
 int release_open(const char *arg, struct release_dir *rd, struct problems *p);
 void release_close(struct release_dir *rd);
+
+/* Unpack the tarball at `path` into the folder `dir` (tarball.c), within
+ * the process's tarball_limits, every member checked before anything is
+ * written: 0, or -errno with `why` saying what was refused or failed. */
+int tarball_unpack(const char *path, const char *dir, char *why, size_t size);
 
 /* Problems are counted and printed one a line on stderr: "FILE: what" or
  * "FILE:LINE:COLUMN: what". File names under `real` are shown under

@@ -23,6 +23,7 @@
 #include "fs_tree.h"
 #include "release_internal.h"
 #include "reaper.h"
+#include "tarball_limits.h"
 #include "yaml_limits.h"
 
 extern char **environ;
@@ -92,10 +93,11 @@ void release_on_arrival(void *userdata, const char *path) {
 
 int release_tool_spawn(const char *tool, const char *worker, const char *path, const char *dir, int out_fd,
                        pid_t *pid) {
-    char limits[256];
+    char limits[256], tar_limits[128];
     yaml_limits_format(&yaml_limits, limits, sizeof limits); /* ninesd's own, raised or not */
+    tarball_limits_format(&tarball_limits, tar_limits, sizeof tar_limits);
     char *argv[] = {(char *)tool, "unpack", "--worker", (char *)worker, "--yaml-limits", limits,
-                    (char *)path, (char *)dir, NULL};
+                    "--tarball-limits", tar_limits, (char *)path, (char *)dir, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);

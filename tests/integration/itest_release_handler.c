@@ -557,6 +557,21 @@ static void a_checksum_mismatch_is_refused_at_unpack(void **state) {
     assert_int_equal(access(path, F_OK), -1);
 }
 
+/* ninesd's --tarball-limits reach the nines-release it runs: a release
+ * of more members than allowed is refused at unpack, naming the limit. */
+static void a_tarball_beyond_the_limits_is_refused_at_unpack(void **state) {
+    struct ninesd *n = *state;
+    first_boot(n); /* 1.0.0 unpacked within the default limits */
+    ninesd_stop(n);
+    start_on(n, "--tarball-limits=members=4");
+    build_1_1_0(n);
+    char path[512];
+    snprintf(path, sizeof path, "%s/out/t-1.1.0.tar.gz", n->dir);
+    ask(n, CTL_ST_FAILED, "the tarball holds more than 4 members (a limit: raise it with --tarball-limits members=N)",
+        "release-unpack", path, NULL);
+    assert_string_equal(listing(n), "1.0.0:permanent*");
+}
+
 /* A release whose module the worker host refuses is refused at unpack. */
 static void a_module_that_does_not_load_is_refused_at_unpack(void **state) {
     struct ninesd *n = *state;
@@ -710,6 +725,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(ninesd_killed_mid_upgrade_comes_back_on_the_permanent, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_checksum_mismatch_is_refused_at_unpack, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_tarball_beyond_the_limits_is_refused_at_unpack, harness_setup,
+                                        harness_teardown),
         cmocka_unit_test_setup_teardown(a_module_that_does_not_load_is_refused_at_unpack, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_half_copied_release_is_not_picked_up, harness_setup, harness_teardown),
