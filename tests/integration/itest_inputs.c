@@ -95,13 +95,18 @@ static void a_yes_child_freezes_nothing(void **state) {
     fprintf(stderr, "yes child: killed worker restarted in %lld ms\n", took);
     assert_true(again > 0 && again != counter);
     assert_true(took < 1000);
-    /* Its lines past the burst are dropped, and that is said once. */
-    assert_int_equal(ninesd_count(n, "event=output_limited", "child=chatty ", NULL), 1);
-    assert_int_equal(ninesd_count(n, "event=output ", "child=chatty ", NULL), 10000);
     /* And SIGTERM is heard: the dropped lines are counted at the end. */
     kill(n->pid, SIGTERM);
     assert_true(ninesd_wait_exit(n, WAIT_MS));
     assert_true(ninesd_count(n, "event=output_dropped", "child=chatty ", NULL) == 1);
+    /* Its lines past the burst are dropped, and that is said once. The
+     * 10,000 of the burst are logged, unless this test read ninesd's
+     * stderr too slowly (under load): then ninesd dropped some records
+     * of its own and said so. */
+    assert_int_equal(ninesd_count(n, "event=output_limited", "child=chatty ", NULL), 1);
+    int lines = ninesd_count(n, "event=output ", "child=chatty ", NULL);
+    if (lines != 10000 && !(lines < 10000 && ninesd_count(n, "event=log_dropped", NULL) > 0))
+        fail_msg("%d output records of the burst of 10000, and no log_dropped", lines);
 }
 
 /* The pid of n's child whose command line holds `what`, or -1. */
