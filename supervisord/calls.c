@@ -13,6 +13,7 @@
 
 #include "casts.h"
 #include "child_proc.h"
+#include "u64_map.h"
 
 enum caller_kind { CALLER_CONTROL, CALLER_WORKER };
 
@@ -25,14 +26,23 @@ struct call {
     engine_node to;
     uint64_t to_gen;
     uint64_t deadline_us; /* CLOCK_MONOTONIC */
+    struct call *prev, *next;         /* every call in flight, oldest first */
+    struct call *to_prev, *to_next;   /* the calls to the same callee incarnation */
 };
 
-/* One timer for all calls, armed at the earliest deadline or later: a
+/* Every call in flight is found in O(1): by its ref (an answer), and by
+ * its callee's gen (the callee's end fails its calls; a gen names one
+ * incarnation of one node). One list of them all, for the timeouts and
+ * the end of the tree.
+ *
+ * One timer for all calls, armed at the earliest deadline or later: a
  * call's end never touches it, so a stream of quick calls costs no timer
  * system call; when it fires, the calls due fail and it is armed again. */
 struct calls {
-    struct call **v;
-    size_t n, cap;
+    struct u64_map by_ref;    /* ref -> struct call */
+    struct u64_map by_callee; /* to_gen -> its newest struct call */
+    struct call *head, *tail;
+    size_t n;
     uint64_t next_ref;
     sd_event_source *timer;
     uint64_t timer_at_us; /* 0: off */
@@ -44,22 +54,53 @@ static struct calls *table(struct daemon *d) {
     return d->calls;
 }
 
+/* Index c (ref and to_gen set). 0 or -ENOMEM, with nothing indexed. */
+static int add_call(struct calls *t, struct call *c) {
+    if (u64_map_put(&t->by_ref, c->ref, c) < 0)
+        return -ENOMEM;
+    struct call *first = u64_map_get(&t->by_callee, c->to_gen);
+    if (u64_map_put(&t->by_callee, c->to_gen, c) < 0) {
+        u64_map_del(&t->by_ref, c->ref);
+        return -ENOMEM;
+    }
+    c->to_prev = NULL, c->to_next = first;
+    if (first)
+        first->to_prev = c;
+    c->prev = t->tail, c->next = NULL;
+    if (t->tail)
+        t->tail->next = c;
+    else
+        t->head = c;
+    t->tail = c;
+    t->n++;
+    return 0;
+}
+
 static void remove_call(struct daemon *d, struct call *c) {
     struct calls *t = d->calls;
-    for (size_t i = 0; i < t->n; i++)
-        if (t->v[i] == c) {
-            t->v[i] = t->v[--t->n];
-            break;
-        }
+    u64_map_del(&t->by_ref, c->ref);
+    if (c->to_prev)
+        c->to_prev->to_next = c->to_next;
+    else if (c->to_next)
+        u64_map_put(&t->by_callee, c->to_gen, c->to_next); /* replaces: cannot fail */
+    else
+        u64_map_del(&t->by_callee, c->to_gen);
+    if (c->to_next)
+        c->to_next->to_prev = c->to_prev;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        t->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        t->tail = c->prev;
+    t->n--;
     free(c);
 }
 
 static struct call *find_ref(struct daemon *d, uint64_t ref) {
-    struct calls *t = d->calls;
-    for (size_t i = 0; t && i < t->n; i++)
-        if (t->v[i]->ref == ref)
-            return t->v[i];
-    return NULL;
+    return d->calls ? u64_map_get(&d->calls->by_ref, ref) : NULL;
 }
 
 /* --- answering the caller ---------------------------------------------------- */
@@ -142,11 +183,10 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
     struct calls *t = d->calls;
     uint64_t next = 0;
     t->timer_at_us = 0;
-    for (size_t i = 0; i < t->n;) {
-        struct call *c = t->v[i];
+    for (struct call *c = t->head, *after; c; c = after) {
+        after = c->next;
         if (c->deadline_us > usec) {
             next = next && next < c->deadline_us ? next : c->deadline_us;
-            i++;
             continue;
         }
         char why[128];
@@ -185,12 +225,10 @@ static void start_call(struct daemon *d, struct call *c, const char *path, const
     if (p && len > NINES_PROTO_MAX_PAYLOAD)
         p = NULL, err = -EMSGSIZE, snprintf(why, sizeof why, "request of %zu bytes, over the limit of %u", len,
                                             NINES_PROTO_MAX_PAYLOAD);
-    if (p && t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        struct call **v = realloc(t->v, cap * sizeof *v);
-        if (v)
-            t->v = v, t->cap = cap;
-        else
+    if (p) {
+        c->ref = t->next_ref + 1;
+        c->to = p->node, c->to_gen = p->gen;
+        if (add_call(t, c) < 0)
             p = NULL, err = -ENOMEM, snprintf(why, sizeof why, "out of memory");
     }
     if (!p) {
@@ -198,10 +236,8 @@ static void start_call(struct daemon *d, struct call *c, const char *path, const
         free(c);
         return;
     }
-    c->ref = ++t->next_ref;
-    c->to = p->node, c->to_gen = p->gen;
+    t->next_ref = c->ref;
     c->deadline_us = daemon_now_ms() * 1000 + timeout_ms * 1000;
-    t->v[t->n++] = c;
     arm_timer(d, c->deadline_us);
     /* Sent or queued (child_send.h); a callee whose channel closed is
      * ending, and its exit answers this call with the others. */
@@ -297,23 +333,21 @@ void calls_on_exit(struct daemon *d, engine_node node, uint64_t gen, const struc
     struct calls *t = d->calls;
     char text[300], why[400];
     nines_reason_format(reason, text, sizeof text);
-    for (size_t i = 0; t && i < t->n;) {
-        struct call *c = t->v[i];
-        if (c->to == node && c->to_gen == gen) {
-            snprintf(why, sizeof why, "'%s' ended before replying: %s", engine_node_path(d->engine, node), text);
-            fail_caller(d, c, -ECONNABORTED, why);
-            remove_call(d, c); /* moves the last call into slot i */
-            continue;
-        }
-        i++;
+    struct call *c;
+    while (t && (c = u64_map_get(&t->by_callee, gen)) != NULL) {
+        if (c->to != node) /* a gen is one node's: never */
+            break;
+        snprintf(why, sizeof why, "'%s' ended before replying: %s", engine_node_path(d->engine, node), text);
+        fail_caller(d, c, -ECONNABORTED, why);
+        remove_call(d, c);
     }
 }
 
 void calls_fail_all(struct daemon *d, const char *why) {
     struct calls *t = d->calls;
-    while (t && t->n) {
-        fail_caller(d, t->v[0], -ESHUTDOWN, why);
-        remove_call(d, t->v[0]);
+    while (t && t->head) {
+        fail_caller(d, t->head, -ESHUTDOWN, why);
+        remove_call(d, t->head);
     }
 }
 
@@ -321,7 +355,8 @@ void calls_free(struct daemon *d) {
     calls_fail_all(d, "the tree stopped");
     if (d->calls) {
         sd_event_source_disable_unref(d->calls->timer);
-        free(d->calls->v);
+        u64_map_free(&d->calls->by_ref);
+        u64_map_free(&d->calls->by_callee);
     }
     free(d->calls);
     d->calls = NULL;

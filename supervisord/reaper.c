@@ -9,65 +9,39 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "u64_map.h"
+
 struct watch {
-    pid_t pid; /* 0: free; -1: deleted */
     reaper_fn fn;
     void *userdata;
 };
 
+/* pid -> struct watch: sized by the processes watched now, not by how
+ * many have ended (u64_map.h), so churn does not grow it. */
 struct reaper {
-    struct watch *v;
-    size_t cap, used; /* used counts deleted slots too */
+    struct u64_map watches;
     size_t orphans;
     sd_event_source *src;
 };
 
-static size_t slot_of(pid_t pid, size_t cap) {
-    return ((uint32_t)pid * 2654435761u) & (cap - 1);
-}
-
-static struct watch *find(struct reaper *r, pid_t pid) {
-    if (!r->cap)
-        return NULL;
-    for (size_t i = slot_of(pid, r->cap), n = 0; n < r->cap; i = (i + 1) & (r->cap - 1), n++) {
-        if (r->v[i].pid == pid)
-            return &r->v[i];
-        if (r->v[i].pid == 0)
-            return NULL;
-    }
-    return NULL;
-}
-
-static int grow(struct reaper *r) {
-    size_t cap = r->cap ? r->cap * 2 : 64;
-    struct watch *v = calloc(cap, sizeof *v), *old = r->v;
-    if (!v)
-        return -ENOMEM;
-    size_t old_cap = r->cap;
-    r->v = v, r->cap = cap, r->used = 0;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i].pid > 0)
-            reaper_watch(r, old[i].pid, old[i].fn, old[i].userdata);
-    free(old);
-    return 0;
-}
-
 int reaper_watch(struct reaper *r, pid_t pid, reaper_fn fn, void *userdata) {
-    if ((r->used + 1) * 2 > r->cap && grow(r) < 0)
+    struct watch *w = u64_map_get(&r->watches, (uint64_t)pid);
+    if (w) {
+        *w = (struct watch){fn, userdata};
+        return 0;
+    }
+    if (!(w = malloc(sizeof *w)))
         return -ENOMEM;
-    size_t i = slot_of(pid, r->cap);
-    while (r->v[i].pid > 0 && r->v[i].pid != pid)
-        i = (i + 1) & (r->cap - 1);
-    if (r->v[i].pid == 0)
-        r->used++;
-    r->v[i] = (struct watch){pid, fn, userdata};
+    *w = (struct watch){fn, userdata};
+    if (u64_map_put(&r->watches, (uint64_t)pid, w) < 0) {
+        free(w);
+        return -ENOMEM;
+    }
     return 0;
 }
 
 void reaper_unwatch(struct reaper *r, pid_t pid) {
-    struct watch *w = find(r, pid);
-    if (w)
-        *w = (struct watch){.pid = -1};
+    free(u64_map_del(&r->watches, (uint64_t)pid));
 }
 
 size_t reaper_orphans(const struct reaper *r) {
@@ -82,10 +56,10 @@ static int on_sigchld(sd_event_source *s, const struct signalfd_siginfo *ssi, vo
         siginfo_t si = {0};
         if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
             return 0;
-        struct watch *w = find(r, si.si_pid);
+        struct watch *w = u64_map_del(&r->watches, (uint64_t)si.si_pid);
         if (w) {
             struct watch copy = *w;
-            *w = (struct watch){.pid = -1};
+            free(w);
             copy.fn(copy.userdata, &si);
         } else {
             r->orphans++;
@@ -114,6 +88,9 @@ void reaper_free(struct reaper *r) {
     if (!r)
         return;
     sd_event_source_disable_unref(r->src);
-    free(r->v);
+    void *w;
+    for (size_t pos = 0; (w = u64_map_next(&r->watches, &pos, NULL));)
+        free(w);
+    u64_map_free(&r->watches);
     free(r);
 }

@@ -95,3 +95,16 @@ void u64_map_free(struct u64_map *m) {
     free(m->v);
     *m = (struct u64_map){0};
 }
+
+void *u64_map_next(const struct u64_map *m, size_t *pos, uint64_t *key) {
+    for (; *pos < m->cap; (*pos)++) {
+        const struct u64_map_slot *s = &m->v[*pos];
+        if (s->value && s->value != TOMB) {
+            (*pos)++;
+            if (key)
+                *key = s->key;
+            return s->value;
+        }
+    }
+    return NULL;
+}

@@ -6,8 +6,9 @@
  * live entries and tombstones fill half of it, and the rebuilt size follows
  * the live count, not the history: a table that saw a million keys come and
  * go, with ten live, is small again. Used for what ninesd must find by a
- * number without scanning: an output socket's address (output_sock.h) and a
- * call by its ref (calls.c).
+ * number without scanning: an output socket's address (output_sock.h), a
+ * call by its ref and a callee's calls by its gen (calls.c), a watched
+ * process by its pid (reaper.c).
  */
 #ifndef NINES_U64_MAP_H
 #define NINES_U64_MAP_H
@@ -35,5 +36,9 @@ void *u64_map_get(const struct u64_map *m, uint64_t key);
 /* Remove key; its value, or NULL if it was not there. May shrink the table. */
 void *u64_map_del(struct u64_map *m, uint64_t key);
 void u64_map_free(struct u64_map *m); /* back to empty; accepts a zeroed map */
+/* Every entry once, in no order: start with *pos = 0; the next entry's
+ * value (and key, if asked), or NULL at the end. The map must not change
+ * during the walk. */
+void *u64_map_next(const struct u64_map *m, size_t *pos, uint64_t *key);
 
 #endif /* NINES_U64_MAP_H */
