@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "calls.h"
+#include "fd_room.h"
 #include "casts.h"
 #include "log.h"
 #include "output_limit.h"
@@ -334,6 +335,8 @@ int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool rest
         child_proc_free(p);
         return r;
     }
+    fd_room_hold(d, p->channel, p->out_fd, p->err_fd, true);
+    p->held = true;
     *out = p;
     return 0;
 }
@@ -377,6 +380,8 @@ void child_proc_free(struct child_proc *p) {
         return;
     if (p->watched)
         reaper_unwatch(p->d->reaper, p->pid);
+    if (p->held)
+        fd_room_hold(p->d, p->channel, p->out_fd, p->err_fd, false);
     sd_event_source_disable_unref(p->channel_src);
     sd_event_source_disable_unref(p->out_src);
     sd_event_source_disable_unref(p->err_src);

@@ -48,6 +48,7 @@ struct child_proc {
     struct casts_told *told;    /* senders told this worker is busy (casts.h) */
     size_t n_told, cap_told;
     bool ending;                /* its exit is being handled */
+    bool held;                  /* its descriptors are counted in d->child_fds (fd_room.h) */
 };
 
 /* A freshly spawned worker host: its pid and the daemon's ends. */

@@ -19,6 +19,7 @@
 #include "calls.h"
 #include "casts.h"
 #include "control.h"
+#include "fd_budget.h"
 #include "log.h"
 #include "log_pump.h"
 #include "notify.h"
@@ -273,6 +274,8 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
     if (!(d->engine = engine_new(&tree->root)))
         return -ENOMEM;
     d->n_nodes = engine_node_count(d->engine);
+    d->budget_connections = opt->budget_connections;
+    d->budget_tree_need = fd_budget_children_need(tree);
     d->procs = calloc(d->n_nodes, sizeof *d->procs);
     d->nodes = calloc(d->n_nodes, sizeof *d->nodes);
     if (!d->procs || !d->nodes)

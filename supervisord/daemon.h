@@ -72,6 +72,10 @@ struct daemon {
     struct status_notify *status; /* STATUS= kept true (status_notify.h), or NULL */
     bool stopping;
     int exit_code;
+    /* The descriptor budget at run time (fd_budget.h, fd_room.h). */
+    uint64_t budget_connections;  /* control connections counted */
+    uint64_t budget_tree_need;    /* the tree file's children's descriptors */
+    uint64_t child_fds;           /* descriptors held for children now */
 };
 
 /* The default limit on a live upgrade's state snapshot. */
@@ -86,6 +90,7 @@ struct daemon_options {
     int64_t idle_timeout_ms;   /* an idle control connection's life; 0: the default, < 0: never */
     uint64_t max_snapshot;     /* 0: the default */
     bool no_spare; /* never keep a warm worker host (spare.h) */
+    uint64_t budget_connections; /* control connections the descriptor budget counts */
 };
 
 /* Set up the loop, signals and engine for `tree` (taken over: freed by

@@ -50,6 +50,38 @@ int fd_budget_check(const struct nines_tree *tree, const struct fd_budget *b, ui
     return -EMFILE;
 }
 
+uint64_t fd_budget_children_need(const struct nines_tree *tree) {
+    struct fd_budget b;
+    fd_budget_count(tree, 0, &b);
+    return b.need - FD_BUDGET_RESERVE;
+}
+
+uint64_t fd_budget_of_kind(enum nines_child_kind kind) {
+    return kind == NINES_CHILD_MODULE ? FD_BUDGET_PER_MODULE : kind == NINES_CHILD_EXEC ? FD_BUDGET_PER_EXEC : 0;
+}
+
+int fd_budget_check_start(enum nines_child_kind kind, uint64_t held, uint64_t tree_need, uint64_t connections,
+                          uint64_t limit, char *why, size_t size) {
+    uint64_t base = held > tree_need ? held : tree_need, more = fd_budget_of_kind(kind);
+    uint64_t need = base + more + FD_BUDGET_RESERVE + connections;
+    if (need <= limit)
+        return 0;
+    snprintf(why, size,
+             "no room for its descriptors: ninesd would need %llu (%llu for the children now, %llu more for this "
+             "one, %d for ninesd, %llu control connections) but the descriptor limit (RLIMIT_NOFILE) is %llu: "
+             "raise it with LimitNOFILE= in ninesd's unit or ulimit -n before starting ninesd",
+             (unsigned long long)need, (unsigned long long)base, (unsigned long long)more, FD_BUDGET_RESERVE,
+             (unsigned long long)connections, (unsigned long long)limit);
+    return -EMFILE;
+}
+
+uint64_t fd_budget_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+        return UINT64_MAX;
+    return rl.rlim_cur;
+}
+
 int fd_budget_raise(uint64_t *limit, uint64_t *orig_soft) {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)

@@ -40,6 +40,26 @@ void fd_budget_count(const struct nines_tree *tree, uint64_t connections, struct
  * the need, the limit and how to raise it. */
 int fd_budget_check(const struct nines_tree *tree, const struct fd_budget *b, uint64_t limit, struct nines_error *err);
 
+/* A child started at run time (`ninesctl start`, `start-child`, or a
+ * dynamic supervisor without max_children, which the tree's count leaves
+ * out): 0 if `kind` fits beside the `held` descriptors ninesd holds for
+ * its children now (or `tree_need`, the tree file's children, when more:
+ * children restarting keep their room), the reserve and `connections`;
+ * else -EMFILE with the count, the limit and how to raise it in `why`. Pure. */
+int fd_budget_check_start(enum nines_child_kind kind, uint64_t held, uint64_t tree_need, uint64_t connections,
+                          uint64_t limit, char *why, size_t size);
+
+/* The descriptors a child of `kind` costs ninesd: FD_BUDGET_PER_MODULE,
+ * FD_BUDGET_PER_EXEC, 0 for a supervisor. */
+uint64_t fd_budget_of_kind(enum nines_child_kind kind);
+
+/* What `tree`'s children need, without the reserve or connections. */
+uint64_t fd_budget_children_need(const struct nines_tree *tree);
+
+/* The soft RLIMIT_NOFILE now (after fd_budget_raise), UINT64_MAX when it
+ * cannot be read or is unlimited. */
+uint64_t fd_budget_limit(void);
+
 /* The shell: raise the soft RLIMIT_NOFILE to the hard one (what systemd
  * advises a daemon that needs many descriptors to do) and give the limit
  * now in force; *orig_soft is the soft limit before, for the children

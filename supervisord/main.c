@@ -242,7 +242,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", text);
         return EXIT_USAGE;
     }
-    if (check_descriptors(tree, o.no_control ? 0 : o.max_connections ? o.max_connections : CONTROL_MAX_CONNECTIONS, &err) < 0 || preflight_check(tree, worker, &err) < 0) {
+    uint64_t connections = o.no_control ? 0 : o.max_connections ? o.max_connections : CONTROL_MAX_CONNECTIONS;
+    if (check_descriptors(tree, connections, &err) < 0 || preflight_check(tree, worker, &err) < 0) {
         char text[5000];
         nines_error_format(&err, text, sizeof text);
         fprintf(stderr, "%s\n", text);
@@ -269,6 +270,7 @@ int main(int argc, char **argv) {
                                   .control_group = o.control_group,
                                   .no_control = o.no_control,
                                   .max_connections = o.max_connections,
+                                  .budget_connections = connections,
                                   .idle_timeout_ms = o.idle_timeout_ms,
                                   .max_snapshot = o.max_snapshot};
     int r = daemon_init(&d, tree, &dopt);

@@ -14,6 +14,8 @@
 
 #include "control.h"
 #include "engine_tree_diff.h"
+#include "fd_budget.h"
+#include "fd_room.h"
 #include "log.h"
 #include "preflight.h"
 
@@ -94,6 +96,7 @@ static void finish(struct daemon *d) {
             v[d->n_old_trees++] = d->tree;
             d->tree = r->tree;
             r->tree = NULL;
+            d->budget_tree_need = fd_budget_children_need(d->tree);
         }
         char msg[1200];
         snprintf(msg, sizeof msg, "reloaded %s: %s", d->tree->path, r->summary);
@@ -224,6 +227,8 @@ bool reload_on_reply(struct daemon *d, const struct engine_reply *rep) {
 static int prepare(struct daemon *d, struct reload *r, char *why, size_t size) {
     struct nines_error err = {0};
     int e = nines_tree_load(d->tree->path, &r->tree, &err);
+    if (e == 0)
+        e = fd_room_for_tree(d, r->tree, &err);
     if (e == 0)
         e = preflight_check(r->tree, d->worker_path, &err);
     if (e < 0) {

@@ -16,6 +16,7 @@
 #include "child_proc.h"
 #include "control_internal.h"
 #include "ctl_requests.h"
+#include "fd_room.h"
 #include "log.h"
 #include "release_handler.h"
 #include "reload.h"
@@ -161,6 +162,12 @@ static void cmd_start(struct daemon *d, struct control_conn *c, int argc, const 
         control_send_end(c, CTL_ST_BAD_REQUEST, "%s", text);
         return;
     }
+    char why[600];
+    if (fd_room_for_child(d, spec->kind, why, sizeof why) < 0) {
+        control_send_end(c, CTL_ST_REFUSED, "start refused: %s", why);
+        nines_child_spec_free(spec);
+        return;
+    }
     /* The engine copies the spec while handling the event, which happens
      * now: requests come from the loop, never from inside an action. */
     ask_engine(d, c, &(struct engine_request){.kind = ENGINE_REQ_START_CHILD, .node = sup, .spec = spec});
@@ -194,6 +201,11 @@ static void cmd_start_child(struct daemon *d, struct control_conn *c, int argc, 
         strcpy(copies[n], argv[i]);
         copies[n][eq - argv[i]] = '\0';
         args[n] = (struct nines_arg){copies[n], copies[n] + (eq - argv[i]) + 1};
+    }
+    char why[600];
+    if (fd_room_for_child(d, fd_room_template_kind(d, sup), why, sizeof why) < 0) {
+        control_send_end(c, CTL_ST_REFUSED, "start-child refused: %s", why);
+        return;
     }
     ask_engine(d, c, &(struct engine_request){.kind = ENGINE_REQ_START_DYNAMIC, .node = sup,
                                                .args = args, .n_args = n, .child_id = id});

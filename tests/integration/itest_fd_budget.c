@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "control_client.h"
 #include "harness.h"
 #include "harness_run.h"
 
@@ -105,10 +106,67 @@ static void a_thousand_workers_boot_under_a_lowered_limit(void **state) {
         fail_msg("worker %d does not have the soft limit of 300 back", (int)w);
 }
 
+/* 100 workers and a dynamic supervisor without max_children (which the
+ * tree's count cannot bound), under a limit of 200 with 10 control
+ * connections: 174 counted at start. */
+static char *tree_with_jobs(int n) {
+    char *t = tree_of(n, 0);
+    size_t len = strlen(t);
+    t = realloc(t, len + 256);
+    snprintf(t + len, 256, "    - id: jobs\n      supervisor:\n        strategy: dynamic\n"
+                           "        child:\n          id: job\n          module: @BUILD@/examples/counter.so\n");
+    return t;
+}
+
+static void starts_and_reloads_are_counted_against_the_limit(void **state) {
+    struct ninesd *n = *state;
+    struct rlimit saved, low = {200, 200};
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    char *yaml = tree_with_jobs(100);
+    const char *tree = harness_write_tree(n, yaml);
+    free(yaml);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    ninesd_start(n, tree, "--max-connections", "10", NULL);
+    (void)setrlimit(RLIMIT_NOFILE, &saved);
+    if (!ninesd_wait(n, 60000, "event=tree_started", NULL))
+        fail_msg("the tree did not boot: %.*s", (int)(n->len < 3000 ? n->len : 3000), n->log);
+    /* 100 held, 64 reserved, 10 connections: 26 more fit under 200. */
+    struct answer a;
+    int accepted = 0;
+    for (int i = 0; i < 40; i++) {
+        assert_int_equal(control_ask_once(n->socket, &a, "start-child", "jobs", NULL), 0);
+        if (a.status == CTL_ST_OK) {
+            accepted++;
+            continue;
+        }
+        assert_int_equal(a.status, CTL_ST_REFUSED);
+        if (!strstr(a.message, "start-child refused: no room for its descriptors") ||
+            !strstr(a.message, "(RLIMIT_NOFILE) is 200") || !strstr(a.message, "LimitNOFILE="))
+            fail_msg("expected the count and the limit, got: %s", a.message);
+    }
+    assert_int_equal(accepted, 26);
+    ninesd_pump(n, 300);
+    assert_int_equal(ninesd_count(n, "event=child_started", "child=jobs/", NULL), 26);
+    /* A file that no longer fits is refused, nothing changed. */
+    yaml = tree_with_jobs(150);
+    harness_write_tree(n, yaml);
+    free(yaml);
+    assert_int_equal(control_ask_once(n->socket, &a, "reload", NULL), 0);
+    assert_int_equal(a.status, CTL_ST_REFUSED);
+    if (!strstr(a.message, "reload refused, nothing changed") || !strstr(a.message, "needs 224 descriptors") ||
+        !strstr(a.message, "(RLIMIT_NOFILE) is 200"))
+        fail_msg("expected the reload refused with the need and the limit, got: %s", a.message);
+    ninesd_pump(n, 200);
+    assert_int_equal(ninesd_count(n, "event=child_started", "child=w99 ", NULL), 1);
+    assert_int_equal(ninesd_count(n, "event=child_started", "child=w149 ", NULL), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_tree_over_the_limit_is_refused_up_front, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_thousand_workers_boot_under_a_lowered_limit, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(starts_and_reloads_are_counted_against_the_limit, harness_setup,
                                         harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,8 +59,28 @@ static void ten_thousand_workers_fit_twenty_thousand(void **unused) {
     assert_true(b.need <= 12400);
 }
 
+/* A child started at run time fits beside what is held now (or the tree
+ * file's children, when more), the reserve and the connections. */
+static void a_start_at_run_time_counts_what_is_held(void **unused) {
+    char why[512];
+    uint64_t limit = 100 + FD_BUDGET_RESERVE + 10;
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 99, 0, 10, limit, why, sizeof why), 0);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 100, 0, 10, limit, why, sizeof why), -EMFILE);
+    assert_non_null(strstr(why, "would need 175"));
+    assert_non_null(strstr(why, "(RLIMIT_NOFILE) is 174"));
+    assert_non_null(strstr(why, "LimitNOFILE="));
+    /* An exec child costs two; a supervisor nothing. */
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_EXEC, 99, 0, 10, limit, why, sizeof why), -EMFILE);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_EXEC, 98, 0, 10, limit, why, sizeof why), 0);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_SUPERVISOR, 100, 0, 10, limit, why, sizeof why), 0);
+    /* The tree file's children keep their room while they restart. */
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 0, 100, 10, limit, why, sizeof why), -EMFILE);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 0, 99, 10, limit, why, sizeof why), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_start_at_run_time_counts_what_is_held),
         cmocka_unit_test(counts_static_children_and_bounded_dynamic_ones),
         cmocka_unit_test(ten_thousand_workers_fit_twenty_thousand),
     };
