@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calls_kept.h"
 #include "casts.h"
 #include "child_proc.h"
 #include "u64_map.h"
@@ -126,15 +127,15 @@ static void fail_caller(struct daemon *d, struct call *c, int err, const char *w
             control_send_end(conn, status_for(err), "%s", why);
         return;
     }
-    struct child_proc *p = live_worker(d, c->from, c->from_gen);
-    if (!p)
-        return;
     uint8_t buf[4 + 512];
     int32_t code = err;
     size_t len = strnlen(why, 512);
     memcpy(buf, &code, sizeof code);
     memcpy(buf + sizeof code, why, len);
-    child_send(p, NINES_MSG_CALL_FAILED, c->from_ref, buf, sizeof code + len);
+    calls_kept_add(d, c->from, c->from_gen, NINES_MSG_CALL_FAILED, c->from_ref, buf, sizeof code + len);
+    struct child_proc *p = live_worker(d, c->from, c->from_gen);
+    if (p)
+        child_send(p, NINES_MSG_CALL_FAILED, c->from_ref, buf, sizeof code + len);
 }
 
 static void answer_caller(struct daemon *d, struct call *c, const void *data, size_t len) {
@@ -146,6 +147,7 @@ static void answer_caller(struct daemon *d, struct call *c, const void *data, si
         }
         return;
     }
+    calls_kept_add(d, c->from, c->from_gen, NINES_MSG_CALL_RESULT, c->from_ref, data, len);
     struct child_proc *p = live_worker(d, c->from, c->from_gen);
     if (p && child_send(p, NINES_MSG_CALL_RESULT, c->from_ref, data, len) == -ENOMEM)
         fail_caller(d, c, -ENOMEM, "out of memory for the reply"); /* small: it may fit */
@@ -343,6 +345,14 @@ void calls_on_exit(struct daemon *d, engine_node node, uint64_t gen, const struc
     }
 }
 
+void calls_each_pending_from(struct daemon *d, engine_node node, uint64_t gen, void (*fn)(void *, uint64_t),
+                            void *arg) {
+    struct calls *t = d->calls;
+    for (struct call *c = t ? t->head : NULL; c; c = c->next)
+        if (c->caller == CALLER_WORKER && c->from == node && c->from_gen == gen)
+            fn(arg, c->from_ref);
+}
+
 void calls_fail_all(struct daemon *d, const char *why) {
     struct calls *t = d->calls;
     while (t && t->head) {
@@ -360,4 +370,5 @@ void calls_free(struct daemon *d) {
     }
     free(d->calls);
     d->calls = NULL;
+    calls_kept_free(d);
 }

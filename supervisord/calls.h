@@ -41,6 +41,11 @@ void calls_on_answer(struct daemon *d, engine_node node, uint64_t gen, const str
  * to the calls it made are no longer delivered. */
 void calls_on_exit(struct daemon *d, engine_node node, uint64_t gen, const struct nines_reason *why);
 
+/* fn(arg, ref) for each call worker node/gen made that awaits its answer
+ * (`ref`: the worker's own). */
+void calls_each_pending_from(struct daemon *d, engine_node node, uint64_t gen, void (*fn)(void *, uint64_t),
+                            void *arg);
+
 /* The tree stops: every pending call fails. */
 void calls_fail_all(struct daemon *d, const char *why);
 

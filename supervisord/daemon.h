@@ -61,6 +61,7 @@ struct daemon {
     bool no_spare;
     struct control *control;      /* the control socket (control.h), or NULL */
     struct calls *calls;          /* calls in flight between children (calls.h) */
+    struct calls_kept *kept;      /* answers to workers that may be rolled back (calls_kept.h) */
     sd_event_source *drop_timer;  /* the end of the next burst of drops (casts.h) */
     struct upgrades *upgrades;    /* live upgrades asked and done (upgrade.h) */
     struct releases *releases;    /* the release handler (release_handler.h), or NULL for a tree file */

@@ -62,7 +62,12 @@
  *     left of it and the same period;
  *   - every nines_call() it had made then and that still awaited its
  *     answer: each answer (a reply, or an error such as -ETIMEDOUT) comes
- *     to the restored worker's handle_info() with its tag, exactly once;
+ *     to the restored worker's handle_info() with its tag, exactly once —
+ *     also one that ninesd had sent to the new code (read by it before a
+ *     stale restore, or never read): ninesd keeps a copy of each answer
+ *     while a rollback is possible and sends it again (one it could not
+ *     keep, out of memory, comes as -ECONNABORTED, logged as
+ *     call_answers_lost);
  * and calls the old code's code_change with that snapshot, its own version
  * as `from_version` and nines_code_change_flags() saying NINES_CC_RESTORE.
  * Calls in flight to the crashed worker were failed to their callers

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "calls_kept.h"
 #include "child_proc.h"
 #include "log.h"
 #include "release_handler.h"
@@ -63,6 +64,7 @@ static struct handoff **find_handoff(struct upgrades *u, engine_node node) {
 
 void drop_handoff(struct daemon *d, engine_node node) {
     struct upgrades *u = d->upgrades;
+    calls_kept_forget(d, node); /* no rollback from it any more */
     struct handoff **link = u ? find_handoff(u, node) : NULL;
     if (link && *link) {
         struct handoff *h = *link;
@@ -186,6 +188,7 @@ static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata) {
             close_superseded(h);
         if (h->expires_ms && h->expires_ms <= now) {
             *link = h->next;
+            calls_kept_forget(d, h->node);
             handoff_free(h);
             continue;
         }
@@ -203,8 +206,10 @@ static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata) {
 void keep_for_window(struct daemon *d, engine_node node) {
     struct upgrades *u = d->upgrades;
     struct handoff *h = *find_handoff(u, node);
-    if (!h)
+    if (!h) {
+        calls_kept_forget(d, node); /* nothing to roll back to */
         return;
+    }
     h->expires_ms = daemon_now_ms() + UPGRADE_ROLLBACK_WINDOW_MS;
     h->took_input = false;
     /* The worker's pause is over: the snapshot this hand-off replaced is
@@ -309,8 +314,17 @@ void upgrade_on_took_input(struct daemon *d, engine_node node, uint64_t gen) {
     if (!h || h->gen != gen || !h->expires_ms || h->took_input)
         return; /* no swap of this incarnation to settle */
     h->took_input = true;
-    if (!stale_ok(h))
+    if (!stale_ok(h)) {
         handoff_release(h); /* a record for the report, no snapshot */
+        calls_kept_forget(d, node);
+    }
+}
+
+bool upgrade_rollback_possible(struct daemon *d, engine_node node, uint64_t gen) {
+    struct upgrades *u = d->upgrades;
+    struct upgrade_req *r = u ? in_flight(u, node) : NULL;
+    struct handoff *h = u ? *find_handoff(u, node) : NULL;
+    return (r && r->gen == gen) || (h && h->gen == gen && h->complete);
 }
 
 /* Start the worker again on the old code, from the hand-off. */
@@ -329,6 +343,8 @@ static bool roll_back(struct daemon *d, engine_node node, uint64_t gen, struct h
     }
     d->procs[node] = p;
     d->nodes[node].pid = p->pid;
+    /* Then the answers the crashed code got, or never read, again. */
+    calls_kept_resend(d, p, h->calls, h->n_calls);
     /* Logged once, when the worker is back (upgrade_on_restored). */
     snprintf(h->cause, sizeof h->cause, "%s", cause);
     return true;
@@ -355,6 +371,8 @@ bool upgrade_on_exit(struct daemon *d, engine_node node, uint64_t gen, const str
     }
     if (!rolled && ours)
         drop_handoff(d, node);
+    else if (!rolled)
+        calls_kept_forget(d, node); /* the answers sent to an upgrade in flight */
     if (r && r->gen == gen) {
         log_upgrade(LOG_ERR, "upgrade_failed", d, r, NULL, cause,
                     rolled ? "upgrade failed; rolled back to the old code with its state"

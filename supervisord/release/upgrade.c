@@ -218,7 +218,9 @@ static void start_next(struct daemon *d, engine_node node) {
     r->gen = p->gen;
     r->sent = true;
     if (n < 0 || (size_t)n + 1 > sizeof buf - sizeof max ||
-        nines_proto_send(p->channel, NINES_MSG_UPGRADE, 0, buf, sizeof max + (size_t)n + 1) < 0) {
+        /* Behind what waits for the worker: the answers queued for it
+         * reach its old code, before the export lists its calls. */
+        child_send(p, NINES_MSG_UPGRADE, 0, buf, sizeof max + (size_t)n + 1) < 0) {
         finish(d, r, CTL_ST_FAILED, "cannot reach %s", engine_node_path(d->engine, node));
         return;
     }

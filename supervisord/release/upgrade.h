@@ -70,6 +70,10 @@ void upgrade_on_handoff(struct daemon *d, engine_node node, uint64_t gen, const 
 bool upgrade_on_exit(struct daemon *d, engine_node node, uint64_t gen, const struct nines_reason *why,
                      bool may_roll_back);
 
+/* Whether worker node/gen may still be rolled back: an upgrade of it is
+ * in flight, or its hand-off is still a safety net (calls_kept.h). */
+bool upgrade_rollback_possible(struct daemon *d, engine_node node, uint64_t gen);
+
 /* The worker's NINES_MSG_TOOK_INPUT: its new code had its first callback. */
 void upgrade_on_took_input(struct daemon *d, engine_node node, uint64_t gen);
 

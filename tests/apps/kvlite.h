@@ -6,7 +6,7 @@
  * whatever it did since).
  *
  * KV_NAME (default "kvlite") names the application and KV_CC_DELAY_MS (0)
- * makes an upgrade's code_change take that long.
+ * makes an upgrade's code_change take that long (before it dies, with -1).
  *
  * Calls: "set KEY VALUE" -> "OK", "get KEY" -> the value or "none",
  * "version", "restore" -> "fresh" (started by init), "exact" (restored
@@ -189,11 +189,11 @@ static int kv_code_change(nines_ctx *ctx, const char *from, const void *snapshot
         p = nl + 1;
     }
     unsigned flags = nines_code_change_flags(ctx);
-    if (KV_CRASH_AFTER_MS < 0 && !(flags & NINES_CC_RESTORE))
-        crash();
     struct timespec ts = {KV_CC_DELAY_MS / 1000, (KV_CC_DELAY_MS % 1000) * 1000000L};
     while (KV_CC_DELAY_MS && !(flags & NINES_CC_RESTORE) && nanosleep(&ts, &ts) < 0)
         ;
+    if (KV_CRASH_AFTER_MS < 0 && !(flags & NINES_CC_RESTORE))
+        crash();
     kv->restore = flags & NINES_CC_STALE ? "stale" : flags & NINES_CC_RESTORE ? "exact" : "fresh";
     if (KV_CRASH_AFTER_MS > 0 && !(flags & NINES_CC_RESTORE))
         nines_timer_start(ctx, KV_CRASH_TIMER, KV_CRASH_AFTER_MS, 0);

@@ -25,7 +25,7 @@ int control_connect(const char *path) {
     return fd;
 }
 
-static int ask_v(int fd, struct answer *a, va_list ap) {
+static int send_v(int fd, va_list ap) {
     const char *argv[CTL_MAX_ARGS];
     int argc = 0;
     for (const char *s; argc < CTL_MAX_ARGS && (s = va_arg(ap, const char *));)
@@ -34,9 +34,11 @@ static int ask_v(int fd, struct answer *a, va_list ap) {
     int len = ctl_argv_encode(req, sizeof req, argc, argv);
     if (len < 0)
         return len;
-    int r = ctl_send(fd, CTL_REQUEST, CTL_ST_OK, req, (size_t)len);
-    if (r < 0)
-        return r;
+    return ctl_send(fd, CTL_REQUEST, CTL_ST_OK, req, (size_t)len);
+}
+
+int control_answer(int fd, struct answer *a) {
+    int r;
     memset(a, 0, sizeof *a);
     struct ctl_decoder d;
     ctl_decoder_init(&d, CTL_MAX_RESPONSE);
@@ -58,6 +60,19 @@ static int ask_v(int fd, struct answer *a, va_list ap) {
     }
     ctl_decoder_free(&d);
     return r < 0 ? r : 0;
+}
+
+static int ask_v(int fd, struct answer *a, va_list ap) {
+    int r = send_v(fd, ap);
+    return r < 0 ? r : control_answer(fd, a);
+}
+
+int control_request(int fd, ...) {
+    va_list ap;
+    va_start(ap, fd);
+    int r = send_v(fd, ap);
+    va_end(ap);
+    return r;
 }
 
 int control_ask(int fd, struct answer *a, ...) {

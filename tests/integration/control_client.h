@@ -24,6 +24,11 @@ int control_connect(const char *path);
  * 0, or -errno if the connection broke before the END. */
 int control_ask(int fd, struct answer *a, ...);
 
+/* The two halves of control_ask: send the request (0 or -errno), and
+ * read its whole answer, e.g. once something else was done meanwhile. */
+int control_request(int fd, ...);
+int control_answer(int fd, struct answer *a);
+
 /* Connect, ask, close. */
 int control_ask_once(const char *path, struct answer *a, ...);
 

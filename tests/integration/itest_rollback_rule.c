@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "control_client.h"
 #include "harness.h"
@@ -172,6 +173,71 @@ static void a_rolled_back_caller_gets_each_answer_once(void **state) {
     assert_string_equal(call(n, "restore"), "exact");
 }
 
+/* kv (running `module`) makes 3,000 nines_call()s to callee, which holds
+ * them until it is told to flush. */
+static void start_caller(struct ninesd *n, const char *module) {
+    char tree[512];
+    snprintf(tree, sizeof tree,
+             "supervisor:\n  intensity: 10\n  children:\n"
+             "    - id: callee\n      module: @BUILD@/tests/apps/kvlite.so\n"
+             "    - id: kv\n      module: @BUILD@/tests/apps/%s\n",
+             module);
+    ninesd_start(n, harness_write_tree(n, tree), NULL);
+    assert_true(ninesd_wait_started(n, "kv", WAIT_MS) > 0);
+    assert_string_equal(call(n, "callout callee 3000"), "sent 3000");
+}
+
+static void flush_callee(struct ninesd *n) {
+    assert_int_equal(control_ask_once(n->socket, &a, "call", "callee", "flush", NULL), 0);
+    assert_string_equal(a.data, "flushed 3000");
+}
+
+/* Each of the 3,000 calls answered exactly once, to the restored worker. */
+static void expect_each_answer_once(struct ninesd *n, const char *restore) {
+    uint64_t until = now_ms() + WAIT_MS;
+    while (strcmp(call(n, "answers"), "replies=3000 errors=0 dup=0") != 0 && now_ms() < until)
+        ninesd_pump(n, 20);
+    assert_string_equal(call(n, "answers"), "replies=3000 errors=0 dup=0");
+    assert_string_equal(call(n, "restore"), restore);
+    assert_string_equal(call(n, "version"), "1.0.0");
+}
+
+/* The answers come while the new code is in code_change, which never
+ * reads them and dies: they went to a process that is gone, and still
+ * each reaches the worker restored on the old code, once. */
+static void answers_sent_to_the_crashing_code_reach_the_restored_one(void **state) {
+    struct ninesd *n = *state;
+    start_caller(n, "kvlite.so");
+    int fd = control_connect(n->socket);
+    assert_true(fd >= 0);
+    assert_int_equal(control_request(fd, "upgrade", "kv", BUILD_PATH("tests/apps/kvlite_cc_slow_crash.so"), NULL),
+                     0);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=upgrade_started", "child=kv ", NULL));
+    flush_callee(n); /* while kv's new code_change sleeps for 500 ms */
+    struct answer up;
+    assert_int_equal(control_answer(fd, &up), 0);
+    close(fd);
+    assert_int_equal(up.status, CTL_ST_FAILED);
+    assert_non_null(strstr(up.message, "rolled back"));
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=upgrade_rolled_back", "child=kv ", "restored", NULL));
+    expect_each_answer_once(n, "exact");
+    assert_int_equal(ninesd_count(n, "event=call_answers_lost", NULL), 0);
+}
+
+/* A crash after the swap, restored from the stale snapshot (the module
+ * opted in): the new code had the answers, the old code's snapshot says
+ * the calls are outstanding, so they come again, once each. */
+static void answers_the_new_code_took_come_again_after_a_stale_restore(void **state) {
+    struct ninesd *n = *state;
+    start_caller(n, "kvlite_stale_ok.so");
+    upgrade_to_the_crasher(n);
+    flush_callee(n);
+    assert_string_equal(call(n, "answers"), "replies=3000 errors=0 dup=0"); /* the new code's */
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=upgrade_rolled_back", "child=kv ", "restored", NULL));
+    expect_each_answer_once(n, "stale");
+    assert_int_equal(ninesd_count(n, "event=call_answers_lost", NULL), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(acknowledged_writes_are_never_reverted, harness_setup, harness_teardown),
@@ -179,6 +245,10 @@ int main(void) {
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_crash_before_any_input_is_restored_exactly, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_rolled_back_caller_gets_each_answer_once, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(answers_sent_to_the_crashing_code_reach_the_restored_one, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(answers_the_new_code_took_come_again_after_a_stale_restore, harness_setup,
+                                        harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
