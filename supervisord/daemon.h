@@ -54,7 +54,7 @@ struct daemon {
     sd_event_source *notify_src;
     struct reaper *reaper;        /* every process end, orphans too (reaper.h) */
     struct output_sock *output;   /* module workers' stdout and stderr (output_sock.h) */
-    char notify_path[64];         /* "@nines-notify-PID" */
+    char notify_path[64];         /* "@NAME": its autobound abstract address (notify.h) */
     struct spare *spare;          /* a warm worker host, or NULL (spare.h) */
     sd_event_source *spare_refill;
     sd_event_source *log_io_src, *log_post_src; /* the log's slow reader (log_pump.h) */

@@ -65,17 +65,22 @@ int notify_setup(struct daemon *d) {
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -errno;
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    /* Abstract: nothing on disk to clean up, gone with the process. */
-    int len = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "nines-notify-%d", (int)getpid());
+    /* Autobound: the kernel picks an abstract name no one else holds, so
+     * two ninesd that are both PID 1 of containers sharing a network
+     * namespace (a pod) never collide; nothing on disk, gone with us. */
+    sa_family_t autobind = AF_UNIX;
+    struct sockaddr_un sa = {0};
+    socklen_t len = sizeof sa;
     int one = 1;
-    if (bind(fd, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len)) < 0 ||
+    if (bind(fd, (struct sockaddr *)&autobind, sizeof autobind) < 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &len) < 0 ||
         setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
         int r = -errno;
         close(fd);
         return r;
     }
-    snprintf(d->notify_path, sizeof d->notify_path, "@nines-notify-%d", (int)getpid());
+    size_t name_len = len > offsetof(struct sockaddr_un, sun_path) + 1 ? len - offsetof(struct sockaddr_un, sun_path) - 1 : 0;
+    snprintf(d->notify_path, sizeof d->notify_path, "@%.*s", (int)name_len, sa.sun_path + 1);
     d->notify_fd = fd;
     return sd_event_add_io(d->loop, &d->notify_src, fd, EPOLLIN, on_notify, d);
 }

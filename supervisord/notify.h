@@ -12,7 +12,8 @@
 
 struct daemon;
 
-/* Create the socket and watch it; d->notify_path is set ("@nines-..."). */
+/* Create the socket and watch it; d->notify_path is set ("@" and the
+ * abstract name the kernel gave it). */
 int notify_setup(struct daemon *d);
 void notify_close(struct daemon *d);
 

@@ -53,7 +53,7 @@ fi
 # examples (tests/deploy_examples.sh).
 if [ -z "${NINES_SANITIZED:-}" ]; then
     for script in tests/valgrind_ninesd.sh tests/valgrind_releases.sh tests/packaging.sh tests/systemd_boot.sh \
-                  tests/deploy_examples.sh tests/journal.sh tests/top.sh \
+                  tests/deploy_examples.sh tests/pid1.sh tests/journal.sh tests/top.sh \
                   tests/metrics.sh tests/dashboard.sh; do
         name=$(basename "$script" .sh)
         if "$script" "$build" >"$logdir/$name.log" 2>&1; then
