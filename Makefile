@@ -86,7 +86,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 ITEST_SRC := $(wildcard tests/integration/itest_*.c)
 ITEST_HELPERS := $(filter-out tests/integration/itest_%,$(wildcard tests/integration/*.c))
 TESTAPP_SRC := $(wildcard tests/apps/*.c)
-BENCH_COMMON := bench/bench_common.c
+BENCH_COMMON := bench/bench_common.c bench/bench_load.c
 BENCH_SRC := $(filter-out $(BENCH_COMMON),$(wildcard bench/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

@@ -12,10 +12,18 @@
  *      failed, connections that closed, every request's latency;
  *   3. the same load while each version change is made the way users
  *      otherwise make it, by stopping the worker and starting the other
- *      version (terminate, delete, start); closed connections reconnect.
+ *      version (terminate, delete, start); closed connections reconnect;
+ *   4. the same load while the new code crashes 200 ms after its swap,
+ *      CRASHES rounds (issue 10): echo killed (SIGSEGV) 200 ms after each
+ *      swap, and beside it kvlite (tests/apps) swapped to a version that
+ *      dies 200 ms after taking over, writes acknowledged by it meanwhile.
+ *      By the rollback rule each is an ordinary crash of the new version
+ *      (echo's connections close; kv starts again from init): no reply is
+ *      garbled (no half-read line replayed) and no acknowledged write is
+ *      reverted to its pre-swap value.
  *
- *   bench_upgrade [SWAPS [CHANGES [CONNS]]]
- *       (default 50 swaps per state size, 100 version changes, 100 connections)
+ *   bench_upgrade [SWAPS [CHANGES [CONNS [CRASHES]]]]
+ *       (default 50 swaps per state size, 100 version changes, 100 connections, 10 crashes)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,14 +43,13 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_load.h"
 
 #define KV1 NINES_BUILD_DIR "/examples/kv.so"
 #define KV2 NINES_BUILD_DIR "/examples/kv-2.so"
 #define ECHO1 NINES_BUILD_DIR "/examples/echo.so"
 #define ECHO2 NINES_BUILD_DIR "/examples/echo-2.so"
 #define SETTLE_US 2000
-#define TIMEOUT_US 2e6        /* a request unanswered this long has failed */
-#define RETRY_US 2000         /* a closed connection connects again after this */
 #define WARMUP_US 500000      /* load before the changes start: the baseline */
 #define COOLDOWN_US 200000    /* load counted after the last change answered */
 #define PAUSE_TARGET_US 1000  /* the issue's target: p99 at 1 MiB */
@@ -204,211 +211,6 @@ static bool measure_pauses(int swaps) {
     return ok;
 }
 
-/* --- the load: closed loops over loopback, one epoll loop ------------------------ */
-
-enum conn_state { DOWN, CONNECTING, WAITING };
-
-struct conn {
-    int fd;
-    enum conn_state st;
-    unsigned long k;       /* the request in flight: "req K" */
-    double sent, last_ok;  /* when it (or the connect) was sent; the last good reply */
-    double retry_at;       /* DOWN: when to connect again */
-    size_t in_len;
-    char in[128];
-};
-
-struct load {
-    int ep, port, n;
-    struct conn *c;
-    unsigned long next_k;
-    double *lat;           /* every good request's latency, us */
-    size_t n_lat, cap;
-    long failed, closed, refused, wrong, timeouts;
-    double max_gap;        /* the longest any connection went without a good reply */
-};
-
-static void conn_down(struct load *l, struct conn *c) {
-    if (c->fd >= 0)
-        close(c->fd); /* also leaves the epoll set */
-    c->fd = -1;
-    c->st = DOWN;
-    c->retry_at = bench_now_us() + RETRY_US;
-}
-
-/* The connection ended under a request: by the peer, or by us (a wrong
- * reply, a timeout). */
-static void conn_lost(struct load *l, struct conn *c, bool by_peer) {
-    if (c->st == WAITING)
-        l->failed++;
-    if (by_peer)
-        l->closed++;
-    conn_down(l, c);
-}
-
-static void conn_send(struct load *l, struct conn *c) {
-    char line[32];
-    c->k = l->next_k++;
-    int n = snprintf(line, sizeof line, "req %lu\n", c->k);
-    c->st = WAITING;
-    c->in_len = 0;
-    c->sent = bench_now_us();
-    if (send(c->fd, line, (size_t)n, MSG_NOSIGNAL) != n)
-        conn_lost(l, c, true); /* EPIPE, ECONNRESET; a short send cannot happen on an idle socket */
-}
-
-static void conn_open(struct load *l, struct conn *c) {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)l->port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int one = 1;
-    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->fd < 0)
-        die("socket", strerror(errno));
-    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    c->st = CONNECTING;
-    c->sent = bench_now_us();
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
-    if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS) {
-        l->refused++;
-        conn_down(l, c);
-    } else if (epoll_ctl(l->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-        die("epoll_ctl", strerror(errno));
-    }
-}
-
-/* "req K", or echo 2's "[N] req K" (N: that connection's line count). */
-static bool is_echo(const char *line, size_t len, unsigned long k) {
-    char want[32];
-    size_t i = 1;
-    if (len > 0 && line[0] == '[') {
-        while (i < len && line[i] >= '0' && line[i] <= '9')
-            i++;
-        if (i == 1 || i + 2 > len || line[i] != ']' || line[i + 1] != ' ')
-            return false;
-        line += i + 2, len -= i + 2;
-    }
-    int n = snprintf(want, sizeof want, "req %lu", k);
-    return len == (size_t)n && memcmp(line, want, len) == 0;
-}
-
-static void record(struct load *l, struct conn *c, double now) {
-    if (l->n_lat == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 65536;
-        if (!(l->lat = realloc(l->lat, l->cap * sizeof *l->lat)))
-            die("realloc", "out of memory");
-    }
-    l->lat[l->n_lat++] = now - c->sent;
-    if (now - c->last_ok > l->max_gap)
-        l->max_gap = now - c->last_ok;
-    c->last_ok = now;
-}
-
-static void conn_readable(struct load *l, struct conn *c) {
-    ssize_t r = read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
-    if (r < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
-    if (r <= 0) { /* EOF, ECONNRESET */
-        conn_lost(l, c, true);
-        return;
-    }
-    c->in_len += (size_t)r;
-    char *nl = memchr(c->in, '\n', c->in_len);
-    if (!nl && c->in_len < sizeof c->in)
-        return; /* the rest of the line is on its way */
-    if (!nl || nl + 1 != c->in + c->in_len || !is_echo(c->in, (size_t)(nl - c->in), c->k)) {
-        l->wrong++;
-        conn_lost(l, c, false);
-        return;
-    }
-    record(l, c, bench_now_us());
-    conn_send(l, c);
-}
-
-static void conn_event(struct load *l, struct conn *c, uint32_t events) {
-    if (c->st == WAITING) {
-        conn_readable(l, c);
-        return;
-    }
-    int err = 0;
-    socklen_t len = sizeof err;
-    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err || (events & (EPOLLERR | EPOLLHUP))) {
-        l->refused++;
-        conn_down(l, c);
-        return;
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-    epoll_ctl(l->ep, EPOLL_CTL_MOD, c->fd, &ev);
-    conn_send(l, c);
-}
-
-/* Timeouts, and connections due to connect again. */
-static void load_scan(struct load *l, double now) {
-    for (int i = 0; i < l->n; i++) {
-        struct conn *c = &l->c[i];
-        if (c->st == DOWN && now >= c->retry_at) {
-            conn_open(l, c);
-        } else if (c->st != DOWN && now - c->sent > TIMEOUT_US) {
-            if (c->st == WAITING)
-                l->timeouts++;
-            else
-                l->refused++;
-            conn_lost(l, c, false);
-        }
-    }
-}
-
-/* Drive the load until `until_us` has passed and, with `done`, it is set. */
-static void load_run(struct load *l, double until_us, atomic_bool *done) {
-    struct epoll_event ev[256];
-    double last_scan = 0;
-    for (;;) {
-        double now = bench_now_us();
-        if (now >= until_us && (!done || atomic_load(done)))
-            return;
-        int n = epoll_wait(l->ep, ev, 256, 1);
-        for (int i = 0; i < n; i++)
-            conn_event(l, ev[i].data.ptr, ev[i].events);
-        if ((now = bench_now_us()) - last_scan >= 1000) {
-            load_scan(l, now);
-            last_scan = now;
-        }
-    }
-}
-
-static void load_start(struct load *l, int n, int port) {
-    memset(l, 0, sizeof *l);
-    l->n = n, l->port = port;
-    l->ep = epoll_create1(EPOLL_CLOEXEC);
-    l->c = calloc((size_t)n, sizeof *l->c);
-    if (l->ep < 0 || !l->c)
-        die("load", strerror(errno));
-    for (int i = 0; i < n; i++)
-        conn_open(l, &l->c[i]);
-}
-
-/* Forget what the warm-up counted: figures from now on. */
-static void load_reset(struct load *l) {
-    l->n_lat = 0;
-    l->failed = l->closed = l->refused = l->wrong = l->timeouts = 0;
-    l->max_gap = 0;
-    double now = bench_now_us();
-    for (int i = 0; i < l->n; i++)
-        l->c[i].last_ok = now;
-}
-
-static void load_stop(struct load *l) {
-    double now = bench_now_us();
-    for (int i = 0; i < l->n; i++) {
-        if (now - l->c[i].last_ok > l->max_gap)
-            l->max_gap = now - l->c[i].last_ok;
-        if (l->c[i].fd >= 0)
-            close(l->c[i].fd);
-    }
-    close(l->ep);
-    free(l->c);
-}
-
 /* --- 2. and 3. version changes under the load ------------------------------------ */
 
 /* The version changes, in a thread of their own beside the load's loop. */
@@ -445,18 +247,6 @@ static void *run_changes(void *arg) {
     }
     atomic_store(&ch->done, true);
     return NULL;
-}
-
-/* A port nobody listens on now, for a worker that must come back on it. */
-static int free_port(void) {
-    struct sockaddr_in sa = {.sin_family = AF_INET};
-    socklen_t len = sizeof sa;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
-        die("free port", strerror(errno));
-    close(fd);
-    return ntohs(sa.sin_port);
 }
 
 /* With n 0: no changes (the warm-up, as a baseline). */
@@ -512,12 +302,143 @@ static bool changes_under_load(bool restart, int n, int conns) {
     return clean;
 }
 
+/* --- 4. the new code crashing right after its swap, under the load -------------- */
+
+#define CRASH_KEYS 8
+#define KVLITE NINES_BUILD_DIR "/tests/apps/kvlite.so"
+#define KV_CRASHER NINES_BUILD_DIR "/tests/apps/kvlite_crash_200ms.so"
+
+/* Each round, beside the load on echo: echo swaps to the other version and
+ * is killed (SIGSEGV) 200 ms later; kvlite swaps to its 2.0.0, which dies
+ * 200 ms after taking over, writes acknowledged by it in between. */
+struct crashes {
+    struct bench_daemon *d; /* used by this thread alone meanwhile */
+    int n;
+    pid_t echo_pid;
+    long acked;             /* kv writes acknowledged by the new code */
+    long reverted, gone;    /* keys it wrote read back as before the swap, or not at all */
+    double *recover_us;     /* echo killed -> echo started again */
+    atomic_bool done;
+};
+
+struct crash_watch {
+    bool kv_crashed;
+    pid_t echo_pid;
+};
+
+static bool crash_seen(void *ctx, const char *line) {
+    struct crash_watch *w = ctx;
+    const char *p;
+    if (strstr(line, "crashing 200 ms after taking over"))
+        w->kv_crashed = true;
+    if (strstr(line, "event=child_started") && strstr(line, " child=echo ") && (p = strstr(line, " pid=")))
+        w->echo_pid = atoi(p + 5);
+    return w->kv_crashed && w->echo_pid > 0;
+}
+
+static bool kv_ask(struct crashes *cr, struct bench_answer *a, const char *req) {
+    return bench_ask(cr->d, a, (const char *[]){"call", "kv", req, NULL}) == 0 && a->status == 0;
+}
+
+/* The keys kv's new code wrote, read back once kv answers again. */
+static void kv_check(struct crashes *cr, int r, const bool *written) {
+    struct bench_answer a;
+    char req[64], pre[32];
+    double t0 = bench_now_us();
+    while (!kv_ask(cr, &a, "version") && bench_now_us() - t0 < 5e6)
+        usleep(200);
+    snprintf(pre, sizeof pre, "pre-%d", r);
+    for (int k = 0; k < CRASH_KEYS; k++) {
+        snprintf(req, sizeof req, "get k%d", k);
+        if (written[k] && kv_ask(cr, &a, req))
+            cr->reverted += strcmp(a.data, pre) == 0, cr->gone += strcmp(a.data, "none") == 0;
+    }
+}
+
+static void one_crash(struct crashes *cr, int r) {
+    struct bench_answer a;
+    char req[64];
+    bool written[CRASH_KEYS] = {false};
+    if (r > 0)
+        must(cr->d, &a, (const char *[]){"upgrade", "kv", KVLITE, NULL}); /* back on 1.0.0 */
+    for (int k = 0; k < CRASH_KEYS; k++) {
+        snprintf(req, sizeof req, "set k%d pre-%d", k, r);
+        kv_ask(cr, &a, req);
+    }
+    double pause, command, swapped = bench_now_us();
+    unsigned long long bytes;
+    upgrade(cr->d, "echo", r % 2 ? ECHO1 : ECHO2, &pause, &bytes, &command);
+    must(cr->d, &a, (const char *[]){"upgrade", "kv", KV_CRASHER, NULL});
+    for (int i = 0; bench_now_us() < swapped + 120000; i++) {
+        snprintf(req, sizeof req, "set k%d post-%d-%d", i % CRASH_KEYS, r, i);
+        if (kv_ask(cr, &a, req) && strcmp(a.data, "OK") == 0)
+            cr->acked++, written[i % CRASH_KEYS] = true;
+    }
+    double left = swapped + 200000 - bench_now_us();
+    if (left > 0)
+        usleep((useconds_t)left);
+    kill(cr->echo_pid, SIGSEGV);
+    double t0 = bench_now_us();
+    struct crash_watch w = {false, -1};
+    bench_daemon_lines(cr->d, 5000, crash_seen, &w);
+    if (w.echo_pid <= 0 || !w.kv_crashed)
+        die("crash after swap", "echo did not start again, or kv did not crash");
+    cr->recover_us[r] = bench_now_us() - t0;
+    cr->echo_pid = w.echo_pid;
+    kv_check(cr, r, written);
+    bench_daemon_drain(cr->d);
+}
+
+static void *run_crashes(void *arg) {
+    struct crashes *cr = arg;
+    for (int r = 0; r < cr->n; r++)
+        one_crash(cr, r);
+    atomic_store(&cr->done, true);
+    return NULL;
+}
+
+/* n rounds of crashes right after a swap, under the load; true when no
+ * reply was garbled and no acknowledged write reverted. */
+static bool crashes_under_load(int n, int conns) {
+    int port = free_port();
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "supervisor:\n  intensity: 1000\n  children:\n    - {id: echo, module: %s, args: {port: %d}}\n"
+             "    - {id: kv, module: %s}\n", ECHO1, port, KVLITE);
+    struct bench_daemon d;
+    bench_daemon_start(&d, yaml, NULL);
+    struct crashes cr = {.d = &d, .n = n, .recover_us = calloc((size_t)n, sizeof(double))};
+    if ((cr.echo_pid = bench_daemon_wait_started(&d, "echo", 5000)) <= 0 ||
+        bench_daemon_wait_started(&d, "kv", 5000) <= 0)
+        die("echo, kv", "did not start");
+    struct load l;
+    load_start(&l, conns, port);
+    load_run(&l, bench_now_us() + WARMUP_US / 5, NULL);
+    load_reset(&l);
+    pthread_t t;
+    if (pthread_create(&t, NULL, run_crashes, &cr) != 0)
+        die("pthread_create", "failed");
+    load_run(&l, 0, &cr.done);
+    load_run(&l, bench_now_us() + COOLDOWN_US, NULL);
+    pthread_join(t, NULL);
+    load_stop(&l);
+    bench_daemon_stop(&d);
+    print_load_row("crash 200 ms after swap", &l, cr.recover_us, n);
+    printf("  %-24s garbled: %ld replies, %zu bytes (%ld timeouts); kv: %ld writes acknowledged by the new code,\n"
+           "  %-24s %ld of the keys they wrote reverted to their pre-swap value, %ld gone (restarted from init)\n",
+           "", l.wrong, l.wrong_bytes, l.timeouts, cr.acked, "", cr.reverted, cr.gone);
+    free(l.lat);
+    free(cr.recover_us);
+    return l.wrong == 0 && cr.reverted == 0;
+}
+
 int main(int argc, char **argv) {
     int swaps = argc > 1 ? atoi(argv[1]) : 50;
     int changes = argc > 2 ? atoi(argv[2]) : 100;
     int conns = argc > 3 ? atoi(argv[3]) : 100;
-    if (swaps < 1 || changes < 1 || conns < 1)
-        die("usage", "bench_upgrade [SWAPS [CHANGES [CONNS]]], each at least 1");
+    int crashes = argc > 4 ? atoi(argv[4]) : 10;
+    if (swaps < 1 || changes < 1 || conns < 1 || crashes < 1)
+        die("usage", "bench_upgrade [SWAPS [CHANGES [CONNS [CRASHES]]]], each at least 1");
     signal(SIGPIPE, SIG_IGN);
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -532,8 +453,12 @@ int main(int argc, char **argv) {
            "p50 us", "p99 us", "max us", "gap ms", "change");
     bool live_clean = changes_under_load(false, changes, conns);
     changes_under_load(true, changes, conns);
+    bool crash_clean = crashes_under_load(crashes, conns);
     printf("  (refused: connects refused while no worker listened; gap: the longest a connection went\n"
-           "   without an answer; change: one version change as the client saw it, p50 ms)\n");
+           "   without an answer; change: one version change as the client saw it, p50 ms; for the crash\n"
+           "   rounds, an ordinary crash of the new version: killed -> started again, p50 ms)\n");
     printf("  target: live upgrade 0 failed, 0 closed: %s\n", live_clean ? "met" : "NOT met");
-    return pairs_kept && live_clean ? 0 : 1;
+    printf("  target: crash after swap 0 bytes garbled, 0 acknowledged writes reverted: %s\n",
+           crash_clean ? "met" : "NOT met");
+    return pairs_kept && live_clean && crash_clean ? 0 : 1;
 }
