@@ -87,7 +87,9 @@ ITEST_SRC := $(wildcard tests/integration/itest_*.c)
 ITEST_HELPERS := $(filter-out tests/integration/itest_%,$(wildcard tests/integration/*.c))
 TESTAPP_SRC := $(wildcard tests/apps/*.c)
 BENCH_COMMON := bench/bench_common.c bench/bench_load.c
-BENCH_SRC := $(filter-out $(BENCH_COMMON),$(wildcard bench/*.c))
+# bench_peers' supervisors (peers_sup.c) are linked into it alone.
+BENCH_PEERS_SRC := bench/peers_sup.c
+BENCH_SRC := $(filter-out $(BENCH_COMMON) $(BENCH_PEERS_SRC),$(wildcard bench/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -136,7 +138,7 @@ FUZZ_SRC_release_state := $(wildcard release/release_state*.c) $(FUZZ_SRC_manife
 FUZZ_SRC_snap := worker/snap.c
 FUZZ_SRC_tree := $(FUZZ_TREE_SRC)
 
-.PHONY: all test check-asan install uninstall man clean bench fuzz
+.PHONY: all test check-asan install uninstall man clean bench bench-peers bench-plot fuzz
 all: $(PROGRAMS) $(EXAMPLES) $(EXAMPLES_V2)
 
 $(BUILD)/obj/%.o: %.c
@@ -322,7 +324,7 @@ $(UNIT_NINESD): $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libninesd
 # Integration tests and benchmarks drive the programs; they read the
 # formats (manifests, appups) through the libraries of those parts.
 $(call obj,$(ITEST_SRC) $(ITEST_HELPERS)): PART_INC := $(INC_APPUP)
-$(call obj,$(BENCH_SRC) $(BENCH_COMMON)): PART_INC := $(INC_LIB)
+$(call obj,$(BENCH_SRC) $(BENCH_COMMON) $(BENCH_PEERS_SRC)): PART_INC := $(INC_LIB)
 $(BUILD)/tests/itest_%: $(BUILD)/obj/tests/integration/itest_%.o $(call obj,$(ITEST_HELPERS)) $(BUILD)/libappup.a \
                         $(BUILD)/librelease.a $(BUILD)/libnines.a
 	@mkdir -p $(dir $@)
@@ -331,6 +333,7 @@ $(BUILD)/tests/itest_%: $(BUILD)/obj/tests/integration/itest_%.o $(call obj,$(IT
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(call obj,$(BENCH_COMMON)) $(BUILD)/libnines.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lm
+$(BUILD)/bench/bench_peers: $(call obj,$(BENCH_PEERS_SRC))
 
 # What embeds the install paths or the version is rebuilt when they change
 # (e.g. `make install PREFIX=/usr` after a plain `make`).
@@ -378,6 +381,17 @@ check-asan:
 
 bench: all $(BENCHES) $(TESTAPPS)
 	bench/run.sh $(BUILD)
+
+# Nines beside s6, runit and supervisord (bench/peers.sh installs them
+# from Debian), results in $(BUILD)/bench/peers*.tsv; bench-plot draws
+# them into doc/peers.svg (gnuplot), running bench-peers first if there
+# are no results yet.
+bench-peers: all $(BENCHES) $(TESTAPPS)
+	bench/peers.sh $(BUILD)
+$(BUILD)/bench/peers.tsv:
+	$(MAKE) bench-peers
+bench-plot: | $(BUILD)/bench/peers.tsv
+	bench/peers_plot.sh $(BUILD) doc/peers.svg
 
 # --- Installing -----------------------------------------------------------
 # Man pages: the programs' from their --help (help2man, with the extra
