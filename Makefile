@@ -264,7 +264,7 @@ UNIT_RELEASE_TOOL := $(filter $(call unit,nines_release_%),$(UNIT_TESTS))
 UNIT_APPUP := $(filter $(call unit,appup% relup%),$(UNIT_TESTS))
 UNIT_RELEASE := $(filter $(call unit,manifest% release_state%),$(UNIT_TESTS))
 UNIT_LIB := $(filter $(call unit,logfmt proto reason sha256 tree tree_spec module_check utf8 yaml_output path_trust \
-                                  tarball_limits),$(UNIT_TESTS))
+                                  tarball_limits launch_proto),$(UNIT_TESTS))
 # The worker host's parts a module sees (nines/snap.h), each test with
 # the one source it tests: the test provides the rest of the runtime.
 UNIT_WORKER := $(filter $(call unit,snap),$(UNIT_TESTS))

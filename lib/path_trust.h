@@ -70,4 +70,8 @@ int path_trust_check(const char *what, const char *path, char *why, size_t size)
  * there is none (or it does not fit in `size`). */
 bool path_trust_find_program(const char *name, char *out, size_t size);
 
+/* The same on the search path `path` (a $PATH value; NULL or empty: the
+ * default), for a program started with an environment of its own. */
+bool path_trust_find_program_on(const char *name, const char *path, char *out, size_t size);
+
 #endif /* NINES_PATH_TRUST_H */

@@ -77,9 +77,12 @@ int path_trust_check(const char *what, const char *path, char *why, size_t size)
 /* The file execvp would run for `name`: itself when it has a slash, else
  * the first executable of that name on $PATH. false when there is none. */
 bool path_trust_find_program(const char *name, char *out, size_t size) {
+    return path_trust_find_program_on(name, getenv("PATH"), out, size);
+}
+
+bool path_trust_find_program_on(const char *name, const char *path, char *out, size_t size) {
     if (strchr(name, '/'))
         return snprintf(out, size, "%s", name) < (int)size;
-    const char *path = getenv("PATH");
     for (const char *p = path && path[0] ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
         size_t len = strcspn(p, ":");
         if (snprintf(out, size, "%.*s/%s", (int)len, len ? p : ".", name) < (int)size && access(out, X_OK) == 0)

@@ -2,10 +2,12 @@
  * child_proc.h — one running worker process, as the daemon sees it: its
  * pid, its channel, its captured output, its grace timer.
  *
- * Every worker is spawned (posix_spawn, never a fork of the daemon's
- * state) as the worker host, which dies with ninesd (PR_SET_PDEATHSIG).
- * A module child runs `nines-worker --module ...`; an exec child runs
- * `nines-worker --exec -- PROGRAM...`, which only arranges that and execs.
+ * Every worker is spawned (through the launcher, launcher.h, or
+ * posix_spawn when there is none; never a fork of the daemon's state) and
+ * dies with ninesd (PR_SET_PDEATHSIG). A module child runs `nines-worker
+ * --module ...`; an exec child runs its program, exec'd by the launcher
+ * after its setup (or, without a launcher, `nines-worker --exec --
+ * PROGRAM...`, which only arranges that and execs).
  */
 #ifndef NINES_CHILD_PROC_H
 #define NINES_CHILD_PROC_H
@@ -61,12 +63,18 @@ struct spawned {
 
 struct output_sock;
 
-/* posix_spawn `worker` with argv, a clean signal state, its own process
+/* Spawn `worker` (through d's launcher, launcher.h, when d is given and
+ * has one; else posix_spawn from ninesd) with argv, a clean signal state, its own process
  * group and (with_channel) the channel on fd 3; stdout/stderr on senders
  * to `osock` with a channel and osock given, else on pipes;
  * notify_var ("NOTIFY_SOCKET=...") is added to its environment if given. */
-int worker_spawn(const char *worker, char **argv, bool with_channel, const char *notify_var,
+int worker_spawn(struct daemon *d, const char *worker, char **argv, bool with_channel, const char *notify_var,
                  struct output_sock *osock, struct spawned *out);
+
+/* The environment a worker host is spawned with: ninesd's, less what is
+ * its own, plus NINES_PARENT_PID (written into parent_var), NOTIFY_SOCKET
+ * (notify_var, if given) and NINES_NOFILE_SOFT. Free the array only. */
+char **worker_spawn_env(char *parent_var, size_t size, const char *notify_var);
 
 /* Workers get this soft RLIMIT_NOFILE back (NINES_NOFILE_SOFT, read by
  * the worker host): the one ninesd had before it raised its own. 0: none. */

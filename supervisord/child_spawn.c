@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "child_proc.h"
+#include "launcher.h"
 #include "output_sock.h"
 #include "proto.h"
 #include "spare.h"
@@ -183,7 +184,7 @@ void worker_spawn_set_nofile(uint64_t soft) {
     nofile_soft = soft;
 }
 
-static char **build_env(char *parent_var, size_t size, const char *notify_var) {
+char **worker_spawn_env(char *parent_var, size_t size, const char *notify_var) {
     static char nofile_var[48];
     size_t n = 0;
     while (environ[n])
@@ -239,7 +240,7 @@ static int do_spawn(const char *worker, char **argv, const struct spawn_fds *f, 
     int r = setup_attrs(&attr, &fa, f);
     if (r < 0)
         return r;
-    char **env = build_env(parent_var, sizeof parent_var, notify_var);
+    char **env = worker_spawn_env(parent_var, sizeof parent_var, notify_var);
     r = env ? -posix_spawn(pid, worker, &fa, &attr, argv, env) : -ENOMEM;
     free(env);
     posix_spawn_file_actions_destroy(&fa);
@@ -247,28 +248,79 @@ static int do_spawn(const char *worker, char **argv, const struct spawn_fds *f, 
     return r;
 }
 
-int worker_spawn(const char *worker, char **argv, bool with_channel, const char *notify_var,
+/* Through the launcher (launcher.h) when d has one: -ENOTCONN if not. */
+static int launch(struct daemon *d, const struct launch_request *req, const struct spawn_fds *f, pid_t *pid) {
+    int fds[3] = {f->out[1], f->err[1], f->channel[1]};
+    return d ? launcher_spawn(d, req, fds, pid) : -ENOTCONN;
+}
+
+/* The child's ends closed (the child's now, or nobody's on failure); on
+ * success the daemon's ends in *out. */
+static int finish(struct spawn_fds *f, int r, struct spawned *out) {
+    int *child_ends[] = {&f->channel[1], &f->out[1], &f->err[1]};
+    for (size_t i = 0; i < 3; i++)
+        if (*child_ends[i] >= 0)
+            close(*child_ends[i]), *child_ends[i] = -1;
+    if (r < 0) {
+        close_spawn_fds(f);
+        return r;
+    }
+    out->channel = f->channel[0];
+    out->out_fd = f->out[0];
+    out->err_fd = f->err[0];
+    out->out_key = f->out_key;
+    out->err_key = f->err_key;
+    return 0;
+}
+
+int worker_spawn(struct daemon *d, const char *worker, char **argv, bool with_channel, const char *notify_var,
                  struct output_sock *osock, struct spawned *out) {
     struct spawn_fds f;
     int r = open_spawn_fds(&f, with_channel, osock);
     if (r < 0)
         return r;
-    r = do_spawn(worker, argv, &f, notify_var, &out->pid);
-    /* The child's ends are the child's now (or nobody's on failure). */
-    int *child_ends[] = {&f.channel[1], &f.out[1], &f.err[1]};
-    for (size_t i = 0; i < 3; i++)
-        if (*child_ends[i] >= 0)
-            close(*child_ends[i]), *child_ends[i] = -1;
-    if (r < 0) {
+    size_t argc = 0;
+    while (argv[argc])
+        argc++;
+    struct launch_request req = {.flags = with_channel ? LAUNCH_CHANNEL : 0, .program = worker,
+                                 .argv = (const char *const *)argv, .argc = argc,
+                                 .env = &notify_var, .n_env = notify_var ? 1 : 0};
+    r = launch(d, &req, &f, &out->pid);
+    if (r == -ENOTCONN)
+        r = do_spawn(worker, argv, &f, notify_var, &out->pid);
+    return finish(&f, r, out);
+}
+
+/* An exec child through the launcher, one exec: the request carries what
+ * nines-worker --exec's options would (exec_options). -ENOTCONN without
+ * a launcher, or when it does not fit one request. */
+static int exec_spawn(struct daemon *d, const struct nines_child_spec *spec, const char *notify_var, char *argbuf,
+                      size_t size, struct spawned *out) {
+    static const char *env[MAX_ARGV];
+    const struct nines_exec_opts *o = &spec->exec;
+    size_t n_env = 0, used = 0, argc = 0;
+    if (notify_var)
+        env[n_env++] = notify_var;
+    for (size_t i = 0; i < o->n_env; i++)
+        if (n_env >= MAX_ARGV ||
+            !(env[n_env++] = arg_text(argbuf, size, &used, "%s=%s", o->env[i].key, o->env[i].value)))
+            return -ENOTCONN;
+    while (spec->exec_argv[argc])
+        argc++;
+    struct launch_request req = {.flags = LAUNCH_EXEC | (o->user ? LAUNCH_USER : 0), .uid = o->uid, .gid = o->gid,
+                                 .user = o->user, .cwd = o->cwd, .program = spec->exec_argv[0],
+                                 .argv = (const char *const *)spec->exec_argv, .argc = argc, .env = env,
+                                 .n_env = n_env};
+    struct spawn_fds f;
+    int r = open_spawn_fds(&f, false, NULL);
+    if (r < 0)
+        return r;
+    r = launch(d, &req, &f, &out->pid);
+    if (r == -ENOTCONN) {
         close_spawn_fds(&f);
         return r;
     }
-    out->channel = f.channel[0];
-    out->out_fd = f.out[0];
-    out->err_fd = f.err[0];
-    out->out_key = f.out_key;
-    out->err_key = f.err_key;
-    return 0;
+    return finish(&f, r, out);
 }
 
 static void take_spawned(struct child_proc *p, const struct spawned *s) {
@@ -290,12 +342,22 @@ int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec
         take_spawned(p, &s);
         return 0;
     }
-    int r = build_argv(spec, module, p->restoring, p->d->worker_path, path, argv, argbuf, sizeof argbuf);
-    if (r < 0)
-        return r;
+    int r;
     char notify_var[96];
     snprintf(notify_var, sizeof notify_var, "NOTIFY_SOCKET=%s", p->d->notify_path);
-    r = worker_spawn(p->d->worker_path, argv, !p->is_exec, spec->notify ? notify_var : NULL, p->d->output, &s);
+    if (p->is_exec) {
+        /* One exec, from the launcher; else through nines-worker --exec. */
+        r = exec_spawn(p->d, spec, spec->notify ? notify_var : NULL, argbuf, sizeof argbuf, &s);
+        if (r != -ENOTCONN) {
+            if (r == 0)
+                take_spawned(p, &s);
+            return r;
+        }
+    }
+    r = build_argv(spec, module, p->restoring, p->d->worker_path, path, argv, argbuf, sizeof argbuf);
+    if (r < 0)
+        return r;
+    r = worker_spawn(p->d, p->d->worker_path, argv, !p->is_exec, spec->notify ? notify_var : NULL, p->d->output, &s);
     if (r == 0)
         take_spawned(p, &s);
     return r;

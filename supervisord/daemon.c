@@ -20,6 +20,7 @@
 #include "casts.h"
 #include "control.h"
 #include "fd_budget.h"
+#include "launcher.h"
 #include "log.h"
 #include "log_pump.h"
 #include "notify.h"
@@ -86,6 +87,7 @@ static void tree_down(struct daemon *d, const struct engine_action *a) {
                     a->exit_code ? "the root supervisor failed" : "the tree is stopped", f, 1);
     d->exit_code = a->exit_code;
     spare_drop(d);
+    launcher_stop(d);
     casts_log_drops(d, true);
     sd_event_exit(d->loop, a->exit_code);
 }
@@ -310,6 +312,7 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
 int daemon_run(struct daemon *d) {
     struct engine_event ev = {.kind = ENGINE_EV_START, .now_ms = daemon_now_ms()};
     d->nodes[ENGINE_ROOT].started_ms = ev.now_ms;
+    launcher_start(d); /* before the tree: while ninesd's descriptor table is small */
     daemon_feed(d, &ev);
     spare_want(d);
     int r = sd_event_loop(d->loop);
@@ -321,6 +324,7 @@ void daemon_free(struct daemon *d) {
         child_proc_free(d->procs[i]);
     if (d->loop)
         spare_drop(d);
+    launcher_stop(d);
     calls_free(d);
     casts_log_drops(d, true);
     d->drop_timer = sd_event_source_disable_unref(d->drop_timer);

@@ -56,6 +56,7 @@ struct daemon {
     struct output_sock *output;   /* module workers' stdout and stderr (output_sock.h) */
     char notify_path[64];         /* "@NAME": its autobound abstract address (notify.h) */
     struct spare *spare;          /* a warm worker host, or NULL (spare.h) */
+    struct launcher *launcher;    /* the fork server every child is spawned by (launcher.h), or NULL */
     sd_event_source *spare_refill;
     sd_event_source *log_io_src, *log_post_src; /* the log's slow reader (log_pump.h) */
     bool no_spare;

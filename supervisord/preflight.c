@@ -88,7 +88,7 @@ struct checker {
 static int start_checker(const char *worker, struct checker *k) {
     char *argv[] = {(char *)worker, "--check", (char *)k->item->module, NULL};
     struct spawned s;
-    int r = worker_spawn(worker, argv, false, NULL, NULL, &s);
+    int r = worker_spawn(NULL, worker, argv, false, NULL, NULL, &s);
     if (r < 0)
         return r;
     close(s.out_fd);

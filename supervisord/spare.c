@@ -55,7 +55,7 @@ static int spawn_spare(struct daemon *d) {
     struct spare *s = calloc(1, sizeof *s);
     if (!s)
         return -ENOMEM;
-    int r = worker_spawn(d->worker_path, argv, true, NULL, d->output, &s->proc);
+    int r = worker_spawn(d, d->worker_path, argv, true, NULL, d->output, &s->proc);
     if (r < 0) {
         free(s);
         return r;

@@ -5,6 +5,7 @@
  *   nines-worker --exec -- PROGRAM [ARG]...
  *   nines-worker --spare PADDING
  *   nines-worker --check MODULE
+ *   nines-worker --launcher
  *
  * A spare (see supervisord/spare.h) is started ahead of need and waits for
  * one START message on its channel saying what to run; its PADDING
@@ -15,7 +16,9 @@
  * callback and '-' when not; or 1 with the reason on stderr (ninesd checks
  * every module this way before it starts a tree; nines-release verify
  * compares the first two words with the manifest; nines-appup generate
- * reads the third to choose between code_change and restart).
+ * reads the third to choose between code_change and restart). --launcher
+ * is ninesd's fork server (launcher.h), through which every other
+ * nines-worker and exec program is spawned.
  *
  * Either way the process first ties its life to ninesd's (no orphans),
  * then loads and runs the application, or becomes the plain program.
@@ -36,6 +39,7 @@
 
 #include "exec_setup.h"
 #include "host.h"
+#include "launcher.h"
 #include "module_check.h"
 #include "path_trust.h"
 #include "proto.h"
@@ -283,6 +287,8 @@ int main(int argc, char **argv) {
         return run_exec(argc - 2, argv + 2);
     if (argc == 3 && strcmp(argv[1], "--check") == 0)
         return check_module(argv[2]);
+    if (argc == 2 && strcmp(argv[1], "--launcher") == 0)
+        return launcher_main();
     struct nines_ctx ctx = {.channel = find_channel(), .epfd = -1, .sigfd = -1, .child_path = "worker"};
     bool spare = argc >= 2 && strcmp(argv[1], "--spare") == 0;
     if (spare ? ctx.channel < 0 : parse_args(&ctx, argc, argv) < 0)

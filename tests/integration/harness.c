@@ -296,7 +296,8 @@ bool wait_process_gone(pid_t pid, int timeout_ms) {
 }
 
 /* The second word of /proc/PID/cmdline is "--spare" for an idle spare host. */
-bool is_spare_host(pid_t pid) {
+/* Its first argument is `arg`. */
+static bool first_arg_is(pid_t pid, const char *arg) {
     char path[64], buf[64] = "";
     snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -305,8 +306,11 @@ bool is_spare_host(pid_t pid) {
     ssize_t r = read(fd, buf, sizeof buf - 1);
     close(fd);
     size_t first = r > 0 ? strnlen(buf, (size_t)r) : 0;
-    return r > 0 && first + 1 < (size_t)r && strncmp(buf + first + 1, "--spare", 7) == 0;
+    return r > 0 && first + 1 < (size_t)r && strncmp(buf + first + 1, arg, strlen(arg)) == 0;
 }
+
+bool is_spare_host(pid_t pid) { return first_arg_is(pid, "--spare"); }
+bool is_launcher(pid_t pid) { return first_arg_is(pid, "--launcher"); }
 
 /* Children of `parent` in /proc, zombies or live ones. */
 static int children_where(pid_t parent, bool zombies, pid_t *out, int max) {
@@ -333,7 +337,7 @@ static int count_children_where(pid_t parent, bool zombies) {
     pid_t pids[1024];
     int n = children_where(parent, zombies, pids, 1024), count = 0;
     for (int i = 0; i < n; i++)
-        if (zombies || !is_spare_host(pids[i]))
+        if (zombies || (!is_spare_host(pids[i]) && !is_launcher(pids[i])))
             count++;
     return count;
 }
@@ -353,18 +357,21 @@ bool wait_no_zombie_children(pid_t parent, int timeout_ms) {
     return true;
 }
 
-pid_t find_spare_host(pid_t parent, int timeout_ms) {
+static pid_t find_child(pid_t parent, int timeout_ms, bool (*is)(pid_t)) {
     long long end = now_ms() + timeout_ms;
     do {
-        pid_t kids[64];
-        int n = list_children(parent, kids, 64);
+        pid_t kids[1024];
+        int n = list_children(parent, kids, 1024);
         for (int i = 0; i < n; i++)
-            if (is_spare_host(kids[i]))
+            if (is(kids[i]))
                 return kids[i];
         usleep(5000);
     } while (now_ms() < end);
     return -1;
 }
+
+pid_t find_spare_host(pid_t parent, int timeout_ms) { return find_child(parent, timeout_ms, is_spare_host); }
+pid_t find_launcher(pid_t parent, int timeout_ms) { return find_child(parent, timeout_ms, is_launcher); }
 
 int harness_setup(void **state) {
     static struct ninesd n;

@@ -183,11 +183,13 @@ static void no_orphans_when_ninesd_is_killed(void **state) {
                      ninesd_wait_started(n, "c", WAIT_MS)};
     for (int i = 0; i < 3; i++)
         assert_true(pids[i] > 0);
-    /* Every process ninesd has: the three workers and the spare host. */
+    /* Every process ninesd has: the three workers, the spare host and the
+     * launcher (supervisord/launcher.h). */
     assert_true(find_spare_host(n->pid, WAIT_MS) > 0);
+    assert_true(find_launcher(n->pid, WAIT_MS) > 0);
     pid_t all[8];
     int n_all = list_children(n->pid, all, 8);
-    assert_int_equal(n_all, 4);
+    assert_int_equal(n_all, 5);
     kill(n->pid, SIGKILL);
     assert_true(ninesd_wait_exit(n, WAIT_MS));
     for (int i = 0; i < n_all; i++)

@@ -1,0 +1,97 @@
+/*
+ * launch_proto.h — what ninesd and its launcher say to each other.
+ *
+ * ninesd spawns its children through a small process (`nines-worker
+ * --launcher`, supervisord/launcher.h) that holds none of the tree's
+ * descriptors: a spawn from ninesd itself copies its whole descriptor
+ * table and the kernel closes every close-on-exec descriptor again at
+ * exec, a cost that grows with the tree (N² over a boot). The launcher's
+ * table holds a handful, so a spawn costs the same at 10 or 10,000
+ * children.
+ *
+ * One request is one SOCK_SEQPACKET message: a fixed header, then
+ * NUL-terminated strings (user, cwd, the program, argv, the environment
+ * entries to set over the launcher's own), with the child's stdout and
+ * stderr (and its channel, with LAUNCH_CHANNEL) attached as SCM_RIGHTS,
+ * in that order. The child is created with CLONE_PARENT: it is ninesd's
+ * child, reaped and signalled by ninesd as any other.
+ *
+ * Two answers come back on the same socket, in this order:
+ *   LAUNCH_CHILD_PID  sent by the child itself before its exec, so that
+ *                     ninesd learns its pid even if the launcher dies
+ *                     right after creating it;
+ *   LAUNCH_DONE       sent by the launcher once the exec has happened or
+ *                     failed: pid, or err (-errno) when there is no child
+ *                     to run (a failed clone, an exec that failed: that
+ *                     child exits 127 at once and is reaped as any other).
+ * A plain exec child whose setup fails (its user, its folder, a program
+ * not found or not trusted) still runs: it says why on its stderr and
+ * exits 126 or 127, as the worker host's --exec did.
+ *
+ * Encoding and decoding are pure, unit-tested (tests/unit/test_launch_proto.c).
+ */
+#ifndef NINES_LAUNCH_PROTO_H
+#define NINES_LAUNCH_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LAUNCH_MAGIC 0x4e4c5231u /* "NLR1" */
+#define LAUNCH_MAX_REQUEST (128 * 1024)
+#define LAUNCH_MAX_STRINGS 4096  /* argv and env entries of one request */
+
+enum launch_flags {
+    LAUNCH_EXEC = 1u << 0,    /* an exec child: user, cwd, PATH look-up, trust check, one exec */
+    LAUNCH_CHANNEL = 1u << 1, /* a third descriptor comes: the channel, for fd 3 */
+    LAUNCH_USER = 1u << 2,    /* become uid/gid (with user's groups and HOME, USER, LOGNAME) */
+};
+
+/* A request, decoded: pointers into the message buffer. */
+struct launch_request {
+    uint32_t flags;
+    uint32_t uid, gid;   /* with LAUNCH_USER */
+    const char *user;    /* with LAUNCH_USER: the name, for groups and messages */
+    const char *cwd;     /* NULL: stay in the launcher's folder (ninesd's) */
+    const char *program; /* what to exec: a path, or with LAUNCH_EXEC a name looked up on PATH */
+    const char *const *argv; /* argc entries and a NULL */
+    size_t argc;
+    const char *const *env;  /* "NAME=VALUE", set over the launcher's environment, in order */
+    size_t n_env;
+};
+
+enum launch_answer_kind {
+    LAUNCH_CHILD_PID = 1,
+    LAUNCH_DONE = 2,
+};
+
+struct launch_answer {
+    uint32_t kind;
+    int32_t pid;
+    int32_t err; /* LAUNCH_DONE: 0, or -errno */
+};
+
+/* Encode `r` into buf: its length, or -E2BIG when it does not fit (or
+ * has more than LAUNCH_MAX_STRINGS strings), -EINVAL without a program. */
+int launch_request_encode(const struct launch_request *r, uint8_t *buf, size_t size);
+
+/* Decode a request of `len` bytes from buf (left in place: the strings
+ * point into it). `slots` holds the argv and env pointers (n_slots of
+ * them, at least argc + n_env + 2). 0, or -EBADMSG for anything that is
+ * not a whole, well-formed request. */
+int launch_request_decode(const uint8_t *buf, size_t len, const char **slots, size_t n_slots,
+                          struct launch_request *out);
+
+/* An answer is a struct launch_answer in host order (both ends are on
+ * one machine); true when `len` bytes at buf are one, copied to *out. */
+bool launch_answer_decode(const void *buf, size_t len, struct launch_answer *out);
+
+/* The environment of a child: `base` (NULL-terminated) without the
+ * entries `drop` names (NAME= prefixes, NULL-terminated, or NULL), then
+ * `over` (n_over entries) in order, a later entry of a name replacing an
+ * earlier one wherever it was. Into out (max entries, NULL-terminated).
+ * The count, or -E2BIG. Pure: pointers are copied, never the strings. */
+int launch_env_merge(const char *const *base, const char *const *drop, const char *const *over, size_t n_over,
+                     const char **out, size_t max);
+
+#endif /* NINES_LAUNCH_PROTO_H */

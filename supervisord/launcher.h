@@ -1,0 +1,57 @@
+/*
+ * launcher.h — ninesd's end of its fork server (`nines-worker
+ * --launcher`, worker/launcher.h; the protocol is lib/launch_proto.h).
+ *
+ * ninesd starts the launcher before the tree, while its own descriptor
+ * table is small, and spawns every child through it: a spawn then costs
+ * the same whatever the tree's size (from ninesd itself it copies ninesd's
+ * whole descriptor table, and the exec closes each of them again).
+ *
+ * A spawn is one request and its answers, waited for in place (as
+ * posix_spawn waits for the exec), so the pid is known before the loop
+ * looks at any child's end. The children are ninesd's own (CLONE_PARENT).
+ *
+ * The launcher may die (killed by hand, out of memory): no child is lost.
+ *   - Dead before the request is read, or before it made the child: no
+ *     child exists (or one that already died, reaped as an orphan); the
+ *     request is sent again to a new launcher, once, then ninesd spawns
+ *     directly.
+ *   - Dead after making the child: the child said its pid itself
+ *     (LAUNCH_CHILD_PID) before its exec, so ninesd takes it as spawned.
+ *   - A launcher that does not answer within LAUNCHER_TIMEOUT_MS is killed
+ *     and handled as dead.
+ * A dead launcher is replaced at the next spawn; one that keeps dying
+ * (three times within a second of its start) is given up for 10 s, and
+ * ninesd spawns directly meanwhile: slower with a large tree, never
+ * broken.
+ */
+#ifndef NINES_LAUNCHER_H
+#define NINES_LAUNCHER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon.h"
+#include "launch_proto.h"
+
+#define LAUNCHER_TIMEOUT_MS 10000
+
+struct launcher;
+
+/* Start the launcher (failure is not fatal: spawns are then direct). */
+void launcher_start(struct daemon *d);
+
+/* Spawn `req` with fds (stdout, stderr, and with LAUNCH_CHANNEL the
+ * child's channel end) through the launcher: 0 with *pid, -ENOTCONN when
+ * there is no launcher to use (spawn directly instead: nothing happened),
+ * another -errno when the spawn itself failed. The caller keeps fds. */
+int launcher_spawn(struct daemon *d, const struct launch_request *req, const int *fds, pid_t *pid);
+
+/* The launcher's pid, or 0 (tests and status). */
+pid_t launcher_pid(const struct daemon *d);
+
+/* Close the channel (the launcher exits) and reap it. */
+void launcher_stop(struct daemon *d);
+
+#endif
