@@ -184,6 +184,12 @@ void casts_log_drops(struct daemon *d, bool force) {
     }
 }
 
+void casts_forget_node(struct daemon *d, engine_node node) {
+    uint64_t n = node < d->n_nodes ? drop_burst_take(&d->nodes[node].cast_drops, daemon_now_ms(), true) : 0;
+    if (n)
+        log_drop(d, node, n);
+}
+
 static int on_drop_timer(sd_event_source *s, uint64_t usec, void *userdata) {
     casts_log_drops(userdata, false);
     return 0;

@@ -65,6 +65,9 @@ void casts_on_exit(struct child_proc *p);
  * the count. */
 void casts_count_dropped(struct daemon *d, engine_node node, uint64_t n);
 
+/* The engine freed `node`: its burst of drops not yet said is said now. */
+void casts_forget_node(struct daemon *d, engine_node node);
+
 /* Log the bursts that have ended (all of them with `force`: the tree stops). */
 void casts_log_drops(struct daemon *d, bool force);
 

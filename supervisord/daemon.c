@@ -131,6 +131,22 @@ static void note_ended(struct daemon *d, const struct engine_report *r) {
     }
 }
 
+/* The engine freed the node: its number will name another. Its process
+ * has ended (the engine frees only children it saw end), so only what
+ * the daemon kept of it goes: its row, a drop burst not yet said, the
+ * module an upgrade left it on. */
+static void forget_node(struct daemon *d, engine_node node) {
+    if (node >= d->n_nodes)
+        return;
+    casts_forget_node(d, node);
+    upgrade_forget_node(d, node);
+    if (d->procs[node]) { /* never: a process the engine no longer knows */
+        child_proc_free(d->procs[node]);
+        d->procs[node] = NULL;
+    }
+    memset(&d->nodes[node], 0, sizeof d->nodes[node]);
+}
+
 int daemon_grow_nodes(struct daemon *d) {
     size_t n = engine_node_count(d->engine);
     if (n <= d->n_nodes)
@@ -194,6 +210,9 @@ static void carry_out(struct daemon *d, const struct engine_action *a) {
             log_daemon(LOG_CRIT, "daemon_error", "out of memory growing the tree");
             sd_event_exit(d->loop, 1);
         }
+        break;
+    case ENGINE_ACT_NODE_FREED:
+        forget_node(d, a->node);
         break;
     }
 }

@@ -154,6 +154,9 @@ void control_metrics_send(struct daemon *d, struct control_conn *c) {
     if (health)
         control_health_walk(d, ENGINE_ROOT, health);
     put(&o, "# HELP nines_up 1: ninesd answers\n# TYPE nines_up gauge\nnines_up 1\n");
+    put(&o, "# HELP nines_node_slots slots in ninesd's node table: the most nodes the tree had at once "
+            "(a child gone for good gives its slot to the next)\n# TYPE nines_node_slots gauge\n"
+            "nines_node_slots %zu\n", engine_node_count(d->engine));
     for (int f = 0; nodes && f < (int)(sizeof families / sizeof families[0]); f++) {
         put(&o, "# HELP %s %s\n# TYPE %s %s\n", families[f].name, families[f].help, families[f].name, families[f].type);
         family_samples(&o, d, f, nodes, n, health);

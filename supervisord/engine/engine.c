@@ -65,6 +65,11 @@ static void handle_pending(struct engine *e, const struct msg *m) {
 /* Any other message waits in the mailbox (exits, retries) or only updates
  * what is known of a child nobody waits for any more (after a freeze). */
 static void deliver(struct engine *e, struct msg *m) {
+    if (eng_msg_stale(e, m)) {
+        if (m->kind == MSG_REQUEST)
+            eng_request_stale(e, m->req);
+        return;
+    }
     struct sup *sp = sup_of(e, m->to);
     struct node *k = node_of(e, m->child);
     if (m->kind == MSG_REQUEST) { /* never the answer to a start or stop */
@@ -109,7 +114,10 @@ static bool run_one_mailbox(struct engine *e) {
         struct msg m;
         if (!sp || sp->op != OP_IDLE || !eng_msgq_pop(&sp->mailbox, &m))
             continue;
-        eng_sup_handle_mail(e, (engine_node)i, &m);
+        if (!eng_msg_stale(e, &m))
+            eng_sup_handle_mail(e, (engine_node)i, &m);
+        else if (m.kind == MSG_REQUEST)
+            eng_request_stale(e, m.req);
         return true;
     }
     return false;
@@ -166,6 +174,7 @@ int engine_handle(struct engine *e, const struct engine_event *ev, struct engine
     e->out = out;
     e->now = ev->now_ms;
     e->oom = false;
+    eng_reclaim(e);
     switch (ev->kind) {
     case ENGINE_EV_START:
         on_start(e);

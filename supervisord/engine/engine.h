@@ -28,7 +28,10 @@
 #include "tree.h"
 
 /* Every supervisor and child of the tree is a node; the root supervisor is
- * node 0. Node numbers are stable for the engine's lifetime. */
+ * node 0. A node's number is stable for the node's life; the number of a
+ * child added at run time is reused once the child is gone for good
+ * (ENGINE_ACT_NODE_FREED). engine_node_count is the table's size: the
+ * most nodes there were at once, not every node ever created. */
 typedef uint32_t engine_node;
 #define ENGINE_ROOT ((engine_node)0)
 #define ENGINE_NO_NODE ((engine_node)UINT32_MAX)
@@ -187,6 +190,12 @@ enum engine_action_kind {
     ENGINE_ACT_TREE_DOWN,    /* the root has ended: exit with `exit_code`; `reason` says why */
     ENGINE_ACT_REPLY,        /* the answer to request `reply.id` */
     ENGINE_ACT_NODE_ADDED,   /* `node` is new (start_child): the shell may grow its tables */
+    /* `node` is freed (a child added at run time, removed: see
+     * ENGINE_NODE_REMOVED): the shell forgets what it kept of it. Its
+     * number may name a new node from the next engine_handle call on;
+     * what the shell still holds of it past this must carry a gen, which
+     * a new node never shares. */
+    ENGINE_ACT_NODE_FREED,
 };
 
 struct engine_reply {
@@ -228,7 +237,10 @@ enum engine_node_state {
     ENGINE_NODE_STOPPING, /* asked to stop, not yet gone */
     ENGINE_NODE_REMOVED,  /* gone from its supervisor: a temporary that ended, a deleted child, a
                            * dynamic child that ended or was terminated, a failed start_child.
-                           * The node number stays (never reused); engine_find skips it. */
+                           * engine_find skips it. A static child keeps its number (its
+                           * supervisor's next init brings it back); one added at run time is
+                           * freed at the next engine_handle (ENGINE_ACT_NODE_FREED) and its
+                           * number reused. A free number reads as REMOVED, with no spec. */
 };
 
 struct engine;

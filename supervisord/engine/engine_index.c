@@ -3,11 +3,11 @@
  * node table, so a call or a control request naming a child does not
  * scan every node ever created.
  *
- * Every node is indexed by its path when it is added, and stays there:
- * node numbers are never reused and a removed node keeps its path. Removal
- * is final, so of the nodes sharing a path at most one is reachable (ids
- * are unique among a supervisor's live children); the lookup walks the
- * path's chain, newest first, and answers the reachable one.
+ * Every node is indexed by its path when it is added, and stays there
+ * until it is freed (engine_reclaim.c): a removed node keeps its path
+ * meanwhile. Of the nodes sharing a path at most one is reachable (ids
+ * are unique among a supervisor's children that are not removed); the
+ * lookup walks the path's chain and answers the reachable one.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -52,6 +52,17 @@ int eng_index_add(struct engine *e, engine_node id) {
         return grow_buckets(e, e->n_nodes * 2); /* links every node, `id` too */
     link_node(e, id);
     return 0;
+}
+
+/* Take node `id` (its path still set) out of its chain. */
+void eng_index_remove(struct engine *e, engine_node id) {
+    if (!e->n_buckets || !e->nodes[id].path)
+        return;
+    engine_node *at = &e->buckets[path_hash(e->nodes[id].path) & (e->n_buckets - 1)];
+    while (*at != ENGINE_NO_NODE && *at != id)
+        at = &e->nodes[*at].next_same_hash;
+    if (*at == id)
+        *at = e->nodes[id].next_same_hash;
 }
 
 engine_node eng_index_find(const struct engine *e, const char *path) {

@@ -26,8 +26,16 @@
  * request is answered exactly once: when done, when refused, or with
  * SHUTTING_DOWN when its supervisor ends or the tree stops first.
  *
- * Nodes are never freed while the engine lives: a removed child keeps its
- * number (state REMOVED), so the shell's tables indexed by node stay valid.
+ * Reclaim (engine_reclaim.c). A removed child that can never come back —
+ * one added at run time (start_child, a dynamic supervisor's child) — is
+ * freed with its subtree at the start of the next engine_handle (so the
+ * actions that named it, carried out after the call that removed it, still
+ * see its path), announced by ENGINE_ACT_NODE_FREED, and its number is
+ * reused for the next node added. Static children keep their slot while
+ * removed: their supervisor's next init brings them back. Every message
+ * carries the `uid` of the node it is about, which no other node ever has,
+ * so one about a freed node is recognised and dropped (a request answered
+ * NOT_FOUND) even after its number was reused.
  */
 #ifndef NINES_ENGINE_INTERNAL_H
 #define NINES_ENGINE_INTERNAL_H
@@ -86,6 +94,7 @@ struct msg {
     enum msg_kind kind;
     engine_node to;    /* the supervisor it is for */
     engine_node child; /* the child it is about */
+    uint64_t uid;      /* the child's uid: a message about a freed node is stale */
     uint32_t inc;      /* the child's incarnation it is about */
     struct nines_reason reason;
     struct req *req;   /* MSG_REQUEST */
@@ -124,6 +133,7 @@ struct sup {
     struct nines_reason req_why;
     unsigned next_dynamic; /* the N of the last "TEMPLATE-N"; never reused */
     struct engine_sup_flags flags; /* the spec's, until a set_flags request */
+    bool compact; /* engine_reclaim.c: children freed, the array to compact */
 };
 
 struct node {
@@ -146,6 +156,8 @@ struct node {
     bool runtime; /* added by start_child or a dynamic supervisor: gone at its supervisor's init */
     bool retired; /* removed by retire_child: stays removed at its supervisor's init */
     engine_node next_same_hash; /* engine_index.c: the next node in its path's bucket */
+    uint64_t uid; /* unique over the engine's life (0: a free slot); messages name it */
+    bool dead;    /* removed for good, on the dead list: freed at the next engine_handle */
 };
 
 struct engine {
@@ -163,6 +175,11 @@ struct engine {
     bool oom;                   /* an allocation failed during this call */
     engine_node *buckets;       /* engine_index.c: path hash -> newest node, chained */
     size_t n_buckets;           /* a power of two, or 0 */
+    uint64_t last_uid;
+    engine_node *dead;          /* engine_reclaim.c: removed for good, to free */
+    size_t n_dead, cap_dead;
+    engine_node *free_slots;    /* numbers to reuse, the most recently freed last */
+    size_t n_free, cap_free;
 };
 
 static inline struct node *node_of(struct engine *e, engine_node n) {
@@ -240,8 +257,22 @@ engine_node eng_sup_find_kid(struct engine *e, engine_node s, const char *id);
 size_t eng_sup_live_kids(struct engine *e, engine_node s);
 void eng_node_table_free(struct engine *e);
 
+/* engine_reclaim.c: removing children, freeing those gone for good. */
+/* Child n leaves its supervisor (state REMOVED); one added at run time
+ * is put on the dead list, to be freed with its subtree. */
+void eng_node_set_removed(struct engine *e, engine_node n);
+/* At the start of engine_handle: free the dead nodes (ENGINE_ACT_NODE_FREED
+ * for each) and take them out of their supervisors' children. */
+void eng_reclaim(struct engine *e);
+/* A number for a new node: a freed one, or ENGINE_NO_NODE (grow the table). */
+engine_node eng_reclaim_take_slot(struct engine *e);
+/* The message is about a node that has been freed since it was sent. */
+bool eng_msg_stale(const struct engine *e, const struct msg *m);
+void eng_reclaim_free(struct engine *e);
+
 /* engine_index.c: path -> node. */
 int eng_index_add(struct engine *e, engine_node id);
+void eng_index_remove(struct engine *e, engine_node id);
 engine_node eng_index_find(const struct engine *e, const char *path);
 void eng_index_free(struct engine *e);
 
@@ -261,5 +292,6 @@ void eng_request_abandon(struct engine *e, engine_node s);
 void eng_requests_stop(struct engine *e);
 void eng_msgq_drop_requests(struct engine *e, struct msgq *q); /* answered SHUTTING_DOWN */
 void eng_req_free(struct req *r);
+void eng_request_stale(struct engine *e, struct req *r); /* answered NOT_FOUND, freed */
 
 #endif /* NINES_ENGINE_INTERNAL_H */

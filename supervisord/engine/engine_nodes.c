@@ -1,13 +1,15 @@
 /*
  * engine_nodes.c — the node table: built from the tree by engine_new,
- * grown at run time by start_child and dynamic supervisors, never shrunk.
+ * grown at run time by start_child and dynamic supervisors.
  *
- * A node's number is its index and stays valid for the engine's lifetime:
- * the shell indexes its own tables (pids, uptimes) by it. A child that
- * leaves its supervisor keeps its slot with state REMOVED; its id may then
- * be taken by a new child, which gets a new slot with the same path. So
- * a path names the one node that is *reachable*: neither it nor any of
- * its ancestors is REMOVED.
+ * A node's number is its index: the shell indexes its own tables (pids,
+ * uptimes) by it. A child that leaves its supervisor keeps its slot with
+ * state REMOVED until it is freed (engine_reclaim.c: only children added
+ * at run time are, a static one comes back at its supervisor's init); its
+ * id may meanwhile be taken by a new child, which gets another slot with
+ * the same path. So a path names the one node that is *reachable*:
+ * neither it nor any of its ancestors is REMOVED. A freed number is given
+ * to the next node added, after ENGINE_ACT_NODE_FREED told the shell.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,13 +51,19 @@ static int add_kid(struct sup *p, engine_node id) {
 /* Root children have no leading slash: "web", "web/listener". */
 static int add_node(struct engine *e, engine_node parent, const struct nines_child_spec *spec,
                     const struct nines_sup_spec *sup_spec, engine_node *out) {
-    if (grow_nodes(e) < 0)
-        return -ENOMEM;
-    engine_node id = (engine_node)e->n_nodes;
+    engine_node id = eng_reclaim_take_slot(e);
+    uint32_t inc = 0;
+    if (id != ENGINE_NO_NODE) {
+        inc = e->nodes[id].inc; /* incarnations go on counting in a reused slot */
+    } else {
+        if (grow_nodes(e) < 0)
+            return -ENOMEM;
+        id = (engine_node)e->n_nodes++;
+    }
     struct node *n = &e->nodes[id];
-    *n = (struct node){.parent = parent, .spec = spec, .sup_spec = sup_spec};
-    e->n_nodes++;
+    *n = (struct node){.parent = parent, .spec = spec, .sup_spec = sup_spec, .inc = inc, .uid = ++e->last_uid};
     *out = id;
+    eng_emit(e, ENGINE_ACT_NODE_ADDED, id, 0); /* nobody listens during engine_new */
     if (parent == ENGINE_NO_NODE)
         n->path = strdup("/");
     else if (parent == ENGINE_ROOT)
@@ -92,10 +100,17 @@ int eng_node_build(struct engine *e, engine_node parent, const struct nines_chil
     return r;
 }
 
+static void remove_subtree(struct engine *e, engine_node n) {
+    struct node *k = node_of(e, n);
+    k->state = ENGINE_NODE_REMOVED;
+    for (size_t i = 0; k->sup && i < k->sup->n_kids; i++)
+        remove_subtree(e, k->sup->kids[i]);
+}
+
 /* Add `own` (the engine's copy, taken over) as the last child of s, with
- * its subtree; tell the shell about every new node, parents first. */
+ * its subtree; the shell hears of every new node, parents first
+ * (add_node). */
 engine_node eng_node_graft(struct engine *e, engine_node s, struct nines_child_spec *own, bool runtime) {
-    size_t first = e->n_nodes;
     engine_node top = ENGINE_NO_NODE;
     int r = eng_node_build(e, s, own, own->kind == NINES_CHILD_SUPERVISOR ? own->supervisor : NULL, &top);
     if (top == ENGINE_NO_NODE)
@@ -106,19 +121,17 @@ engine_node eng_node_graft(struct engine *e, engine_node s, struct nines_child_s
     }
     if (r < 0) {
         /* Half built: keep the slots (engine_free frees them), start none. */
-        for (size_t i = first; i < e->n_nodes; i++)
-            e->nodes[i].state = ENGINE_NODE_REMOVED;
+        if (top != ENGINE_NO_NODE)
+            remove_subtree(e, top);
         e->oom = true;
         return ENGINE_NO_NODE;
     }
-    for (size_t i = first; i < e->n_nodes; i++)
-        eng_emit(e, ENGINE_ACT_NODE_ADDED, (engine_node)i, 0);
     return top;
 }
 
 void eng_node_remove(struct engine *e, engine_node n) {
     struct node *k = node_of(e, n);
-    k->state = ENGINE_NODE_REMOVED;
+    eng_node_set_removed(e, n);
     k->restarting = false;
     k->timer_armed = false;
 }
@@ -170,4 +183,5 @@ void eng_node_table_free(struct engine *e) {
     free(e->nodes);
     free(e->scratch);
     eng_index_free(e);
+    eng_reclaim_free(e);
 }

@@ -21,7 +21,7 @@ engine_node engine_node_parent(const struct engine *e, engine_node n) {
 
 const char *engine_node_path(const struct engine *e, engine_node n) {
     const struct node *k = cnode(e, n);
-    return k ? k->path : "?";
+    return k && k->path ? k->path : "?";
 }
 
 const struct nines_child_spec *engine_node_spec(const struct engine *e, engine_node n) {

@@ -146,7 +146,8 @@ void eng_msgq_flush(struct engine *e, struct msgq *q) {
 /* Send a message about `child` (its current incarnation) to supervisor `to`. */
 void eng_post(struct engine *e, enum msg_kind kind, engine_node to, engine_node child,
           const struct nines_reason *why) {
-    struct msg m = {.kind = kind, .to = to, .child = child, .inc = node_of(e, child)->inc};
+    struct msg m = {.kind = kind, .to = to, .child = child, .uid = node_of(e, child)->uid,
+                    .inc = node_of(e, child)->inc};
     if (why)
         m.reason = *why;
     eng_msgq_push(e, &e->inbox, &m);

@@ -173,7 +173,8 @@ void eng_request_arrive(struct engine *e, const struct engine_request *r) {
             eng_emit_reply(e, r->id, ENGINE_REQ_START_FAILED, ENGINE_NO_NODE, &why);
         return;
     }
-    struct msg m = {.kind = MSG_REQUEST, .to = s, .child = r->node, .inc = node_of(e, r->node)->inc, .req = q};
+    struct msg m = {.kind = MSG_REQUEST, .to = s, .child = r->node, .uid = node_of(e, r->node)->uid,
+                    .inc = node_of(e, r->node)->inc, .req = q};
     eng_msgq_push(e, &e->inbox, &m);
     if (e->oom)
         eng_req_free(q);
@@ -412,6 +413,12 @@ void eng_requests_stop(struct engine *e) {
         eng_request_abandon(e, (engine_node)i);
         eng_msgq_drop_requests(e, &e->nodes[i].sup->mailbox);
     }
+}
+
+/* A request about a node freed since it arrived: that child is gone. */
+void eng_request_stale(struct engine *e, struct req *r) {
+    eng_emit_reply(e, r->id, ENGINE_REQ_NOT_FOUND, ENGINE_NO_NODE, NULL);
+    eng_req_free(r);
 }
 
 void eng_msgq_drop_requests(struct engine *e, struct msgq *q) {

@@ -91,7 +91,7 @@ static void child_exited(struct engine *e, engine_node s, engine_node c, const s
     k->state = ENGINE_NODE_IDLE;
     k->timer_armed = false;
     if (k->spec->restart == NINES_TEMPORARY) {
-        k->state = ENGINE_NODE_REMOVED;
+        eng_node_set_removed(e, c);
         eng_report(e, ENGINE_REPORT_CHILD_TERMINATED, s, c, why, ENGINE_FOLLOWUP_REMOVE);
         return;
     }
@@ -100,7 +100,7 @@ static void child_exited(struct engine *e, engine_node s, engine_node c, const s
          * one is forgotten. */
         bool dynamic = node_is_dynamic(e, c);
         if (dynamic)
-            k->state = ENGINE_NODE_REMOVED;
+            eng_node_set_removed(e, c);
         eng_report(e, ENGINE_REPORT_CHILD_TERMINATED, s, c, why,
                dynamic ? ENGINE_FOLLOWUP_REMOVE : ENGINE_FOLLOWUP_NONE);
         return;
@@ -126,7 +126,7 @@ void eng_sup_handle_mail(struct engine *e, engine_node s, const struct msg *m) {
     case MSG_RETRY:
         /* Only if nothing has started the child since (OTP: pid still
          * {restarting, _}). */
-        if (k->restarting && k->state == ENGINE_NODE_IDLE)
+        if (k->restarting && k->inc == m->inc && k->state == ENGINE_NODE_IDLE)
             eng_restart_child(e, s, m->child, true);
         break;
     case MSG_REQUEST:

@@ -91,7 +91,7 @@ void eng_child_start_failed(struct engine *e, engine_node s, engine_node c, cons
     } else if (sp->op == OP_RESTART) {
         /* OTP's try_again_restart: leave the rest for later, behind
          * whatever is already in the mailbox. */
-        struct msg retry = {.kind = MSG_RETRY, .to = s, .child = c, .inc = k->inc};
+        struct msg retry = {.kind = MSG_RETRY, .to = s, .child = c, .uid = k->uid, .inc = k->inc};
         k->restarting = true;
         eng_msgq_push(e, &sp->mailbox, &retry);
         sp->op = OP_IDLE;

@@ -31,9 +31,12 @@ static bool shutdown_ok(const struct node *k, const struct nines_reason *r) {
 /* A stopped child is not restarted. Temporaries leave the supervisor, as
  * OTP's terminate_children and del_child remove them; so do dynamic
  * children (del_child forgets a simple_one_for_one child's pid). */
-static enum engine_node_state state_once_stopped(struct engine *e, engine_node c) {
+static void settle_stopped(struct engine *e, engine_node c) {
     bool gone = node_of(e, c)->spec->restart == NINES_TEMPORARY || node_is_dynamic(e, c);
-    return gone ? ENGINE_NODE_REMOVED : ENGINE_NODE_IDLE;
+    if (gone)
+        eng_node_set_removed(e, c);
+    else
+        node_of(e, c)->state = ENGINE_NODE_IDLE;
 }
 
 /* The child has ended while being stopped: report it. */
@@ -42,7 +45,7 @@ static void terminated(struct engine *e, engine_node s, engine_node c, const str
     bool ok = shutdown_ok(k, why);
     eng_report(e, ok ? ENGINE_REPORT_CHILD_STOPPED : ENGINE_REPORT_SHUTDOWN_ERROR, s, c, why,
            ENGINE_FOLLOWUP_NONE);
-    k->state = state_once_stopped(e, c);
+    settle_stopped(e, c);
     k->timer_armed = false;
 }
 
@@ -53,7 +56,7 @@ void eng_terminate_child(struct engine *e, engine_node s, engine_node c) {
     k->restarting = false;
     if (!node_is_live(k)) {
         if (k->state == ENGINE_NODE_IDLE)
-            k->state = state_once_stopped(e, c);
+            settle_stopped(e, c);
         return;
     }
     k->state = ENGINE_NODE_STOPPING;

@@ -336,6 +336,18 @@ void upgrade_on_result(struct daemon *d, engine_node node, uint64_t gen, const s
     finish(d, r, CTL_ST_FAILED, "%s stays on %s: %s", path, parts[0], why);
 }
 
+void upgrade_forget_node(struct daemon *d, engine_node node) {
+    struct upgrades *u = d->upgrades;
+    if (u && node < u->n_modules) {
+        free(u->modules[node]);
+        u->modules[node] = NULL;
+    }
+    if (u && node < u->n_templates) {
+        free(u->templates[node]);
+        u->templates[node] = NULL;
+    }
+}
+
 void upgrade_free(struct daemon *d) {
     struct upgrades *u = d->upgrades;
     if (!u)

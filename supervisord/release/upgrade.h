@@ -91,6 +91,11 @@ void upgrade_on_restored(struct daemon *d, engine_node node);
  * release upgrade remapped it). */
 const char *daemon_module_of(struct daemon *d, engine_node node);
 
+/* The engine freed `node` (ENGINE_ACT_NODE_FREED): the module or template
+ * it was upgraded to goes with it, so the node its number names next
+ * starts on its own spec. */
+void upgrade_forget_node(struct daemon *d, engine_node node);
+
 void upgrade_free(struct daemon *d);
 
 #endif /* NINES_UPGRADE_H */

@@ -15,6 +15,10 @@
  *   reply 8 start_failed - (REASON)   "-" when it names no child)
  *   added sub/x                (a node created at run time)
  *
+ * ENGINE_ACT_NODE_FREED is not rendered (it comes at the start of the
+ * call after a removal, in every test that removes a run-time child): it
+ * is counted in `freed`, and engine_reclaim's tests check it.
+ *
  * Items are separated by "; ". Rendering also checks that every report
  * names the right supervisor (the child's parent, or itself for shutdown)
  * and the child's current gen.
@@ -99,6 +103,7 @@ struct fx {
     uint64_t now;
     char line[8192];
     uint64_t gens[64]; /* each node's gen as the actions rendered so far leave it */
+    unsigned freed;    /* ENGINE_ACT_NODE_FREED seen: counted, not rendered */
 };
 
 static inline void fx_init(struct fx *f, const struct nines_sup_spec *root) {
@@ -215,6 +220,11 @@ static inline void fx_render(struct fx *f, const struct engine_action *a) {
         assert_true(a->node < 64);
         f->gens[a->node] = 0;
         fx_append(f, "added %s", p);
+        break;
+    case ENGINE_ACT_NODE_FREED:
+        assert_true(a->node < 64);
+        f->gens[a->node] = 0;
+        f->freed++;
         break;
     }
 }

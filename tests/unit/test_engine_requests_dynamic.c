@@ -50,7 +50,7 @@ static void start_dynamic_children_from_the_template(void **unused) {
     READY(&f, "jobs/job-1");
     /* OTP: restart_child and delete_child are for static supervisors */
     assert_string_equal(RESTART_CHILD(&f, 4, "jobs/job-1"), "reply 4 simple_one_for_one jobs/job-1");
-    assert_string_equal(DELETE_CHILD(&f, 5, "jobs/job-2"), "reply 5 simple_one_for_one jobs/job-2");
+    assert_string_equal(DELETE_CHILD(&f, 5, "jobs/job-1"), "reply 5 simple_one_for_one jobs/job-1");
     struct nines_child_spec c = w("c");
     assert_string_equal(START_CHILD(&f, 6, "jobs", &c), "reply 6 simple_one_for_one -");
     assert_string_equal(START_DYNAMIC(&f, 7, "/", NULL, 0), "reply 7 not_dynamic -");
