@@ -27,6 +27,7 @@ struct call {
     engine_node to;
     uint64_t to_gen;
     uint64_t deadline_us; /* CLOCK_MONOTONIC */
+    uint64_t start_us;    /* when it reached ninesd (metrics, counters.h) */
     struct call *prev, *next;         /* every call in flight, oldest first */
     struct call *to_prev, *to_next;   /* the calls to the same callee incarnation */
 };
@@ -98,6 +99,14 @@ static void remove_call(struct daemon *d, struct call *c) {
         t->tail = c->prev;
     t->n--;
     free(c);
+}
+
+/* Metrics: how the call to `c->to` ended, and how long it took if answered. */
+static void count_call(struct daemon *d, const struct call *c, enum call_outcome how) {
+    if (c->to < d->n_nodes)
+        d->nodes[c->to].counters.calls[how]++;
+    if (how != CALL_FAILED)
+        call_latency_observe(&d->call_latency, counters_now_us() - c->start_us);
 }
 
 static struct call *find_ref(struct daemon *d, uint64_t ref) {
@@ -194,6 +203,7 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         char why[128];
         snprintf(why, sizeof why, "no reply from '%s' in time", engine_node_path(d->engine, c->to));
         fail_caller(d, c, -ETIMEDOUT, why);
+        count_call(d, c, CALL_FAILED);
         remove_call(d, c); /* a late reply is then dropped: its ref is unknown */
     }
     if (next)
@@ -239,6 +249,7 @@ static void start_call(struct daemon *d, struct call *c, const char *path, const
         return;
     }
     t->next_ref = c->ref;
+    c->start_us = counters_now_us();
     c->deadline_us = daemon_now_ms() * 1000 + timeout_ms * 1000;
     arm_timer(d, c->deadline_us);
     /* Sent or queued (child_send.h); a callee whose channel closed is
@@ -328,6 +339,7 @@ void calls_on_answer(struct daemon *d, engine_node node, uint64_t gen, const str
                  (const char *)m->payload);
         fail_caller(d, c, -ENOTSUP, why);
     }
+    count_call(d, c, m->type == NINES_MSG_REPLY ? CALL_REPLIED : CALL_ERROR);
     remove_call(d, c);
 }
 
@@ -341,6 +353,7 @@ void calls_on_exit(struct daemon *d, engine_node node, uint64_t gen, const struc
             break;
         snprintf(why, sizeof why, "'%s' ended before replying: %s", engine_node_path(d->engine, node), text);
         fail_caller(d, c, -ECONNABORTED, why);
+        count_call(d, c, CALL_FAILED);
         remove_call(d, c);
     }
 }

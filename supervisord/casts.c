@@ -63,6 +63,8 @@ static void send_flow(struct child_proc *from, struct child_proc *to, bool busy)
 static void hand_over(struct child_proc *to, const void *data, size_t len) {
     if (child_send(to, NINES_MSG_CAST, 0, data, len) < 0)
         casts_count_dropped(to->d, to->node, 1);
+    else
+        to->d->nodes[to->node].counters.casts++;
 }
 
 enum ctl_status casts_from_control(struct daemon *d, const char *path, const void *data, size_t len, char *why,
@@ -86,6 +88,7 @@ enum ctl_status casts_from_control(struct daemon *d, const char *path, const voi
         snprintf(why, size, "cannot send to '%s': %s", path, r == -EPIPE ? "it is ending" : strerror(-r));
         return r == -ENOMEM ? CTL_ST_INTERNAL : CTL_ST_FAILED;
     }
+    d->nodes[n].counters.casts++;
     return CTL_ST_OK;
 }
 

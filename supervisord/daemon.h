@@ -12,6 +12,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "counters.h"
 #include "drop_burst.h"
 #include "engine.h"
 #include "tree.h"
@@ -36,6 +37,7 @@ struct node_info {
     bool last_exit_troubled;
     uint64_t last_trouble_ms, prev_trouble_ms; /* monotonic: its last two ends in trouble (status_line.h) */
     uint32_t exits_normal, exits_shutdown, exits_abnormal; /* since ninesd started (metrics) */
+    struct node_counters counters; /* calls, casts, upgrades (metrics, counters.h) */
 };
 
 struct daemon {
@@ -62,6 +64,7 @@ struct daemon {
     bool no_spare;
     struct control *control;      /* the control socket (control.h), or NULL */
     struct calls *calls;          /* calls in flight between children (calls.h) */
+    struct call_latency call_latency; /* answered calls, for metrics (counters.h) */
     struct calls_kept *kept;      /* answers to workers that may be rolled back (calls_kept.h) */
     sd_event_source *drop_timer;  /* the end of the next burst of drops (casts.h) */
     struct upgrades *upgrades;    /* live upgrades asked and done (upgrade.h) */

@@ -2,7 +2,8 @@
  * control_metrics.c — `metrics`: the tree in the Prometheus text
  * exposition format (version 0.0.4), for the tools people already run:
  * per node restarts, exits by kind, health, messages queued and casts
- * lost or refused; per supervisor its window against its intensity; per
+ * lost or refused, calls by outcome, casts, live upgrades by outcome; the
+ * daemon's call latency as a histogram; per supervisor its window against its intensity; per
  * process CPU time and memory, read from /proc now (a scrape is a
  * request: nothing is sampled on a timer).
  */
@@ -70,11 +71,43 @@ static const struct {
     {"nines_process_cpu_seconds_total", "counter", "user and system CPU time of the node's process"},
     {"nines_process_resident_memory_bytes", "gauge", "resident memory of the node's process"},
     {"nines_process_proportional_memory_bytes", "gauge", "proportional set size (PSS) of the node's process"},
+    {"nines_node_calls_total", "counter", "calls made to the worker, by outcome (replied, error: it could not answer, "
+                                          "failed: timeout or it ended first)"},
+    {"nines_node_casts_total", "counter", "casts accepted for the worker (handed over or queued)"},
+    {"nines_node_upgrades_total", "counter", "live upgrades of the worker, by outcome (ok, refused: the old code goes "
+                                             "on, rolled_back: restored on the old code, failed: anything else)"},
 };
 
 static void node_metric(struct metrics_out *o, int family, const char *path, const char *extra, double v) {
     char p[512];
     put(o, "%s{path=\"%s\"%s} %.15g\n", families[family].name, label(path, p, sizeof p), extra ? extra : "", v);
+}
+
+/* Families 12 to 14: the counters of counters.h, workers only. */
+static void counter_samples(struct metrics_out *o, int family, const char *path, const struct node_counters *k) {
+    char extra[64];
+    if (family == 13) {
+        node_metric(o, family, path, NULL, (double)k->casts);
+        return;
+    }
+    int n = family == 12 ? CALL_OUTCOMES : UPGRADE_OUTCOMES;
+    for (int i = 0; i < n; i++) {
+        snprintf(extra, sizeof extra, ",outcome=\"%s\"",
+                 family == 12 ? call_outcome_name((enum call_outcome)i) : upgrade_outcome_name((enum upgrade_outcome)i));
+        node_metric(o, family, path, extra, family == 12 ? (double)k->calls[i] : (double)k->upgrades[i]);
+    }
+}
+
+/* The daemon's call latency (counters.h) as a Prometheus histogram. */
+static void latency_histogram(struct metrics_out *o, const struct call_latency *h) {
+    const char *name = "nines_call_duration_seconds";
+    put(o, "# HELP %s calls answered by the callee (replied or error), from ninesd receiving the request to its "
+           "answer sent to the caller\n# TYPE %s histogram\n", name, name);
+    for (int i = 0; i < CALL_LATENCY_BUCKETS; i++)
+        put(o, "%s_bucket{le=\"%.6g\"} %" PRIu64 "\n", name, (double)call_latency_bounds_us[i] / 1e6,
+            call_latency_cumulative(h, i));
+    put(o, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n%s_sum %.9g\n%s_count %" PRIu64 "\n", name,
+        call_latency_cumulative(h, CALL_LATENCY_BUCKETS), name, (double)h->sum_us / 1e6, name, h->count);
 }
 
 /* One family at a time over every node (the format wants a family's
@@ -107,6 +140,12 @@ static void family_samples(struct metrics_out *o, struct daemon *d, int family, 
         case 6: if (info && !sup) node_metric(o, family, path, NULL, (double)info->casts_refused); break;
         case 7: if (sup) node_metric(o, family, path, NULL, engine_sup_window_restarts(d->engine, k, now)); break;
         case 8: if (sup && engine_sup_flags(d->engine, k, &flags)) node_metric(o, family, path, NULL, flags.intensity); break;
+        case 12:
+        case 13:
+        case 14:
+            if (info && !sup && engine_node_spec(d->engine, k) && engine_node_spec(d->engine, k)->kind == NINES_CHILD_MODULE)
+                counter_samples(o, family, path, &info->counters);
+            break;
         default:
             if (!worker || p->pid <= 0 || !proc_usage_read(p->pid, &u))
                 break;
@@ -161,6 +200,7 @@ void control_metrics_send(struct daemon *d, struct control_conn *c) {
         put(&o, "# HELP %s %s\n# TYPE %s %s\n", families[f].name, families[f].help, families[f].name, families[f].type);
         family_samples(&o, d, f, nodes, n, health);
     }
+    latency_histogram(&o, &d->call_latency);
     free(nodes);
     free(health);
     flush_out(&o);

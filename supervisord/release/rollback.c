@@ -363,6 +363,8 @@ bool upgrade_on_exit(struct daemon *d, engine_node node, uint64_t gen, const str
     snprintf(cause, sizeof cause, "%s %s: %s", r && r->gen == gen ? "during" : "just after",
              "the upgrade, the worker ended", text);
     bool rolled = usable && roll_back(d, node, gen, h, cause);
+    if (rolled)
+        d->nodes[node].counters.upgrades[UPGRADE_ROLLED_BACK]++; /* the request in flight, if any, is not counted */
     if (!rolled && ours && h->took_input && in_window)
         log_crash_after_swap(d, node, h, text);
     if (!rolled && may_roll_back && why->kind != NINES_REASON_NORMAL && why->kind != NINES_REASON_SHUTDOWN) {
@@ -374,6 +376,7 @@ bool upgrade_on_exit(struct daemon *d, engine_node node, uint64_t gen, const str
     else if (!rolled)
         calls_kept_forget(d, node); /* the answers sent to an upgrade in flight */
     if (r && r->gen == gen) {
+        r->outcome = rolled ? UPGRADE_OUTCOMES : UPGRADE_FAILED;
         log_upgrade(LOG_ERR, "upgrade_failed", d, r, NULL, cause,
                     rolled ? "upgrade failed; rolled back to the old code with its state"
                            : "upgrade failed; the supervisor restarts the worker", NULL, NULL, NULL);

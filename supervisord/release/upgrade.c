@@ -190,6 +190,9 @@ void finish(struct daemon *d, struct upgrade_req *r, enum ctl_status st, const c
     if (c)
         control_send_end(c, st, "%s", msg);
     engine_node node = r->node;
+    enum upgrade_outcome how = st == CTL_ST_OK ? UPGRADE_OK : r->outcome;
+    if (node < d->n_nodes && how < UPGRADE_OUTCOMES)
+        d->nodes[node].counters.upgrades[how]++;
     if (r->done)
         r->done(d, r->cookie, node, st == CTL_ST_OK, r->pause_us, msg);
     unlink_req(d->upgrades, r);
@@ -246,7 +249,7 @@ static struct upgrade_req *new_req(struct daemon *d, engine_node node, const cha
         return NULL;
     }
     if (r)
-        r->node = node;
+        r->node = node, r->outcome = UPGRADE_FAILED;
     return r;
 }
 
@@ -333,6 +336,7 @@ void upgrade_on_result(struct daemon *d, engine_node node, uint64_t gen, const s
     snprintf(why, sizeof why, "%s: %s", stage_name(res.stage), parts[2]);
     log_upgrade(LOG_ERR, "upgrade_failed", d, r, parts[1][0] ? parts[1] : NULL, why,
                 "upgrade failed; the running version goes on", pause, NULL, NULL);
+    r->outcome = UPGRADE_REFUSED;
     finish(d, r, CTL_ST_FAILED, "%s stays on %s: %s", path, parts[0], why);
 }
 

@@ -21,6 +21,7 @@ struct upgrade_req {
     upgrade_done_fn done; /* the release handler waits, not a connection */
     void *cookie;
     uint64_t pause_us;
+    enum upgrade_outcome outcome; /* what finish() counts unless it succeeded (counters.h) */
 };
 
 /* A module path and the one that replaces it (upgrade_remap_module). */
