@@ -15,6 +15,7 @@
 
 #include "calls.h"
 #include "fd_room.h"
+#include "launcher.h"
 #include "casts.h"
 #include "log.h"
 #include "output_limit.h"
@@ -255,6 +256,13 @@ static void sweep_group(pid_t pid) {
 static void on_process_exit(void *userdata, const siginfo_t *si) {
     struct child_proc *p = userdata;
     p->watched = false;
+    /* A worker host that could not be exec'd (an exec child's program
+     * says so itself, and exits 127 as it did under nines-worker --exec). */
+    int exec_err = p->is_exec ? 0 : launcher_exec_error(p->d, p->pid);
+    if (exec_err < 0 && !p->has_reason) {
+        p->reason = nines_reason_make(NINES_REASON_SPAWN_FAILED, -exec_err, p->d->worker_path);
+        p->has_reason = true;
+    }
     sweep_group(p->pid);
     /* Whatever it said and wrote before dying is already queued: take it
      * all before reporting the end, so the log reads in order. */

@@ -287,7 +287,7 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 
 int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_options *opt) {
     *d = (struct daemon){.tree = tree, .worker_path = opt->worker_path, .notify_fd = -1,
-                         .no_spare = opt->no_spare,
+                         .no_spare = opt->no_spare, .no_launcher = opt->no_launcher,
                          .max_snapshot = opt->max_snapshot ? opt->max_snapshot : DAEMON_MAX_SNAPSHOT};
     int r = sd_event_default(&d->loop);
     if (r < 0)
@@ -331,7 +331,8 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
 int daemon_run(struct daemon *d) {
     struct engine_event ev = {.kind = ENGINE_EV_START, .now_ms = daemon_now_ms()};
     d->nodes[ENGINE_ROOT].started_ms = ev.now_ms;
-    launcher_start(d); /* before the tree: while ninesd's descriptor table is small */
+    if (!d->no_launcher)
+        launcher_start(d); /* before the tree: while ninesd's descriptor table is small */
     daemon_feed(d, &ev);
     spare_want(d);
     int r = sd_event_loop(d->loop);

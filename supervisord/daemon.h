@@ -62,6 +62,7 @@ struct daemon {
     sd_event_source *spare_refill;
     sd_event_source *log_io_src, *log_post_src; /* the log's slow reader (log_pump.h) */
     bool no_spare;
+    bool no_launcher;
     struct control *control;      /* the control socket (control.h), or NULL */
     struct calls *calls;          /* calls in flight between children (calls.h) */
     struct call_latency call_latency; /* answered calls, for metrics (counters.h) */
@@ -95,6 +96,7 @@ struct daemon_options {
     int64_t idle_timeout_ms;   /* an idle control connection's life; 0: the default, < 0: never */
     uint64_t max_snapshot;     /* 0: the default */
     bool no_spare; /* never keep a warm worker host (spare.h) */
+    bool no_launcher; /* spawn from ninesd itself (launcher.h) */
     uint64_t budget_connections; /* control connections the descriptor budget counts */
 };
 

@@ -27,12 +27,16 @@ struct launcher_proc {
     struct daemon *d;
     pid_t pid;
     int sock;
+    sd_event_source *src; /* answers no spawn waits for (on_answer) */
     uint64_t started_ms;
     bool watched;
 };
 
 struct launcher {
     struct launcher_proc *cur;
+    pid_t awaiting;    /* the last child made, until its LAUNCH_DONE */
+    pid_t failed_pid;  /* the last child whose exec failed, and why */
+    int failed_err;
     unsigned quick_deaths; /* in a row, each within a second of its start */
     uint64_t retry_at_ms;  /* given up until then */
 };
@@ -45,6 +49,7 @@ static void log_launcher(int priority, const char *event, const char *message, p
 }
 
 static void proc_free(struct launcher_proc *p) {
+    sd_event_source_disable_unref(p->src);
     if (p->sock >= 0)
         close(p->sock);
     free(p);
@@ -56,6 +61,8 @@ static void lost(struct launcher *l, const char *why) {
     struct launcher_proc *p = l->cur;
     uint64_t now = daemon_now_ms();
     l->cur = NULL;
+    l->awaiting = 0; /* that child's end tells the rest */
+    p->src = sd_event_source_disable_unref(p->src);
     l->quick_deaths = now - p->started_ms < 1000 ? l->quick_deaths + 1 : 0;
     log_launcher(LOG_WARNING, "launcher_lost", why, p->pid);
     if (l->quick_deaths >= 3) {
@@ -107,6 +114,8 @@ static int spawn_proc(struct daemon *d, int child_end, pid_t *pid) {
     return r;
 }
 
+static int on_answer(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
 static struct launcher_proc *start_proc(struct daemon *d) {
     struct launcher_proc *p = calloc(1, sizeof *p);
     int sv[2];
@@ -123,6 +132,10 @@ static struct launcher_proc *start_proc(struct daemon *d) {
     close(sv[1]);
     if (r == 0 && reaper_watch(d->reaper, p->pid, on_launcher_exit, p) == 0) {
         p->watched = true;
+        /* Before the reaper's SIGCHLD source: a failed exec's reason is
+         * known before that child's end is handled. */
+        if (sd_event_add_io(d->loop, &p->src, p->sock, EPOLLIN, on_answer, p) >= 0)
+            sd_event_source_set_priority(p->src, SD_EVENT_PRIORITY_IMPORTANT);
         return p;
     }
     if (r == 0) {
@@ -179,16 +192,52 @@ static int send_request(struct launcher_proc *p, const uint8_t *buf, size_t len,
     return n < 0 ? -errno : 0;
 }
 
-/* How a request ended, as far as the launcher said. */
+/* A LAUNCH_DONE: the last request's exec happened, or failed (that child
+ * exits 127 at once: its owner is told why before its end is handled, the
+ * launcher's source going first). */
+static void on_done(struct launcher *l, const struct launch_answer *a) {
+    if (a->pid != l->awaiting || a->pid <= 0)
+        return;
+    l->awaiting = 0;
+    if (a->err < 0)
+        l->failed_pid = a->pid, l->failed_err = a->err;
+}
+
+/* Answers that come while no spawn waits (the last one's LAUNCH_DONE),
+ * and the launcher's end. */
+static int on_answer(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+    struct launcher_proc *p = userdata;
+    struct launcher *l = p->d->launcher;
+    for (;;) {
+        struct launch_answer a;
+        ssize_t n = recv(fd, &a, sizeof a, MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return 0;
+        if (n <= 0 || !l || l->cur != p) {
+            sd_event_source_set_enabled(s, SD_EVENT_OFF);
+            if (l && l->cur == p)
+                lost(l, "the launcher closed its channel");
+            return 0;
+        }
+        if (launch_answer_decode(&a, (size_t)n, &a) && a.kind == LAUNCH_DONE)
+            on_done(l, &a);
+    }
+}
+
+/* How a request went, as far as the launcher said. */
 enum outcome {
-    DONE,          /* LAUNCH_DONE: *pid, or *err */
-    LOST_WITH_PID, /* the launcher died or hung after the child said its pid */
-    LOST,          /* ... before: no child runs */
+    CREATED, /* the child said its pid: it runs (its exec is under way) */
+    FAILED,  /* LAUNCH_DONE with no child: *err */
+    LOST,    /* the launcher died or hung before making the child */
 };
 
-static enum outcome await_answer(struct launcher_proc *p, pid_t *pid, int *err) {
+/* Wait for this request's child to say its pid (the previous request's
+ * LAUNCH_DONE may come first). */
+static enum outcome await_child(struct launcher_proc *p, pid_t *pid, int *err) {
+    struct launcher *l = p->d->launcher;
     uint64_t deadline = daemon_now_ms() + LAUNCHER_TIMEOUT_MS;
-    *pid = 0, *err = 0;
     for (;;) {
         struct launch_answer a;
         ssize_t n = recv(p->sock, &a, sizeof a, MSG_DONTWAIT);
@@ -198,32 +247,26 @@ static enum outcome await_answer(struct launcher_proc *p, pid_t *pid, int *err) 
             uint64_t now = daemon_now_ms();
             struct pollfd pfd = {.fd = p->sock, .events = POLLIN};
             if (now >= deadline || (poll(&pfd, 1, (int)(deadline - now)) < 0 && errno != EINTR))
-                return *pid ? LOST_WITH_PID : LOST;
+                return LOST;
             continue;
         }
         if (n <= 0)
-            return *pid ? LOST_WITH_PID : LOST;
+            return LOST;
         if (!launch_answer_decode(&a, (size_t)n, &a))
             continue; /* nothing a launcher sends: ignored */
-        if (a.kind == LAUNCH_CHILD_PID) {
+        if (a.kind == LAUNCH_CHILD_PID && a.pid > 0) {
             *pid = a.pid;
+            return CREATED;
+        }
+        if (l->awaiting) {
+            on_done(l, &a); /* the previous request's */
             continue;
         }
-        if (a.err < 0) {
-            *err = a.err;
-            *pid = 0; /* a child that failed its exec exits at once; reaped as an orphan */
-        } else if (a.pid > 0) {
-            *pid = a.pid;
-        }
-        return DONE;
+        /* This request's, with no child: a failed clone or a bad request
+         * (or, if the child could not say its pid, its pid). */
+        *pid = a.pid, *err = a.err < 0 ? a.err : 0;
+        return a.err < 0 || a.pid <= 0 ? FAILED : CREATED;
     }
-}
-
-/* A pid the child said before its launcher died: ninesd's own child, not
- * yet reaped (the loop has not run since), or nothing to take. */
-static bool is_own_child(pid_t pid) {
-    siginfo_t si = {0};
-    return pid > 0 && waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
 int launcher_spawn(struct daemon *d, const struct launch_request *req, const int *fds, pid_t *pid) {
@@ -237,17 +280,23 @@ int launcher_spawn(struct daemon *d, const struct launch_request *req, const int
         if (!p)
             return -ENOTCONN;
         int err = 0;
-        enum outcome o = send_request(p, buf, (size_t)len, fds, n_fds) < 0 ? LOST : await_answer(p, pid, &err);
-        if (o == DONE && err == 0 && *pid > 0)
+        enum outcome o = send_request(p, buf, (size_t)len, fds, n_fds) < 0 ? LOST : await_child(p, pid, &err);
+        if (o == CREATED) {
+            d->launcher->awaiting = *pid;
             return 0;
-        if (o == DONE)
+        }
+        if (o == FAILED)
             return err < 0 ? err : -ECHILD;
-        lost(d->launcher, o == LOST_WITH_PID ? "the launcher died or hung after creating a child: ninesd keeps it"
-                                             : "the launcher died or hung before creating a child: asked again");
-        if (o == LOST_WITH_PID && is_own_child(*pid))
-            return 0;
+        /* No child said its pid: none runs (one killed before it could is
+         * reaped as an orphan). Asked again of a new launcher, once. */
+        lost(d->launcher, "the launcher died or hung before creating a child: asked again");
     }
     return -ENOTCONN;
+}
+
+int launcher_exec_error(const struct daemon *d, pid_t pid) {
+    const struct launcher *l = d->launcher;
+    return l && pid > 0 && l->failed_pid == pid ? l->failed_err : 0;
 }
 
 void launcher_stop(struct daemon *d) {

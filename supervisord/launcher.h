@@ -7,9 +7,14 @@
  * the same whatever the tree's size (from ninesd itself it copies ninesd's
  * whole descriptor table, and the exec closes each of them again).
  *
- * A spawn is one request and its answers, waited for in place (as
- * posix_spawn waits for the exec), so the pid is known before the loop
- * looks at any child's end. The children are ninesd's own (CLONE_PARENT).
+ * A spawn is one request, waited for in place until the new child says
+ * its pid, so the pid is known before the loop looks at any child's end;
+ * its exec then goes on beside ninesd (one hand-over each way, where
+ * posix_spawn from ninesd would wait for the exec). The launcher's
+ * LAUNCH_DONE comes later, read by a source that goes before the
+ * reaper's: when the exec failed (that child exits 127 at once), its end
+ * is reported as a spawn failure with the exec's errno
+ * (launcher_exec_error). The children are ninesd's own (CLONE_PARENT).
  *
  * The launcher may die (killed by hand, out of memory): no child is lost.
  *   - Dead before the request is read, or before it made the child: no
@@ -17,7 +22,7 @@
  *     request is sent again to a new launcher, once, then ninesd spawns
  *     directly.
  *   - Dead after making the child: the child said its pid itself
- *     (LAUNCH_CHILD_PID) before its exec, so ninesd takes it as spawned.
+ *     (LAUNCH_CHILD_PID) before its exec, and ninesd took it as spawned.
  *   - A launcher that does not answer within LAUNCHER_TIMEOUT_MS is killed
  *     and handled as dead.
  * A dead launcher is replaced at the next spawn; one that keeps dying
@@ -47,6 +52,10 @@ void launcher_start(struct daemon *d);
  * there is no launcher to use (spawn directly instead: nothing happened),
  * another -errno when the spawn itself failed. The caller keeps fds. */
 int launcher_spawn(struct daemon *d, const struct launch_request *req, const int *fds, pid_t *pid);
+
+/* The errno (negative) of child pid's failed exec, if the launcher said
+ * so, else 0: its end is then a spawn failure, not an exit 127. */
+int launcher_exec_error(const struct daemon *d, pid_t pid);
 
 /* The launcher's pid, or 0 (tests and status). */
 pid_t launcher_pid(const struct daemon *d);

@@ -71,6 +71,9 @@ static const char usage[] =
     "                       default 1G; K, M, G), members (files and folders, 10000)\n"
     "  --no-spare           do not keep a warm worker host ready for the next\n"
     "                       (re)start: one process fewer, slower restarts\n"
+    "  --no-launcher        spawn every child from ninesd itself instead of\n"
+    "                       through its launcher (nines-worker --launcher): one\n"
+    "                       process fewer, spawns that slow down as the tree grows\n"
     "  -h, --help           show this help\n"
     "  --version            show the version\n";
 
@@ -79,6 +82,7 @@ struct options {
     const char *tree;
     const char *worker;
     bool no_spare;
+    bool no_launcher;
     bool no_control;
     const char *socket_path;
     const char *control_group;
@@ -129,6 +133,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
         {"check", no_argument, NULL, 'c'},     {"log-target", required_argument, NULL, 'l'},
         {"worker", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},   {"no-spare", no_argument, NULL, 's'},
+        {"no-launcher", no_argument, NULL, 'L'},
         {"socket", required_argument, NULL, 'S'}, {"control-group", required_argument, NULL, 'g'},
         {"no-control", no_argument, NULL, 'n'}, {"max-snapshot", required_argument, NULL, 'm'},
         {"releases", required_argument, NULL, 'r'}, {"auto-upgrade", no_argument, NULL, 'a'},
@@ -142,6 +147,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
         case 'c': o->check = true; break;
         case 'w': o->worker = optarg; break;
         case 's': o->no_spare = true; break;
+        case 'L': o->no_launcher = true; break;
         case 'S': o->socket_path = optarg; break;
         case 'g': o->control_group = optarg; break;
         case 'n': o->no_control = true; break;
@@ -266,6 +272,7 @@ int main(int argc, char **argv) {
     struct daemon d;
     struct daemon_options dopt = {.worker_path = worker,
                                   .no_spare = o.no_spare,
+                                  .no_launcher = o.no_launcher,
                                   .socket_path = o.socket_path,
                                   .control_group = o.control_group,
                                   .no_control = o.no_control,

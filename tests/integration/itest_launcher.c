@@ -165,6 +165,24 @@ static void a_killed_launcher_is_replaced(void **state) {
     assert_int_equal(count_children(n->pid), 2);
 }
 
+/* The exec goes on after ninesd has the pid: a worker host that cannot be
+ * exec'd any more is still a spawn failure, with the exec's errno. */
+static void a_failed_exec_is_a_spawn_failure(void **state) {
+    struct ninesd *n = *state;
+    char *yaml = tree_of(1, 0);
+    const char *tree = harness_write_tree(n, yaml);
+    free(yaml);
+    char log[600];
+    const char *worker = wrapper(n, log, sizeof log);
+    ninesd_start(n, tree, "--worker", worker, "--no-spare", NULL);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=tree_started", NULL));
+    pid_t w = last_started(n, "w0");
+    assert_int_equal(unlink(worker), 0);
+    kill_one(w);
+    if (!ninesd_wait(n, WAIT_MS, "spawn failed: No such file or directory", worker, NULL))
+        fail_msg("no spawn failure naming %s: %.*s", worker, (int)(n->len < 3000 ? n->len : 3000), n->log);
+}
+
 /* With the launcher dying at `fault` in every request: each child started
  * once, all of them ninesd's, a crash restarted, nothing left at the end. */
 static void no_child_is_lost_when(struct ninesd *n, const char *fault, const char *said) {
@@ -203,7 +221,7 @@ static void no_child_is_lost_when(struct ninesd *n, const char *fault, const cha
 }
 
 static void a_launcher_dying_after_the_clone_loses_no_child(void **state) {
-    no_child_is_lost_when(*state, "after-clone", "after creating a child");
+    no_child_is_lost_when(*state, "after-clone", "the launcher");
 }
 
 static void a_launcher_dying_before_the_clone_starts_none_twice(void **state) {
@@ -219,6 +237,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(children_are_ninesd_s_and_exec_children_one_exec, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_killed_launcher_is_replaced, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_failed_exec_is_a_spawn_failure, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_launcher_dying_after_the_clone_loses_no_child, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_launcher_dying_before_the_clone_starts_none_twice, harness_setup,

@@ -1,0 +1,313 @@
+/*
+ * bench_spawn — what spawning costs as the tree grows (issue 11), through
+ * the real ninesd, for trees of N = 100, 1,000 and 10,000 module workers
+ * (and one exec child), beside floors measured in the same run:
+ *
+ *   boot       ninesd started -> tree_started, against N x the spawn floor
+ *              (posix_spawn + exec + dlopen of the same module by a bare
+ *              C loop, floor_loader) / the CPUs: what N spawns cost if
+ *              they were spread perfectly over every CPU. Also with
+ *              --no-launcher (every child spawned from ninesd itself: its
+ *              descriptor table copied and closed again each time), at
+ *              100 and 1,000 (at 10,000 with NINES_BENCH_SLOW=1);
+ *   shutdown   SIGTERM -> ninesd gone;
+ *   restart    SIGKILL of a worker -> its child_started line, p50 and p99,
+ *              with the warm spare (default) and with --no-spare, against
+ *              the spawn floor;
+ *   exec       SIGKILL of the exec child -> its child_started line, against
+ *              posix_spawn + exec of the same program by a bare loop;
+ *   memory     ninesd's descriptors, and its PSS per worker (and the
+ *              workers' own mean PSS).
+ *
+ *   bench_spawn [MAX_N] [RESTARTS]   (default 10000 and 200)
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench_common.h"
+
+extern char **environ;
+
+#define MODULE NINES_BUILD_DIR "/tests/apps/trivial.so"
+#define SLEEP_PROGRAM "/bin/sleep"
+#define SETTLE_US 3000
+#define FLOOR_RUNS 200
+
+/* --- floors ------------------------------------------------------------ */
+
+static double module_floor_once(void) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        abort();
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    char *argv[] = {NINES_BUILD_DIR "/bench/floor_loader", MODULE, NULL};
+    pid_t pid;
+    double t0 = bench_now_us();
+    if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
+        abort();
+    close(p[1]);
+    char c;
+    if (read(p[0], &c, 1) != 1)
+        abort();
+    double t = bench_now_us() - t0;
+    close(p[0]);
+    posix_spawn_file_actions_destroy(&fa);
+    waitpid(pid, NULL, 0);
+    return t;
+}
+
+/* posix_spawn returns once the exec has happened (glibc waits for it). */
+static double exec_floor_once(void) {
+    char *argv[] = {SLEEP_PROGRAM, "1000", NULL};
+    pid_t pid;
+    double t0 = bench_now_us();
+    if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+        abort();
+    double t = bench_now_us() - t0;
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return t;
+}
+
+static struct bench_stats floor_of(double (*once)(void)) {
+    static double v[FLOOR_RUNS];
+    for (int i = 0; i < FLOOR_RUNS; i++) {
+        usleep(1000);
+        v[i] = once();
+    }
+    return bench_stats(v, FLOOR_RUNS);
+}
+
+/* --- one ninesd -------------------------------------------------------- */
+
+static char *tree_yaml(int n) {
+    size_t size = 256 + (size_t)n * 80;
+    char *y = malloc(size);
+    size_t len = (size_t)snprintf(y, size, "supervisor:\n  intensity: 1000000\n  period: 1s\n  children:\n"
+                                           "    - {id: x, exec: [" SLEEP_PROGRAM ", '1000'], shutdown: brutal_kill}\n");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(y + len, size - len, "    - {id: w%d, module: %s}\n", i, MODULE);
+    return y;
+}
+
+struct boot_ctx {
+    pid_t w0, x;
+    bool up;
+};
+
+static bool on_boot_line(void *ctx, const char *line) {
+    struct boot_ctx *b = ctx;
+    if (strstr(line, "event=tree_started"))
+        return b->up = true;
+    const char *pid = strstr(line, " pid=");
+    if (pid && strstr(line, "event=child_started")) {
+        if (strstr(line, " child=w0 "))
+            b->w0 = (pid_t)atoi(pid + 5);
+        else if (strstr(line, " child=x "))
+            b->x = (pid_t)atoi(pid + 5);
+    }
+    return false;
+}
+
+/* SIGTERM -> gone, reading the log meanwhile (a line per child): ms. */
+static double shut_down(struct bench_daemon *d) {
+    double t0 = bench_now_us();
+    kill(d->pid, SIGTERM);
+    char sink[65536];
+    while (read(d->log_fd, sink, sizeof sink) > 0)
+        ;
+    waitpid(d->pid, NULL, 0);
+    double t = (bench_now_us() - t0) / 1000;
+    close(d->log_fd);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", d->dir);
+    return t;
+}
+
+static int count_fds(pid_t pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *dir = opendir(path);
+    int count = 0;
+    for (struct dirent *e; dir && (e = readdir(dir));)
+        count += e->d_name[0] != '.';
+    if (dir)
+        closedir(dir);
+    return count;
+}
+
+static long pss_kib(pid_t pid) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+    FILE *f = fopen(path, "r");
+    long kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "Pss:", 4) == 0)
+            kib = atol(line + 4);
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+/* The workers' mean PSS: every child of ninesd's, in KiB. */
+static double children_pss_kib(pid_t parent, int *count) {
+    DIR *dir = opendir("/proc");
+    double sum = 0;
+    *count = 0;
+    for (struct dirent *e; dir && (e = readdir(dir));) {
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[len] = '\0';
+        const char *end = strrchr(buf, ')');
+        int ppid = 0;
+        char st;
+        if (end && sscanf(end + 1, " %c %d", &st, &ppid) == 2 && ppid == parent) {
+            long k = pss_kib((pid_t)atoi(e->d_name));
+            if (k >= 0)
+                sum += (double)k, (*count)++;
+        }
+    }
+    if (dir)
+        closedir(dir);
+    return *count ? sum / *count : 0;
+}
+
+/* SIGKILL `*victim` (child `id`) and wait for its replacement: us. */
+static double restart_once(struct bench_daemon *d, const char *id, pid_t *victim) {
+    if (*victim <= 1) {
+        fprintf(stderr, "bench_spawn: no pid for %s\n", id);
+        exit(1);
+    }
+    double t0 = bench_now_us();
+    kill(*victim, SIGKILL);
+    pid_t next = bench_daemon_wait_started(d, id, 10000);
+    double t = bench_now_us() - t0;
+    if (next <= 1) {
+        fprintf(stderr, "bench_spawn: no restart of %s seen\n", id);
+        exit(1);
+    }
+    *victim = next;
+    return t;
+}
+
+static struct bench_stats restarts(struct bench_daemon *d, const char *id, pid_t *victim, int runs) {
+    double *v = calloc((size_t)runs, sizeof *v);
+    for (int i = 0; i < runs; i++) {
+        usleep(SETTLE_US);
+        v[i] = restart_once(d, id, victim);
+    }
+    struct bench_stats s = bench_stats(v, (size_t)runs);
+    free(v);
+    return s;
+}
+
+static void print_ratio(const char *what, const struct bench_stats *s, const struct bench_stats *floor,
+                        const char *target) {
+    printf("  %-36s p50 %7.1f us  p99 %7.1f us  (%.2fx, %.2fx of floor)%s%s\n", what, s->p50, s->p99,
+           s->p50 / floor->p50, s->p99 / floor->p99, target ? "  target " : "", target ? target : "");
+}
+
+/* Boot with `a` and `b` (options or NULL), measure what `what` asks, stop. */
+struct run {
+    double boot_ms, shutdown_ms;
+    struct bench_stats restart, exec;
+    int fds, workers;
+    long pss_kib;
+    double worker_pss_kib;
+};
+
+static int run_one(int n, const char *a, const char *b, int runs, bool exec_too, struct run *out) {
+    struct bench_daemon d;
+    bench_daemon_dir(&d);
+    char tree[128];
+    snprintf(tree, sizeof tree, "%s/tree.yaml", d.dir);
+    char *yaml = tree_yaml(n);
+    FILE *f = fopen(tree, "w");
+    fputs(yaml, f);
+    fclose(f);
+    free(yaml);
+    const char *args[6] = {"--max-connections", "16"};
+    size_t k = 2;
+    if (a)
+        args[k++] = a;
+    if (b)
+        args[k++] = b;
+    args[k++] = tree;
+    struct boot_ctx bc = {0};
+    double t0 = bench_now_us();
+    bench_daemon_spawn(&d, args);
+    bench_daemon_lines(&d, 600000, on_boot_line, &bc);
+    if (!bc.up) {
+        fprintf(stderr, "bench_spawn: a tree of %d did not boot\n", n);
+        return -1;
+    }
+    *out = (struct run){.boot_ms = (bench_now_us() - t0) / 1000};
+    usleep(200000); /* the spare, the output of the last ones */
+    bench_daemon_drain(&d);
+    out->fds = count_fds(d.pid);
+    out->pss_kib = pss_kib(d.pid);
+    out->worker_pss_kib = children_pss_kib(d.pid, &out->workers);
+    if (runs > 0)
+        out->restart = restarts(&d, "w0", &bc.w0, runs);
+    if (exec_too && runs > 0)
+        out->exec = restarts(&d, "x", &bc.x, runs);
+    out->shutdown_ms = shut_down(&d);
+    return 0;
+}
+
+static void bench_n(int n, int runs, long cpus, bool slow) {
+    struct bench_stats mf = floor_of(module_floor_once), ef = floor_of(exec_floor_once);
+    double ideal_ms = n * mf.p50 / cpus / 1000;
+    printf("\nN = %d module workers and 1 exec child, %ld CPUs; spawn floor (posix_spawn+exec+dlopen) p50 %.1f us "
+           "p99 %.1f us, exec floor (posix_spawn+exec) p50 %.1f us p99 %.1f us\n",
+           n, cpus, mf.p50, mf.p99, ef.p50, ef.p99);
+    struct run def, cold, direct;
+    if (run_one(n, NULL, NULL, runs, true, &def) < 0 || run_one(n, "--no-spare", NULL, runs, false, &cold) < 0)
+        exit(1);
+    printf("  %-36s %9.0f ms   N x floor / CPUs %.0f ms: %.2fx   target <= 1.5x\n", "boot", def.boot_ms, ideal_ms,
+           def.boot_ms / ideal_ms);
+    bool with_direct = n <= 1000 || slow;
+    if (with_direct && run_one(n, "--no-launcher", "--no-spare", runs, false, &direct) == 0)
+        printf("  %-36s %9.0f ms   %.2fx of N x floor / CPUs\n", "boot --no-launcher (spawned by ninesd)",
+               direct.boot_ms, direct.boot_ms / ideal_ms);
+    printf("  %-36s %9.0f ms   (%.1f us per worker)\n", "shutdown (SIGTERM -> ninesd gone)", def.shutdown_ms,
+           def.shutdown_ms * 1000 / n);
+    print_ratio("crash -> restarted, warm spare", &def.restart, &mf, "p50 <= 0.5x");
+    print_ratio("crash -> restarted, --no-spare", &cold.restart, &mf, "p50 <= 1.2x");
+    if (with_direct)
+        print_ratio("same, --no-launcher --no-spare", &direct.restart, &mf, NULL);
+    print_ratio("exec child crash -> running", &def.exec, &ef, "p50 <= 1.2x");
+    printf("  %-36s %d descriptors (%.3f per worker), PSS %.1f MiB (%.2f KiB per worker); workers' mean PSS "
+           "%.0f KiB (%d processes)\n",
+           "ninesd", def.fds, (double)def.fds / n, def.pss_kib / 1024.0, (double)def.pss_kib / n, def.worker_pss_kib,
+           def.workers);
+}
+
+int main(int argc, char **argv) {
+    int max_n = argc > 1 ? atoi(argv[1]) : 10000;
+    int runs = argc > 2 ? atoi(argv[2]) : 200;
+    bool slow = getenv("NINES_BENCH_SLOW") != NULL;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    printf("spawn: boot, shutdown and restarts as the tree grows (%d restarts per row)\n", runs);
+    for (int n = 100; n <= max_n; n *= 10)
+        bench_n(n, runs, cpus < 1 ? 1 : cpus, slow);
+    return 0;
+}
