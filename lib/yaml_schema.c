@@ -72,11 +72,34 @@ int schema_apply_keys(struct schema_loader *l, yaml_node_t *map, const struct sc
     return 0;
 }
 
+/* The line and column (characters, as libyaml's marks count them) of
+ * byte `offset` of `text`: a reader error (a bad byte, found while
+ * libyaml fills its buffer, before the first token) has only an offset. */
+static void place_of_offset(const unsigned char *text, size_t len, size_t offset, unsigned *line,
+                            unsigned *column) {
+    *line = 1, *column = 1;
+    for (size_t i = 0; i < offset && i < len; i++) {
+        if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= len || text[i + 1] != '\n')))
+            (*line)++, *column = 1;
+        else if (text[i] != '\r' && (text[i] & 0xc0) != 0x80)
+            (*column)++;
+    }
+}
+
 static int syntax_error(struct schema_loader *l, yaml_parser_t *p) {
-    l->err->line = (unsigned)p->problem_mark.line + 1;
-    l->err->column = (unsigned)p->problem_mark.column + 1;
-    snprintf(l->err->message, sizeof l->err->message, "invalid YAML: %s%s%s", p->problem ? p->problem : "syntax error",
-             p->context ? " " : "", p->context ? p->context : "");
+    char value[16] = "";
+    if (p->error == YAML_READER_ERROR && p->input.string.start) {
+        const unsigned char *text = p->input.string.start;
+        place_of_offset(text, (size_t)(p->input.string.end - text), p->problem_offset, &l->err->line,
+                        &l->err->column);
+        if (p->problem_value >= 0)
+            snprintf(value, sizeof value, " (0x%02x)", (unsigned)p->problem_value);
+    } else {
+        l->err->line = (unsigned)p->problem_mark.line + 1;
+        l->err->column = (unsigned)p->problem_mark.column + 1;
+    }
+    snprintf(l->err->message, sizeof l->err->message, "invalid YAML: %s%s%s%s",
+             p->problem ? p->problem : "syntax error", value, p->context ? " " : "", p->context ? p->context : "");
     return -EINVAL;
 }
 

@@ -341,9 +341,15 @@ static void cmd_upgrade(struct daemon *d, struct control_conn *c, int argc, cons
         control_send_end(c, CTL_ST_BAD_REQUEST, "the module path must be absolute, got '%s'", module);
         return;
     }
-    if (stat(module, &st) < 0 || !S_ISREG(st.st_mode)) {
-        control_send_end(c, CTL_ST_NOT_FOUND, "module %s: %s", module,
-                         errno && !S_ISREG(st.st_mode) ? strerror(errno) : "not a regular file");
+    /* errno only when stat failed: after a success it is whatever an
+     * earlier call left. */
+    if (stat(module, &st) < 0) {
+        control_send_end(c, CTL_ST_NOT_FOUND, "module %s: %s", module, strerror(errno));
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        control_send_end(c, CTL_ST_NOT_FOUND, "module %s: not a regular file%s", module,
+                         S_ISDIR(st.st_mode) ? " (a folder)" : "");
         return;
     }
     if (dynamic)

@@ -110,7 +110,8 @@ static void every_refusal_changes_nothing(void **state) {
     struct ninesd *n = *state;
     start_counter(n);
     call(n, "counter", "incr");
-    refused(n, BUILD_PATH("examples/missing.so"), CTL_ST_NOT_FOUND, "missing.so");
+    refused(n, BUILD_PATH("examples/missing.so"), CTL_ST_NOT_FOUND, "missing.so: No such file or directory");
+    refused(n, "/", CTL_ST_NOT_FOUND, "module /: not a regular file (a folder)"); /* not a stale errno */
     refused(n, NINES_SOURCE_DIR "/README.md", CTL_ST_FAILED, "invalid ELF header");
     refused(n, BUILD_PATH("tests/apps/no_descriptor.so"), CTL_ST_FAILED, "not a Nines module");
     refused(n, BUILD_PATH("tests/apps/bad_abi.so"), CTL_ST_FAILED, "ABI version 7, this host supports 1");

@@ -149,6 +149,12 @@ static void full_tree_field_by_field(void **unused) {
 static void syntax_and_shape_errors(void **unused) {
     load_err("", 0, 0, "the tree file is empty");
     load_err("supervisor: [a, b\n", 2, 1, "invalid YAML");
+    /* libyaml's reader finds a bad byte while it fills its buffer, before
+     * the first token: the place is the byte's, from its offset. */
+    load_err("supervisor:\n  children:\n    - {id: \xc3\xa9t\xe9, module: a.so}\n", 3, 15,
+             "invalid YAML: invalid trailing UTF-8 octet (0x2c)");
+    load_err("supervisor:\r\n  children: []\r\n  strategy: \x01\n", 3, 13,
+             "invalid YAML: control characters are not allowed (0x01)");
     load_err("- a\n", 1, 1, "expected a mapping with the key 'supervisor', got a sequence");
     load_err("supervisr:\n  children: []\n", 1, 1, "unknown key 'supervisr' at the top (allowed: supervisor)");
     load_err("supervisor: 3\n", 1, 13, "expected a mapping for a supervisor, got a scalar");
