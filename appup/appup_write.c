@@ -152,6 +152,17 @@ static void put_shutdown(struct writer *w, const struct nines_child_spec *c, con
         fputs(s->kind == NINES_SHUTDOWN_BRUTAL_KILL ? "brutal_kill" : "infinity", w->f);
 }
 
+/* A worker's timeout, unless it is the default (0: infinity). */
+static void put_timeout(struct writer *w, const char *lead, const char *key, uint64_t ms, uint64_t dflt) {
+    if (ms == dflt)
+        return;
+    fprintf(w->f, "%s%s: ", lead, key);
+    if (ms)
+        put_duration(w, ms);
+    else
+        fputs("infinity", w->f);
+}
+
 static void put_supervisor(struct writer *w, const struct nines_sup_spec *s, int indent) {
     fprintf(w->f, "\n%*sstrategy: %s\n%*sintensity: %u\n%*speriod: ", indent, "", nines_strategy_name(s->strategy),
             indent, "", s->intensity, indent, "");
@@ -185,6 +196,10 @@ static void put_child(struct writer *w, const struct nines_child_spec *c, int in
     put_shutdown(w, c, lead);
     if (c->kind == NINES_CHILD_MODULE && c->max_queued_casts && c->max_queued_casts != NINES_MAX_QUEUED_CASTS)
         fprintf(w->f, "%smax_queued_casts: %u", lead, c->max_queued_casts);
+    if (c->kind == NINES_CHILD_MODULE)
+        put_timeout(w, lead, "start_timeout", c->start_timeout_ms, NINES_START_TIMEOUT_MS);
+    if (c->kind == NINES_CHILD_MODULE)
+        put_timeout(w, lead, "swap_timeout", c->swap_timeout_ms, NINES_SWAP_TIMEOUT_MS);
     if (c->kind == NINES_CHILD_SUPERVISOR) {
         fprintf(w->f, "%ssupervisor:", lead);
         put_supervisor(w, c->supervisor, indent + 2);

@@ -64,6 +64,13 @@ struct nines_sup_spec;
 #define NINES_MAX_QUEUED_CASTS 4096
 #define NINES_MAX_QUEUED_CASTS_LIMIT 1000000
 
+/* A module worker's `start_timeout` (its init) and `swap_timeout` (a live
+ * upgrade, from the request to the new code's answer) when the file does
+ * not say; 0 is `infinity`. A worker past one is killed: at start that is
+ * its init failing, in an upgrade the upgrade failing (rolled back). */
+#define NINES_START_TIMEOUT_MS 30000
+#define NINES_SWAP_TIMEOUT_MS 30000
+
 /* What an `exec:` child runs as and in (doc/design.md §7, README "The
  * tree file"): unset fields keep what ninesd has. Names are resolved when
  * the file is loaded, so an unknown user or group is a load error. */
@@ -90,6 +97,8 @@ struct nines_child_spec {
     size_t n_args;
     unsigned max_queued_casts; /* MODULE: casts that may wait in ninesd for it before senders are
                                   refused (`max_queued_casts:`, default NINES_MAX_QUEUED_CASTS) */
+    uint64_t start_timeout_ms; /* MODULE: how long its init may take; 0: infinity (`start_timeout:`) */
+    uint64_t swap_timeout_ms;  /* MODULE: how long a live upgrade may take; 0: infinity (`swap_timeout:`) */
 
     struct nines_exec_opts exec; /* EXEC: env, cwd, user, group, stop signal */
 

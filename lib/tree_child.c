@@ -145,15 +145,38 @@ static int set_max_queued_casts(struct schema_loader *l, yaml_node_t *v, void *t
     return 0;
 }
 
+/* A duration from 1 ms, or infinity (0). */
+static int set_timeout(struct schema_loader *l, yaml_node_t *v, uint64_t *ms, const char *key) {
+    const char *s = schema_scalar(v);
+    if (s && strcmp(s, "infinity") == 0) {
+        *ms = 0;
+        return 0;
+    }
+    if (s && nines_duration_parse(s, ms) == 0 && *ms > 0)
+        return 0;
+    return schema_fail(l, v, "invalid %s '%s' (allowed: a duration such as 500ms, 30s or 2m; infinity)", key,
+                       s ? s : schema_node_kind(v));
+}
+
+static int set_start_timeout(struct schema_loader *l, yaml_node_t *v, void *t) {
+    return set_timeout(l, v, &((struct nines_child_spec *)t)->start_timeout_ms, "start_timeout");
+}
+
+static int set_swap_timeout(struct schema_loader *l, yaml_node_t *v, void *t) {
+    return set_timeout(l, v, &((struct nines_child_spec *)t)->swap_timeout_ms, "swap_timeout");
+}
+
 static const struct schema_key child_rules[] = {
     {"id", set_id},         {"module", set_module},   {"exec", set_exec},
     {"supervisor", set_supervisor}, {"args", set_args}, {"restart", set_restart},
     {"shutdown", set_shutdown}, {"ready", set_ready}, {"max_queued_casts", set_max_queued_casts},
+    {"start_timeout", set_start_timeout}, {"swap_timeout", set_swap_timeout},
     /* tree_exec.c, in the order of its TREE_EXEC_* */
     {"env", tree_set_env}, {"cwd", tree_set_cwd}, {"user", tree_set_user},
     {"group", tree_set_group}, {"stop_signal", tree_set_stop_signal},
 };
-enum { C_ID, C_MODULE, C_EXEC, C_SUPERVISOR, C_ARGS, C_RESTART, C_SHUTDOWN, C_READY, C_MAX_CASTS, C_OWN,
+enum { C_ID, C_MODULE, C_EXEC, C_SUPERVISOR, C_ARGS, C_RESTART, C_SHUTDOWN, C_READY, C_MAX_CASTS, C_START_TIMEOUT,
+       C_SWAP_TIMEOUT, C_OWN,
        C_NKEYS = C_OWN + TREE_EXEC_NKEYS };
 _Static_assert(sizeof child_rules / sizeof child_rules[0] == C_NKEYS, "one rule per key");
 
@@ -172,6 +195,14 @@ static int check_child(struct schema_loader *l, yaml_node_t *node, struct nines_
         return schema_fail(l, seen[C_MAX_CASTS], "'max_queued_casts' is only for 'module' children (only workers take casts)");
     if (c->kind == NINES_CHILD_MODULE && !seen[C_MAX_CASTS])
         c->max_queued_casts = NINES_MAX_QUEUED_CASTS;
+    for (int k = C_START_TIMEOUT; k <= C_SWAP_TIMEOUT; k++)
+        if (seen[k] && c->kind != NINES_CHILD_MODULE)
+            return schema_fail(l, seen[k], "'%s' is only for 'module' children (it bounds init and code_change)",
+                               child_rules[k].name);
+    if (c->kind == NINES_CHILD_MODULE && !seen[C_START_TIMEOUT])
+        c->start_timeout_ms = NINES_START_TIMEOUT_MS;
+    if (c->kind == NINES_CHILD_MODULE && !seen[C_SWAP_TIMEOUT])
+        c->swap_timeout_ms = NINES_SWAP_TIMEOUT_MS;
     if (seen[C_ARGS] && c->kind == NINES_CHILD_SUPERVISOR)
         return schema_fail(l, seen[C_ARGS], "'args' is only for 'module' and 'exec' children");
     if (c->kind == NINES_CHILD_SUPERVISOR) {

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "output_limit.h"
 #include "output_sock.h"
+#include "start_timeout.h"
 #include "proto.h"
 #include "reaper.h"
 #include "spare.h"
@@ -151,6 +152,7 @@ static void on_message(struct child_proc *p, const struct nines_msg *m, int *fds
         upgrade_on_handoff(p->d, p->node, p->gen, m, fds, n_fds);
         break;
     case NINES_MSG_READY: {
+        start_timeout_disarm(p);
         /* payload: NAME\0VERSION\0 */
         const char *name = (const char *)m->payload;
         size_t name_len = strnlen(name, m->length);
@@ -281,6 +283,7 @@ static void on_process_exit(void *userdata, const siginfo_t *si) {
     struct nines_reason r = nines_reason_from_exit_sig(si->si_code, si->si_status,
                                                        p->has_reason ? &p->reason : NULL,
                                                        p->stop_requested, p->stop_signal);
+    start_timeout_reason(p, &r);
     struct daemon *d = p->d;
     engine_node node = p->node;
     uint64_t gen = p->gen;
@@ -337,7 +340,7 @@ int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool rest
         free(p);
         return r;
     }
-    if ((r = watch(p)) < 0) {
+    if ((r = watch(p)) < 0 || (!p->is_exec && (r = start_timeout_arm(p, spec->start_timeout_ms)) < 0)) {
         kill(-p->pid, SIGKILL); /* cannot be watched: must not run unsupervised */
         waitpid(p->pid, NULL, 0);
         child_proc_free(p);
@@ -394,6 +397,7 @@ void child_proc_free(struct child_proc *p) {
     sd_event_source_disable_unref(p->out_src);
     sd_event_source_disable_unref(p->err_src);
     sd_event_source_disable_unref(p->timer_src);
+    start_timeout_disarm(p);
     child_send_clear(&p->queue);
     if (p->out_key)
         output_sock_detach(p->d->output, p->out_key);

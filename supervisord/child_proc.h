@@ -51,6 +51,9 @@ struct child_proc {
     size_t n_told, cap_told;
     bool ending;                /* its exit is being handled */
     bool held;                  /* its descriptors are counted in d->child_fds (fd_room.h) */
+    sd_event_source *start_src; /* its start_timeout, until READY (start_timeout.h) */
+    uint64_t start_timeout_ms;
+    bool start_timed_out;       /* killed for it */
 };
 
 /* A freshly spawned worker host: its pid and the daemon's ends. */

@@ -235,7 +235,10 @@ struct nines_module {
     /* Set up the application. Read arguments with nines_arg(). Store the
      * state in *state. Return 0 when ready (the supervisor then counts the
      * worker as started), or a negative errno after nines_stop() with
-     * NINES_STOP_ERROR and a message saying why. */
+     * NINES_STOP_ERROR and a message saying why. An init that has not
+     * returned within the child's `start_timeout` (a tree key, 30 s by
+     * default, `infinity` for none) is killed: the start failed, "init
+     * failed: it did not return within 30000 ms (a limit: ...)". */
     int (*init)(nines_ctx *ctx, void **state);
 
     /* A request that expects a reply: call nines_reply() with call->ref,
@@ -261,6 +264,10 @@ struct nines_module {
      * snapshot. `from_version` is the old descriptor's version, `extra` the
      * operator's string ("" when none). Return 0 with *state set, or a
      * negative errno to refuse (the old code then goes on, unchanged).
+     * An upgrade that has not ended within the child's `swap_timeout` (a
+     * tree key, 30 s by default, `infinity` for none) fails: the worker
+     * is killed and comes back on the old code with its state, as after
+     * a crash in code_change.
      * The descriptors named in the snapshot are open, with the same
      * numbers, and every fd watch and timer is still registered.
      *

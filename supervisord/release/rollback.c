@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,8 +361,13 @@ bool upgrade_on_exit(struct daemon *d, engine_node node, uint64_t gen, const str
     bool ours = h && h->gen == gen;
     bool in_window = !h || !h->expires_ms || h->expires_ms > daemon_now_ms();
     bool usable = ours && h->complete && may_roll_back && in_window && (!h->took_input || stale_ok(h));
-    snprintf(cause, sizeof cause, "%s %s: %s", r && r->gen == gen ? "during" : "just after",
-             "the upgrade, the worker ended", text);
+    if (r && r->gen == gen && r->timed_out)
+        snprintf(cause, sizeof cause,
+                 "the upgrade did not end within %" PRIu64 " ms (a limit: raise the child's swap_timeout): "
+                 "the worker was killed", r->timeout_ms);
+    else
+        snprintf(cause, sizeof cause, "%s %s: %s", r && r->gen == gen ? "during" : "just after",
+                 "the upgrade, the worker ended", text);
     bool rolled = usable && roll_back(d, node, gen, h, cause);
     if (rolled)
         d->nodes[node].counters.upgrades[UPGRADE_ROLLED_BACK]++; /* the request in flight, if any, is not counted */

@@ -153,6 +153,7 @@ void log_upgrade(int prio, const char *event, struct daemon *d, const struct upg
 }
 
 static void free_req(struct upgrade_req *r) {
+    sd_event_source_disable_unref(r->timer);
     free(r->module);
     free(r->extra);
     free(r);
@@ -178,6 +179,35 @@ struct upgrade_req *in_flight(struct upgrades *u, engine_node node) {
 }
 
 static void start_next(struct daemon *d, engine_node node);
+
+/* A worker that has not answered its upgrade within the child's
+ * swap_timeout (a code_change that hangs, say) is killed: its end rolls
+ * it back to the old code with its state, as a crash there does
+ * (rollback.c), and the upgrade fails naming the limit. */
+static int on_swap_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+    struct upgrade_req *r = userdata;
+    struct daemon *d = r->d;
+    r->timer = sd_event_source_unref(r->timer);
+    struct child_proc *p = r->node < d->n_nodes ? d->procs[r->node] : NULL;
+    if (!p || p->gen != r->gen)
+        return 0;
+    r->timed_out = true;
+    char why[128];
+    snprintf(why, sizeof why, "no answer within the child's swap_timeout (%" PRIu64 " ms)", r->timeout_ms);
+    log_upgrade(LOG_ERR, "upgrade_timeout", d, r, NULL, why, "the upgrade took too long: the worker is killed", NULL,
+                NULL, NULL);
+    child_proc_kill(p);
+    return 0;
+}
+
+static int arm_swap_timeout(struct daemon *d, struct upgrade_req *r) {
+    const struct nines_child_spec *spec = engine_node_spec(d->engine, r->node);
+    r->timeout_ms = spec ? spec->swap_timeout_ms : NINES_SWAP_TIMEOUT_MS;
+    if (!r->timeout_ms)
+        return 0;
+    return sd_event_add_time_relative(d->loop, &r->timer, CLOCK_MONOTONIC, r->timeout_ms * 1000, 1000,
+                                      on_swap_timeout, r);
+}
 
 /* Answer the operator, drop the request, go on with the next for that child. */
 void finish(struct daemon *d, struct upgrade_req *r, enum ctl_status st, const char *fmt, ...) {
@@ -220,7 +250,7 @@ static void start_next(struct daemon *d, engine_node node) {
     snprintf(r->from, sizeof r->from, "%s", d->nodes[node].version);
     r->gen = p->gen;
     r->sent = true;
-    if (n < 0 || (size_t)n + 1 > sizeof buf - sizeof max ||
+    if (n < 0 || (size_t)n + 1 > sizeof buf - sizeof max || arm_swap_timeout(d, r) < 0 ||
         /* Behind what waits for the worker: the answers queued for it
          * reach its old code, before the export lists its calls. */
         child_send(p, NINES_MSG_UPGRADE, 0, buf, sizeof max + (size_t)n + 1) < 0) {
@@ -249,7 +279,7 @@ static struct upgrade_req *new_req(struct daemon *d, engine_node node, const cha
         return NULL;
     }
     if (r)
-        r->node = node, r->outcome = UPGRADE_FAILED;
+        r->node = node, r->outcome = UPGRADE_FAILED, r->d = d;
     return r;
 }
 

@@ -22,6 +22,10 @@ struct upgrade_req {
     void *cookie;
     uint64_t pause_us;
     enum upgrade_outcome outcome; /* what finish() counts unless it succeeded (counters.h) */
+    struct daemon *d;
+    sd_event_source *timer; /* the child's swap_timeout, once sent */
+    uint64_t timeout_ms;
+    bool timed_out;         /* it expired: the worker was killed */
 };
 
 /* A module path and the one that replaces it (upgrade_remap_module). */

@@ -96,6 +96,7 @@ static void full_tree_field_by_field(void **unused) {
         "  children:\n"
         "    - id: counter\n      module: apps/a.so\n      args: {start: 10, name: x y, on: true}\n"
         "      restart: transient\n      shutdown: 250ms\n      max_queued_casts: 100\n"
+        "      start_timeout: 2m\n      swap_timeout: infinity\n"
         "    - id: legacy\n      exec: [bin/tool, --foreground, '2']\n      ready: notify\n"
         "      shutdown: brutal_kill\n      restart: temporary\n"
         "    - id: shell\n      exec: [sh, -c, 'exit 0']\n      shutdown: infinity\n"
@@ -116,7 +117,10 @@ static void full_tree_field_by_field(void **unused) {
     assert_int_equal(c->restart, NINES_TRANSIENT);
     assert_int_equal(c->shutdown.ms, 250);
     assert_int_equal(c->max_queued_casts, 100);
+    assert_int_equal(c->start_timeout_ms, 120000);
+    assert_int_equal(c->swap_timeout_ms, 0); /* infinity */
     c = &r->children[1];
+    assert_int_equal(c->start_timeout_ms, 0); /* not a module: none */
     assert_int_equal(c->kind, NINES_CHILD_EXEC);
     char tool[128];
     snprintf(tool, sizeof tool, "%s/bin/tool", dir);
@@ -143,6 +147,8 @@ static void full_tree_field_by_field(void **unused) {
     assert_string_equal(c->supervisor->child_template->id, "session");
     assert_int_equal(c->supervisor->child_template->restart, NINES_TEMPORARY);
     assert_int_equal(c->supervisor->child_template->max_queued_casts, NINES_MAX_QUEUED_CASTS); /* the default */
+    assert_int_equal(c->supervisor->child_template->start_timeout_ms, NINES_START_TIMEOUT_MS);
+    assert_int_equal(c->supervisor->child_template->swap_timeout_ms, NINES_SWAP_TIMEOUT_MS);
     nines_tree_free(t);
 }
 
@@ -187,7 +193,7 @@ static void child_errors(void **unused) {
     load_err("supervisor:\n  children:\n    - id: a b\n      module: apps/a.so\n", 3, 11, "invalid id 'a b'");
     load_err("supervisor:\n  children:\n    - id: a\n      modul: apps/a.so\n", 4, 7,
              "unknown key 'modul' in a child (allowed: id, module, exec, supervisor, args, restart, shutdown, ready, "
-             "max_queued_casts, env, cwd, user, group, stop_signal)");
+             "max_queued_casts, start_timeout, swap_timeout, env, cwd, user, group, stop_signal)");
     load_err("supervisor:\n  children:\n    - id: a\n", 3, 7, "exactly one of 'module', 'exec', 'supervisor' (it has 0)");
     load_err("supervisor:\n  children:\n    - id: a\n      module: apps/a.so\n      exec: [sh]\n", 3, 7, "(it has 2)");
     load_err("supervisor:\n  children:\n" CHILD_A CHILD_A, 5, 7, "duplicate id 'a' (first declared at line 3)");
@@ -208,6 +214,13 @@ static void child_errors(void **unused) {
     load_err("supervisor:\n  children:\n" CHILD_A "      max_queued_casts: -5\n", 5, 25, "got '-5'");
     load_err("supervisor:\n  children:\n    - id: a\n      exec: [sh]\n      max_queued_casts: 10\n", 5, 25,
              "'max_queued_casts' is only for 'module' children");
+    load_err("supervisor:\n  children:\n" CHILD_A "      start_timeout: 0s\n", 5, 22,
+             "invalid start_timeout '0s' (allowed: a duration such as 500ms, 30s or 2m; infinity)");
+    load_err("supervisor:\n  children:\n" CHILD_A "      swap_timeout: soon\n", 5, 21, "invalid swap_timeout 'soon'");
+    load_err("supervisor:\n  children:\n    - id: a\n      exec: [sh]\n      start_timeout: 1s\n", 5, 22,
+             "'start_timeout' is only for 'module' children (it bounds init and code_change)");
+    load_err("supervisor:\n  children:\n    - id: a\n      supervisor: {children: []}\n      swap_timeout: 1s\n",
+             5, 21, "'swap_timeout' is only for 'module' children");
     load_err("supervisor:\n  children:\n    - id: a\n      exec: [sh]\n      ready: later\n", 5, 14,
              "invalid ready 'later' (allowed: spawn, notify)");
     load_err("supervisor:\n  children:\n" CHILD_A "      args: [1]\n", 5, 13, "'args' must be a mapping");

@@ -26,7 +26,8 @@ static void leaf(struct nines_child_spec *c, const char *id, enum nines_child_ki
     *c = (struct nines_child_spec){.id = strdup(id), .kind = kind, .restart = NINES_TRANSIENT,
                                    .shutdown = {NINES_SHUTDOWN_TIMEOUT, 2000}, .mark = {3, 5}};
     if (kind == NINES_CHILD_MODULE)
-        c->module = strdup("/apps/a.so"), c->max_queued_casts = 300;
+        c->module = strdup("/apps/a.so"), c->max_queued_casts = 300, c->start_timeout_ms = 700,
+        c->swap_timeout_ms = 900;
     else
         c->exec_argv = argv_of("/bin/tool", "-v");
     c->n_args = 2;
@@ -69,6 +70,8 @@ static void copy_equals_and_shares_nothing(void **unused) {
     assert_string_equal(kb[2].supervisor->child_template->args[0].key, "port");
     assert_int_equal(kb[2].supervisor->max_children, 10);
     assert_int_equal(kb[0].max_queued_casts, 300);
+    assert_int_equal(kb[0].start_timeout_ms, 700);
+    assert_int_equal(kb[0].swap_timeout_ms, 900);
     nines_child_spec_free(a); /* b must survive its original */
     assert_string_equal(kb[1].exec_argv[1], "-v");
     nines_child_spec_free(b);
@@ -81,6 +84,8 @@ static void change_grace(struct nines_child_spec *c) { c->supervisor->children[0
 static void change_shutdown(struct nines_child_spec *c) { c->supervisor->children[1].shutdown.kind = NINES_SHUTDOWN_BRUTAL_KILL; }
 static void change_notify(struct nines_child_spec *c) { c->supervisor->children[1].notify = true; }
 static void change_cast_bound(struct nines_child_spec *c) { c->supervisor->children[0].max_queued_casts = 7; }
+static void change_start_timeout(struct nines_child_spec *c) { c->supervisor->children[0].start_timeout_ms = 0; }
+static void change_swap_timeout(struct nines_child_spec *c) { c->supervisor->children[0].swap_timeout_ms = 1; }
 static void change_module(struct nines_child_spec *c) { c->supervisor->children[0].module[1] = 'b'; }
 static void change_argv(struct nines_child_spec *c) { c->supervisor->children[1].exec_argv[1][1] = 'q'; }
 static void change_arg(struct nines_child_spec *c) { c->supervisor->children[1].args[0].value[0] = '9'; }
@@ -94,7 +99,7 @@ static void change_template(struct nines_child_spec *c) { c->supervisor->childre
 
 static void every_field_counts(void **unused) {
     void (*changes[])(struct nines_child_spec *) = {change_id, change_restart, change_grace, change_shutdown,
-        change_notify, change_cast_bound, change_module, change_argv, change_arg, drop_arg, change_strategy, change_intensity,
+        change_notify, change_cast_bound, change_start_timeout, change_swap_timeout, change_module, change_argv, change_arg, drop_arg, change_strategy, change_intensity,
         change_period, drop_child, change_max, change_template};
     struct nines_child_spec *a = sample();
     for (size_t i = 0; i < sizeof changes / sizeof *changes; i++) {
