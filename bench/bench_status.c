@@ -24,7 +24,7 @@ extern char **environ;
 
 /* 1,000 groups: a worker and eight dynamic supervisors with no child. */
 static char *big_tree_yaml(void) {
-    size_t size = 64 + 1000 * 700;
+    size_t size = 64 + 1000 * (200 + 9 * (120 + strlen(MODULE)));
     char *y = malloc(size);
     size_t len = (size_t)snprintf(y, size, "supervisor:\n  children:\n");
     for (int i = 0; i < 1000; i++) {

@@ -73,7 +73,7 @@ static void deliver(struct engine *e, struct msg *m) {
     struct sup *sp = sup_of(e, m->to);
     struct node *k = node_of(e, m->child);
     if (m->kind == MSG_REQUEST) { /* never the answer to a start or stop */
-        eng_msgq_push(e, &sp->mailbox, m);
+        eng_mail(e, m->to, m);
         return;
     }
     if (k->sup && k->sup->op == OP_EXITED && (m->kind == MSG_EXIT || m->kind == MSG_START_FAILED))
@@ -92,11 +92,11 @@ static void deliver(struct engine *e, struct msg *m) {
         break;
     case MSG_START_FAILED:
         m->kind = MSG_EXIT;
-        eng_msgq_push(e, &sp->mailbox, m);
+        eng_mail(e, m->to, m);
         break;
     case MSG_EXIT:
     case MSG_RETRY:
-        eng_msgq_push(e, &sp->mailbox, m);
+        eng_mail(e, m->to, m);
         break;
     case MSG_TIMEOUT:
     case MSG_REQUEST:
@@ -104,15 +104,30 @@ static void deliver(struct engine *e, struct msg *m) {
     }
 }
 
-/* One message from the first idle supervisor's mailbox. After ENGINE_EV_STOP
- * nothing is restarted: mailboxes are only read by the shutdown walks. */
+/* The next node from `from` on whose mailbox may hold mail, or n_nodes. */
+static size_t next_mail(const struct engine *e, size_t from) {
+    for (size_t w = from / 64; w * 64 < e->n_nodes; w++) {
+        uint64_t bits = e->mail_bits[w] & (w == from / 64 ? ~0ull << (from % 64) : ~0ull);
+        if (bits)
+            return w * 64 + (size_t)__builtin_ctzll(bits);
+    }
+    return e->n_nodes;
+}
+
+/* One message from the first idle supervisor's mailbox (in node order).
+ * After ENGINE_EV_STOP nothing is restarted: mailboxes are only read by
+ * the shutdown walks. */
 static bool run_one_mailbox(struct engine *e) {
     if (e->stopping)
         return false;
-    for (size_t i = 0; i < e->n_nodes; i++) {
+    for (size_t i = next_mail(e, 0); i < e->n_nodes; i = next_mail(e, i + 1)) {
         struct sup *sp = e->nodes[i].sup;
         struct msg m;
-        if (!sp || sp->op != OP_IDLE || !eng_msgq_pop(&sp->mailbox, &m))
+        if (!sp || !sp->mailbox.n) {
+            e->mail_bits[i / 64] &= ~(1ull << (i % 64));
+            continue;
+        }
+        if (sp->op != OP_IDLE || !eng_msgq_pop(&sp->mailbox, &m))
             continue;
         if (!eng_msg_stale(e, &m))
             eng_sup_handle_mail(e, (engine_node)i, &m);

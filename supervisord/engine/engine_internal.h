@@ -180,6 +180,10 @@ struct engine {
     size_t n_dead, cap_dead;
     engine_node *free_slots;    /* numbers to reuse, the most recently freed last */
     size_t n_free, cap_free;
+    /* A bit per node: its mailbox may hold messages (set by eng_mail,
+     * cleared when found empty), so that finding the next idle supervisor
+     * with mail does not look at every node. cap_nodes bits. */
+    uint64_t *mail_bits;
 };
 
 static inline struct node *node_of(struct engine *e, engine_node n) {
@@ -212,6 +216,7 @@ void eng_emit_tree_down(struct engine *e, int exit_code, const struct nines_reas
 void eng_report(struct engine *e, enum engine_report_kind kind, engine_node sup, engine_node child,
             const struct nines_reason *why, enum engine_followup followup);
 void eng_msgq_push(struct engine *e, struct msgq *q, const struct msg *m);
+void eng_mail(struct engine *e, engine_node s, const struct msg *m); /* into s's mailbox */
 bool eng_msgq_pop(struct msgq *q, struct msg *out);
 bool eng_msgq_take_exit(struct msgq *q, engine_node child, uint32_t inc, struct nines_reason *out);
 void eng_msgq_clear(struct msgq *q);

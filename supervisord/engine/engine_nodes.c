@@ -32,6 +32,12 @@ static int grow_nodes(struct engine *e) {
     if (!sc)
         return -ENOMEM;
     e->scratch = sc;
+    size_t words = (cap + 63) / 64, had = (e->cap_nodes + 63) / 64;
+    uint64_t *bits = realloc(e->mail_bits, words * sizeof *bits);
+    if (!bits)
+        return -ENOMEM;
+    memset(bits + had, 0, (words - had) * sizeof *bits);
+    e->mail_bits = bits;
     e->cap_nodes = cap;
     return 0;
 }
@@ -182,6 +188,7 @@ void eng_node_table_free(struct engine *e) {
     }
     free(e->nodes);
     free(e->scratch);
+    free(e->mail_bits);
     eng_index_free(e);
     eng_reclaim_free(e);
 }

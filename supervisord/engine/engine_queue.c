@@ -105,6 +105,11 @@ void eng_msgq_push(struct engine *e, struct msgq *q, const struct msg *m) {
     q->v[q->n++] = *m;
 }
 
+void eng_mail(struct engine *e, engine_node s, const struct msg *m) {
+    eng_msgq_push(e, &sup_of(e, s)->mailbox, m);
+    e->mail_bits[s / 64] |= 1ull << (s % 64);
+}
+
 static void msgq_remove(struct msgq *q, size_t i) {
     memmove(&q->v[i], &q->v[i + 1], (q->n - i - 1) * sizeof q->v[0]);
     q->n--;

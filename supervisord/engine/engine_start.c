@@ -93,7 +93,7 @@ void eng_child_start_failed(struct engine *e, engine_node s, engine_node c, cons
          * whatever is already in the mailbox. */
         struct msg retry = {.kind = MSG_RETRY, .to = s, .child = c, .uid = k->uid, .inc = k->inc};
         k->restarting = true;
-        eng_msgq_push(e, &sp->mailbox, &retry);
+        eng_mail(e, s, &retry);
         sp->op = OP_IDLE;
     } else if (sp->op == OP_REQUEST) {
         /* restart_child/start_child: the caller gets the error; nothing is
