@@ -333,6 +333,9 @@ int daemon_run(struct daemon *d) {
     d->nodes[ENGINE_ROOT].started_ms = ev.now_ms;
     if (!d->no_launcher)
         launcher_start(d); /* before the tree: while ninesd's descriptor table is small */
+    struct fd_budget b;
+    fd_budget_count(d->tree, 0, &b);
+    spare_expect(d, b.module_workers < 100000 ? (unsigned)b.module_workers : 100000); /* hosts ready for the boot */
     daemon_feed(d, &ev);
     spare_want(d);
     int r = sd_event_loop(d->loop);
@@ -343,7 +346,7 @@ void daemon_free(struct daemon *d) {
     for (size_t i = 0; d->procs && i < d->n_nodes; i++)
         child_proc_free(d->procs[i]);
     if (d->loop)
-        spare_drop(d);
+        spare_free_pool(d);
     launcher_stop(d);
     calls_free(d);
     casts_log_drops(d, true);

@@ -57,9 +57,8 @@ struct daemon {
     struct reaper *reaper;        /* every process end, orphans too (reaper.h) */
     struct output_sock *output;   /* module workers' stdout and stderr (output_sock.h) */
     char notify_path[64];         /* "@NAME": its autobound abstract address (notify.h) */
-    struct spare *spare;          /* a warm worker host, or NULL (spare.h) */
+    struct spare_pool *spares;    /* the warm worker hosts (spare.h), or NULL */
     struct launcher *launcher;    /* the fork server every child is spawned by (launcher.h), or NULL */
-    sd_event_source *spare_refill;
     sd_event_source *log_io_src, *log_post_src; /* the log's slow reader (log_pump.h) */
     bool no_spare;
     bool no_launcher;

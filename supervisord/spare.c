@@ -1,5 +1,5 @@
 /*
- * spare.c — the warm worker host (see spare.h).
+ * spare.c — the warm worker hosts (see spare.h).
  */
 #include "spare.h"
 
@@ -12,11 +12,20 @@
 
 #include "proto.h"
 #include "reaper.h"
+#include "spare_rate.h"
 
 struct spare {
     struct spawned proc;
     struct daemon *d;
     bool watched;
+};
+
+struct spare_pool {
+    struct spare *v[SPARE_MAX]; /* oldest first: the likeliest to be linked already */
+    size_t n;
+    struct spare_rate rate;
+    sd_event_source *refill; /* on idle: spawn or drop one, again while off target */
+    sd_event_source *recheck; /* a while after a burst: drop what it no longer needs */
 };
 
 static void close_fds(struct spawned *s) {
@@ -37,16 +46,30 @@ static void spare_free(struct spare *s, bool kill_it) {
     free(s);
 }
 
+static void remove_at(struct spare_pool *p, size_t i) {
+    memmove(p->v + i, p->v + i + 1, (p->n - i - 1) * sizeof *p->v);
+    p->n--;
+}
+
+static struct spare_pool *pool(struct daemon *d) {
+    if (!d->spares)
+        d->spares = calloc(1, sizeof *d->spares);
+    return d->spares;
+}
+
 /* An idle spare that dies (killed by hand, out of memory) is just replaced
  * the next time one is wanted; the reaper reaps it. */
 static void on_spare_exit(void *userdata, const siginfo_t *si) {
-    struct daemon *d = userdata;
-    d->spare->watched = false;
-    spare_free(d->spare, false);
-    d->spare = NULL;
+    struct spare *s = userdata;
+    struct spare_pool *p = s->d->spares;
+    s->watched = false;
+    for (size_t i = 0; p && i < p->n; i++)
+        if (p->v[i] == s)
+            remove_at(p, i);
+    spare_free(s, false);
 }
 
-static int spawn_spare(struct daemon *d) {
+static int spawn_spare(struct daemon *d, struct spare_pool *p) {
     /* Room for the title the host shows once it knows its child. */
     static char padding[768];
     if (!padding[0])
@@ -61,35 +84,74 @@ static int spawn_spare(struct daemon *d) {
         return r;
     }
     s->d = d;
-    r = reaper_watch(d->reaper, s->proc.pid, on_spare_exit, d);
+    r = reaper_watch(d->reaper, s->proc.pid, on_spare_exit, s);
     if (r < 0) {
         kill(s->proc.pid, SIGKILL);
         spare_free(s, true);
         return r;
     }
     s->watched = true;
-    d->spare = s;
+    p->v[p->n++] = s;
     return 0;
 }
 
+static unsigned target(struct spare_pool *p) {
+    return spare_rate_target(spare_rate_recent(&p->rate, daemon_now_ms()));
+}
+
+/* One spare more or less per idle turn, until the pool is on target:
+ * ninesd never spends more than one spawn at a time on it. */
 static int on_idle(sd_event_source *src, void *userdata) {
     struct daemon *d = userdata;
-    sd_event_source_set_enabled(src, SD_EVENT_OFF);
+    struct spare_pool *p = d->spares;
+    if (d->stopping || d->no_spare || !p) {
+        sd_event_source_set_enabled(src, SD_EVENT_OFF);
+        return 0;
+    }
+    unsigned want = target(p);
     /* Without a spare, workers are spawned directly: slower, not broken. */
-    if (!d->spare && !d->stopping)
-        spawn_spare(d);
+    if (p->n < want && spawn_spare(d, p) < 0)
+        want = (unsigned)p->n;
+    else if (p->n > want)
+        spare_free(p->v[--p->n], true); /* the newest */
+    if (p->n == want)
+        sd_event_source_set_enabled(src, SD_EVENT_OFF);
+    return 0;
+}
+
+static int on_recheck(sd_event_source *src, uint64_t usec, void *userdata) {
+    spare_want(userdata);
     return 0;
 }
 
 void spare_want(struct daemon *d) {
-    if (d->spare || d->stopping || d->no_spare)
+    struct spare_pool *p = d->stopping || d->no_spare ? NULL : pool(d);
+    if (!p)
         return;
-    if (!d->spare_refill) {
-        if (sd_event_add_defer(d->loop, &d->spare_refill, on_idle, d) < 0)
+    if (!p->refill) {
+        if (sd_event_add_defer(d->loop, &p->refill, on_idle, d) < 0)
             return;
-        sd_event_source_set_priority(d->spare_refill, SD_EVENT_PRIORITY_IDLE);
+        sd_event_source_set_priority(p->refill, SD_EVENT_PRIORITY_IDLE);
     }
-    sd_event_source_set_enabled(d->spare_refill, SD_EVENT_ONESHOT);
+    sd_event_source_set_enabled(p->refill, SD_EVENT_ON);
+    /* After a burst, the pool shrinks back once the rate has faded. */
+    if (p->n > 1 || target(p) > 1) {
+        uint64_t at = (daemon_now_ms() + 2 * SPARE_RATE_WINDOW_MS + 100) * 1000;
+        if (p->recheck)
+            sd_event_source_set_time(p->recheck, at), sd_event_source_set_enabled(p->recheck, SD_EVENT_ONESHOT);
+        else
+            sd_event_add_time(d->loop, &p->recheck, CLOCK_MONOTONIC, at, 100000, on_recheck, d);
+    }
+}
+
+void spare_expect(struct daemon *d, unsigned starts) {
+    struct spare_pool *p = d->no_spare ? NULL : pool(d);
+    uint64_t now = daemon_now_ms();
+    for (unsigned i = 0; p && i < starts; i++)
+        spare_rate_note(&p->rate, now);
+    unsigned want = p ? target(p) : 0;
+    while (p && p->n < want && spawn_spare(d, p) == 0)
+        ;
 }
 
 int spare_start_payload(const struct nines_child_spec *spec, const char *module, const char *path, char *buf,
@@ -118,13 +180,16 @@ int spare_start_payload(const struct nines_child_spec *spec, const char *module,
 int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *path,
                struct spawned *out) {
     static char payload[NINES_PROTO_MAX_PAYLOAD];
-    struct spare *s = d->spare;
-    if (!s)
+    struct spare_pool *p = d->spares;
+    if (p)
+        spare_rate_note(&p->rate, daemon_now_ms()); /* a start, warm or not */
+    if (!p || p->n == 0)
         return -ENOENT;
     int len = spare_start_payload(spec, module, path, payload, sizeof payload);
     if (len < 0)
         return len; /* too big for one message: spawn with argv instead */
-    d->spare = NULL;
+    struct spare *s = p->v[0];
+    remove_at(p, 0);
     int r = nines_proto_send(s->proc.channel, NINES_MSG_START, 0, payload, (size_t)len);
     if (r < 0) {
         spare_free(s, true);
@@ -138,8 +203,17 @@ int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char
 }
 
 void spare_drop(struct daemon *d) {
-    d->spare_refill = sd_event_source_disable_unref(d->spare_refill);
-    if (d->spare)
-        spare_free(d->spare, true);
-    d->spare = NULL;
+    struct spare_pool *p = d->spares;
+    if (!p)
+        return;
+    p->refill = sd_event_source_disable_unref(p->refill);
+    p->recheck = sd_event_source_disable_unref(p->recheck);
+    while (p->n)
+        spare_free(p->v[--p->n], true);
+}
+
+void spare_free_pool(struct daemon *d) {
+    spare_drop(d);
+    free(d->spares);
+    d->spares = NULL;
 }

@@ -1,5 +1,5 @@
 /*
- * spare.h — a warm worker host kept ready for the next module worker.
+ * spare.h — warm worker hosts kept ready for the next module workers.
  *
  * Starting a worker costs a spawn, an exec and the dynamic loader before
  * the application's own dlopen and init. ninesd keeps one `nines-worker
@@ -8,6 +8,13 @@
  * in one START message, and a new spare is spawned once the loop is idle.
  * This is what keeps crash -> replacement ready close to the bare cost of
  * loading the module (bench/bench_restart.c). Exec children do not use it.
+ *
+ * How many are kept follows the recent rate of module starts
+ * (spare_rate.h): one for a crash now and then, up to SPARE_MAX for a
+ * burst (the boot, a one_for_all restart, many dynamic starts), so that
+ * the next start finds a host already linked rather than one still being
+ * exec'd. The pool is refilled (or shrunk) one host per idle turn of the
+ * loop, and shrinks back a while after the burst.
  */
 #ifndef NINES_SPARE_H
 #define NINES_SPARE_H
@@ -22,11 +29,16 @@ struct spare;
 int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *path,
                struct spawned *out);
 
-/* Have a spare spawned when the loop is next idle, if there is none. */
+/* Have the pool brought to its size, a host per idle turn of the loop. */
 void spare_want(struct daemon *d);
 
-/* Kill the spare (at shutdown). */
+/* `starts` module starts are coming (the boot): count them in the rate
+ * and spawn the pool it calls for now. */
+void spare_expect(struct daemon *d, unsigned starts);
+
+/* Kill the spares (at shutdown); spare_free_pool also frees the pool. */
 void spare_drop(struct daemon *d);
+void spare_free_pool(struct daemon *d);
 
 /* Encode the START payload: "MODULE\0PATH\0KEY=VALUE\0..." (the args are
  * spec's). Pure. Bytes written, or -E2BIG when it does not fit in `size`. */
