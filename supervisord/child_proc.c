@@ -25,6 +25,7 @@
 #include "reaper.h"
 #include "spare.h"
 #include "upgrade.h"
+#include "warden.h"
 
 static void feed(struct child_proc *p, enum engine_event_kind kind, const struct nines_reason *reason) {
     struct engine_event ev = {.kind = kind, .node = p->node, .gen = p->gen, .now_ms = daemon_now_ms()};
@@ -266,6 +267,7 @@ static void on_process_exit(void *userdata, const siginfo_t *si) {
         p->has_reason = true;
     }
     sweep_group(p->pid);
+    warden_remove(p->d, p->pid);
     /* Whatever it said and wrote before dying is already queued: take it
      * all before reporting the end, so the log reads in order. */
     casts_on_exit(p);
@@ -348,6 +350,7 @@ int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool rest
     }
     fd_room_hold(d, p->channel, p->out_fd, p->err_fd, true);
     p->held = true;
+    warden_add(d, p->pid); /* its group dies with ninesd, even a SIGKILLed one */
     *out = p;
     return 0;
 }

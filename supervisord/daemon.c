@@ -31,6 +31,7 @@
 #include "spare.h"
 #include "status_notify.h"
 #include "upgrade.h"
+#include "warden.h"
 
 uint64_t daemon_now_ms(void) {
     struct timespec ts;
@@ -311,6 +312,7 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
         (r = sd_event_add_signal(d->loop, NULL, SIGHUP, on_hup_signal, d)) < 0 ||
         (r = reaper_new(d->loop, &d->reaper)) < 0)
         return r;
+    warden_start(d);
     if ((r = notify_setup(d)) < 0 || (r = log_pump_setup(d)) < 0 || (r = output_sock_new(d->loop, NULL, &d->output)) < 0)
         return r;
     if (!opt->no_control) {
@@ -354,6 +356,7 @@ void daemon_free(struct daemon *d) {
     releases_free(d);
     upgrade_free(d);
     status_notify_free(d);
+    warden_free(d);
     control_close(d);
     free(d->procs);
     free(d->nodes);

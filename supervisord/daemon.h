@@ -74,6 +74,7 @@ struct daemon {
     struct reload *reload;        /* the reload under way (reload.h), or NULL */
     struct nines_tree **old_trees; /* files run before a reload: nodes still point into them */
     size_t n_old_trees;
+    struct warden *warden;        /* kills what children leave if ninesd dies (warden.h), or NULL */
     struct status_notify *status; /* STATUS= kept true (status_notify.h), or NULL */
     bool stopping;
     int exit_code;

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "exec_setup.h"
+#include "host_warden.h"
 #include "host.h"
 #include "launcher.h"
 #include "module_check.h"
@@ -50,6 +51,7 @@ static int usage(void) {
                     "       nines-worker --exec [--user NAME --uid N --gid N] [--cwd DIR] [--env NAME=VALUE]...\n"
                     "                           -- PROGRAM [ARG]...\n"
                     "       nines-worker --check MODULE\n"
+                    "       nines-worker --warden [--cgroups DIR]\n"
                     "nines-worker is started by ninesd, once per worker.\n");
     return 2;
 }
@@ -285,6 +287,8 @@ static int find_channel(void) {
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "--exec") == 0)
         return run_exec(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "--warden") == 0)
+        return host_warden_main(argc - 2, argv + 2);
     if (argc == 3 && strcmp(argv[1], "--check") == 0)
         return check_module(argv[2]);
     if (argc == 2 && strcmp(argv[1], "--launcher") == 0)

@@ -295,7 +295,6 @@ bool wait_process_gone(pid_t pid, int timeout_ms) {
     return true;
 }
 
-/* The second word of /proc/PID/cmdline is "--spare" for an idle spare host. */
 /* Its first argument is `arg`. */
 static bool first_arg_is(pid_t pid, const char *arg) {
     char path[64], buf[64] = "";
@@ -311,6 +310,7 @@ static bool first_arg_is(pid_t pid, const char *arg) {
 
 bool is_spare_host(pid_t pid) { return first_arg_is(pid, "--spare"); }
 bool is_launcher(pid_t pid) { return first_arg_is(pid, "--launcher"); }
+bool is_warden(pid_t pid) { return first_arg_is(pid, "--warden"); }
 
 /* Children of `parent` in /proc, zombies or live ones. */
 static int children_where(pid_t parent, bool zombies, pid_t *out, int max) {
@@ -337,7 +337,7 @@ static int count_children_where(pid_t parent, bool zombies) {
     pid_t pids[1024];
     int n = children_where(parent, zombies, pids, 1024), count = 0;
     for (int i = 0; i < n; i++)
-        if (zombies || (!is_spare_host(pids[i]) && !is_launcher(pids[i])))
+        if (zombies || (!is_spare_host(pids[i]) && !is_launcher(pids[i]) && !is_warden(pids[i])))
             count++;
     return count;
 }

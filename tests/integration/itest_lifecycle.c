@@ -184,12 +184,16 @@ static void no_orphans_when_ninesd_is_killed(void **state) {
     for (int i = 0; i < 3; i++)
         assert_true(pids[i] > 0);
     /* Every process ninesd has: the three workers, the spare host and the
-     * launcher (supervisord/launcher.h). */
+     * launcher (supervisord/launcher.h) and the warden (warden.h), which
+     * ends once ninesd is gone. */
     assert_true(find_spare_host(n->pid, WAIT_MS) > 0);
     assert_true(find_launcher(n->pid, WAIT_MS) > 0);
     pid_t all[8];
-    int n_all = list_children(n->pid, all, 8);
-    assert_int_equal(n_all, 5);
+    int n_all = list_children(n->pid, all, 8), wardens = 0;
+    assert_int_equal(n_all, 6);
+    for (int i = 0; i < n_all; i++)
+        wardens += is_warden(all[i]);
+    assert_int_equal(wardens, 1);
     kill(n->pid, SIGKILL);
     assert_true(ninesd_wait_exit(n, WAIT_MS));
     for (int i = 0; i < n_all; i++)

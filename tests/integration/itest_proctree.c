@@ -2,7 +2,9 @@
  * Integration: a child is its whole process tree. A program that forks and
  * one that double-forks an orphan are stopped, restarted and left behind by
  * a ninesd that stops: no process of theirs survives, and no orphan stays
- * a zombie (ninesd is a subreaper and reaps them). One rule for SIGTERM:
+ * a zombie (ninesd is a subreaper and reaps them). A ninesd that is
+ * SIGKILLed takes them with it too: the leader by its parent-death
+ * signal, the rest of its group by the warden (warden.h). One rule for SIGTERM:
  * an exec child killed by SIGTERM from outside has shut down, as a worker
  * host has.
  */
@@ -112,6 +114,27 @@ static void a_stop_leaves_nothing(void **state) {
     kill_family(&f);
 }
 
+/* ninesd SIGKILLed: nothing can stop the tree in order, yet nothing of
+ * it stays — the leader dies of its parent-death signal, the kid and the
+ * adopted grandkid (in the leader's group) are killed by the warden, and
+ * the warden ends. */
+static void a_sigkilled_ninesd_leaves_nothing(void **state) {
+    struct ninesd *n = *state;
+    struct family f;
+    start_family(n, &f);
+    pid_t kids[16], warden = -1;
+    int k = list_children(n->pid, kids, 16);
+    for (int i = 0; i < k; i++)
+        if (is_warden(kids[i]))
+            warden = kids[i];
+    assert_true(warden > 0);
+    kill(n->pid, SIGKILL);
+    assert_true(ninesd_wait_exit(n, WAIT_MS));
+    assert_family_gone(&f);
+    assert_true(wait_process_gone(warden, WAIT_MS));
+    kill_family(&f);
+}
+
 /* A program's leader dying of SIGTERM from outside is a shutdown: a
  * transient child is not restarted, as a module worker would not be. */
 static void sigterm_from_outside_is_a_shutdown(void **state) {
@@ -142,6 +165,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_restart_leaves_nothing_of_the_old_tree, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_stop_leaves_nothing, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_sigkilled_ninesd_leaves_nothing, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(sigterm_from_outside_is_a_shutdown, harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
