@@ -104,7 +104,7 @@ supervisor:
   intensity: 0
   children:
     - id: fails
-      exec: [/bin/sh, -c, 'sleep 0.2; exit 1']
+      exec: [/bin/sh, -c, 'sleep 1; exit 1']
 YAML
 start "$d/gives-up.yaml" "$d/gives-up.log"
 wait "$unshare_pid"
