@@ -55,7 +55,7 @@ void ctl_json_cstring(FILE *f, const char *s) {
 static const char *const text_keys[] = {
     "path", "kind", "state", "restart", "module", "version", "name", "strategy",
     "ts", "level", "event", "supervisor", "child", "reason", "action", "msg",
-    "health", "last_exit", "last_exit_at", "args",
+    "health", "last_exit", "last_exit_at", "args", "upgrading", "upgrading_from",
     /* the release commands' */
     "release", "status", "dir", "running", "phase", "application", "what", "result", "from", "to",
 };

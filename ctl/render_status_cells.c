@@ -24,6 +24,8 @@ const char *ctl_status_state_text(const struct ctl_record *r) {
         return health;
     if (strcmp(state, "running") == 0 && strcmp(health, "degraded") == 0)
         return health;
+    if (strcmp(state, "running") == 0 && ctl_record_value(r, "upgrading"))
+        return "upgrading"; /* a live upgrade sent, not answered yet */
     return state;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ninesctl dashboard in a real headless Chromium: the page loads, shows
 # the tree (a row per node, with its state), and after a crash shows the
-# restart, the last exit and the events; /events streams the crash live
+# restart, the last exit and the events, then a live upgrade under way (the
+# row and a banner) and over; /events streams the crash live
 # as a server-sent event; /metrics and /api/status answer; anything but
 # GET is refused. A screenshot is kept in the logs folder.
 #   tests/dashboard.sh BUILD
@@ -48,7 +49,8 @@ chrome=$!
 pid=$(curl -s "$url/api/status" | /usr/bin/python3 -c 'import json,sys; print([n["pid"] for n in json.load(sys.stdin)["nodes"] if n["path"]=="counter"][0])')
 curl -sN "$url/events" >"$d/stream.txt" &
 stream=$!
-live=$(timeout 60 /usr/bin/python3 "$(dirname "$0")/dashboard_cdp.py" "$devtools" "$url/" "$pid" "$logs/dashboard.png") ||
+live=$(timeout 90 /usr/bin/python3 "$(dirname "$0")/dashboard_cdp.py" "$devtools" "$url/" "$pid" "$logs/dashboard.png" \
+    "$build/ninesctl" "$d/control.sock" "$build/tests/apps/counter_slow_cc.so") ||
     fail "in Chromium: $live"
 kill "$chrome" 2>/dev/null; wait "$chrome" 2>/dev/null
 grep -q 'data: .*event=child_terminated.*child=counter' "$d/stream.txt" || fail "/events did not stream the crash: $(cat "$d/stream.txt")"
@@ -57,4 +59,4 @@ grep -q 'data: .*event=child_terminated.*child=counter' "$d/stream.txt" || fail 
 kill "$dash"
 for _ in $(seq 30); do kill -0 "$dash" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$dash" 2>/dev/null && fail "SIGTERM did not stop the dashboard with a stream open"
-echo "ok: dashboard in headless Chromium: tree shown, a crash shown live without a reload ($live), streamed on /events, POST refused, stops with streams open; screenshot $logs/dashboard.png"
+echo "ok: dashboard in headless Chromium: tree shown, a crash and an upgrade under way shown live without a reload ($live), streamed on /events, POST refused, stops with streams open; screenshot $logs/dashboard.png"

@@ -176,7 +176,10 @@ static void record(struct status_out *o, struct daemon *d, engine_node n, unsign
     if (o->resources && !sup_node)
         resource_fields(p, &num, &f[25]);
     f[28] = (struct nines_field){"args", dynamic_args(d, n, spec, args, sizeof args)};
-    emit(o, f, 29);
+    const char *from = NULL;
+    f[29] = (struct nines_field){"upgrading", worker ? upgrade_under_way(d, n, &from) : NULL};
+    f[30] = (struct nines_field){"upgrading_from", f[29].value ? from : NULL};
+    emit(o, f, 31);
 }
 
 /* Health is decided bottom-up (a supervisor is as troubled as what is

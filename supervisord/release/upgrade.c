@@ -209,6 +209,13 @@ static int arm_swap_timeout(struct daemon *d, struct upgrade_req *r) {
                                       on_swap_timeout, r);
 }
 
+const char *upgrade_under_way(struct daemon *d, engine_node node, const char **from) {
+    struct upgrade_req *r = in_flight(d->upgrades, node);
+    if (from)
+        *from = r && r->from[0] ? r->from : NULL;
+    return r ? r->module : NULL;
+}
+
 /* Answer the operator, drop the request, go on with the next for that child. */
 void finish(struct daemon *d, struct upgrade_req *r, enum ctl_status st, const char *fmt, ...) {
     char msg[1024];

@@ -86,6 +86,10 @@ void upgrade_on_restored(struct daemon *d, engine_node node);
  * the upgrade. */
 #define UPGRADE_ROLLBACK_WINDOW_MS 1000
 
+/* An upgrade of `node` under way (sent to the worker, not answered yet):
+ * the module it swaps to, with the version it runs in *from; else NULL. */
+const char *upgrade_under_way(struct daemon *d, engine_node node, const char **from);
+
 /* The module a (re)start of `node` runs: the last one upgraded to, else
  * its dynamic supervisor's (upgrade_set_template), else the tree's (as a
  * release upgrade remapped it). */

@@ -146,6 +146,28 @@ static void test_what_is_wrong(void **state) {
     ctl_records_free(&rs);
 }
 
+/* A live upgrade under way (status' upgrading=) is STATE upgrading. */
+static void test_upgrade_under_way(void **state) {
+    static const char *const lines[] = {
+        "path=/ kind=supervisor depth=0 state=running health=ok strategy=one_for_one intensity=3 "
+        "period_ms=5000 children=2 window_restarts=0",
+        "path=counter kind=worker depth=1 state=running health=ok restart=permanent restarts=0 pid=7 "
+        "version=1.0.0 upgrading=/srv/counter-2.so upgrading_from=1.0.0",
+        "path=other kind=worker depth=1 state=running health=ok restart=permanent restarts=0 pid=8 version=1.0.0",
+    };
+    struct ctl_records rs;
+    load(&rs, lines, sizeof lines / sizeof lines[0]);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    assert_int_equal(ctl_render_status_at(f, &rs, false, 1796292000000), 0);
+    fclose(f);
+    assert_non_null(strstr(text, "├─ counter  worker      upgrading  7 "));
+    assert_non_null(strstr(text, "└─ other    worker      running    8 "));
+    free(text);
+    ctl_records_free(&rs);
+}
+
 static void test_idle_permanent_is_red(void **state) {
     const char *lines[] = {
         "path=web kind=supervisor depth=0 state=running restart=permanent restarts=0",
@@ -278,6 +300,7 @@ int main(void) {
         cmocka_unit_test(test_colour),
         cmocka_unit_test(test_idle_permanent_is_red),
         cmocka_unit_test(test_what_is_wrong),
+        cmocka_unit_test(test_upgrade_under_way),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_odd_records),
         cmocka_unit_test(test_uptime),
