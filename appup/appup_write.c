@@ -200,6 +200,15 @@ static void put_child(struct writer *w, const struct nines_child_spec *c, int in
         put_timeout(w, lead, "start_timeout", c->start_timeout_ms, NINES_START_TIMEOUT_MS);
     if (c->kind == NINES_CHILD_MODULE)
         put_timeout(w, lead, "swap_timeout", c->swap_timeout_ms, NINES_SWAP_TIMEOUT_MS);
+    if (c->backoff.initial_ms) {
+        fprintf(w->f, "%sbackoff: {initial: ", lead);
+        put_duration(w, c->backoff.initial_ms);
+        fputs(", max: ", w->f);
+        put_duration(w, c->backoff.max_ms);
+        fputs(", reset: ", w->f);
+        put_duration(w, c->backoff.reset_ms);
+        fputc('}', w->f);
+    }
     if (c->kind == NINES_CHILD_SUPERVISOR) {
         fprintf(w->f, "%ssupervisor:", lead);
         put_supervisor(w, c->supervisor, indent + 2);

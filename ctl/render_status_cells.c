@@ -38,7 +38,7 @@ const char *ctl_status_state_color(const struct ctl_record *r) {
     if (strcmp(state, "running") == 0)
         return CTL_GREEN;
     if (strcmp(state, "starting") == 0 || strcmp(state, "stopping") == 0 || strcmp(state, "restarting") == 0 ||
-        strcmp(state, "degraded") == 0)
+        strcmp(state, "degraded") == 0 || strcmp(state, "backoff") == 0)
         return CTL_YELLOW;
     if (strcmp(state, "failed") == 0)
         return CTL_RED;

@@ -84,6 +84,18 @@ struct nines_exec_opts {
     int stop_signal;   /* `stop_signal:` what asks it to stop; 0: SIGTERM */
 };
 
+/* `backoff:` (workers, opt-in; README "Restart backoff"): after the k-th
+ * restart in a row the start waits initial x 2^(k-1), at most `max_ms`;
+ * a run of at least `reset_ms` starts the count again. initial_ms == 0:
+ * no backoff (the key absent). */
+struct nines_backoff {
+    uint64_t initial_ms, max_ms, reset_ms;
+};
+#define NINES_BACKOFF_INITIAL_MS 100
+#define NINES_BACKOFF_MAX_MS 30000
+#define NINES_BACKOFF_RESET_MS 60000
+#define NINES_BACKOFF_LIMIT_MS (24ull * 3600 * 1000) /* the most any of the three may say */
+
 struct nines_child_spec {
     char *id; /* unique among siblings; [A-Za-z0-9_.-]+ */
     enum nines_child_kind kind;
@@ -101,6 +113,7 @@ struct nines_child_spec {
     uint64_t swap_timeout_ms;  /* MODULE: how long a live upgrade may take; 0: infinity (`swap_timeout:`) */
 
     struct nines_exec_opts exec; /* EXEC: env, cwd, user, group, stop signal */
+    struct nines_backoff backoff; /* MODULE and EXEC: restart backoff, or zeros */
 
     struct nines_sup_spec *supervisor; /* SUPERVISOR */
 

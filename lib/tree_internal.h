@@ -42,6 +42,9 @@ int tree_set_group(struct schema_loader *l, yaml_node_t *v, void *target);
 int tree_set_stop_signal(struct schema_loader *l, yaml_node_t *v, void *target);
 int tree_check_exec(struct schema_loader *l, const struct nines_child_spec *c, yaml_node_t *const *seen);
 
+/* tree_backoff.c: `backoff: {initial, max, reset}` (workers). */
+int tree_set_backoff(struct schema_loader *l, yaml_node_t *v, void *target);
+
 int tree_load_supervisor(struct schema_loader *l, yaml_node_t *node, struct nines_sup_spec *sup);
 int tree_load_child(struct schema_loader *l, yaml_node_t *node, struct nines_child_spec *c);
 

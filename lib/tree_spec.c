@@ -135,7 +135,7 @@ static int copy_child(const struct copy *k, struct nines_child_spec *d, const st
     *d = (struct nines_child_spec){.kind = s->kind, .restart = s->restart, .shutdown = s->shutdown,
                                    .notify = s->notify, .max_queued_casts = s->max_queued_casts,
                                    .start_timeout_ms = s->start_timeout_ms, .swap_timeout_ms = s->swap_timeout_ms,
-                                   .mark = s->mark};
+                                   .mark = s->mark, .backoff = s->backoff};
     int r = copy_text(s->id, &d->id);
     if (r == 0)
         r = copy_exec(&d->exec, &s->exec);
@@ -231,7 +231,8 @@ bool nines_child_spec_equal(const struct nines_child_spec *a, const struct nines
     if (!same_text(a->id, b->id) || a->kind != b->kind || a->restart != b->restart ||
         a->shutdown.kind != b->shutdown.kind || a->notify != b->notify || a->max_queued_casts != b->max_queued_casts ||
         a->start_timeout_ms != b->start_timeout_ms || a->swap_timeout_ms != b->swap_timeout_ms ||
-        !same_args(a, b) || !same_exec(&a->exec, &b->exec))
+        !same_args(a, b) || !same_exec(&a->exec, &b->exec) || a->backoff.initial_ms != b->backoff.initial_ms ||
+        a->backoff.max_ms != b->backoff.max_ms || a->backoff.reset_ms != b->backoff.reset_ms)
         return false;
     if (a->shutdown.kind == NINES_SHUTDOWN_TIMEOUT && a->shutdown.ms != b->shutdown.ms)
         return false;

@@ -39,7 +39,7 @@ typedef bool (*nines_spec_module_eq_fn)(void *ctx, const struct nines_child_spec
                                         const struct nines_child_spec *b);
 
 /* Whether `a` and `b` declare the same child: id, kind, restart, shutdown,
- * readiness, cast bound, timeouts, args and env (mappings: order does not count),
+ * readiness, cast bound, timeouts, backoff, args and env (mappings: order does not count),
  * cwd, user, group, stop signal, argv, module (by `module_eq`) and, for
  * supervisors, flags and children in order. The
  * marks (where each was written) do not count. */

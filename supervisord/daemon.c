@@ -15,6 +15,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "backoff_wait.h"
 #include "child_proc.h"
 #include "calls.h"
 #include "casts.h"
@@ -206,6 +207,9 @@ static void carry_out(struct daemon *d, const struct engine_action *a) {
         if (!releases_on_reply(d, &a->reply) && !reload_on_reply(d, &a->reply))
             control_on_reply(d, &a->reply);
         break;
+    case ENGINE_ACT_BACKOFF:
+        backoff_wait_arm(d, a->node, a->gen, a->ms);
+        break;
     case ENGINE_ACT_NODE_ADDED:
         if (daemon_grow_nodes(d) < 0) {
             log_daemon(LOG_CRIT, "daemon_error", "out of memory growing the tree");
@@ -345,6 +349,7 @@ int daemon_run(struct daemon *d) {
 }
 
 void daemon_free(struct daemon *d) {
+    backoff_wait_free_all();
     for (size_t i = 0; d->procs && i < d->n_nodes; i++)
         child_proc_free(d->procs[i]);
     if (d->loop)

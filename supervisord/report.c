@@ -23,15 +23,18 @@ static int report_priority(const struct engine_report *r) {
 /* What the operator reads: what happened, then what is done about it. */
 static void describe(const struct engine_report *r, const char *child, const char *why,
                      char *buf, size_t size) {
+    char wait[48] = "";
+    if (r->delay_ms) /* backoff: the restart waits */
+        snprintf(wait, sizeof wait, " in %llums (backoff)", (unsigned long long)r->delay_ms);
     switch (r->kind) {
     case ENGINE_REPORT_CHILD_STARTED:
         snprintf(buf, size, "%s started", child);
         break;
     case ENGINE_REPORT_CHILD_TERMINATED:
-        snprintf(buf, size, "%s terminated (%s); %s", child, why, engine_followup_name(r->followup));
+        snprintf(buf, size, "%s terminated (%s); %s%s", child, why, engine_followup_name(r->followup), wait);
         break;
     case ENGINE_REPORT_START_ERROR:
-        snprintf(buf, size, "%s failed to start: %s", child, why);
+        snprintf(buf, size, "%s failed to start: %s%s", child, why, wait);
         break;
     case ENGINE_REPORT_SHUTDOWN_ERROR:
         snprintf(buf, size, "%s did not stop cleanly: %s", child, why);
@@ -46,7 +49,7 @@ static void describe(const struct engine_report *r, const char *child, const cha
 }
 
 void daemon_log_report(struct daemon *d, const struct engine_report *r) {
-    char why[300], pid[16] = "", msg[700], restarts[16];
+    char why[300], pid[16] = "", msg[760], restarts[16], delay[24];
     const char *child = engine_node_path(d->engine, r->child);
     nines_reason_format(&r->reason, why, sizeof why);
     bool has_pid = r->child < d->n_nodes && !engine_node_is_supervisor(d->engine, r->child) &&
@@ -63,7 +66,9 @@ void daemon_log_report(struct daemon *d, const struct engine_report *r) {
         {"reason", with_reason ? why : NULL},
         {"action", followup ? engine_followup_name(r->followup) : NULL},
         {"restarts", r->kind == ENGINE_REPORT_CHILD_STARTED ? restarts : NULL},
+        {"backoff_ms", r->delay_ms ? delay : NULL},
     };
+    snprintf(delay, sizeof delay, "%llu", (unsigned long long)r->delay_ms);
     describe(r, child, why, msg, sizeof msg);
     nines_log_event(report_priority(r), engine_report_name(r->kind), msg, f, sizeof f / sizeof f[0]);
 }

@@ -59,7 +59,7 @@ static const struct nines_sup_spec *sup_spec_of(struct daemon *d, engine_node n,
 struct numbers {
     char depth[16], restarts[16], pid[16], uptime[24], intensity[16], period[24], children[16], max[16];
     char queued[24], dropped[24], refused[24], sends[24];
-    char cpu[24], rss[24], pss[24], window[16], exit_at[40];
+    char cpu[24], rss[24], pss[24], window[16], exit_at[40], backoff_ms[24], backoff_count[16];
 };
 
 /* A worker's casts (casts.h): waiting in ninesd, dropped, refused. */
@@ -136,6 +136,21 @@ static void exit_fields(const struct node_info *info, struct numbers *num, struc
     f[1] = (struct nines_field){"last_exit_at", num->exit_at};
 }
 
+/* A restart that waits (backoff:): state `backoff`, how long until it is
+ * due and how many restarts in a row it is. */
+static void backoff_fields(struct daemon *d, engine_node n, struct numbers *num, struct nines_field *state,
+                           struct nines_field *f) {
+    uint64_t until, now = daemon_now_ms();
+    unsigned k;
+    if (!engine_node_backoff(d->engine, n, &until, &k))
+        return;
+    snprintf(num->backoff_ms, sizeof num->backoff_ms, "%" PRIu64, until > now ? until - now : 0);
+    snprintf(num->backoff_count, sizeof num->backoff_count, "%u", k);
+    *state = (struct nines_field){"state", "backoff"};
+    f[0] = (struct nines_field){"backoff_ms", num->backoff_ms};
+    f[1] = (struct nines_field){"backoff_count", num->backoff_count};
+}
+
 static void record(struct status_out *o, struct daemon *d, engine_node n, unsigned depth, enum nines_health health) {
     const struct nines_child_spec *spec = engine_node_spec(d->engine, n);
     enum engine_node_state st = engine_node_state(d->engine, n);
@@ -151,7 +166,7 @@ static void record(struct status_out *o, struct daemon *d, engine_node n, unsign
     snprintf(num.sends, sizeof num.sends, "%zu", p ? p->queue.n : 0);
     bool worker = spec && spec->kind == NINES_CHILD_MODULE;
     char args[1024], release[200];
-    struct nines_field f[32] = {
+    struct nines_field f[34] = {
         {"path", engine_node_path(d->engine, n)},
         {"kind", kind_of(d, n, spec)},
         {"depth", num.depth},
@@ -179,7 +194,8 @@ static void record(struct status_out *o, struct daemon *d, engine_node n, unsign
     const char *from = NULL;
     f[29] = (struct nines_field){"upgrading", worker ? upgrade_under_way(d, n, &from) : NULL};
     f[30] = (struct nines_field){"upgrading_from", f[29].value ? from : NULL};
-    emit(o, f, 31);
+    backoff_fields(d, n, &num, &f[3], &f[31]);
+    emit(o, f, 33);
 }
 
 /* Health is decided bottom-up (a supervisor is as troubled as what is
@@ -202,7 +218,7 @@ enum nines_health control_health_walk(struct daemon *d, engine_node n, enum nine
     engine_sup_flags(d->engine, parent == ENGINE_NO_NODE ? n : parent, &flags);
     uint64_t now = daemon_now_ms();
     struct health_input in = {
-        .running = st != ENGINE_NODE_IDLE,
+        .running = st != ENGINE_NODE_IDLE || engine_node_backoff(d->engine, n, NULL, NULL), /* due to start */
         .has_exit = info && info->last_exit_ms,
         .exit_troubled = info && info->last_exit_troubled,
         .exit_age_ms = info && info->last_exit_ms ? now - info->last_exit_ms : 0,

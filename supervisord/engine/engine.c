@@ -179,6 +179,8 @@ static void on_worker_event(struct engine *e, const struct engine_event *ev) {
     struct node *k = node_of(e, ev->node);
     if (k->sup || ev->gen == 0 || ev->gen != k->gen || !node_is_live(k))
         return;
+    if (ev->kind == ENGINE_EV_READY && k->state == ENGINE_NODE_STARTING)
+        k->ran = true, k->ready_ms = ev->now_ms; /* a run's length counts from here (backoff's reset) */
     enum msg_kind kind = ev->kind == ENGINE_EV_READY  ? MSG_READY
                          : ev->kind == ENGINE_EV_EXIT ? MSG_EXIT
                                                       : MSG_TIMEOUT;
@@ -204,6 +206,9 @@ int engine_handle(struct engine *e, const struct engine_event *ev, struct engine
         break;
     case ENGINE_EV_REQUEST:
         eng_request_arrive(e, &ev->request);
+        break;
+    case ENGINE_EV_BACKOFF:
+        eng_backoff_event(e, ev);
         break;
     }
     drain(e);

@@ -43,6 +43,7 @@ enum engine_event_kind {
     ENGINE_EV_EXIT,    /* worker node/gen ended, or could not be spawned, with `reason` */
     ENGINE_EV_TIMEOUT, /* the shutdown grace of worker node/gen expired */
     ENGINE_EV_REQUEST, /* an operator request (`request`), answered by ENGINE_ACT_REPLY */
+    ENGINE_EV_BACKOFF, /* the backoff wait armed by ENGINE_ACT_BACKOFF for worker node/gen is over */
 };
 
 /*
@@ -177,6 +178,9 @@ struct engine_report {
     uint64_t gen;           /* the child's incarnation, 0 for supervisors */
     struct nines_reason reason;
     enum engine_followup followup; /* CHILD_TERMINATED only */
+    /* CHILD_TERMINATED with a restart, START_ERROR during a restart: the
+     * child's `backoff:` makes the restart wait this long (0: at once). */
+    uint64_t delay_ms;
 };
 
 enum engine_action_kind {
@@ -196,6 +200,7 @@ enum engine_action_kind {
      * what the shell still holds of it past this must carry a gen, which
      * a new node never shares. */
     ENGINE_ACT_NODE_FREED,
+    ENGINE_ACT_BACKOFF,      /* after `ms`, deliver ENGINE_EV_BACKOFF for node/gen (no process runs) */
 };
 
 struct engine_reply {
@@ -212,7 +217,7 @@ struct engine_action {
     enum engine_action_kind kind;
     engine_node node;
     uint64_t gen;
-    uint64_t ms;                 /* TIMER_ARM */
+    uint64_t ms;                 /* TIMER_ARM, BACKOFF */
     struct engine_report report; /* REPORT */
     int exit_code;               /* TREE_DOWN: 0 after ENGINE_EV_STOP, 1 when the root failed */
     struct nines_reason reason;  /* TREE_DOWN */
@@ -269,6 +274,14 @@ unsigned engine_node_restarts(const struct engine *e, engine_node n); /* starts 
 /* The restarts a supervisor counts against its intensity at now_ms (those
  * within its period, as the next restart would see them); 0 for a worker. */
 unsigned engine_sup_window_restarts(const struct engine *e, engine_node sup, uint64_t now_ms);
+/* Restart backoff (a worker's `backoff:`, README "Restart backoff"). The
+ * wait before the k-th restart in a row: 0 for k == 0 or no backoff, else
+ * initial x 2^(k-1), at most max. Pure; any k. */
+uint64_t engine_backoff_delay(const struct nines_backoff *b, unsigned k);
+/* Whether worker n waits for its restart: then *until_ms (monotonic, as
+ * the events' now_ms) is when it is due and *k how many restarts in a row
+ * this is. Either pointer may be NULL. */
+bool engine_node_backoff(const struct engine *e, engine_node n, uint64_t *until_ms, unsigned *k);
 /* ENGINE_NO_NODE if absent, removed, or under a removed supervisor. */
 engine_node engine_find(const struct engine *e, const char *path);
 /* A supervisor's children in start order (removed ones left out); *n is

@@ -149,6 +149,13 @@ struct node {
     bool started_before;
     bool restarting; /* OTP's {restarting, Pid}: a failed restart awaits its retry */
     bool timer_armed;
+    /* engine_backoff.c: restarts in a row (the k of the rule), when the
+     * current incarnation became ready (`ran`), and the wait under way
+     * (backoff_until != 0 while restarting). retry_free: the restart
+     * that follows the wait was counted already (at the exit). */
+    unsigned backoff_k;
+    bool ran, retry_free;
+    uint64_t ready_ms, backoff_until;
     /* A child added at run time (start_child, dynamic): the engine owns its
      * spec (freed by engine_free), and it is gone when its supervisor
      * starts afresh, as a restarted OTP supervisor only knows init's specs. */
@@ -212,6 +219,7 @@ static inline bool node_is_dynamic(const struct engine *e, engine_node n) {
 /* engine_queue.c: actions, messages, reports. */
 void eng_emit(struct engine *e, enum engine_action_kind kind, engine_node node, uint64_t gen);
 void eng_emit_timer(struct engine *e, engine_node node, uint64_t gen, uint64_t ms);
+void eng_emit_ms(struct engine *e, enum engine_action_kind kind, engine_node node, uint64_t gen, uint64_t ms);
 void eng_emit_tree_down(struct engine *e, int exit_code, const struct nines_reason *why);
 void eng_report(struct engine *e, enum engine_report_kind kind, engine_node sup, engine_node child,
             const struct nines_reason *why, enum engine_followup followup);
@@ -251,6 +259,15 @@ void eng_sup_shutdown(struct engine *e, engine_node s);
 /* engine_restart.c: the mailbox: exits of running children, retries. */
 void eng_sup_handle_mail(struct engine *e, engine_node s, const struct msg *m);
 void eng_restart_child(struct engine *e, engine_node s, engine_node c, bool counted);
+
+/* engine_backoff.c: restart backoff. eng_backoff_next: the wait before
+ * child c's next restart (0: none), counting it; eng_backoff_defer: c
+ * waits `ms`, then its supervisor (told by a retry) restarts it from its mailbox;
+ * already_counted: the restart is not counted against the intensity again. */
+uint64_t eng_backoff_next(struct engine *e, engine_node c);
+void eng_backoff_defer(struct engine *e, engine_node c, uint64_t ms, bool already_counted);
+void eng_backoff_event(struct engine *e, const struct engine_event *ev);
+void eng_report_set_delay(struct engine *e, uint64_t ms); /* on the report just emitted */
 
 /* engine_nodes.c: the node table: building, growing at run time, reaching. */
 int eng_node_build(struct engine *e, engine_node parent, const struct nines_child_spec *spec,

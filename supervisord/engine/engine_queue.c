@@ -46,10 +46,20 @@ void eng_emit(struct engine *e, enum engine_action_kind kind, engine_node node, 
         a->node = node, a->gen = gen;
 }
 
-void eng_emit_timer(struct engine *e, engine_node node, uint64_t gen, uint64_t ms) {
-    struct engine_action *a = push_action(e, ENGINE_ACT_TIMER_ARM);
+void eng_emit_ms(struct engine *e, enum engine_action_kind kind, engine_node node, uint64_t gen, uint64_t ms) {
+    struct engine_action *a = push_action(e, kind);
     if (a)
         a->node = node, a->gen = gen, a->ms = ms;
+}
+
+void eng_emit_timer(struct engine *e, engine_node node, uint64_t gen, uint64_t ms) {
+    eng_emit_ms(e, ENGINE_ACT_TIMER_ARM, node, gen, ms);
+}
+
+void eng_report_set_delay(struct engine *e, uint64_t ms) {
+    struct engine_actions *a = e->out;
+    if (a && a->n && a->v[a->n - 1].kind == ENGINE_ACT_REPORT)
+        a->v[a->n - 1].report.delay_ms = ms;
 }
 
 /* The root has ended: after this the engine does nothing more. */

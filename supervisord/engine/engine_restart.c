@@ -108,11 +108,15 @@ static void child_exited(struct engine *e, engine_node s, engine_node c, const s
     bool within = add_restart(e, s);
     enum engine_followup f = within ? restart_followup(sup_of(e, s)->flags.strategy)
                                     : ENGINE_FOLLOWUP_GIVE_UP;
+    uint64_t wait = within ? eng_backoff_next(e, c) : 0;
     eng_report(e, ENGINE_REPORT_CHILD_TERMINATED, s, c, why, f);
-    if (within)
-        begin_restart(e, s, c);
-    else
+    eng_report_set_delay(e, wait);
+    if (!within)
         give_up(e, s);
+    else if (wait)
+        eng_backoff_defer(e, c, wait, true); /* counted above */
+    else
+        begin_restart(e, s, c);
 }
 
 void eng_sup_handle_mail(struct engine *e, engine_node s, const struct msg *m) {
@@ -127,7 +131,7 @@ void eng_sup_handle_mail(struct engine *e, engine_node s, const struct msg *m) {
         /* Only if nothing has started the child since (OTP: pid still
          * {restarting, _}). */
         if (k->restarting && k->inc == m->inc && k->state == ENGINE_NODE_IDLE)
-            eng_restart_child(e, s, m->child, true);
+            eng_restart_child(e, s, m->child, !k->retry_free);
         break;
     case MSG_REQUEST:
         eng_sup_handle_request(e, s, m->req);

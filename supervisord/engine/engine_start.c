@@ -19,6 +19,8 @@ void eng_node_new_incarnation(struct engine *e, engine_node n) {
     k->started_before = true;
     k->restarting = false;
     k->timer_armed = false;
+    k->ran = k->retry_free = false;
+    k->backoff_until = 0;
     k->state = ENGINE_NODE_STARTING;
 }
 
@@ -92,8 +94,13 @@ void eng_child_start_failed(struct engine *e, engine_node s, engine_node c, cons
         /* OTP's try_again_restart: leave the rest for later, behind
          * whatever is already in the mailbox. */
         struct msg retry = {.kind = MSG_RETRY, .to = s, .child = c, .uid = k->uid, .inc = k->inc};
+        uint64_t wait = eng_backoff_next(e, c);
+        eng_report_set_delay(e, wait);
         k->restarting = true;
-        eng_mail(e, s, &retry);
+        if (wait)
+            eng_backoff_defer(e, c, wait, false); /* the retry is counted, as OTP's */
+        else
+            eng_mail(e, s, &retry);
         sp->op = OP_IDLE;
     } else if (sp->op == OP_REQUEST) {
         /* restart_child/start_child: the caller gets the error; nothing is

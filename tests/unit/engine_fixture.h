@@ -14,6 +14,8 @@
  *   reply 7 ok a               (the answer to request 7, about child a;
  *   reply 8 start_failed - (REASON)   "-" when it names no child)
  *   added sub/x                (a node created at run time)
+ *   backoff a#1 400            (a's restart waits 400 ms: ENGINE_ACT_BACKOFF)
+ *   terminated a (REASON) restart +400ms   (a report whose restart waits)
  *
  * ENGINE_ACT_NODE_FREED is not rendered (it comes at the start of the
  * call after a removal, in every test that removes a run-time child): it
@@ -163,12 +165,15 @@ static inline void fx_render_report(struct fx *f, const struct engine_report *r)
     else
         assert_int_equal(r->supervisor, engine_node_parent(f->e, r->child));
     assert_int_equal(r->gen, f->gens[r->child]);
+    char wait[32] = "";
+    if (r->delay_ms)
+        snprintf(wait, sizeof wait, " +%llums", (unsigned long long)r->delay_ms);
     if (r->kind == ENGINE_REPORT_CHILD_STARTED)
         fx_append(f, "started %s", child);
     else if (r->kind == ENGINE_REPORT_CHILD_TERMINATED)
-        fx_append(f, "terminated %s (%s) %s", child, why, engine_followup_name(r->followup));
+        fx_append(f, "terminated %s (%s) %s%s", child, why, engine_followup_name(r->followup), wait);
     else
-        fx_append(f, "%s %s (%s)", fx_report_word(r->kind), child, why);
+        fx_append(f, "%s %s (%s)%s", fx_report_word(r->kind), child, why, wait);
 }
 
 static inline void fx_render_reply(struct fx *f, const struct engine_reply *r) {
@@ -215,6 +220,9 @@ static inline void fx_render(struct fx *f, const struct engine_action *a) {
         break;
     case ENGINE_ACT_REPLY:
         fx_render_reply(f, &a->reply);
+        break;
+    case ENGINE_ACT_BACKOFF:
+        fx_append(f, "backoff %s#%llu %llu", p, (unsigned long long)a->gen, (unsigned long long)a->ms);
         break;
     case ENGINE_ACT_NODE_ADDED:
         assert_true(a->node < 64);
