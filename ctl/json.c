@@ -2,6 +2,7 @@
  * json.c — JSON strings, typed record values and objects for --json
  * (see json.h).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -26,10 +27,23 @@ static void put_ascii(FILE *f, uint8_t c) {
         fputc(c, f);
 }
 
+/* Bytes written as they are: printable ASCII but the two JSON escapes. */
+static bool plain(uint8_t c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 void ctl_json_string(FILE *f, const void *s, size_t len) {
     const uint8_t *p = s;
     fputc('"', f);
     for (size_t i = 0; i < len;) {
+        size_t run = 0;
+        while (i + run < len && plain(p[i + run]))
+            run++;
+        if (run) { /* most of a status: one write per run, not per byte */
+            fwrite(p + i, 1, run, f);
+            i += run;
+            continue;
+        }
         if (p[i] < 0x80) {
             put_ascii(f, p[i++]);
             continue;
@@ -62,7 +76,7 @@ static const char *const text_keys[] = {
 
 enum ctl_json_type ctl_json_type_of(const char *key, const char *value) {
     for (size_t i = 0; i < sizeof text_keys / sizeof text_keys[0]; i++)
-        if (strcmp(key, text_keys[i]) == 0)
+        if (key[0] == text_keys[i][0] && strcmp(key, text_keys[i]) == 0)
             return CTL_JSON_STRING;
     if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)
         return CTL_JSON_BOOL;

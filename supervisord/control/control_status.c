@@ -27,7 +27,21 @@ struct status_out {
     size_t used;
     bool resources;          /* CPU and memory from /proc, on request */
     enum nines_health *health; /* by node, decided before the records go out */
+    uint64_t now_ms;           /* one clock for every record */
 };
+
+/* v in decimal into buf (room for its digits and a NUL): a status of 10,000 nodes
+ * writes 130,000 numbers, and snprintf was a third of its cost. */
+static void num_text(char *buf, uint64_t v) {
+    char tmp[24];
+    size_t n = 0;
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+}
 
 static void emit(struct status_out *o, const struct nines_field *f, size_t n) {
     char line[4096];
@@ -65,30 +79,30 @@ struct numbers {
 /* A worker's casts (casts.h): waiting in ninesd, dropped, refused. */
 static void cast_fields(struct child_proc *p, const struct node_info *info, struct numbers *num,
                         struct nines_field *f) {
-    snprintf(num->queued, sizeof num->queued, "%zu", p ? p->queue.casts : 0);
-    snprintf(num->dropped, sizeof num->dropped, "%" PRIu64, info ? info->casts_dropped : 0);
-    snprintf(num->refused, sizeof num->refused, "%" PRIu64, info ? info->casts_refused : 0);
+    num_text(num->queued, p ? p->queue.casts : 0);
+    num_text(num->dropped, info ? info->casts_dropped : 0);
+    num_text(num->refused, info ? info->casts_refused : 0);
     f[0] = (struct nines_field){"casts_queued", num->queued};
     f[1] = (struct nines_field){"casts_dropped", num->dropped};
     f[2] = (struct nines_field){"casts_refused", num->refused};
 }
 
 static void supervisor_fields(struct daemon *d, engine_node n, const struct nines_sup_spec *sup,
-                              struct numbers *num, struct nines_field *f) {
+                              struct numbers *num, struct nines_field *f, uint64_t now_ms) {
     size_t kids = 0;
     engine_node_children(d->engine, n, &kids);
     struct engine_sup_flags now; /* the spec's, or what a release upgrade set */
     engine_sup_flags(d->engine, n, &now);
-    snprintf(num->intensity, sizeof num->intensity, "%u", now.intensity);
-    snprintf(num->period, sizeof num->period, "%" PRIu64, now.period_ms);
-    snprintf(num->children, sizeof num->children, "%zu", kids);
-    snprintf(num->max, sizeof num->max, "%u", sup->max_children);
+    num_text(num->intensity, now.intensity);
+    num_text(num->period, now.period_ms);
+    num_text(num->children, kids);
+    num_text(num->max, sup->max_children);
     f[0] = (struct nines_field){"strategy", nines_strategy_name(now.strategy)};
     f[1] = (struct nines_field){"intensity", num->intensity};
     f[2] = (struct nines_field){"period_ms", num->period};
     f[3] = (struct nines_field){"children", num->children};
     f[4] = (struct nines_field){"max_children", sup->strategy == NINES_DYNAMIC ? num->max : NULL};
-    snprintf(num->window, sizeof num->window, "%u", engine_sup_window_restarts(d->engine, n, daemon_now_ms()));
+    num_text(num->window, engine_sup_window_restarts(d->engine, n, now_ms));
     f[5] = (struct nines_field){"window_restarts", num->window};
 }
 
@@ -158,12 +172,11 @@ static void record(struct status_out *o, struct daemon *d, engine_node n, unsign
     struct child_proc *p = n < d->n_nodes ? d->procs[n] : NULL;
     bool running = st == ENGINE_NODE_RUNNING, sup_node = engine_node_is_supervisor(d->engine, n);
     struct numbers num;
-    snprintf(num.depth, sizeof num.depth, "%u", depth);
-    snprintf(num.restarts, sizeof num.restarts, "%u", engine_node_restarts(d->engine, n));
-    snprintf(num.pid, sizeof num.pid, "%d", p ? (int)p->pid : 0);
-    snprintf(num.uptime, sizeof num.uptime, "%" PRIu64,
-             info && running && info->started_ms ? daemon_now_ms() - info->started_ms : 0);
-    snprintf(num.sends, sizeof num.sends, "%zu", p ? p->queue.n : 0);
+    num_text(num.depth, depth);
+    num_text(num.restarts, engine_node_restarts(d->engine, n));
+    num_text(num.pid, p && p->pid > 0 ? (uint64_t)p->pid : 0);
+    num_text(num.uptime, info && running && info->started_ms ? o->now_ms - info->started_ms : 0);
+    num_text(num.sends, p ? p->queue.n : 0);
     bool worker = spec && spec->kind == NINES_CHILD_MODULE;
     char args[1024], release[200];
     struct nines_field f[34] = {
@@ -184,7 +197,7 @@ static void record(struct status_out *o, struct daemon *d, engine_node n, unsign
     };
     const struct nines_sup_spec *sup = sup_spec_of(d, n, spec);
     if (sup)
-        supervisor_fields(d, n, sup, &num, &f[14]);
+        supervisor_fields(d, n, sup, &num, &f[14], o->now_ms);
     if (worker)
         cast_fields(p, info, &num, &f[20]);
     exit_fields(info, &num, &f[23]);
@@ -254,6 +267,7 @@ void control_status_send(struct daemon *d, struct control_conn *c, engine_node n
     o.c = c;
     o.used = 0;
     o.resources = resources;
+    o.now_ms = daemon_now_ms();
     o.health = calloc(d->n_nodes ? d->n_nodes : 1, sizeof *o.health);
     if (!o.health)
         return;
