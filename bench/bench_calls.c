@@ -2,7 +2,9 @@
  * bench_calls — a call's round trip from one worker to another through
  * ninesd (nines_call -> ninesd -> handle_call -> nines_reply -> ninesd ->
  * handle_info), timed inside the calling worker, beside the floor: a bare
- * SOCK_SEQPACKET round trip between two processes, in the same run.
+ * SOCK_SEQPACKET round trip between two processes, in the same run; and
+ * beside the call's shape with nothing in it: the same four hops through
+ * a bare relay process (what routing by ninesd costs at the least).
  *
  *   bench_calls [N]      (default 10000 round trips of each)
  */
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,6 +64,67 @@ static void floor_round_trips(int n, bool one_cpu, double *p50, double *p99) {
     close(sv[0]);
     waitpid(pid, NULL, 0);
     sched_setaffinity(0, sizeof saved, &saved);
+    qsort(v, (size_t)n, sizeof *v, cmp);
+    *p50 = v[n / 2], *p99 = v[(n * 99) / 100];
+    free(v);
+}
+
+/* The call's shape with nothing else: the parent's 4 bytes go to a relay
+ * process, which sends them on to a third process and its answer back
+ * (one epoll loop over its two SEQPACKET ends, as ninesd's): the four
+ * hops and three processes of a call, without any routing. */
+static void relay_child(int up, int down) {
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event e = {.events = EPOLLIN, .data.fd = up};
+    epoll_ctl(ep, EPOLL_CTL_ADD, up, &e);
+    e.data.fd = down;
+    epoll_ctl(ep, EPOLL_CTL_ADD, down, &e);
+    char buf[16];
+    for (;;) {
+        struct epoll_event ev;
+        if (epoll_wait(ep, &ev, 1, -1) != 1)
+            continue;
+        ssize_t r = recv(ev.data.fd, buf, sizeof buf, 0);
+        if (r <= 0 || send(ev.data.fd == up ? down : up, buf, (size_t)r, 0) != r)
+            _exit(0);
+    }
+}
+
+static void echo_child(int fd) {
+    char buf[16];
+    ssize_t r;
+    while ((r = recv(fd, buf, sizeof buf, 0)) > 0)
+        if (send(fd, buf, (size_t)r, 0) != r)
+            break;
+    _exit(0);
+}
+
+static void relay_round_trips(int n, double *p50, double *p99) {
+    int a[2], b[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, a) < 0 ||
+        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, b) < 0)
+        abort();
+    pid_t relay = fork();
+    if (relay == 0) {
+        close(a[0]);
+        if (fork() == 0) {
+            close(a[1]), close(b[0]);
+            echo_child(b[1]);
+        }
+        close(b[1]);
+        relay_child(a[1], b[0]);
+    }
+    close(a[1]), close(b[0]), close(b[1]);
+    double *v = calloc((size_t)n, sizeof *v);
+    char buf[16];
+    for (int i = 0; i < n; i++) {
+        double t0 = bench_now_us();
+        if (send(a[0], "ping", 4, 0) != 4 || recv(a[0], buf, sizeof buf, 0) != 4)
+            abort();
+        v[i] = (bench_now_us() - t0) * 1000.0;
+    }
+    close(a[0]);
+    waitpid(relay, NULL, 0); /* the third one ends on its own as the relay's end closes */
     qsort(v, (size_t)n, sizeof *v, cmp);
     *p50 = v[n / 2], *p99 = v[(n * 99) / 100];
     free(v);
@@ -132,11 +196,12 @@ int main(int argc, char **argv) {
     pin_to_cpu0(&saved); /* inherited by that ninesd and its workers */
     start_pair(&pinned);
     sched_setaffinity(0, sizeof saved, &saved);
-    double f50, f99, o50, o99;
+    double f50, f99, o50, o99, r50, r99;
     unsigned long long p50, p99, q50, q99;
     long failed, failed1;
     floor_round_trips(n, false, &f50, &f99);
     measure_workers(&spread, n, &p50, &p99, &failed);
+    relay_round_trips(n, &r50, &r99);
     floor_round_trips(n, true, &o50, &o99);
     measure_workers(&pinned, n, &q50, &q99, &failed1);
     bench_daemon_stop(&spread);
@@ -146,6 +211,8 @@ int main(int argc, char **argv) {
     printf("  %-36s p50 %7.1f us  p99 %7.1f us\n", "floor: bare SEQPACKET round trip", f50 / 1000, f99 / 1000);
     printf("  %-36s p50 %7.1f us  p99 %7.1f us  (%.2fx, %.2fx of floor)\n", "nines_call through ninesd",
            p50 / 1000.0, p99 / 1000.0, p50 / f50, p99 / f99);
+    printf("  %-36s p50 %7.1f us  p99 %7.1f us  (%.2fx of floor; the call is %.2fx of it)\n",
+           "the same 4 hops through a bare relay", r50 / 1000, r99 / 1000, r50 / f50, p50 / r50);
     printf("  %-36s p50 %7.1f us  p99 %7.1f us\n", "floor, both processes on one CPU", o50 / 1000, o99 / 1000);
     printf("  %-36s p50 %7.1f us  p99 %7.1f us  (%.2fx, %.2fx of floor)\n", "nines_call, all on one CPU",
            q50 / 1000.0, q99 / 1000.0, q50 / o50, q99 / o99);

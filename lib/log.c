@@ -192,6 +192,12 @@ static void timestamp(char *buf, size_t size) {
 static int sink_fd = STDERR_FILENO;
 static bool sink_socket; /* stderr is a socket: send(MSG_DONTWAIT) instead */
 static struct nines_log_buffer *pending;
+static void (*wait_hook)(void *);
+static void *wait_hook_arg;
+
+void nines_log_set_wait_hook(void (*fn)(void *), void *userdata) {
+    wait_hook = fn, wait_hook_arg = userdata;
+}
 
 static ssize_t sink_put(const char *bytes, size_t len) {
     ssize_t n;
@@ -237,13 +243,15 @@ static void sink_write(const char *line, size_t len) {
     nines_log_flush();
     if (pending->len > 0) {
         nines_log_buffer_add(pending, line, len); /* behind the others, or dropped */
-        return;
+    } else {
+        ssize_t n = sink_put(line, len);
+        if (n < 0)
+            n = errno == EAGAIN ? 0 : (ssize_t)len; /* a broken sink loses it, as before */
+        if ((size_t)n < len)
+            nines_log_buffer_add(pending, line + n, len - (size_t)n); /* fits: the buffer was empty */
     }
-    ssize_t n = sink_put(line, len);
-    if (n < 0)
-        n = errno == EAGAIN ? 0 : (ssize_t)len; /* a broken sink loses it, as before */
-    if ((size_t)n < len)
-        nines_log_buffer_add(pending, line + n, len - (size_t)n); /* fits: the buffer was empty */
+    if (pending->len > 0 && wait_hook)
+        wait_hook(wait_hook_arg);
 }
 
 int nines_log_nonblocking(void) {

@@ -71,6 +71,9 @@ int nines_log_sink_fd(void);
 int nines_log_pending_fd(void);
 /* Write what waits, as far as the sink takes it now. */
 void nines_log_flush(void);
+/* fn(userdata) each time a record is left waiting for the sink (the loop
+ * then watches the sink until nines_log_pending_fd() is -1); NULL: none. */
+void nines_log_set_wait_hook(void (*fn)(void *), void *userdata);
 
 /* "error", "warning", "notice", "info", "debug". */
 const char *nines_log_level_name(int priority);

@@ -294,7 +294,9 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
     *d = (struct daemon){.tree = tree, .worker_path = opt->worker_path, .notify_fd = -1,
                          .no_spare = opt->no_spare, .no_launcher = opt->no_launcher,
                          .max_snapshot = opt->max_snapshot ? opt->max_snapshot : DAEMON_MAX_SNAPSHOT};
-    int r = sd_event_default(&d->loop);
+    /* A loop of our own, not the thread's default one: sd-event checks
+     * the default loop's thread with a gettid() at every turn. */
+    int r = sd_event_new(&d->loop);
     if (r < 0)
         return r;
     if (!(d->engine = engine_new(&tree->root)))
