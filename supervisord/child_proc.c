@@ -20,6 +20,7 @@
 #include "log.h"
 #include "output_limit.h"
 #include "output_sock.h"
+#include "module_names.h"
 #include "start_timeout.h"
 #include "proto.h"
 #include "reaper.h"
@@ -164,6 +165,7 @@ static void on_message(struct child_proc *p, const struct nines_msg *m, int *fds
         /* What it wrote before it said READY is logged before it started. */
         if (p->out_key)
             output_sock_drain(p->d->output, NINES_OUTPUT_READ_BUDGET);
+        module_names_learn(p->d, daemon_module_of(p->d, p->node), p->name);
         if (p->restoring) {
             /* Back on the old code after a failed upgrade: for the engine
              * this child never stopped running. */

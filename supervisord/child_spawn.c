@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "child_proc.h"
+#include "module_names.h"
 #include "launcher.h"
 #include "output_sock.h"
 #include "proto.h"
@@ -130,8 +131,8 @@ static int exec_options(const struct nines_exec_opts *o, char **argv, size_t *n,
 }
 
 /* argv of the worker host for this child; strings point into the spec. */
-static int build_argv(const struct nines_child_spec *spec, const char *module, bool restore, const char *worker,
-                      const char *path,
+static int build_argv(const struct nines_child_spec *spec, const char *module, const char *expect, bool restore,
+                      const char *worker, const char *path,
                       char **argv, char *argbuf, size_t argbuf_size) {
     size_t n = 0, used = 0;
     argv[n++] = (char *)worker;
@@ -153,6 +154,8 @@ static int build_argv(const struct nines_child_spec *spec, const char *module, b
         argv[n++] = "--restore";
     argv[n++] = "--module", argv[n++] = (char *)module;
     argv[n++] = "--child", argv[n++] = (char *)path;
+    if (expect)
+        argv[n++] = "--expect-name", argv[n++] = (char *)expect;
     for (size_t i = 0; i < spec->n_args; i++) {
         int len = snprintf(argbuf + used, argbuf_size - used, "%s=%s", spec->args[i].key,
                            spec->args[i].value);
@@ -338,7 +341,9 @@ int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec
     struct spawned s;
     /* A module worker starts fastest in the warm host kept ready for it. */
     const char *module = daemon_module_of(p->d, p->node);
-    if (!p->is_exec && !p->restoring && spare_take(p->d, spec, module, path, &s) == 0) {
+    /* The application the module was: a file replaced since is refused. */
+    const char *expect = p->is_exec ? NULL : module_names_expect(p->d, module);
+    if (!p->is_exec && !p->restoring && spare_take(p->d, spec, module, expect, path, &s) == 0) {
         take_spawned(p, &s);
         return 0;
     }
@@ -354,7 +359,7 @@ int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec
             return r;
         }
     }
-    r = build_argv(spec, module, p->restoring, p->d->worker_path, path, argv, argbuf, sizeof argbuf);
+    r = build_argv(spec, module, expect, p->restoring, p->d->worker_path, path, argv, argbuf, sizeof argbuf);
     if (r < 0)
         return r;
     r = worker_spawn(p->d, p->d->worker_path, argv, !p->is_exec, spec->notify ? notify_var : NULL, p->d->output, &s);

@@ -23,6 +23,7 @@
 #include "fd_budget.h"
 #include "launcher.h"
 #include "log.h"
+#include "module_names.h"
 #include "log_pump.h"
 #include "notify.h"
 #include "output_sock.h"
@@ -362,6 +363,7 @@ void daemon_free(struct daemon *d) {
     d->drop_timer = sd_event_source_disable_unref(d->drop_timer);
     releases_free(d);
     upgrade_free(d);
+    module_names_free(d);
     status_notify_free(d);
     warden_free(d);
     control_close(d);

@@ -68,6 +68,7 @@ struct daemon {
     struct calls_kept *kept;      /* answers to workers that may be rolled back (calls_kept.h) */
     sd_event_source *drop_timer;  /* the end of the next burst of drops (casts.h) */
     struct upgrades *upgrades;    /* live upgrades asked and done (upgrade.h) */
+    struct module_name *module_names; /* the application each module path is (module_names.h) */
     struct releases *releases;    /* the release handler (release_handler.h), or NULL for a tree file */
     uint64_t max_snapshot;        /* the largest state an upgrade may carry, bytes */
     uint64_t next_request_id;

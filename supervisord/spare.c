@@ -154,11 +154,11 @@ void spare_expect(struct daemon *d, unsigned starts) {
         ;
 }
 
-int spare_start_payload(const struct nines_child_spec *spec, const char *module, const char *path, char *buf,
-                        size_t size) {
+int spare_start_payload(const struct nines_child_spec *spec, const char *module, const char *expect,
+                        const char *path, char *buf, size_t size) {
     size_t used = 0;
-    const char *parts[] = {module, path};
-    for (size_t i = 0; i < 2; i++) {
+    const char *parts[] = {module, path, expect ? expect : ""};
+    for (size_t i = 0; i < 3; i++) {
         size_t len = strlen(parts[i]) + 1;
         if (len > size - used)
             return -E2BIG;
@@ -177,15 +177,15 @@ int spare_start_payload(const struct nines_child_spec *spec, const char *module,
     return (int)used;
 }
 
-int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *path,
-               struct spawned *out) {
+int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *expect,
+               const char *path, struct spawned *out) {
     static char payload[NINES_PROTO_MAX_PAYLOAD];
     struct spare_pool *p = d->spares;
     if (p)
         spare_rate_note(&p->rate, daemon_now_ms()); /* a start, warm or not */
     if (!p || p->n == 0)
         return -ENOENT;
-    int len = spare_start_payload(spec, module, path, payload, sizeof payload);
+    int len = spare_start_payload(spec, module, expect, path, payload, sizeof payload);
     if (len < 0)
         return len; /* too big for one message: spawn with argv instead */
     struct spare *s = p->v[0];

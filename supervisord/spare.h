@@ -26,8 +26,8 @@ struct spare;
 /* Hand the spare to child `path` of `spec`: on 0, *out is the process,
  * already told what to run. -ENOENT when there is no spare (the caller
  * spawns as usual), another -errno if the hand-over failed. */
-int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *path,
-               struct spawned *out);
+int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *expect,
+               const char *path, struct spawned *out);
 
 /* Have the pool brought to its size, a host per idle turn of the loop. */
 void spare_want(struct daemon *d);
@@ -40,9 +40,11 @@ void spare_expect(struct daemon *d, unsigned starts);
 void spare_drop(struct daemon *d);
 void spare_free_pool(struct daemon *d);
 
-/* Encode the START payload: "MODULE\0PATH\0KEY=VALUE\0..." (the args are
- * spec's). Pure. Bytes written, or -E2BIG when it does not fit in `size`. */
-int spare_start_payload(const struct nines_child_spec *spec, const char *module, const char *path, char *buf,
-                        size_t size);
+/* Encode the START payload: "MODULE\0PATH\0NAME\0KEY=VALUE\0..." (the
+ * args are spec's; NAME the application the module must be, `expect`,
+ * or "" when NULL: module_names.h). Pure. Bytes written, or -E2BIG when
+ * it does not fit in `size`. */
+int spare_start_payload(const struct nines_child_spec *spec, const char *module, const char *expect,
+                        const char *path, char *buf, size_t size);
 
 #endif /* NINES_SPARE_H */

@@ -112,6 +112,7 @@ struct nines_ctx {
     void *state;
     const char *module_path;
     const char *child_path;
+    const char *expect_name; /* the application module_path was before (--expect-name), or NULL */
     struct host_arg *args;
     size_t n_args;
 

@@ -1,7 +1,7 @@
 /*
  * host_main.c — nines-worker: the process ninesd spawns for each child.
  *
- *   nines-worker --module PATH --child CHILD_PATH [--arg KEY=VALUE]...
+ *   nines-worker --module PATH --child CHILD_PATH [--expect-name NAME] [--arg KEY=VALUE]...
  *   nines-worker --exec -- PROGRAM [ARG]...
  *   nines-worker --spare PADDING
  *   nines-worker --check MODULE
@@ -19,6 +19,11 @@
  * reads the third to choose between code_change and restart). --launcher
  * is ninesd's fork server (launcher.h), through which every other
  * nines-worker and exec program is spawned.
+ *
+ * --expect-name (and a START's third part) is the application ninesd
+ * found PATH to be before: a module now of another name is refused, as
+ * one untrusted or of another ABI is, at every start and restart
+ * (supervisord/module_names.h).
  *
  * Either way the process first ties its life to ninesd's (no orphans),
  * then loads and runs the application, or becomes the plain program.
@@ -47,7 +52,7 @@
 #include "reason.h"
 
 static int usage(void) {
-    fprintf(stderr, "usage: nines-worker --module PATH --child CHILD [--arg KEY=VALUE]...\n"
+    fprintf(stderr, "usage: nines-worker --module PATH --child CHILD [--expect-name NAME] [--arg KEY=VALUE]...\n"
                     "       nines-worker --exec [--user NAME --uid N --gid N] [--cwd DIR] [--env NAME=VALUE]...\n"
                     "                           -- PROGRAM [ARG]...\n"
                     "       nines-worker --check MODULE\n"
@@ -140,6 +145,8 @@ static int parse_args(struct nines_ctx *ctx, int argc, char **argv) {
             ctx->module_path = val;
         } else if (strcmp(opt, "--child") == 0) {
             ctx->child_path = val;
+        } else if (strcmp(opt, "--expect-name") == 0) {
+            ctx->expect_name = val;
         } else if (strcmp(opt, "--arg") == 0) {
             char *eq = strchr(val, '=');
             if (!eq)
@@ -153,7 +160,8 @@ static int parse_args(struct nines_ctx *ctx, int argc, char **argv) {
     return ctx->module_path ? 0 : -EINVAL;
 }
 
-/* The START message a spare waits for: "MODULE\0CHILD\0KEY=VALUE\0...".
+/* The START message a spare waits for: "MODULE\0CHILD\0NAME\0KEY=VALUE\0...",
+ * NAME the application expected ("" for none).
  * 1 when the channel closed first (ninesd no longer needs the spare). */
 static int await_start(struct nines_ctx *ctx) {
     static uint8_t buf[NINES_PROTO_BUFSIZE];
@@ -175,6 +183,10 @@ static int await_start(struct nines_ctx *ctx) {
     if (next >= end)
         return -EBADMSG;
     ctx->child_path = next;
+    next += strlen(next) + 1;
+    if (next >= end)
+        return -EBADMSG;
+    ctx->expect_name = *next ? next : NULL;
     next += strlen(next) + 1;
     ctx->args = calloc(m.length, sizeof *ctx->args);
     if (!ctx->args)
@@ -236,6 +248,11 @@ static int load_module(struct nines_ctx *ctx) {
     }
     if (nines_module_check(m, why, sizeof why) < 0) {
         snprintf(err, sizeof err, "%s: %s", ctx->module_path, why);
+        return refuse(ctx, NINES_REASON_ABI_REFUSED, err);
+    }
+    if (ctx->expect_name && strcmp(m->name, ctx->expect_name) != 0) {
+        snprintf(err, sizeof err, "%s: is application '%.64s', this child ran '%.64s' (the file was replaced: "
+                 "upgrade to a module of a new path instead)", ctx->module_path, m->name, ctx->expect_name);
         return refuse(ctx, NINES_REASON_ABI_REFUSED, err);
     }
     ctx->mod = m;

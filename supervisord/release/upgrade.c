@@ -16,6 +16,7 @@
 
 #include "child_proc.h"
 #include "log.h"
+#include "module_names.h"
 #include "upgrade_internal.h"
 
 struct upgrades *state_of(struct daemon *d) {
@@ -357,6 +358,7 @@ void upgrade_on_result(struct daemon *d, engine_node node, uint64_t gen, const s
     snprintf(bytes, sizeof bytes, "%" PRIu64, res.snapshot_bytes);
     const char *path = engine_node_path(d->engine, node);
     if (res.status == 0) {
+        module_names_learn(d, r->module, d->nodes[node].name); /* the host checked it is this application */
         snprintf(d->nodes[node].version, sizeof d->nodes[node].version, "%.63s", parts[1]);
         if (remember_module(d, node, r->module) < 0)
             log_upgrade(LOG_ERR, "upgrade_done", d, r, parts[1], "out of memory: a restart will run the tree's module",

@@ -269,7 +269,8 @@ static void run_by_hand_it_refuses_on_stderr(void **unused) {
 static void a_spare_runs_what_start_tells_it(void **unused) {
     const char *args[] = {"--spare", "                                        ", NULL};
     struct worker w = spawn_worker(args);
-    static const char start[] = BUILD_PATH("examples/counter.so") "\0top/c\0start=12\0";
+    /* MODULE, CHILD, the application it must be, then the args */
+    static const char start[] = BUILD_PATH("examples/counter.so") "\0top/c\0counter\0start=12\0";
     assert_int_equal(nines_proto_send(w.chan, NINES_MSG_START, 0, start, sizeof start - 1), 0);
     struct nines_msg m = next_msg(&w, buf);
     if (m.type != NINES_MSG_READY)
@@ -278,6 +279,18 @@ static void a_spare_runs_what_start_tells_it(void **unused) {
     expect_reply(&w, 5, "12");
     kill(w.pid, SIGKILL);
     wait_worker(&w);
+    close_worker(&w);
+}
+
+/* A module that is not the application ninesd expects is refused before
+ * its init (supervisord/module_names.h). */
+static void a_spare_refuses_a_module_of_another_name(void **unused) {
+    const char *args[] = {"--spare", "                                        ", NULL};
+    struct worker w = spawn_worker(args);
+    static const char start[] = BUILD_PATH("examples/counter.so") "\0top/c\0echo\0";
+    assert_int_equal(nines_proto_send(w.chan, NINES_MSG_START, 0, start, sizeof start - 1), 0);
+    expect_exit_reason(&w, buf, NINES_REASON_ABI_REFUSED, "counter.so: is application 'counter', this child ran 'echo'");
+    assert_int_equal(WEXITSTATUS(wait_worker(&w)), 1);
     close_worker(&w);
 }
 
@@ -312,6 +325,7 @@ int main(void) {
         cmocka_unit_test(the_worker_dies_with_its_parent),
         cmocka_unit_test(run_by_hand_it_refuses_on_stderr),
         cmocka_unit_test(a_spare_runs_what_start_tells_it),
+        cmocka_unit_test(a_spare_refuses_a_module_of_another_name),
         cmocka_unit_test(a_spare_refuses_a_malformed_start_and_leaves_quietly_on_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
