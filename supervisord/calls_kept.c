@@ -82,7 +82,7 @@ static int by_ref(const void *a, const void *b) {
 
 static struct nines_handoff_call *lookup(struct table *t, uint64_t ref) {
     struct nines_handoff_call key = {.ref = ref};
-    return bsearch(&key, t->v, t->n, sizeof *t->v, by_ref);
+    return t->n ? bsearch(&key, t->v, t->n, sizeof *t->v, by_ref) : NULL;
 }
 
 static void mark_pending(void *arg, uint64_t from_ref) {
@@ -103,6 +103,8 @@ static void log_lost(struct daemon *d, engine_node node, size_t lost) {
 
 void calls_kept_resend(struct daemon *d, struct child_proc *p, struct nines_handoff_call *calls, size_t n) {
     struct table t = {calls, n};
+    if (n == 0)
+        return; /* none outstanding (calls may be NULL) */
     for (size_t i = 0; i < n; i++)
         calls[i].tag = MARK_WAITS;
     qsort(calls, n, sizeof *calls, by_ref);
