@@ -1,6 +1,9 @@
 /*
  * json.c — JSON strings, typed record values and objects for --json
  * (see json.h).
+ *
+ * Written with the stdio calls that take no lock (ninesctl has one
+ * thread): a status of 10,000 nodes is 300,000 of them.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,20 +14,20 @@
 
 static void put_ascii(FILE *f, uint8_t c) {
     switch (c) {
-    case '"': fputs("\\\"", f); return;
-    case '\\': fputs("\\\\", f); return;
-    case '\n': fputs("\\n", f); return;
-    case '\r': fputs("\\r", f); return;
-    case '\t': fputs("\\t", f); return;
-    case '\b': fputs("\\b", f); return;
-    case '\f': fputs("\\f", f); return;
+    case '"': fputs_unlocked("\\\"", f); return;
+    case '\\': fputs_unlocked("\\\\", f); return;
+    case '\n': fputs_unlocked("\\n", f); return;
+    case '\r': fputs_unlocked("\\r", f); return;
+    case '\t': fputs_unlocked("\\t", f); return;
+    case '\b': fputs_unlocked("\\b", f); return;
+    case '\f': fputs_unlocked("\\f", f); return;
     }
     /* JSON only requires escaping below 0x20; DEL is escaped too, so no
      * control byte reaches a terminal that shows the output. */
     if (c < 0x20 || c == 0x7f)
         fprintf(f, "\\u%04x", c);
     else
-        fputc(c, f);
+        fputc_unlocked(c, f);
 }
 
 /* Bytes written as they are: printable ASCII but the two JSON escapes. */
@@ -34,13 +37,13 @@ static bool plain(uint8_t c) {
 
 void ctl_json_string(FILE *f, const void *s, size_t len) {
     const uint8_t *p = s;
-    fputc('"', f);
+    fputc_unlocked('"', f);
     for (size_t i = 0; i < len;) {
         size_t run = 0;
         while (i + run < len && plain(p[i + run]))
             run++;
         if (run) { /* most of a status: one write per run, not per byte */
-            fwrite(p + i, 1, run, f);
+            fwrite_unlocked(p + i, 1, run, f);
             i += run;
             continue;
         }
@@ -54,10 +57,10 @@ void ctl_json_string(FILE *f, const void *s, size_t len) {
             fprintf(f, "\\u%04x", p[i++]); /* not UTF-8: the byte as a code point */
             continue;
         }
-        fwrite(p + i, 1, n, f);
+        fwrite_unlocked(p + i, 1, n, f);
         i += n;
     }
-    fputc('"', f);
+    fputc_unlocked('"', f);
 }
 
 void ctl_json_cstring(FILE *f, const char *s) {
@@ -95,26 +98,26 @@ int ctl_json_fields(FILE *f, const struct ctl_record *r, const char *skip) {
         if (skip && strcmp(fl->key, skip) == 0)
             continue;
         if (n++ > 0)
-            fputc(',', f);
+            fputc_unlocked(',', f);
         ctl_json_cstring(f, fl->key);
-        fputc(':', f);
+        fputc_unlocked(':', f);
         if (ctl_json_type_of(fl->key, fl->value) == CTL_JSON_STRING)
             ctl_json_cstring(f, fl->value);
         else
-            fputs(fl->value, f);
+            fputs_unlocked(fl->value, f);
     }
     return n;
 }
 
 void ctl_json_record(FILE *f, const struct ctl_record *r) {
-    fputc('{', f);
+    fputc_unlocked('{', f);
     ctl_json_fields(f, r, NULL);
-    fputc('}', f);
+    fputc_unlocked('}', f);
 }
 
 void ctl_json_begin(FILE *f, bool ok, const char *status, const void *message, size_t message_len) {
     fprintf(f, "{\"ok\":%s,\"status\":", ok ? "true" : "false");
     ctl_json_cstring(f, status);
-    fputs(",\"message\":", f);
+    fputs_unlocked(",\"message\":", f);
     ctl_json_string(f, message, message_len);
 }

@@ -29,7 +29,7 @@ char *ctl_cell(const char *v) {
 
 size_t ctl_print_text(FILE *out, const char *v) {
     for (const char *p = v; *p; p++)
-        fputc(is_control((unsigned char)*p) ? '?' : *p, out);
+        fputc_unlocked(is_control((unsigned char)*p) ? '?' : *p, out);
     return ctl_text_columns(v);
 }
 
@@ -61,8 +61,8 @@ int ctl_table_check(const struct ctl_table *t) {
 static void pad(FILE *out, size_t n) {
     static const char blanks[64] = "                                                               ";
     for (; n > sizeof blanks - 1; n -= sizeof blanks - 1)
-        fwrite(blanks, 1, sizeof blanks - 1, out);
-    fwrite(blanks, 1, n, out);
+        fwrite_unlocked(blanks, 1, sizeof blanks - 1, out);
+    fwrite_unlocked(blanks, 1, n, out);
 }
 
 void ctl_table_print(FILE *out, const struct ctl_table *t, bool color) {
@@ -77,15 +77,15 @@ void ctl_table_print(FILE *out, const struct ctl_table *t, bool color) {
         for (int c = 0; c < t->cols; c++) {
             const char *esc = color && c == t->color_col ? t->color[i] : NULL;
             if (esc)
-                fputs(esc, out);
-            fputs(row[c], out);
+                fputs_unlocked(esc, out);
+            fputs_unlocked(row[c], out);
             if (esc)
-                fputs(CTL_RESET, out);
+                fputs_unlocked(CTL_RESET, out);
             if (c == t->cols - 1)
                 break; /* no trailing blanks */
             pad(out, width[c] - ctl_text_columns(row[c]) + 2);
         }
-        fputc('\n', out);
+        fputc_unlocked('\n', out);
     }
 }
 

@@ -293,8 +293,38 @@ static void test_events(void **state) {
     free(text);
 }
 
+/* A record's key is found wherever it is: ctl_record_value looks first
+ * where the same key was in the record before, which a record of another
+ * layout, or one without the key, must not fool. */
+static void test_record_lookup_any_layout(void **state) {
+    static const char *const lines[] = {
+        "path=a kind=worker pid=1 state=running",
+        "state=idle path=b pid=2",
+        "path=c kind=exec",
+        "pid=4 path=d kind=worker state=running pids=9",
+    };
+    struct ctl_records rs;
+    load(&rs, lines, 4);
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < 4; i++) {
+            char want[4] = {(char)('a' + i), 0};
+            assert_string_equal(ctl_record_value(&rs.v[i], "path"), want);
+            const char *pid = ctl_record_value(&rs.v[i], "pid");
+            if (i == 2)
+                assert_null(pid);
+            else
+                assert_int_equal(atoi(pid), (int)i + 1);
+            const char *st = ctl_record_value(&rs.v[i], "state");
+            assert_true(i == 2 ? st == NULL : st != NULL);
+        }
+    assert_string_equal(ctl_record_value(&rs.v[3], "pids"), "9");
+    assert_null(ctl_record_value(&rs.v[0], "pids"));
+    ctl_records_free(&rs);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_record_lookup_any_layout),
         cmocka_unit_test(test_dynamic_args),
         cmocka_unit_test(test_tree),
         cmocka_unit_test(test_colour),
