@@ -12,8 +12,8 @@
  * One request is one SOCK_SEQPACKET message: a fixed header, then
  * NUL-terminated strings (user, cwd, the program, argv, the environment
  * entries to set over the launcher's own), with the child's stdout and
- * stderr (and its channel, with LAUNCH_CHANNEL) attached as SCM_RIGHTS,
- * in that order. The child is created with CLONE_PARENT: it is ninesd's
+ * stderr (and its channel, with LAUNCH_CHANNEL, and its cgroup's
+ * cgroup.procs, with LAUNCH_CGROUP) attached as SCM_RIGHTS, in that order. The child is created with CLONE_PARENT: it is ninesd's
  * child, reaped and signalled by ninesd as any other.
  *
  * Two answers come back on the same socket, in this order:
@@ -45,6 +45,8 @@ enum launch_flags {
     LAUNCH_EXEC = 1u << 0,    /* an exec child: user, cwd, PATH look-up, trust check, one exec */
     LAUNCH_CHANNEL = 1u << 1, /* a third descriptor comes: the channel, for fd 3 */
     LAUNCH_USER = 1u << 2,    /* become uid/gid (with user's groups and HOME, USER, LOGNAME) */
+    LAUNCH_CGROUP = 1u << 3,  /* a last descriptor comes: the child's cgroup.procs, which the new
+                                 process writes itself into first of all (supervisord/cgroup.h) */
 };
 
 /* A request, decoded: pointers into the message buffer. */

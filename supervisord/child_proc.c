@@ -17,6 +17,7 @@
 #include "fd_room.h"
 #include "launcher.h"
 #include "casts.h"
+#include "cgroup.h"
 #include "log.h"
 #include "output_limit.h"
 #include "output_sock.h"
@@ -269,6 +270,10 @@ static void on_process_exit(void *userdata, const siginfo_t *si) {
         p->has_reason = true;
     }
     sweep_group(p->pid);
+    /* And what left the group, where the child has a cgroup (cgroup.h). */
+    const char *cg_path = engine_node_path(p->d->engine, p->node);
+    cgroups_kill(p->d, cg_path);
+    cgroups_release(p->d, cg_path);
     warden_remove(p->d, p->pid);
     /* Whatever it said and wrote before dying is already queued: take it
      * all before reporting the end, so the log reads in order. */
@@ -379,6 +384,7 @@ void child_proc_stop(struct child_proc *p) {
 
 void child_proc_kill(struct child_proc *p) {
     signal_tree(p, SIGKILL);
+    cgroups_kill(p->d, engine_node_path(p->d->engine, p->node));
 }
 
 int child_proc_arm_timer(struct child_proc *p, uint64_t ms) {

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "child_proc.h"
 #include "module_names.h"
 #include "launcher.h"
@@ -251,10 +252,27 @@ static int do_spawn(const char *worker, char **argv, const struct spawn_fds *f, 
     return r;
 }
 
-/* Through the launcher (launcher.h) when d has one: -ENOTCONN if not. */
+/* The cgroup.procs of the child being spawned (cgroup.h), or -1: set by
+ * child_proc_spawn_process around its spawn, so that the spare pool's and
+ * the preflight's hosts, which are no child, never join one. */
+static int spawn_cgroup = -1;
+
+/* Through the launcher (launcher.h) when d has one: -ENOTCONN if not.
+ * The launcher's new process joins the cgroup itself, before its exec. */
 static int launch(struct daemon *d, const struct launch_request *req, const struct spawn_fds *f, pid_t *pid) {
-    int fds[3] = {f->out[1], f->err[1], f->channel[1]};
-    return d ? launcher_spawn(d, req, fds, pid) : -ENOTCONN;
+    int fds[4] = {f->out[1], f->err[1], f->channel[1], spawn_cgroup};
+    struct launch_request with = *req;
+    if (spawn_cgroup >= 0)
+        with.flags |= LAUNCH_CGROUP;
+    return d ? launcher_spawn(d, &with, fds, pid) : -ENOTCONN;
+}
+
+/* Spawned from ninesd itself: moved right after (its exec of the worker
+ * host is done; the host runs nothing of the child's before its own
+ * start-up). */
+static void join_after_spawn(pid_t pid) {
+    if (spawn_cgroup >= 0)
+        (void)cgroups_move(spawn_cgroup, pid);
 }
 
 /* The child's ends closed (the child's now, or nobody's on failure); on
@@ -289,8 +307,8 @@ int worker_spawn(struct daemon *d, const char *worker, char **argv, bool with_ch
                                  .argv = (const char *const *)argv, .argc = argc,
                                  .env = &notify_var, .n_env = notify_var ? 1 : 0};
     r = launch(d, &req, &f, &out->pid);
-    if (r == -ENOTCONN)
-        r = do_spawn(worker, argv, &f, notify_var, &out->pid);
+    if (r == -ENOTCONN && (r = do_spawn(worker, argv, &f, notify_var, &out->pid)) == 0)
+        join_after_spawn(out->pid);
     return finish(&f, r, out);
 }
 
@@ -335,34 +353,52 @@ static void take_spawned(struct child_proc *p, const struct spawned *s) {
     p->err_key = s->err_key;
 }
 
-int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec *spec, const char *path) {
-    static char *argv[MAX_ARGV];
-    static char argbuf[64 * 1024];
-    struct spawned s;
+/* The spare pool's next host, moved into the child's cgroup before it is
+ * told what to run (and back if it is not handed over after all). */
+static int take_spare(struct child_proc *p, const struct nines_child_spec *spec, const char *module,
+                      const char *expect, const char *path, struct spawned *s) {
+    pid_t next = spawn_cgroup >= 0 ? spare_next_pid(p->d) : 0;
+    if (next > 0)
+        (void)cgroups_move(spawn_cgroup, next);
+    int r = spare_take(p->d, spec, module, expect, path, s);
+    if (r < 0 && next > 0 && spare_next_pid(p->d) == next)
+        cgroups_move_home(p->d, next);
+    return r;
+}
+
+static int spawn_in_cgroup(struct child_proc *p, const struct nines_child_spec *spec, const char *path, char **argv,
+                           char *argbuf, size_t argbuf_size, struct spawned *out) {
     /* A module worker starts fastest in the warm host kept ready for it. */
     const char *module = daemon_module_of(p->d, p->node);
     /* The application the module was: a file replaced since is refused. */
     const char *expect = p->is_exec ? NULL : module_names_expect(p->d, module);
-    if (!p->is_exec && !p->restoring && spare_take(p->d, spec, module, expect, path, &s) == 0) {
-        take_spawned(p, &s);
+    if (!p->is_exec && !p->restoring && take_spare(p, spec, module, expect, path, out) == 0)
         return 0;
-    }
     int r;
     char notify_var[96];
     snprintf(notify_var, sizeof notify_var, "NOTIFY_SOCKET=%s", p->d->notify_path);
     if (p->is_exec) {
         /* One exec, from the launcher; else through nines-worker --exec. */
-        r = exec_spawn(p->d, spec, spec->notify ? notify_var : NULL, argbuf, sizeof argbuf, &s);
-        if (r != -ENOTCONN) {
-            if (r == 0)
-                take_spawned(p, &s);
+        r = exec_spawn(p->d, spec, spec->notify ? notify_var : NULL, argbuf, argbuf_size, out);
+        if (r != -ENOTCONN)
             return r;
-        }
     }
-    r = build_argv(spec, module, expect, p->restoring, p->d->worker_path, path, argv, argbuf, sizeof argbuf);
+    r = build_argv(spec, module, expect, p->restoring, p->d->worker_path, path, argv, argbuf, argbuf_size);
     if (r < 0)
         return r;
-    r = worker_spawn(p->d, p->d->worker_path, argv, !p->is_exec, spec->notify ? notify_var : NULL, p->d->output, &s);
+    return worker_spawn(p->d, p->d->worker_path, argv, !p->is_exec, spec->notify ? notify_var : NULL, p->d->output,
+                        out);
+}
+
+int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec *spec, const char *path) {
+    static char *argv[MAX_ARGV];
+    static char argbuf[64 * 1024];
+    struct spawned s;
+    spawn_cgroup = cgroups_open(p->d, path);
+    int r = spawn_in_cgroup(p, spec, path, argv, argbuf, sizeof argbuf, &s);
+    if (spawn_cgroup >= 0)
+        close(spawn_cgroup);
+    spawn_cgroup = -1;
     if (r == 0)
         take_spawned(p, &s);
     return r;

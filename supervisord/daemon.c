@@ -6,6 +6,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "backoff_wait.h"
 #include "child_proc.h"
 #include "calls.h"
+#include "cgroup.h"
 #include "casts.h"
 #include "control.h"
 #include "fd_budget.h"
@@ -319,6 +321,11 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
         (r = sd_event_add_signal(d->loop, NULL, SIGHUP, on_hup_signal, d)) < 0 ||
         (r = reaper_new(d->loop, &d->reaper)) < 0)
         return r;
+    char cg_why[PATH_MAX + 200];
+    if ((r = cgroups_setup(d, opt->cgroups, cg_why, sizeof cg_why)) < 0) {
+        fprintf(stderr, "ninesd: %s\n", cg_why);
+        return r;
+    }
     warden_start(d);
     if ((r = notify_setup(d)) < 0 || (r = log_pump_setup(d)) < 0 || (r = output_sock_new(d->loop, NULL, &d->output)) < 0)
         return r;
@@ -366,6 +373,7 @@ void daemon_free(struct daemon *d) {
     module_names_free(d);
     status_notify_free(d);
     warden_free(d);
+    cgroups_free(d);
     control_close(d);
     free(d->procs);
     free(d->nodes);

@@ -13,6 +13,7 @@
 #include <systemd/sd-event.h>
 
 #include "counters.h"
+#include "cgroup_rule.h"
 #include "drop_burst.h"
 #include "engine.h"
 #include "tree.h"
@@ -75,6 +76,7 @@ struct daemon {
     struct reload *reload;        /* the reload under way (reload.h), or NULL */
     struct nines_tree **old_trees; /* files run before a reload: nodes still point into them */
     size_t n_old_trees;
+    struct cgroups *cgroups;      /* a cgroup per child (cgroup.h), or NULL */
     struct warden *warden;        /* kills what children leave if ninesd dies (warden.h), or NULL */
     struct status_notify *status; /* STATUS= kept true (status_notify.h), or NULL */
     bool stopping;
@@ -98,6 +100,7 @@ struct daemon_options {
     uint64_t max_snapshot;     /* 0: the default */
     bool no_spare; /* never keep a warm worker host (spare.h) */
     bool no_launcher; /* spawn from ninesd itself (launcher.h) */
+    enum nines_cgroup_mode cgroups; /* a cgroup per child: auto, on, off (cgroup.h) */
     uint64_t budget_connections; /* control connections the descriptor budget counts */
 };
 

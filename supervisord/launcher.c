@@ -274,7 +274,15 @@ int launcher_spawn(struct daemon *d, const struct launch_request *req, const int
     int len = launch_request_encode(req, buf, sizeof buf);
     if (len < 0)
         return -ENOTCONN; /* too big for one request: spawned directly */
-    size_t n_fds = (req->flags & LAUNCH_CHANNEL) ? 3 : 2;
+    /* fds: stdout, stderr, the channel (or -1), the cgroup (or -1); sent
+     * are those the flags say. */
+    int sent_fds[4] = {fds[0], fds[1]};
+    size_t n_fds = 2;
+    if (req->flags & LAUNCH_CHANNEL)
+        sent_fds[n_fds++] = fds[2];
+    if (req->flags & LAUNCH_CGROUP)
+        sent_fds[n_fds++] = fds[3];
+    fds = sent_fds;
     for (int attempt = 0; attempt < 2; attempt++) {
         struct launcher_proc *p = current(d);
         if (!p)

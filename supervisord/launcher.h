@@ -47,8 +47,8 @@ struct launcher;
 /* Start the launcher (failure is not fatal: spawns are then direct). */
 void launcher_start(struct daemon *d);
 
-/* Spawn `req` with fds (stdout, stderr, and with LAUNCH_CHANNEL the
- * child's channel end) through the launcher: 0 with *pid, -ENOTCONN when
+/* Spawn `req` with fds (four: stdout, stderr, with LAUNCH_CHANNEL the
+ * child's channel end, with LAUNCH_CGROUP its cgroup.procs) through the launcher: 0 with *pid, -ENOTCONN when
  * there is no launcher to use (spawn directly instead: nothing happened),
  * another -errno when the spawn itself failed. The caller keeps fds. */
 int launcher_spawn(struct daemon *d, const struct launch_request *req, const int *fds, pid_t *pid);

@@ -74,6 +74,10 @@ static const char usage[] =
     "  --no-launcher        spawn every child from ninesd itself instead of\n"
     "                       through its launcher (nines-worker --launcher): one\n"
     "                       process fewer, spawns that slow down as the tree grows\n"
+    "  --cgroups MODE       a cgroup per child, so that everything a child starts\n"
+    "                       is stopped with it: auto (when ninesd's cgroup v2 is\n"
+    "                       writable and delegated: Delegate=yes, a container's\n"
+    "                       own), on (fail to start if it cannot), off\n"
     "  -h, --help           show this help\n"
     "  --version            show the version\n";
 
@@ -83,6 +87,7 @@ struct options {
     const char *worker;
     bool no_spare;
     bool no_launcher;
+    enum nines_cgroup_mode cgroups;
     bool no_control;
     const char *socket_path;
     const char *control_group;
@@ -133,7 +138,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
         {"check", no_argument, NULL, 'c'},     {"log-target", required_argument, NULL, 'l'},
         {"worker", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},   {"no-spare", no_argument, NULL, 's'},
-        {"no-launcher", no_argument, NULL, 'L'},
+        {"no-launcher", no_argument, NULL, 'L'},  {"cgroups", required_argument, NULL, 'G'},
         {"socket", required_argument, NULL, 'S'}, {"control-group", required_argument, NULL, 'g'},
         {"no-control", no_argument, NULL, 'n'}, {"max-snapshot", required_argument, NULL, 'm'},
         {"releases", required_argument, NULL, 'r'}, {"auto-upgrade", no_argument, NULL, 'a'},
@@ -148,6 +153,12 @@ static int parse_options(int argc, char **argv, struct options *o) {
         case 'w': o->worker = optarg; break;
         case 's': o->no_spare = true; break;
         case 'L': o->no_launcher = true; break;
+        case 'G':
+            if (nines_cgroup_mode_parse(optarg, &o->cgroups) < 0) {
+                fprintf(stderr, "ninesd: invalid --cgroups '%s' (allowed: auto, on, off)\n", optarg);
+                return -EINVAL;
+            }
+            break;
         case 'S': o->socket_path = optarg; break;
         case 'g': o->control_group = optarg; break;
         case 'n': o->no_control = true; break;
@@ -273,6 +284,7 @@ int main(int argc, char **argv) {
     struct daemon_options dopt = {.worker_path = worker,
                                   .no_spare = o.no_spare,
                                   .no_launcher = o.no_launcher,
+                                  .cgroups = o.cgroups,
                                   .socket_path = o.socket_path,
                                   .control_group = o.control_group,
                                   .no_control = o.no_control,

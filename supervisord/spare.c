@@ -202,6 +202,11 @@ int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char
     return 0;
 }
 
+pid_t spare_next_pid(const struct daemon *d) {
+    const struct spare_pool *p = d->spares;
+    return p && p->n ? p->v[0]->proc.pid : 0;
+}
+
 void spare_drop(struct daemon *d) {
     struct spare_pool *p = d->spares;
     if (!p)

@@ -29,6 +29,10 @@ struct spare;
 int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *expect,
                const char *path, struct spawned *out);
 
+/* The pid of the host spare_take would hand over next, or 0 (cgroup.h
+ * moves it into the child's cgroup first). */
+pid_t spare_next_pid(const struct daemon *d);
+
 /* Have the pool brought to its size, a host per idle turn of the loop. */
 void spare_want(struct daemon *d);
 

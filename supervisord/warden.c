@@ -15,6 +15,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "child_proc.h"
 #include "daemon.h"
 #include "log.h"
@@ -48,7 +49,9 @@ static int spawn_warden(struct daemon *d, int their_end, pid_t *pid) {
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, their_end, WARDEN_FD);
-    char *argv[] = {(char *)d->worker_path, "--warden", NULL};
+    char *argv[] = {(char *)d->worker_path, "--warden", NULL, NULL, NULL};
+    if (cgroups_base(d))
+        argv[2] = "--cgroups", argv[3] = (char *)cgroups_base(d);
     int r = -posix_spawn(pid, d->worker_path, &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);

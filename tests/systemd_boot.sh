@@ -5,7 +5,8 @@
 # journal folder, and the sysinit units masked (booted otherwise, its
 # tmpfiles step would empty the machine's /tmp). Then: the hardened unit
 # starts (Type=notify: active only once ninesd said READY=1), STATUS= is
-# shown, the watchdog is fed, a killed worker is restarted under the
+# shown, each child runs in a cgroup of its own (Delegate=yes),
+# `systemctl reload` applies a changed tree file in place, the watchdog is fed, a killed worker is restarted under the
 # system call filter and the read-only system (and STATUS= names it as
 # degraded), and `systemctl stop` stops
 # the tree in order with exit 0 and no process left in the cgroup. Skips
@@ -43,7 +44,7 @@ trap cleanup EXIT
 
 # The unit as installed, pointed at this build, with a short watchdog.
 unit=$(sed -e "s|^ExecStart=.*|ExecStart=$build/ninesd --worker $build/nines-worker /run/nines-test/tree.yaml|" \
-    -e 's|^WatchdogSec=.*|WatchdogSec=2s|' "$root/ninesd.service.in")
+    -e 's|^WatchdogSec=.*|WatchdogSec=2s\nStandardError=file:/run/nines-test/ninesd.log|' "$root/ninesd.service.in")
 # The unit's PrivateTmp= hides a build in /tmp or /var/tmp from ninesd
 # itself: the test's copy binds it in (read-only, as the rest of /).
 for d in "$root" "$build"; do
@@ -106,6 +107,17 @@ status_text=$(show StatusText)
 [ -n "$status_text" ] || fail "no STATUS= from ninesd"
 ctl() { sd "$build/ninesctl" --socket /run/nines/control.sock "$@"; }
 ctl status >/dev/null || fail "ninesctl status under systemd: $(ctl status 2>&1)"
+# Delegate=yes: each child in a cgroup of its own below the unit's.
+cpid=$(ctl status --json | grep -o '"path":"counter"[^}]*"pid":[0-9]*' | grep -o '[0-9]*$')
+cg=$(sd cat "/proc/$cpid/cgroup" 2>/dev/null | sed -n 's/^0:://p')
+[ "$cg" = /system.slice/ninesd.service/child-counter ] || fail "counter's cgroup is '$cg': $(sd grep cgroups /run/nines-test/ninesd.log)"
+# systemctl reload (ExecReload=): the changed tree file applied in place.
+main_before=$(show MainPID)
+sd sh -c "printf '    - {id: extra, exec: [/bin/sleep, \"1000\"]}\n' >>/run/nines-test/tree.yaml"
+sd systemctl reload ninesd.service || fail "systemctl reload: $(sd systemctl status ninesd --no-pager 2>&1 | tail -5)"
+for _ in $(seq 50); do ctl status --json | grep -q '"path":"extra"' && break; sleep 0.1; done
+ctl status --json | grep -q '"path":"extra"' || fail "reload did not add the child 'extra'"
+[ "$(show MainPID)" = "$main_before" ] || fail "reload restarted ninesd"
 # The watchdog (2 s here) is fed: still active after three periods.
 sleep 6
 [ "$(show ActiveState)" = active ] || fail "ninesd is $(show ActiveState) after 6 s with WatchdogSec=2s"
@@ -129,7 +141,7 @@ for _ in $(seq 30); do
     case "$degraded" in degraded:*) break;; esac
     sleep 0.1
 done
-[ "$degraded" = "degraded: counter degraded (killed by SIGKILL); 1 of 2 children in trouble" ] ||
+[ "$degraded" = "degraded: counter degraded (killed by SIGKILL); 1 of 3 children in trouble" ] ||
     fail "StatusText after a crash: '$degraded'"
 main=$(show MainPID)
 sd systemctl stop ninesd.service
@@ -137,4 +149,4 @@ sd systemctl stop ninesd.service
 [ "$(show ExecMainStatus)" = 0 ] || fail "ninesd exited $(show ExecMainStatus) on stop"
 left=$(sd systemd-cgls --no-pager -u ninesd.service 2>/dev/null | grep -c '[0-9] ' || true)
 [ "$left" = 0 ] || fail "$left processes left in ninesd.service's cgroup"
-echo "ok: under systemd 252 the hardened unit starts (Type=notify, STATUS=\"$status_text\"), feeds a 2 s watchdog, restarts a killed worker (STATUS=\"$degraded\"), stops cleanly (pid $main, exit 0)"
+echo "ok: under systemd 252 the hardened unit starts (Type=notify, STATUS=\"$status_text\"), a cgroup per child ($cg), reload adds a child in place, feeds a 2 s watchdog, restarts a killed worker (STATUS=\"$degraded\"), stops cleanly (pid $main, exit 0)"

@@ -50,6 +50,10 @@ static int become(struct launch_job *j, const char **step) {
 
 static int child_main(void *arg) {
     struct launch_job *j = arg;
+    /* Into its cgroup before anything runs (ninesd's kill of the cgroup
+     * must find everything it starts), and before ninesd hears of it. */
+    if (j->cgroup >= 0)
+        (void)!write(j->cgroup, "0", 1);
     /* First of all, so that ninesd knows this process even if the
      * launcher dies now. */
     struct launch_answer a = {LAUNCH_CHILD_PID, (int32_t)syscall(SYS_getpid), 0};

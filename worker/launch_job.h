@@ -19,6 +19,7 @@ struct launch_job {
     int sock;          /* the channel to ninesd: the child says its pid on it */
     int devnull;       /* the child's stdin */
     int fds[3];        /* stdout, stderr, and the channel (or -1) */
+    int cgroup;        /* its cgroup's cgroup.procs, to join before anything else, or -1 */
     pid_t ninesd;      /* the expected parent (an exec child checks it) */
     const struct launch_request *req;
 

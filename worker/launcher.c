@@ -81,9 +81,9 @@ static int setup(struct launcher *l) {
 }
 
 /* One request with its descriptors: 0, 1 at the end of the channel. */
-static int receive(struct launcher *l, size_t *len, int fds[3], size_t *n_fds) {
+static int receive(struct launcher *l, size_t *len, int fds[4], size_t *n_fds) {
     union {
-        char buf[CMSG_SPACE(3 * sizeof(int))];
+        char buf[CMSG_SPACE(4 * sizeof(int))];
         struct cmsghdr align;
     } ctl;
     struct iovec iov = {l->buf, sizeof l->buf};
@@ -101,7 +101,7 @@ static int receive(struct launcher *l, size_t *len, int fds[3], size_t *n_fds) {
         for (size_t i = 0; i < k; i++) {
             int fd;
             memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-            if (*n_fds < 3)
+            if (*n_fds < 4)
                 fds[(*n_fds)++] = fd;
             else
                 close(fd);
@@ -112,14 +112,16 @@ static int receive(struct launcher *l, size_t *len, int fds[3], size_t *n_fds) {
     return 0;
 }
 
-static void launch(struct launcher *l, enum fault fault, size_t len, int fds[3], size_t n_fds) {
+static void launch(struct launcher *l, enum fault fault, size_t len, int fds[4], size_t n_fds) {
     struct launch_request req;
     if (launch_request_decode(l->buf, len, l->slots, sizeof l->slots / sizeof *l->slots, &req) < 0 ||
-        n_fds != ((req.flags & LAUNCH_CHANNEL) ? 3u : 2u)) {
+        n_fds != 2u + !!(req.flags & LAUNCH_CHANNEL) + !!(req.flags & LAUNCH_CGROUP)) {
         answer(l, 0, -EBADMSG);
         return;
     }
-    struct launch_job j = {.sock = l->sock, .devnull = l->devnull, .fds = {fds[0], fds[1], n_fds > 2 ? fds[2] : -1},
+    bool channel = req.flags & LAUNCH_CHANNEL;
+    struct launch_job j = {.sock = l->sock, .devnull = l->devnull, .fds = {fds[0], fds[1], channel ? fds[2] : -1},
+                           .cgroup = (req.flags & LAUNCH_CGROUP) ? fds[n_fds - 1] : -1,
                            .ninesd = l->ninesd, .req = &req};
     int e = launch_job_prepare(&j);
     if (fault == FAULT_BEFORE_CLONE)
@@ -148,7 +150,7 @@ int launcher_main(void) {
     }
     for (;;) {
         size_t len = 0, n_fds = 0;
-        int fds[3] = {-1, -1, -1};
+        int fds[4] = {-1, -1, -1, -1};
         int r = receive(&l, &len, fds, &n_fds);
         if (r != 0)
             return r > 0 ? 0 : 1;
