@@ -37,12 +37,15 @@ enum cgroup_verdict cgroup_decide(enum nines_cgroup_mode mode, const struct cgro
         *why = "--cgroups on";
         return CGROUP_USE;
     }
-    if (f->delegated || f->in_unit || f->pid1) {
-        *why = f->delegated ? "its cgroup is delegated" : f->in_unit ? "a systemd service (Delegate=yes)"
-                                                                      : "PID 1: the container's cgroup";
+    /* Not PID 1 alone: a PID namespace without a cgroup namespace of its
+     * own (unshare --pid) shares its cgroup with others, and two ninesd
+     * in one cgroup would kill each other's children's cgroups. */
+    if (f->delegated || f->in_unit) {
+        *why = f->delegated ? "its cgroup is delegated" : "a systemd service (Delegate=yes)";
         return CGROUP_USE;
     }
-    *why = "its cgroup was not delegated to it (--cgroups on uses it anyway)";
+    *why = f->pid1 ? "its cgroup was not delegated to it (a container's own cgroup: --cgroups on)"
+                   : "its cgroup was not delegated to it (--cgroups on uses it anyway)";
     return CGROUP_SKIP;
 }
 

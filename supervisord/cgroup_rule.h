@@ -19,7 +19,7 @@ struct cgroup_facts {
     bool writable;  /* its folder and cgroup.procs are writable by ninesd */
     bool delegated; /* marked delegated (systemd's trusted.delegate / user.delegate) */
     bool in_unit;   /* ninesd is a systemd service's main process (INVOCATION_ID) */
-    bool pid1;      /* PID 1 of its namespace: a container's cgroup is its own */
+    bool pid1;      /* PID 1 of its namespace (only named in the reason: not proof of a cgroup of its own) */
 };
 
 enum cgroup_verdict { CGROUP_USE, CGROUP_SKIP, CGROUP_REFUSE };

@@ -76,8 +76,9 @@ static const char usage[] =
     "                       process fewer, spawns that slow down as the tree grows\n"
     "  --cgroups MODE       a cgroup per child, so that everything a child starts\n"
     "                       is stopped with it: auto (when ninesd's cgroup v2 is\n"
-    "                       writable and delegated: Delegate=yes, a container's\n"
-    "                       own), on (fail to start if it cannot), off\n"
+    "                       writable and delegated: Delegate=yes), on (wherever\n"
+    "                       writable, a container's own; fail to start if it\n"
+    "                       cannot), off\n"
     "  -h, --help           show this help\n"
     "  --version            show the version\n";
 

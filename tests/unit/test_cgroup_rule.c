@@ -32,7 +32,9 @@ static void auto_uses_only_what_was_given(void **unused) {
     const char *why;
     assert_int_equal(decide(NINES_CGROUPS_AUTO, true, true, true, false, false, &why), CGROUP_USE);
     assert_int_equal(decide(NINES_CGROUPS_AUTO, true, true, false, true, false, &why), CGROUP_USE);
-    assert_int_equal(decide(NINES_CGROUPS_AUTO, true, true, false, false, true, &why), CGROUP_USE);
+    /* PID 1 is no proof: unshare --pid shares its cgroup with others. */
+    assert_int_equal(decide(NINES_CGROUPS_AUTO, true, true, false, false, true, &why), CGROUP_SKIP);
+    assert_string_equal(why, "its cgroup was not delegated to it (a container's own cgroup: --cgroups on)");
     assert_int_equal(decide(NINES_CGROUPS_AUTO, true, true, false, false, false, &why), CGROUP_SKIP);
     assert_string_equal(why, "its cgroup was not delegated to it (--cgroups on uses it anyway)");
     assert_int_equal(decide(NINES_CGROUPS_AUTO, true, false, true, true, false, &why), CGROUP_SKIP);
