@@ -34,6 +34,8 @@ dash=$!
 url="http://127.0.0.1:$port"
 for _ in $(seq 50); do curl -sf "$url/api/status" >/dev/null && break; sleep 0.1; done
 curl -sf "$url/api/status" | grep -q '"path":"web/relay"' || fail "/api/status: $(curl -s "$url/api/status")"
+# The socket answers before the tree is up: wait for counter to be.
+for _ in $(seq 50); do curl -sf "$url/metrics" | grep -q '^nines_node_up{path="counter"} 1' && break; sleep 0.1; done
 curl -sf "$url/metrics" | grep -q '^nines_node_up{path="counter"} 1' || fail "/metrics"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/")" = 405 ] || fail "a POST was not refused"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/nowhere")" = 404 ] || fail "an unknown path was not 404"
