@@ -11,6 +11,11 @@ echo
 echo
 "$build/bench/bench_status" "${NINES_BENCH_STATUS_RUNS:-50}"
 echo
+"$build/bench/bench_lookup" "${NINES_BENCH_LOOKUP_CALLS:-40000}"
+echo
+# 1,000,000 by default, as issue 11 asks: about 40 minutes on the 2-CPU VM.
+"$build/bench/bench_reclaim" "${NINES_BENCH_RECLAIM:-1000000}"
+echo
 "$build/bench/bench_upgrade" "${NINES_BENCH_SWAPS:-50}" "${NINES_BENCH_CHANGES:-100}" "${NINES_BENCH_CONNS:-100}"
 echo
 "$build/bench/bench_rollback" "${NINES_BENCH_ROLLBACK_ROUNDS:-5}"

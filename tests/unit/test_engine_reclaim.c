@@ -211,6 +211,52 @@ static void a_restarted_dynamic_supervisor_frees_its_children(void **unused) {
     fx_done(&f);
 }
 
+/* The path index after numbers are freed and reused: every live child is
+ * found by its path, none that ended is, an id taken again names the new
+ * child, whatever shares a bucket. */
+static void paths_are_found_through_reuse(void **unused) {
+    boot_dynamic(wr("job", NINES_PERMANENT));
+    char path[32], id[16];
+    uint64_t req = 1;
+    for (int i = 0; i < 50; i++) {
+        snprintf(id, sizeof id, "c%d", i);
+        snprintf(path, sizeof path, "jobs/c%d", i);
+        START_NAMED(&f, req++, "jobs", id);
+        READY(&f, path);
+    }
+    for (int i = 0; i < 50; i += 2) {
+        snprintf(path, sizeof path, "jobs/c%d", i);
+        TERMINATE_CHILD(&f, req++, path);
+        EXIT(&f, path, R_SHUTDOWN());
+    }
+    for (int i = 0; i < 25; i++) { /* into the freed numbers, c0 again among them */
+        snprintf(id, sizeof id, i == 0 ? "c0" : "d%d", i);
+        snprintf(path, sizeof path, "jobs/%s", id);
+        START_NAMED(&f, req++, "jobs", id);
+        READY(&f, path);
+    }
+    assert_int_equal(engine_node_count(f.e), 3 + 50);
+    for (int i = 0; i < 50; i++) {
+        snprintf(path, sizeof path, "jobs/c%d", i);
+        engine_node n = engine_find(f.e, path);
+        if (i % 2 == 0 && i != 0) {
+            assert_int_equal(n, ENGINE_NO_NODE);
+            continue;
+        }
+        assert_int_not_equal(n, ENGINE_NO_NODE);
+        assert_string_equal(engine_node_path(f.e, n), path);
+        assert_int_equal(engine_node_state(f.e, n), ENGINE_NODE_RUNNING);
+    }
+    for (int i = 1; i < 25; i++) {
+        snprintf(path, sizeof path, "jobs/d%d", i);
+        engine_node n = engine_find(f.e, path);
+        assert_int_not_equal(n, ENGINE_NO_NODE);
+        assert_string_equal(engine_node_path(f.e, n), path);
+    }
+    assert_int_equal(engine_find(f.e, "jobs/d25"), ENGINE_NO_NODE);
+    fx_done(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(churn_does_not_grow_the_table),
@@ -220,6 +266,7 @@ int main(void) {
         cmocka_unit_test(static_children_are_not_freed),
         cmocka_unit_test(a_walk_goes_on_over_the_compacted_children),
         cmocka_unit_test(a_restarted_dynamic_supervisor_frees_its_children),
+        cmocka_unit_test(paths_are_found_through_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
