@@ -22,6 +22,7 @@ struct reaper {
     struct u64_map watches;
     size_t orphans;
     sd_event_source *src;
+    sd_event_source *sweep; /* the look at every child after a named end */
 };
 
 int reaper_watch(struct reaper *r, pid_t pid, reaper_fn fn, void *userdata) {
@@ -48,25 +49,59 @@ size_t reaper_orphans(const struct reaper *r) {
     return r->orphans;
 }
 
+/* One ended process, still a zombie: its callback, then reaped. */
+static void handle(struct reaper *r, const siginfo_t *si) {
+    struct watch *w = u64_map_del(&r->watches, (uint64_t)si->si_pid);
+    if (w) {
+        struct watch copy = *w;
+        free(w);
+        copy.fn(copy.userdata, si);
+    } else {
+        r->orphans++;
+    }
+    siginfo_t done;
+    waitid(P_PID, (id_t)si->si_pid, &done, WEXITED | WNOHANG); /* the callback may have reaped it */
+}
+
 /* Every ended process, one at a time: waitid(P_ALL) with WNOWAIT gives the
  * first zombie without reaping it; it is reaped before the next look. */
-static int on_sigchld(sd_event_source *s, const struct signalfd_siginfo *ssi, void *userdata) {
-    struct reaper *r = userdata;
+static void reap_all(struct reaper *r) {
     for (;;) {
         siginfo_t si = {0};
         if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
-            return 0;
-        struct watch *w = u64_map_del(&r->watches, (uint64_t)si.si_pid);
-        if (w) {
-            struct watch copy = *w;
-            free(w);
-            copy.fn(copy.userdata, &si);
-        } else {
-            r->orphans++;
-        }
-        siginfo_t done;
-        waitid(P_PID, (id_t)si.si_pid, &done, WEXITED | WNOHANG); /* the callback may have reaped it */
+            return;
+        handle(r, &si);
     }
+}
+
+static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
+    reap_all(userdata);
+    return 0;
+}
+
+/* The process the signal names first, by its pid (one waitid, whatever
+ * the number of children); then, soon after, a look at every child for
+ * the ends whose SIGCHLD was merged into this one. That look walks every
+ * child in the kernel: at 10,000 workers, done at once for each end, it
+ * was 86% of ninesd's time in a restart. */
+static int on_sigchld(sd_event_source *s, const struct signalfd_siginfo *ssi, void *userdata) {
+    struct reaper *r = userdata;
+    siginfo_t si = {0};
+    bool named = ssi->ssi_pid > 0 && waitid(P_PID, (id_t)ssi->ssi_pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                 si.si_pid == (pid_t)ssi->ssi_pid;
+    if (!named) {
+        reap_all(r);
+        return 0;
+    }
+    handle(r, &si);
+    if (!r->sweep)
+        sd_event_add_time_relative(sd_event_source_get_event(s), &r->sweep, CLOCK_MONOTONIC,
+                                   REAPER_SWEEP_DELAY_MS * 1000, 1000, on_sweep, r);
+    else if (sd_event_source_get_enabled(r->sweep, NULL) == SD_EVENT_OFF) {
+        sd_event_source_set_time_relative(r->sweep, REAPER_SWEEP_DELAY_MS * 1000);
+        sd_event_source_set_enabled(r->sweep, SD_EVENT_ONESHOT);
+    }
+    return 0;
 }
 
 int reaper_new(sd_event *loop, struct reaper **out) {
@@ -88,6 +123,7 @@ void reaper_free(struct reaper *r) {
     if (!r)
         return;
     sd_event_source_disable_unref(r->src);
+    sd_event_source_disable_unref(r->sweep);
     void *w;
     for (size_t pos = 0; (w = u64_map_next(&r->watches, &pos, NULL));)
         free(w);

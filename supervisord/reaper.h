@@ -9,6 +9,12 @@
  * cannot be reused while the callback signals them), then reaps it; an
  * unwatched one (an orphan) is reaped at once. No descriptor per process:
  * the table is a hash of pids.
+ *
+ * The process a SIGCHLD names is looked at by its pid, in O(1); ends
+ * whose SIGCHLD the kernel merged into that one (it queues one at a time)
+ * are found REAPER_SWEEP_DELAY_MS later by a waitid(P_ALL), which walks
+ * every child: so a crash is seen at once at any tree size, and a burst
+ * of ends costs one walk per end found, as before.
  */
 #ifndef NINES_REAPER_H
 #define NINES_REAPER_H
@@ -21,6 +27,8 @@
 #include <systemd/sd-event.h>
 
 typedef void (*reaper_fn)(void *userdata, const siginfo_t *si);
+
+#define REAPER_SWEEP_DELAY_MS 5
 
 struct reaper;
 

@@ -127,11 +127,14 @@ static void children_are_ninesd_s_and_exec_children_one_exec(void **state) {
     assert_true(w > 0 && s > 0);
     assert_int_equal(parent_of(w), n->pid);
     assert_int_equal(parent_of(s), n->pid);
-    /* ninesd holds a descriptor per worker; the launcher a handful. */
+    /* ninesd holds a descriptor per worker; the launcher a handful (and
+     * for a moment those of the request in hand: the least of a few looks). */
     int held = count_fds(n->pid), its = count_fds(launcher);
+    for (int i = 0; i < 20; i++, usleep(10000))
+        its = count_fds(launcher) < its ? count_fds(launcher) : its;
     print_message("ninesd holds %d descriptors, its launcher %d\n", held, its);
     assert_true(held >= 50);
-    assert_true(its <= 8);
+    assert_true(its <= 6); /* 0-3, /dev/null, its folder */
     /* An exec child restarted: the program again, never nines-worker --exec. */
     kill_one(s);
     pid_t s2 = ninesd_wait_started(n, "s1", WAIT_MS);
