@@ -63,15 +63,18 @@ static struct handoff **find_handoff(struct upgrades *u, engine_node node) {
     return link;
 }
 
-void drop_handoff(struct daemon *d, engine_node node) {
-    struct upgrades *u = d->upgrades;
-    calls_kept_forget(d, node); /* no rollback from it any more */
+static void unlink_handoff(struct upgrades *u, engine_node node) {
     struct handoff **link = u ? find_handoff(u, node) : NULL;
     if (link && *link) {
         struct handoff *h = *link;
         *link = h->next;
         handoff_free(h);
     }
+}
+
+void drop_handoff(struct daemon *d, engine_node node) {
+    calls_kept_forget(d, node); /* no rollback from it any more */
+    unlink_handoff(d->upgrades, node);
 }
 
 /* The hand-off of node/gen being received. A new one replaces an older:
@@ -89,7 +92,8 @@ static struct handoff *receiving(struct daemon *d, engine_node node, uint64_t ge
     if (*link && ((*link)->gen != gen || (*link)->complete || (*link)->expires_ms)) {
         superseded = (*link)->memfd;
         (*link)->memfd = -1;
-        drop_handoff(d, node), link = find_handoff(u, node);
+        /* The copies of the answers stay: the upgrade under way kept them. */
+        unlink_handoff(u, node), link = find_handoff(u, node);
     }
     if (!*link) {
         struct handoff *h = calloc(1, sizeof *h);
