@@ -18,7 +18,8 @@ echo
 # 1,000,000 by default, as issue 11 asks: about 40 minutes on the 2-CPU VM.
 "$build/bench/bench_reclaim" "${NINES_BENCH_RECLAIM:-1000000}"
 echo
-"$build/bench/bench_upgrade" "${NINES_BENCH_SWAPS:-50}" "${NINES_BENCH_CHANGES:-100}" "${NINES_BENCH_CONNS:-100}"
+"$build/bench/bench_upgrade" "${NINES_BENCH_SWAPS:-50}" "${NINES_BENCH_CHANGES:-100}" "${NINES_BENCH_CONNS:-100}" \
+    "${NINES_BENCH_CRASHES:-10}"
 echo
 "$build/bench/bench_rollback" "${NINES_BENCH_ROLLBACK_ROUNDS:-5}"
 echo
