@@ -19,8 +19,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || sudo=sudo
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
-    # Installed as tools only: policy-rc.d (if any) keeps supervisord's
-    # service from starting; the bench runs its own copies.
+    # Debian may start its own supervisord service (an empty conf.d):
+    # the bench runs copies of its own and leaves that one alone.
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 mkdir -p "$build/bench"
