@@ -55,12 +55,14 @@ def wait_gone(selector, word, seconds=20):
 call("Page.enable")
 call("Page.navigate", url=url)
 row = wait('tr[data-path="counter"]', ["counter", "worker", "running"])
+wait("#summary", ["healthy"])
 wait('tr[data-path="web/relay"]', ["relay", "running"])
 wait("#events", ["event=child_started"])
 loads = call("Runtime.evaluate", expression="performance.getEntriesByType('navigation').length")
 os.kill(pid, signal.SIGSEGV)
 row = wait('tr[data-path="counter"]', ["degraded", "killed by SIGSEGV"])
 wait("#events", ["event=child_terminated"])
+wait("#summary", ["degraded"])  # the root's health, as status says it, not "healthy"
 crashed = row
 # A live upgrade under way: counter_slow_cc's code_change sleeps 4 s, then refuses.
 up = subprocess.Popen([ctl, "--socket", sock, "upgrade", "counter", "--module", slow, "--extra", "4000"],
