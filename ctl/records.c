@@ -8,43 +8,71 @@
 
 #include "records.h"
 
+uint64_t ctl_record_key_bit(const char *key) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *key; key++)
+        h = (h ^ (unsigned char)*key) * 16777619u;
+    return 1ull << (h % 64);
+}
+
 /* The records of one answer list their keys in the same order, and a
- * render asks each of 10,000 records for the same dozen keys: look first
- * where the key was found last (by the key's address: callers pass
- * literals), then everywhere. ninesctl has one thread. */
+ * render asks each of 10,000 records for the same dozen keys, some of
+ * which most records lack: a key whose bit is clear is absent at once;
+ * otherwise look first where the key was found last (by the key's
+ * address: callers pass literals), then everywhere. ninesctl has one
+ * thread. */
 const char *ctl_record_value(const struct ctl_record *r, const char *key) {
     static struct {
         const char *key;
         int at;
+        uint64_t bit;
     } hint[64];
     size_t h = ((uintptr_t)key >> 3) % 64;
-    int at = hint[h].key == key ? hint[h].at : -1;
+    if (hint[h].key != key)
+        hint[h].key = key, hint[h].at = -1, hint[h].bit = ctl_record_key_bit(key);
+    if (!(r->keys & hint[h].bit))
+        return NULL;
+    int at = hint[h].at;
     if (at >= 0 && at < r->n && strcmp(r->fields[at].key, key) == 0)
         return r->fields[at].value;
     for (int i = 0; i < r->n; i++)
         if (r->fields[i].key[0] == key[0] && strcmp(r->fields[i].key, key) == 0) {
-            hint[h].key = key, hint[h].at = i;
+            hint[h].at = i;
             return r->fields[i].value;
         }
     return NULL;
 }
 
+/* One block of just the size needed: the fields, then the text they
+ * point into (parsed in a scratch buffer kept between calls, then moved):
+ * 10,000 records of 64 fields' room each were 10 MB to fault in. */
 int ctl_record_from_line(struct ctl_record *r, const char *line, size_t len) {
+    static char *scratch;
+    static size_t scratch_size;
+    if (len + 1 > scratch_size) {
+        char *p = realloc(scratch, len + 1);
+        if (!p)
+            return -ENOMEM;
+        scratch = p, scratch_size = len + 1;
+    }
     struct ctl_field tmp[CTL_RECORD_MAX_FIELDS];
-    /* One block: the field array, then the scratch the values live in, so
-     * a record is one free(). */
-    size_t fields_size = sizeof tmp;
+    int n = ctl_record_parse(line, len, tmp, CTL_RECORD_MAX_FIELDS, scratch);
+    if (n < 0)
+        return n;
+    size_t fields_size = (size_t)n * sizeof tmp[0];
     char *block = malloc(fields_size + len + 1);
     if (!block)
         return -ENOMEM;
-    char *scratch = block + fields_size;
-    int n = ctl_record_parse(line, len, tmp, CTL_RECORD_MAX_FIELDS, scratch);
-    if (n < 0) {
-        free(block);
-        return n;
+    char *text = block + fields_size;
+    memcpy(text, scratch, len + 1);
+    struct ctl_field *fields = (struct ctl_field *)(void *)block;
+    uint64_t keys = 0;
+    for (int i = 0; i < n; i++) {
+        fields[i].key = text + (tmp[i].key - scratch);
+        fields[i].value = text + (tmp[i].value - scratch);
+        keys |= ctl_record_key_bit(fields[i].key);
     }
-    memcpy(block, tmp, (size_t)n * sizeof tmp[0]);
-    *r = (struct ctl_record){.fields = (struct ctl_field *)(void *)block, .n = n};
+    *r = (struct ctl_record){.fields = fields, .n = n, .keys = keys};
     return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ctl_proto.h"
 
@@ -18,7 +19,11 @@
 struct ctl_record {
     struct ctl_field *fields; /* keys and values point into the same allocation */
     int n;
+    uint64_t keys; /* a bit per key's hash (ctl_record_key_bit): a key whose bit is clear is absent */
 };
+
+/* The bit of `keys` a key sets. */
+uint64_t ctl_record_key_bit(const char *key);
 
 /* The value of key, or NULL. */
 const char *ctl_record_value(const struct ctl_record *r, const char *key);
