@@ -128,7 +128,7 @@ FUZZ_CC ?= clang
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE $(WARNINGS) $(INC_APPUP) $(PKG_CFLAGS) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_TREE_SRC := lib/tree.c lib/tree_load.c lib/tree_child.c lib/tree_exec.c lib/tree_backoff.c lib/signal_name.c lib/tree_paths.c lib/module_check.c lib/yaml_schema.c \
+FUZZ_TREE_SRC := lib/tree.c lib/tree_load.c lib/tree_child.c lib/tree_exec.c lib/tree_backoff.c lib/tree_sockets.c lib/signal_name.c lib/tree_paths.c lib/module_check.c lib/yaml_schema.c \
                  lib/yaml_schema_input.c lib/nines_error.c lib/tree_spec.c \
                  lib/utf8.c lib/yaml_output.c lib/yaml_compose.c lib/yaml_limits.c lib/str_set.c
 FUZZ_SRC_ctl_proto := lib/ctl_proto.c lib/log.c lib/log_buffer.c lib/utf8.c lib/sha256.c

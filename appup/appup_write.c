@@ -124,6 +124,23 @@ static void put_exec(struct writer *w, const struct nines_child_spec *c, const c
     fputc(']', w->f);
     if (c->notify)
         fprintf(w->f, "%sready: notify", lead);
+    if (c->n_sockets)
+        fprintf(w->f, "%ssockets: [", lead);
+    for (size_t i = 0; i < c->n_sockets; i++) {
+        const struct nines_socket *so = &c->sockets[i];
+        fputs(i ? ", {name: " : "{name: ", w->f);
+        put_scalar(w, so->name);
+        if (so->kind != NINES_SOCKET_PASSED) {
+            fputs(so->kind == NINES_SOCKET_TCP ? ", tcp: " : ", unix: ", w->f);
+            put_scalar(w, so->address);
+            fprintf(w->f, ", backlog: %u", so->backlog);
+        }
+        if (so->kind == NINES_SOCKET_UNIX)
+            fprintf(w->f, ", mode: \"0%o\"", so->mode);
+        fputc('}', w->f);
+    }
+    if (c->n_sockets)
+        fputc(']', w->f);
 }
 
 static void put_args(struct writer *w, const struct nines_child_spec *c, const char *lead) {

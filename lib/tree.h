@@ -96,6 +96,26 @@ struct nines_backoff {
 #define NINES_BACKOFF_RESET_MS 60000
 #define NINES_BACKOFF_LIMIT_MS (24ull * 3600 * 1000) /* the most any of the three may say */
 
+/* `sockets:` (README "Sockets"): listening sockets a worker gets, each
+ * under a name (LISTEN_FDNAMES). PASSED: one handed to ninesd itself
+ * (socket activation: LISTEN_FDS/LISTEN_FDNAMES) under that name; TCP and
+ * UNIX: one ninesd opens and keeps, across the child's restarts. */
+enum nines_socket_kind {
+    NINES_SOCKET_PASSED,
+    NINES_SOCKET_TCP,
+    NINES_SOCKET_UNIX,
+};
+
+struct nines_socket {
+    char *name;       /* [A-Za-z0-9_.-]+, unique in the child */
+    enum nines_socket_kind kind;
+    char *address;    /* TCP: as written ("127.0.0.1:8080", "[::1]:80", "*:80", "8080"); UNIX: the path */
+    unsigned backlog; /* TCP, UNIX: listen()'s backlog (default NINES_SOCKET_BACKLOG) */
+    unsigned mode;    /* UNIX: the socket file's permission bits (default 0666) */
+};
+#define NINES_SOCKET_BACKLOG 128
+#define NINES_SOCKETS_MAX 64 /* a child's sockets, at most */
+
 struct nines_child_spec {
     char *id; /* unique among siblings; [A-Za-z0-9_.-]+ */
     enum nines_child_kind kind;
@@ -114,6 +134,8 @@ struct nines_child_spec {
 
     struct nines_exec_opts exec; /* EXEC: env, cwd, user, group, stop signal */
     struct nines_backoff backoff; /* MODULE and EXEC: restart backoff, or zeros */
+    struct nines_socket *sockets; /* MODULE and EXEC: `sockets:`, in file order (a program's fds 3, 4, ...) */
+    size_t n_sockets;
 
     struct nines_sup_spec *supervisor; /* SUPERVISOR */
 
@@ -169,6 +191,12 @@ int nines_duration_parse(const char *text, uint64_t *ms);
  * -EINVAL. nines_signal_name(SIGQUIT) is "SIGQUIT" ("SIG?" if unknown). */
 int nines_signal_parse(const char *text, int *sig);
 const char *nines_signal_name(int sig, char *buf, size_t size);
+
+/* A `tcp:` address: "HOST:PORT" (HOST an IPv4 literal, "[IPv6]", or "*"
+ * for any), or "PORT" alone (any address). 0 and *out filled (IPv4 or
+ * IPv6; "*" and a bare port are IPv6 any with IPv4 too), or -EINVAL. */
+struct sockaddr_storage;
+int nines_socket_tcp_parse(const char *text, struct sockaddr_storage *out, unsigned *len);
 
 const char *nines_strategy_name(enum nines_strategy s);
 const char *nines_restart_name(enum nines_restart r);

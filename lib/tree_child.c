@@ -174,10 +174,11 @@ static const struct schema_key child_rules[] = {
     /* tree_exec.c, in the order of its TREE_EXEC_* */
     {"env", tree_set_env}, {"cwd", tree_set_cwd}, {"user", tree_set_user},
     {"group", tree_set_group}, {"stop_signal", tree_set_stop_signal},
-    {"backoff", tree_set_backoff},
+    {"backoff", tree_set_backoff}, {"sockets", tree_set_sockets},
 };
 enum { C_ID, C_MODULE, C_EXEC, C_SUPERVISOR, C_ARGS, C_RESTART, C_SHUTDOWN, C_READY, C_MAX_CASTS, C_START_TIMEOUT,
-       C_SWAP_TIMEOUT, C_OWN, C_BACKOFF = C_OWN + TREE_EXEC_NKEYS, C_NKEYS };
+       C_SWAP_TIMEOUT, C_OWN, C_BACKOFF = C_OWN + TREE_EXEC_NKEYS, C_SOCKETS,
+       C_NKEYS };
 _Static_assert(sizeof child_rules / sizeof child_rules[0] == C_NKEYS, "one rule per key");
 
 /* The rules between keys, once every key has been read. */
@@ -205,6 +206,8 @@ static int check_child(struct schema_loader *l, yaml_node_t *node, struct nines_
         c->swap_timeout_ms = NINES_SWAP_TIMEOUT_MS;
     if (seen[C_BACKOFF] && c->kind == NINES_CHILD_SUPERVISOR)
         return schema_fail(l, seen[C_BACKOFF], "'backoff' is only for 'module' and 'exec' children");
+    if (seen[C_SOCKETS] && c->kind == NINES_CHILD_SUPERVISOR)
+        return schema_fail(l, seen[C_SOCKETS], "'sockets' is only for 'module' and 'exec' children");
     if (seen[C_ARGS] && c->kind == NINES_CHILD_SUPERVISOR)
         return schema_fail(l, seen[C_ARGS], "'args' is only for 'module' and 'exec' children");
     if (c->kind == NINES_CHILD_SUPERVISOR) {

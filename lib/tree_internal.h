@@ -44,6 +44,8 @@ int tree_check_exec(struct schema_loader *l, const struct nines_child_spec *c, y
 
 /* tree_backoff.c: `backoff: {initial, max, reset}` (workers). */
 int tree_set_backoff(struct schema_loader *l, yaml_node_t *v, void *target);
+/* tree_sockets.c: `sockets: [{name, tcp | unix, backlog, mode}]`. */
+int tree_set_sockets(struct schema_loader *l, yaml_node_t *v, void *target);
 
 int tree_load_supervisor(struct schema_loader *l, yaml_node_t *node, struct nines_sup_spec *sup);
 int tree_load_child(struct schema_loader *l, yaml_node_t *node, struct nines_child_spec *c);

@@ -15,6 +15,12 @@ void nines_args_free(struct nines_arg *args, size_t n) {
     free(args);
 }
 
+void nines_sockets_free(struct nines_socket *v, size_t n) {
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i].name), free(v[i].address);
+    free(v);
+}
+
 void nines_child_spec_clear(struct nines_child_spec *c) {
     free(c->id);
     free(c->module);
@@ -26,6 +32,7 @@ void nines_child_spec_clear(struct nines_child_spec *c) {
     free(c->exec.cwd);
     free(c->exec.user);
     free(c->exec.group);
+    nines_sockets_free(c->sockets, c->n_sockets);
     if (c->supervisor) {
         nines_sup_spec_clear(c->supervisor);
         free(c->supervisor);
@@ -131,6 +138,22 @@ static int copy_exec(struct nines_exec_opts *d, const struct nines_exec_opts *s)
     return 0;
 }
 
+static int copy_sockets(struct nines_child_spec *d, const struct nines_child_spec *s) {
+    if (!s->n_sockets)
+        return 0;
+    if (!(d->sockets = calloc(s->n_sockets, sizeof *d->sockets)))
+        return -ENOMEM;
+    d->n_sockets = s->n_sockets;
+    for (size_t i = 0; i < s->n_sockets; i++) {
+        d->sockets[i] = (struct nines_socket){.kind = s->sockets[i].kind, .backlog = s->sockets[i].backlog,
+                                              .mode = s->sockets[i].mode};
+        if (copy_text(s->sockets[i].name, &d->sockets[i].name) < 0 ||
+            copy_text(s->sockets[i].address, &d->sockets[i].address) < 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 static int copy_child(const struct copy *k, struct nines_child_spec *d, const struct nines_child_spec *s) {
     *d = (struct nines_child_spec){.kind = s->kind, .restart = s->restart, .shutdown = s->shutdown,
                                    .notify = s->notify, .max_queued_casts = s->max_queued_casts,
@@ -139,6 +162,8 @@ static int copy_child(const struct copy *k, struct nines_child_spec *d, const st
     int r = copy_text(s->id, &d->id);
     if (r == 0)
         r = copy_exec(&d->exec, &s->exec);
+    if (r == 0)
+        r = copy_sockets(d, s);
     if (r == 0)
         r = copy_module(k, s, &d->module);
     if (r == 0)
@@ -206,6 +231,19 @@ static bool same_exec(const struct nines_exec_opts *a, const struct nines_exec_o
            same_text(a->group, b->group) && a->uid == b->uid && a->gid == b->gid && a->stop_signal == b->stop_signal;
 }
 
+/* Sockets in order: the order is the descriptors' (3, 4, ...). */
+static bool same_sockets(const struct nines_child_spec *a, const struct nines_child_spec *b) {
+    if (a->n_sockets != b->n_sockets)
+        return false;
+    for (size_t i = 0; i < a->n_sockets; i++) {
+        const struct nines_socket *x = &a->sockets[i], *y = &b->sockets[i];
+        if (!same_text(x->name, y->name) || x->kind != y->kind || !same_text(x->address, y->address) ||
+            x->backlog != y->backlog || x->mode != y->mode)
+            return false;
+    }
+    return true;
+}
+
 static bool same_sup(const struct nines_sup_spec *a, const struct nines_sup_spec *b, nines_spec_module_eq_fn eq,
                      void *ctx) {
     if (a->strategy != b->strategy || a->intensity != b->intensity || a->period_ms != b->period_ms ||
@@ -232,7 +270,7 @@ bool nines_child_spec_equal(const struct nines_child_spec *a, const struct nines
         a->shutdown.kind != b->shutdown.kind || a->notify != b->notify || a->max_queued_casts != b->max_queued_casts ||
         a->start_timeout_ms != b->start_timeout_ms || a->swap_timeout_ms != b->swap_timeout_ms ||
         !same_args(a, b) || !same_exec(&a->exec, &b->exec) || a->backoff.initial_ms != b->backoff.initial_ms ||
-        a->backoff.max_ms != b->backoff.max_ms || a->backoff.reset_ms != b->backoff.reset_ms)
+        a->backoff.max_ms != b->backoff.max_ms || a->backoff.reset_ms != b->backoff.reset_ms || !same_sockets(a, b))
         return false;
     if (a->shutdown.kind == NINES_SHUTDOWN_TIMEOUT && a->shutdown.ms != b->shutdown.ms)
         return false;

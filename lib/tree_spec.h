@@ -33,13 +33,14 @@ struct nines_child_spec *nines_child_spec_copy(const struct nines_child_spec *s)
  * memory runs out. */
 struct nines_arg *nines_args_copy(const struct nines_arg *args, size_t n, bool *ok);
 void nines_args_free(struct nines_arg *args, size_t n);
+void nines_sockets_free(struct nines_socket *v, size_t n); /* accepts NULL */
 
 /* Whether two modules are the same application; NULL compares paths. */
 typedef bool (*nines_spec_module_eq_fn)(void *ctx, const struct nines_child_spec *a,
                                         const struct nines_child_spec *b);
 
 /* Whether `a` and `b` declare the same child: id, kind, restart, shutdown,
- * readiness, cast bound, timeouts, backoff, args and env (mappings: order does not count),
+ * readiness, cast bound, timeouts, backoff, sockets (in order), args and env (mappings: order does not count),
  * cwd, user, group, stop signal, argv, module (by `module_eq`) and, for
  * supervisors, flags and children in order. The
  * marks (where each was written) do not count. */

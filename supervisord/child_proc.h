@@ -73,6 +73,19 @@ struct output_sock;
  * notify_var ("NOTIFY_SOCKET=...") is added to its environment if given. */
 int worker_spawn(struct daemon *d, const char *worker, char **argv, bool with_channel, const char *notify_var,
                  struct output_sock *osock, struct spawned *out);
+/* The same, with listening sockets (listeners.h) at descriptors base,
+ * base+1, ... and (env) LISTEN_FDS/LISTEN_FDNAMES: `n` of them, or sl
+ * NULL. With sockets the spawn is ninesd's own posix_spawn, never the
+ * launcher's (its requests carry the three standard descriptors only). */
+struct spawn_listen {
+    const int *fds;
+    const char *const *names;
+    size_t n;
+    int base;
+    bool env;
+};
+int worker_spawn_listen(struct daemon *d, const char *worker, char **argv, bool with_channel, const char *notify_var,
+                        struct output_sock *osock, const struct spawn_listen *sl, struct spawned *out);
 
 /* The environment a worker host is spawned with: ninesd's, less what is
  * its own, plus NINES_PARENT_PID (written into parent_var), NOTIFY_SOCKET

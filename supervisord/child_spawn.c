@@ -20,6 +20,7 @@
 #include "output_sock.h"
 #include "proto.h"
 #include "spare.h"
+#include "spawn_sockets.h"
 #include "upgrade.h"
 
 extern char **environ;
@@ -165,6 +166,15 @@ static int build_argv(const struct nines_child_spec *spec, const char *module, c
         argv[n++] = "--arg", argv[n++] = argbuf + used;
         used += (size_t)len + 1;
     }
+    /* Its sockets follow its channel: NINES_CHANNEL_FD + 1, + 2, ... */
+    for (size_t i = 0; i < spec->n_sockets; i++) {
+        int len = snprintf(argbuf + used, argbuf_size - used, "%s=%d", spec->sockets[i].name,
+                           NINES_CHANNEL_FD + 1 + (int)i);
+        if (len < 0 || (size_t)len >= argbuf_size - used || n >= MAX_ARGV - 3)
+            return -E2BIG;
+        argv[n++] = "--socket", argv[n++] = argbuf + used;
+        used += (size_t)len + 1;
+    }
     argv[n] = NULL;
     return 0;
 }
@@ -188,12 +198,12 @@ void worker_spawn_set_nofile(uint64_t soft) {
     nofile_soft = soft;
 }
 
-char **worker_spawn_env(char *parent_var, size_t size, const char *notify_var) {
+static char **spawn_env(char *parent_var, size_t size, const char *notify_var, const struct spawn_sockets *ss) {
     static char nofile_var[48];
     size_t n = 0;
     while (environ[n])
         n++;
-    char **env = calloc(n + 4, sizeof *env);
+    char **env = calloc(n + 6, sizeof *env);
     if (!env)
         return NULL;
     size_t j = 0;
@@ -208,11 +218,18 @@ char **worker_spawn_env(char *parent_var, size_t size, const char *notify_var) {
         snprintf(nofile_var, sizeof nofile_var, "NINES_NOFILE_SOFT=%llu", (unsigned long long)nofile_soft);
         env[j++] = nofile_var;
     }
+    if (ss && ss->n && ss->env) /* LISTEN_PID: the worker host's, set by it before it runs the program */
+        env[j++] = (char *)ss->count_var, env[j++] = (char *)ss->names_var;
     env[j] = NULL;
     return env;
 }
 
-static int setup_attrs(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa, const struct spawn_fds *f) {
+char **worker_spawn_env(char *parent_var, size_t size, const char *notify_var) {
+    return spawn_env(parent_var, size, notify_var, NULL);
+}
+
+static int setup_attrs(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa, const struct spawn_fds *f,
+                       const struct spawn_sockets *ss) {
     sigset_t none, all;
     sigemptyset(&none);
     sigfillset(&all);
@@ -233,18 +250,19 @@ static int setup_attrs(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa, 
     posix_spawn_file_actions_adddup2(fa, f->err[1], 2);
     if (f->channel[1] >= 0)
         posix_spawn_file_actions_adddup2(fa, f->channel[1], NINES_CHANNEL_FD);
+    spawn_sockets_add_actions(fa, ss);
     return 0;
 }
 
 static int do_spawn(const char *worker, char **argv, const struct spawn_fds *f, const char *notify_var,
-                    pid_t *pid) {
+                    const struct spawn_sockets *ss, pid_t *pid) {
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t fa;
     char parent_var[64];
-    int r = setup_attrs(&attr, &fa, f);
+    int r = setup_attrs(&attr, &fa, f, ss);
     if (r < 0)
         return r;
-    char **env = worker_spawn_env(parent_var, sizeof parent_var, notify_var);
+    char **env = spawn_env(parent_var, sizeof parent_var, notify_var, ss);
     r = env ? -posix_spawn(pid, worker, &fa, &attr, argv, env) : -ENOMEM;
     free(env);
     posix_spawn_file_actions_destroy(&fa);
@@ -294,22 +312,34 @@ static int finish(struct spawn_fds *f, int r, struct spawned *out) {
     return 0;
 }
 
-int worker_spawn(struct daemon *d, const char *worker, char **argv, bool with_channel, const char *notify_var,
-                 struct output_sock *osock, struct spawned *out) {
+int worker_spawn_listen(struct daemon *d, const char *worker, char **argv, bool with_channel, const char *notify_var,
+                        struct output_sock *osock, const struct spawn_listen *sl, struct spawned *out) {
+    static struct spawn_sockets ss_buf;
+    struct spawn_sockets *ss = sl && sl->n ? &ss_buf : NULL;
     struct spawn_fds f;
-    int r = open_spawn_fds(&f, with_channel, osock);
+    int r = ss ? spawn_sockets_prepare(ss, sl) : 0;
     if (r < 0)
         return r;
+    if ((r = open_spawn_fds(&f, with_channel, osock)) < 0) {
+        spawn_sockets_close(ss);
+        return r;
+    }
     size_t argc = 0;
     while (argv[argc])
         argc++;
     struct launch_request req = {.flags = with_channel ? LAUNCH_CHANNEL : 0, .program = worker,
                                  .argv = (const char *const *)argv, .argc = argc,
                                  .env = &notify_var, .n_env = notify_var ? 1 : 0};
-    r = launch(d, &req, &f, &out->pid);
-    if (r == -ENOTCONN && (r = do_spawn(worker, argv, &f, notify_var, &out->pid)) == 0)
+    r = launch(ss ? NULL : d, &req, &f, &out->pid); /* sockets: never through the launcher */
+    if (r == -ENOTCONN && (r = do_spawn(worker, argv, &f, notify_var, ss, &out->pid)) == 0)
         join_after_spawn(out->pid);
+    spawn_sockets_close(ss);
     return finish(&f, r, out);
+}
+
+int worker_spawn(struct daemon *d, const char *worker, char **argv, bool with_channel, const char *notify_var,
+                 struct output_sock *osock, struct spawned *out) {
+    return worker_spawn_listen(d, worker, argv, with_channel, notify_var, osock, NULL, out);
 }
 
 /* An exec child through the launcher, one exec: the request carries what
@@ -372,13 +402,14 @@ static int spawn_in_cgroup(struct child_proc *p, const struct nines_child_spec *
     const char *module = daemon_module_of(p->d, p->node);
     /* The application the module was: a file replaced since is refused. */
     const char *expect = p->is_exec ? NULL : module_names_expect(p->d, module);
-    if (!p->is_exec && !p->restoring && take_spare(p, spec, module, expect, path, out) == 0)
+    if (!p->is_exec && !p->restoring && !spec->n_sockets && take_spare(p, spec, module, expect, path, out) == 0)
         return 0;
     int r;
     char notify_var[96];
     snprintf(notify_var, sizeof notify_var, "NOTIFY_SOCKET=%s", p->d->notify_path);
-    if (p->is_exec) {
-        /* One exec, from the launcher; else through nines-worker --exec. */
+    if (p->is_exec && !spec->n_sockets) {
+        /* One exec, from the launcher; else through nines-worker --exec
+         * (with sockets: launch requests carry no more descriptors). */
         r = exec_spawn(p->d, spec, spec->notify ? notify_var : NULL, argbuf, argbuf_size, out);
         if (r != -ENOTCONN)
             return r;
@@ -386,8 +417,11 @@ static int spawn_in_cgroup(struct child_proc *p, const struct nines_child_spec *
     r = build_argv(spec, module, expect, p->restoring, p->d->worker_path, path, argv, argbuf, argbuf_size);
     if (r < 0)
         return r;
-    return worker_spawn(p->d, p->d->worker_path, argv, !p->is_exec, spec->notify ? notify_var : NULL, p->d->output,
-                        out);
+    struct spawn_listen sl;
+    if ((r = spawn_sockets_of_child(p->d, p->is_exec, spec, path, &sl)) < 0)
+        return r;
+    return worker_spawn_listen(p->d, p->d->worker_path, argv, !p->is_exec, spec->notify ? notify_var : NULL,
+                               p->d->output, &sl, out);
 }
 
 int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec *spec, const char *path) {

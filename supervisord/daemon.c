@@ -293,13 +293,36 @@ static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si,
     return 0;
 }
 
+/* Sockets handed to ninesd first (LISTEN_PID names this process), then
+ * those the tree declares: bound before anything starts (listeners.h). */
+static int open_listeners(struct daemon *d, const struct nines_tree *tree) {
+    char why[2048] = "";
+    int r = listeners_take_passed(&d->listeners);
+    if (r < 0 || (r = listeners_open_tree(&d->listeners, tree, why, sizeof why)) < 0) {
+        fprintf(stderr, "ninesd: %s\n", r == -ENOMEM || !why[0] ? strerror(-r) : why);
+        return r;
+    }
+    for (size_t i = 0; i < d->listeners.n; i++)
+        if (!d->listeners.v[i].named) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "socket '%s' handed to ninesd is named by no child: it stays unused",
+                     d->listeners.v[i].name);
+            struct nines_field f[] = {{"socket", d->listeners.v[i].name}};
+            nines_log_event(LOG_WARNING, "socket_unused", msg, f, 1);
+        }
+    return 0;
+}
+
 int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_options *opt) {
     *d = (struct daemon){.tree = tree, .worker_path = opt->worker_path, .notify_fd = -1,
                          .no_spare = opt->no_spare, .no_launcher = opt->no_launcher,
                          .max_snapshot = opt->max_snapshot ? opt->max_snapshot : DAEMON_MAX_SNAPSHOT};
+    int r = open_listeners(d, tree);
+    if (r < 0)
+        return r;
     /* A loop of our own, not the thread's default one: sd-event checks
      * the default loop's thread with a gettid() at every turn. */
-    int r = sd_event_new(&d->loop);
+    r = sd_event_new(&d->loop);
     if (r < 0)
         return r;
     if (!(d->engine = engine_new(&tree->root)))
@@ -386,5 +409,6 @@ void daemon_free(struct daemon *d) {
     reaper_free(d->reaper);
     output_sock_free(d->output); /* after every child: they detach from it */
     log_pump_close(d, 1000);
+    listeners_free(&d->listeners);
     sd_event_unref(d->loop);
 }

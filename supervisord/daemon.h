@@ -16,6 +16,7 @@
 #include "cgroup_rule.h"
 #include "drop_burst.h"
 #include "engine.h"
+#include "listeners.h"
 #include "tree.h"
 
 struct child_proc;
@@ -79,6 +80,7 @@ struct daemon {
     struct cgroups *cgroups;      /* a cgroup per child (cgroup.h), or NULL */
     struct warden *warden;        /* kills what children leave if ninesd dies (warden.h), or NULL */
     struct status_notify *status; /* STATUS= kept true (status_notify.h), or NULL */
+    struct listeners listeners;   /* listening sockets for the children (listeners.h) */
     bool stopping;
     int exit_code;
     /* The descriptor budget at run time (fd_budget.h, fd_room.h). */

@@ -18,6 +18,7 @@ static void count_sup(const struct nines_sup_spec *s, uint64_t times, struct fd_
 }
 
 static void count_child(const struct nines_child_spec *c, uint64_t times, struct fd_budget *b) {
+    b->listeners += c->n_sockets; /* once: a template's children share them */
     if (c->kind == NINES_CHILD_MODULE)
         b->module_workers += times;
     else if (c->kind == NINES_CHILD_EXEC)
@@ -30,7 +31,7 @@ void fd_budget_count(const struct nines_tree *tree, uint64_t connections, struct
     *out = (struct fd_budget){.connections = connections};
     count_sup(&tree->root, 1, out);
     out->need = out->module_workers * FD_BUDGET_PER_MODULE + out->exec_children * FD_BUDGET_PER_EXEC +
-                FD_BUDGET_RESERVE + connections;
+                out->listeners + FD_BUDGET_RESERVE + connections;
 }
 
 int fd_budget_check(const struct nines_tree *tree, const struct fd_budget *b, uint64_t limit, struct nines_error *err) {
@@ -39,12 +40,13 @@ int fd_budget_check(const struct nines_tree *tree, const struct fd_budget *b, ui
     *err = (struct nines_error){0};
     snprintf(err->file, sizeof err->file, "%s", tree->path ? tree->path : "tree");
     snprintf(err->message, sizeof err->message,
-             "the tree needs %llu descriptors (%llu module workers x %d, %llu exec children x %d, %d for ninesd, "
-             "%llu control connections) "
+             "the tree needs %llu descriptors (%llu module workers x %d, %llu exec children x %d, %llu sockets, "
+             "%d for ninesd, %llu control connections) "
              "but the descriptor limit (RLIMIT_NOFILE) is %llu: raise it with LimitNOFILE= in ninesd's unit "
              "or ulimit -n before starting ninesd",
              (unsigned long long)b->need, (unsigned long long)b->module_workers, FD_BUDGET_PER_MODULE,
-             (unsigned long long)b->exec_children, FD_BUDGET_PER_EXEC, FD_BUDGET_RESERVE,
+             (unsigned long long)b->exec_children, FD_BUDGET_PER_EXEC, (unsigned long long)b->listeners,
+             FD_BUDGET_RESERVE,
              (unsigned long long)b->connections,
              (unsigned long long)limit);
     return -EMFILE;

@@ -3,7 +3,8 @@
  *
  * ninesd holds one descriptor per module worker (its channel; output goes
  * through one shared socket, output_sock.h) and two per exec child (its
- * stdout and stderr pipes), plus a fixed reserve for itself (the loop, the
+ * stdout and stderr pipes), one per listening socket a child names
+ * (`sockets:`), plus a fixed reserve for itself (the loop, the
  * control socket, the spare, upgrades in flight) and one per control
  * connection it may keep (--max-connections). A tree
  * that cannot fit is refused before anything is spawned, with the count
@@ -28,6 +29,7 @@
 struct fd_budget {
     uint64_t module_workers;
     uint64_t exec_children;
+    uint64_t listeners; /* children's `sockets:` (listeners.h): one each, shared by a template's children */
     uint64_t connections;
     uint64_t need; /* descriptors, the reserve included */
 };

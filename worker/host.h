@@ -115,6 +115,8 @@ struct nines_ctx {
     const char *expect_name; /* the application module_path was before (--expect-name), or NULL */
     struct host_arg *args;
     size_t n_args;
+    struct host_arg *sockets; /* --socket NAME=FD: the child's listening sockets (nines_listen_fd) */
+    size_t n_sockets;
 
     int epfd;
     int channel; /* NINES_CHANNEL_FD, or -1 when run by hand */

@@ -1,7 +1,7 @@
 /*
  * host_main.c — nines-worker: the process ninesd spawns for each child.
  *
- *   nines-worker --module PATH --child CHILD_PATH [--expect-name NAME] [--arg KEY=VALUE]...
+ *   nines-worker --module PATH --child CHILD_PATH [--expect-name NAME] [--arg KEY=VALUE]... [--socket NAME=FD]...
  *   nines-worker --exec -- PROGRAM [ARG]...
  *   nines-worker --spare PADDING
  *   nines-worker --check MODULE
@@ -53,6 +53,7 @@
 
 static int usage(void) {
     fprintf(stderr, "usage: nines-worker --module PATH --child CHILD [--expect-name NAME] [--arg KEY=VALUE]...\n"
+                    "                    [--socket NAME=FD]...\n"
                     "       nines-worker --exec [--user NAME --uid N --gid N] [--cwd DIR] [--env NAME=VALUE]...\n"
                     "                           -- PROGRAM [ARG]...\n"
                     "       nines-worker --check MODULE\n"
@@ -115,6 +116,12 @@ static int run_exec(int argc, char **argv) {
     }
     if (tie_to_parent() < 0)
         return 1;
+    /* Sockets from ninesd (listeners.h) are for this process, which the
+     * program becomes: sd_listen_fds() checks LISTEN_PID. */
+    char pid[24];
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    if (getenv("LISTEN_FDS") && setenv("LISTEN_PID", pid, 1) < 0)
+        return 1;
     char program[PATH_MAX], why[1200];
     if (path_trust_find_program(argv[prog], program, sizeof program)) {
         if (path_trust_check("program", program, why, sizeof why) == -EPERM) {
@@ -131,7 +138,8 @@ static int run_exec(int argc, char **argv) {
 
 static int parse_args(struct nines_ctx *ctx, int argc, char **argv) {
     ctx->args = calloc((size_t)argc, sizeof *ctx->args);
-    if (!ctx->args)
+    ctx->sockets = calloc((size_t)argc, sizeof *ctx->sockets);
+    if (!ctx->args || !ctx->sockets)
         return -ENOMEM;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--restore") == 0) {
@@ -147,12 +155,15 @@ static int parse_args(struct nines_ctx *ctx, int argc, char **argv) {
             ctx->child_path = val;
         } else if (strcmp(opt, "--expect-name") == 0) {
             ctx->expect_name = val;
-        } else if (strcmp(opt, "--arg") == 0) {
+        } else if (strcmp(opt, "--arg") == 0 || strcmp(opt, "--socket") == 0) {
             char *eq = strchr(val, '=');
             if (!eq)
                 return -EINVAL;
             *eq = '\0';
-            ctx->args[ctx->n_args++] = (struct host_arg){val, eq + 1};
+            if (strcmp(opt, "--arg") == 0)
+                ctx->args[ctx->n_args++] = (struct host_arg){val, eq + 1};
+            else
+                ctx->sockets[ctx->n_sockets++] = (struct host_arg){val, eq + 1};
         } else {
             return -EINVAL;
         }

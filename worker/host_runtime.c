@@ -27,6 +27,13 @@ const char *nines_arg(nines_ctx *ctx, const char *key) {
     return NULL;
 }
 
+int nines_listen_fd(nines_ctx *ctx, const char *name) {
+    for (size_t i = 0; name && i < ctx->n_sockets; i++)
+        if (strcmp(ctx->sockets[i].key, name) == 0)
+            return atoi(ctx->sockets[i].value);
+    return -ENOENT;
+}
+
 int nines_arg_int(nines_ctx *ctx, const char *key, long long *out) {
     const char *v = nines_arg(ctx, key);
     if (!v)

@@ -7,6 +7,8 @@
  * Args:
  *   port   TCP port (integer 0-65535, default 7007; 0 picks a free port)
  *   bind   IPv4 address to listen on (default 127.0.0.1)
+ * or, instead of both, a socket ninesd holds for it across its restarts:
+ *   sockets: [{name: echo, tcp: '127.0.0.1:7007'}]   (nines_listen_fd)
  *
  * Each complete line a client sends ("\n"-terminated, at most 64 KiB) is
  * written back byte for byte. A longer line closes that connection. Output
@@ -103,6 +105,24 @@ static int open_listener(nines_ctx *ctx, const char *bind_str, struct in_addr ad
     return 0;
 }
 
+/* The socket ninesd holds for this child (`sockets: [{name: echo, tcp:
+ * ...}]`): kept across the worker's crashes, so clients wait in its
+ * backlog while it restarts. It comes blocking; accepting needs it not. */
+static int adopt_listener(nines_ctx *ctx, int fd, struct echo *e)
+{
+    struct sockaddr_storage sa;
+    socklen_t salen = sizeof(sa);
+    int flags = fcntl(fd, F_GETFL);
+
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+        getsockname(fd, (struct sockaddr *)&sa, &salen) < 0)
+        return fail(ctx, errno, "echo: cannot use the socket ninesd holds: %s", strerror(errno));
+    e->listen_fd = fd;
+    e->port = sa.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&sa)->sin6_port)
+                                       : ntohs(((struct sockaddr_in *)&sa)->sin_port);
+    return 0;
+}
+
 static int echo_init(nines_ctx *ctx, void **state)
 {
     struct in_addr addr;
@@ -115,7 +135,8 @@ static int echo_init(nines_ctx *ctx, void **state)
     struct echo *e = echo_new();
     if (e == NULL)
         return fail(ctx, ENOMEM, "echo: out of memory");
-    r = open_listener(ctx, bind_str, addr, port, e);
+    int held = nines_listen_fd(ctx, "echo");
+    r = held >= 0 ? adopt_listener(ctx, held, e) : open_listener(ctx, bind_str, addr, port, e);
     if (r < 0) {
         echo_free(NULL, e);
         return r;

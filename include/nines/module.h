@@ -361,6 +361,14 @@ NINES_API int nines_arg_int(nines_ctx *ctx, const char *key, long long *out);
 /* This child's path in the tree, e.g. "web/listener". */
 NINES_API const char *nines_child_path(nines_ctx *ctx);
 
+/* The listening socket named `name` in this child's `sockets:` (README
+ * "Sockets"): a descriptor ninesd holds open across the worker's restarts
+ * (clients queue in its backlog meanwhile), or -ENOENT when the tree
+ * gives it none of that name (or the host runs it without ninesd). It is
+ * blocking, as handed over; set O_NONBLOCK before watching it. Do not
+ * close it: the next incarnation gets the same socket. */
+NINES_API int nines_listen_fd(nines_ctx *ctx, const char *name);
+
 /* Watch `fd` for `events` (NINES_READABLE and/or NINES_WRITABLE); readiness
  * arrives in handle_info() as NINES_INFO_FD with `tag`. The application
  * keeps ownership of fd: unwatch before closing it. -EEXIST if the tag (or

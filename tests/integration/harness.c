@@ -50,20 +50,35 @@ const char *harness_write_tree(struct ninesd *n, const char *yaml) {
     return path;
 }
 
+static void start_argv(struct ninesd *n, char *const *wrapper, const char *tree, va_list ap);
+
 void ninesd_start(struct ninesd *n, const char *tree, ...) {
-    char *argv[32];
+    va_list ap;
+    va_start(ap, tree);
+    start_argv(n, NULL, tree, ap);
+    va_end(ap);
+}
+
+void ninesd_start_wrapped(struct ninesd *n, char *const *wrapper, const char *tree, ...) {
+    va_list ap;
+    va_start(ap, tree);
+    start_argv(n, wrapper, tree, ap);
+    va_end(ap);
+}
+
+static void start_argv(struct ninesd *n, char *const *wrapper, const char *tree, va_list ap) {
+    char *argv[48];
     size_t k = 0;
+    for (; wrapper && *wrapper && k < 16; wrapper++)
+        argv[k++] = *wrapper;
     argv[k++] = BUILD_PATH("ninesd");
     argv[k++] = "--log-target";
     argv[k++] = "stderr";
     bool own_socket = false;
-    va_list ap;
-    va_start(ap, tree);
-    for (char *a; (a = va_arg(ap, char *)) && k < 26;) {
+    for (char *a; (a = va_arg(ap, char *)) && k < 42;) {
         own_socket |= strcmp(a, "--socket") == 0 || strcmp(a, "--no-control") == 0;
         argv[k++] = a;
     }
-    va_end(ap);
     /* Each test's ninesd has its control socket in the test's folder, so
      * that tests never meet another ninesd's socket. */
     if (!own_socket) {

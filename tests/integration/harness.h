@@ -34,6 +34,10 @@ const char *harness_write_tree(struct ninesd *n, const char *yaml);
 
 /* Start build/ninesd with extra args (NULL-terminated) then the tree. */
 void ninesd_start(struct ninesd *n, const char *tree, ...);
+/* The same, run by `wrapper` (a NULL-terminated argv that execs what
+ * follows it, such as systemd-socket-activate -l ADDR): n->pid is the
+ * wrapper's, which is ninesd's once it has exec'd it. */
+void ninesd_start_wrapped(struct ninesd *n, char *const *wrapper, const char *tree, ...);
 
 /* Wait up to timeout_ms for a log line, after the cursor, that contains
  * every given substring (NULL-terminated list). Returns a copy of the line

@@ -172,7 +172,7 @@ static void child_spec_errors(void **unused) {
               "module 'apps/nope.so' not found");
     appup_err(STEPS "      - add_child: {supervisor: web, child: {id: c, modul: x.so}}\n", 7, 53,
               "unknown key 'modul' in a child (allowed: id, module, exec, supervisor, args, restart, shutdown, ready, "
-              "max_queued_casts, start_timeout, swap_timeout, env, cwd, user, group, stop_signal, backoff)");
+              "max_queued_casts, start_timeout, swap_timeout, env, cwd, user, group, stop_signal, backoff, sockets)");
     appup_err(STEPS "      - add_child: {supervisor: web, child: {id: c, exec: [sh], restart: often}}\n", 7, 74,
               "invalid restart 'often'");
     appup_err(STEPS "      - add_child:\n          supervisor: web\n          child:\n            id: s\n"

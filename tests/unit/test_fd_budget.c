@@ -78,9 +78,32 @@ static void a_start_at_run_time_counts_what_is_held(void **unused) {
     assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 0, 99, 10, limit, why, sizeof why), 0);
 }
 
+/* Each socket a child names holds one descriptor in ninesd, kept across
+ * its restarts; a template's children share theirs. */
+static void sockets_count_once_each(void **unused) {
+    struct nines_socket two[] = {{.name = "http", .kind = NINES_SOCKET_TCP, .address = "8080"},
+                                 {.name = "web", .kind = NINES_SOCKET_PASSED}};
+    struct nines_child_spec tmpl = {.kind = NINES_CHILD_EXEC, .sockets = two, .n_sockets = 1};
+    struct nines_sup_spec dyn = {.child_template = &tmpl, .max_children = 50};
+    struct nines_child_spec kids[] = {
+        {.kind = NINES_CHILD_EXEC, .sockets = two, .n_sockets = 2},
+        {.kind = NINES_CHILD_SUPERVISOR, .supervisor = &dyn},
+    };
+    struct nines_tree tree = {.path = "t.yaml", .root = {.children = kids, .n_children = 2}};
+    struct fd_budget b;
+    fd_budget_count(&tree, 0, &b);
+    assert_int_equal(b.listeners, 3);
+    assert_int_equal(b.exec_children, 51);
+    assert_int_equal(b.need, 51 * FD_BUDGET_PER_EXEC + 3 + FD_BUDGET_RESERVE);
+    struct nines_error err;
+    assert_int_equal(fd_budget_check(&tree, &b, b.need - 1, &err), -EMFILE);
+    assert_non_null(strstr(err.message, "3 sockets"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_start_at_run_time_counts_what_is_held),
+        cmocka_unit_test(sockets_count_once_each),
         cmocka_unit_test(counts_static_children_and_bounded_dynamic_ones),
         cmocka_unit_test(ten_thousand_workers_fit_twenty_thousand),
     };

@@ -193,7 +193,7 @@ static void child_errors(void **unused) {
     load_err("supervisor:\n  children:\n    - id: a b\n      module: apps/a.so\n", 3, 11, "invalid id 'a b'");
     load_err("supervisor:\n  children:\n    - id: a\n      modul: apps/a.so\n", 4, 7,
              "unknown key 'modul' in a child (allowed: id, module, exec, supervisor, args, restart, shutdown, ready, "
-             "max_queued_casts, start_timeout, swap_timeout, env, cwd, user, group, stop_signal, backoff)");
+             "max_queued_casts, start_timeout, swap_timeout, env, cwd, user, group, stop_signal, backoff, sockets)");
     load_err("supervisor:\n  children:\n    - id: a\n", 3, 7, "exactly one of 'module', 'exec', 'supervisor' (it has 0)");
     load_err("supervisor:\n  children:\n    - id: a\n      module: apps/a.so\n      exec: [sh]\n", 3, 7, "(it has 2)");
     load_err("supervisor:\n  children:\n" CHILD_A CHILD_A, 5, 7, "duplicate id 'a' (first declared at line 3)");
