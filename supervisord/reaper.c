@@ -23,6 +23,7 @@ struct reaper {
     size_t orphans;
     sd_event_source *src;
     sd_event_source *sweep; /* the look at every child after a named end */
+    unsigned sweep_ms;      /* how long after: reaper_sweep_delay */
 };
 
 int reaper_watch(struct reaper *r, pid_t pid, reaper_fn fn, void *userdata) {
@@ -65,17 +66,24 @@ static void handle(struct reaper *r, const siginfo_t *si) {
 
 /* Every ended process, one at a time: waitid(P_ALL) with WNOWAIT gives the
  * first zombie without reaping it; it is reaped before the next look. */
-static void reap_all(struct reaper *r) {
-    for (;;) {
+static unsigned reap_all(struct reaper *r) {
+    for (unsigned found = 0;; found++) {
         siginfo_t si = {0};
         if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
-            return;
+            return found;
         handle(r, &si);
     }
 }
 
+unsigned reaper_sweep_delay(unsigned prev_ms, unsigned found) {
+    if (found || prev_ms < REAPER_SWEEP_DELAY_MS)
+        return REAPER_SWEEP_DELAY_MS;
+    return prev_ms * 2 < REAPER_SWEEP_MAX_MS ? prev_ms * 2 : REAPER_SWEEP_MAX_MS;
+}
+
 static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
-    reap_all(userdata);
+    struct reaper *r = userdata;
+    r->sweep_ms = reaper_sweep_delay(r->sweep_ms, reap_all(r));
     return 0;
 }
 
@@ -94,11 +102,12 @@ static int on_sigchld(sd_event_source *s, const struct signalfd_siginfo *ssi, vo
         return 0;
     }
     handle(r, &si);
+    uint64_t after_us = (uint64_t)(r->sweep_ms ? r->sweep_ms : REAPER_SWEEP_DELAY_MS) * 1000;
     if (!r->sweep)
-        sd_event_add_time_relative(sd_event_source_get_event(s), &r->sweep, CLOCK_MONOTONIC,
-                                   REAPER_SWEEP_DELAY_MS * 1000, 1000, on_sweep, r);
+        sd_event_add_time_relative(sd_event_source_get_event(s), &r->sweep, CLOCK_MONOTONIC, after_us, 1000,
+                                   on_sweep, r);
     else if (sd_event_source_get_enabled(r->sweep, NULL) == SD_EVENT_OFF) {
-        sd_event_source_set_time_relative(r->sweep, REAPER_SWEEP_DELAY_MS * 1000);
+        sd_event_source_set_time_relative(r->sweep, after_us);
         sd_event_source_set_enabled(r->sweep, SD_EVENT_ONESHOT);
     }
     return 0;

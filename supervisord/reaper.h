@@ -12,9 +12,13 @@
  *
  * The process a SIGCHLD names is looked at by its pid, in O(1); ends
  * whose SIGCHLD the kernel merged into that one (it queues one at a time)
- * are found REAPER_SWEEP_DELAY_MS later by a waitid(P_ALL), which walks
- * every child: so a crash is seen at once at any tree size, and a burst
- * of ends costs one walk per end found, as before.
+ * are found a little later by a waitid(P_ALL), which walks every child:
+ * so a crash is seen at once at any tree size, and a burst of ends costs
+ * one walk per end found, as before. The walk comes REAPER_SWEEP_DELAY_MS
+ * after an end, twice as late each time it found nothing, up to
+ * REAPER_SWEEP_MAX_MS (reaper_sweep_delay): a steady trickle of crashes
+ * in a large tree pays a walk a tenth of a second at most, a burst (where
+ * ends do merge) is walked every 5 ms again from the first one found.
  */
 #ifndef NINES_REAPER_H
 #define NINES_REAPER_H
@@ -29,6 +33,11 @@
 typedef void (*reaper_fn)(void *userdata, const siginfo_t *si);
 
 #define REAPER_SWEEP_DELAY_MS 5
+#define REAPER_SWEEP_MAX_MS 100
+
+/* The delay of the next walk, after one `prev_ms` late that found `found`
+ * ends (0 for none yet). Pure. */
+unsigned reaper_sweep_delay(unsigned prev_ms, unsigned found);
 
 struct reaper;
 
