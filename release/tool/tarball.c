@@ -34,9 +34,14 @@ static enum tarball_kind entry_kind(struct archive_entry *e) {
     }
 }
 
+/* libarchive's words; a tarball cut short is said so one way, whichever
+ * of its layers (gzip, tar) noticed. */
 static int archive_problem(struct archive *a, char *why, size_t size) {
     const char *s = archive_error_string(a);
-    snprintf(why, size, "%s", s ? s : "the tarball cannot be read");
+    if (s && (strstr(s, "runcated") || strstr(s, "Unexpected EOF")))
+        snprintf(why, size, "the tarball ends too soon (not copied whole?): %s", s);
+    else
+        snprintf(why, size, "%s", s ? s : "the tarball cannot be read");
     return -EINVAL;
 }
 

@@ -142,8 +142,12 @@ static void a_half_copied_tarball_is_refused(void **state) {
     assert_int_equal(stat(f->tarball, &st), 0);
     snprintf(path, sizeof path, "%s/half.tar.gz", f->dir);
     rt_shell("head -c %lld %s > %s", (long long)st.st_size / 2, f->tarball, path);
-    snprintf(want, sizeof want, "%s: cannot unpack: truncated gzip input\n", path);
-    expect_refused(path, releases(f), want);
+    snprintf(want, sizeof want, "%s: cannot unpack: the tarball ends too soon (not copied whole?): ", path);
+    struct rt_result r; /* then libarchive's words, which depend on where the cut falls */
+    RT_RUN(&r, "unpack", path, releases(f));
+    if (strncmp(r.err, want, strlen(want)) != 0)
+        fail_msg("expected '%s...', got '%s'", want, r.err);
+    assert_int_equal(r.code, 1);
     nothing_in(f, releases(f));
 }
 
