@@ -83,6 +83,7 @@ static int set_tcp(struct schema_loader *l, yaml_node_t *v, void *t) {
                                  "or a port alone; ports 1 to 65535)", s ? s : schema_node_kind(v));
     struct nines_socket *so = ((struct one *)t)->s;
     so->kind = NINES_SOCKET_TCP;
+    free(so->address); /* 'unix' came first: the error about both follows */
     return (so->address = strdup(s)) ? 0 : -ENOMEM;
 }
 
@@ -97,6 +98,7 @@ static int set_unix(struct schema_loader *l, yaml_node_t *v, void *t) {
                            sizeof ((struct sockaddr_un *)0)->sun_path - 1);
     struct nines_socket *so = ((struct one *)t)->s;
     so->kind = NINES_SOCKET_UNIX;
+    free(so->address); /* 'tcp' came first: the error about both follows */
     return (so->address = strdup(path)) ? 0 : -ENOMEM;
 }
 

@@ -78,6 +78,7 @@ static void errors_at_their_place(void **unused) {
     load_err(HEAD "      sockets: [{name: a, tcp: '1.2.3:80'}]\n", 5, 32, "invalid tcp address '1.2.3:80'");
     load_err(HEAD "      sockets: [{name: a, tcp: 70000}]\n", 5, 32, "invalid tcp address '70000'");
     load_err(HEAD "      sockets: [{name: a, tcp: 80, unix: /x}]\n", 5, 42, "both 'tcp' and 'unix'");
+    load_err(HEAD "      sockets: [{name: a, unix: /x, tcp: 80}]\n", 5, 33, "both 'tcp' and 'unix'");
     load_err(HEAD "      sockets: [{name: a, tcp: 80, mode: '0600'}]\n", 5, 42, "'mode' is only for a 'unix' socket");
     load_err(HEAD "      sockets: [{name: a, unix: /x, mode: '0999'}]\n", 5, 43, "invalid mode '0999'");
     load_err(HEAD "      sockets: [{name: a, backlog: 5}]\n", 5, 36, "'backlog' is for a socket ninesd opens");
