@@ -8,6 +8,7 @@
 #define NINES_WORKER_LAUNCH_JOB_H
 
 #include <limits.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -22,6 +23,7 @@ struct launch_job {
     int cgroup;        /* its cgroup's cgroup.procs, to join before anything else, or -1 */
     pid_t ninesd;      /* the expected parent (an exec child checks it) */
     const struct launch_request *req;
+    const cpu_set_t *affinity; /* set by launch_job_clone: the mask the child goes back to, or NULL */
 
     /* Prepared (launch_job_prepare). */
     const char *path;  /* what execve runs */

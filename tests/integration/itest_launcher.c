@@ -235,6 +235,62 @@ static void a_launcher_that_cannot_start_leaves_direct_spawns(void **state) {
     no_child_is_lost_when(*state, "at-start", NULL);
 }
 
+/* "Cpus_allowed_list:" of /proc/PID/status, in `out`; false if none. */
+static bool cpus_of(pid_t pid, char *out, size_t size) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f))
+        if (strncmp(line, "Cpus_allowed_list:", 18) == 0)
+            found = snprintf(out, size, "%s", line + 18) > 0;
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* Every process of ninesd's (workers, exec children, the spare, the
+ * launcher, the warden) may run on every CPU ninesd may: none is left on
+ * the one CPU the launcher holds itself to while it makes a child. */
+static int children_on_other_cpus(pid_t parent, const char *want) {
+    DIR *dir = opendir("/proc");
+    int wrong = 0, seen = 0;
+    for (struct dirent *e; dir && (e = readdir(dir));) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        char cpus[256];
+        if (pid <= 0 || parent_of(pid) != parent || !cpus_of(pid, cpus, sizeof cpus))
+            continue;
+        seen++;
+        if (strcmp(cpus, want) != 0) {
+            print_message("pid %d may run on %s, ninesd on %s", (int)pid, cpus, want);
+            wrong++;
+        }
+    }
+    if (dir)
+        closedir(dir);
+    assert_true(seen >= 4);
+    return wrong;
+}
+
+static void children_keep_every_cpu(void **state) {
+    struct ninesd *n = *state;
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        skip();
+    char *yaml = tree_of(3, 2);
+    ninesd_start(n, harness_write_tree(n, yaml), NULL);
+    free(yaml);
+    pid_t w = ninesd_wait_started(n, "w0", WAIT_MS), s = ninesd_wait_started(n, "s1", WAIT_MS);
+    assert_true(w > 0 && s > 0 && find_launcher(n->pid, WAIT_MS) > 0);
+    kill_one(s);
+    assert_true(ninesd_wait_started(n, "s1", WAIT_MS) > 0);
+    kill_one(w);
+    assert_true(ninesd_wait_started(n, "w0", WAIT_MS) > 0);
+    char want[256];
+    assert_true(cpus_of(n->pid, want, sizeof want));
+    usleep(100000); /* the spare made again */
+    assert_int_equal(children_on_other_cpus(n->pid, want), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(children_are_ninesd_s_and_exec_children_one_exec, harness_setup,
@@ -247,6 +303,7 @@ int main(void) {
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_launcher_that_cannot_start_leaves_direct_spawns, harness_setup,
                                         harness_teardown),
+        cmocka_unit_test_setup_teardown(children_keep_every_cpu, harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
