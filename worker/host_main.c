@@ -367,5 +367,6 @@ int main(int argc, char **argv) {
     free(ctx.out_calls);
     host_free_busy(&ctx);
     free(ctx.args);
+    free(ctx.sockets);
     return status;
 }
