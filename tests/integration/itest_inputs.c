@@ -74,6 +74,13 @@ static long long worst_status_ms(struct ninesd *n, bool pump, int rounds) {
     return worst;
 }
 
+/* `event` of chatty said once; or not at all when ninesd said it dropped
+ * records of its own because this test read its stderr too slowly. */
+static bool said_once(struct ninesd *n, const char *event) {
+    int said = ninesd_count(n, event, "child=chatty ", NULL);
+    return said == 1 || (said == 0 && ninesd_count(n, "event=log_dropped", NULL) > 0);
+}
+
 static void a_yes_child_freezes_nothing(void **state) {
     struct ninesd *n = *state;
     const char *tree = harness_write_tree(n,
@@ -98,12 +105,12 @@ static void a_yes_child_freezes_nothing(void **state) {
     /* And SIGTERM is heard: the dropped lines are counted at the end. */
     kill(n->pid, SIGTERM);
     assert_true(ninesd_wait_exit(n, WAIT_MS));
-    assert_true(ninesd_count(n, "event=output_dropped", "child=chatty ", NULL) == 1);
+    assert_true(said_once(n, "event=output_dropped"));
     /* Its lines past the burst are dropped, and that is said once. The
      * 10,000 of the burst are logged, unless this test read ninesd's
      * stderr too slowly (under load): then ninesd dropped some records
-     * of its own and said so. */
-    assert_int_equal(ninesd_count(n, "event=output_limited", "child=chatty ", NULL), 1);
+     * of its own (any of these) and said so. */
+    assert_true(said_once(n, "event=output_limited"));
     int lines = ninesd_count(n, "event=output ", "child=chatty ", NULL);
     if (lines != 10000 && !(lines < 10000 && ninesd_count(n, "event=log_dropped", NULL) > 0))
         fail_msg("%d output records of the burst of 10000, and no log_dropped", lines);
