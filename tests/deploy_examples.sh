@@ -23,6 +23,28 @@ wait_for() { # FILE PATTERN
     fail "no '$2' in $1: $(tail -3 "$1")"
 }
 
+# --- the container image installs what the programs link: each library a
+# program names (NEEDED) comes from a package the runtime stage installs,
+# and its -dev package (the owner of the libNAME.so link) the build stage
+containerfile=$ex/container/Containerfile
+build_stage=$(sed -n '1,/^FROM debian:12$/p' "$containerfile" | sed '$d')
+runtime_stage=$(sed -n '/^FROM debian:12$/,$p' "$containerfile")
+owner() { dpkg -S "$1" 2>/dev/null | head -1 | cut -d: -f1; }
+for prog in ninesd ninesctl nines-worker nines-release nines-appup nines-modtest; do
+    for need in $(readelf -d "$build/$prog" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+        path=$(ldd "$build/$prog" | awk -v n="$need" '$1 == n {print $3}')
+        pkg=$(owner "$path")
+        [ -n "$pkg" ] || pkg=$(owner "/usr$path")
+        case "$pkg" in ''|libc6) continue ;; esac # libc6 is in every Debian image
+        grep -qw -- "$pkg" <<<"$runtime_stage" ||
+            fail "the Containerfile's image lacks $pkg ($need, linked by $prog)"
+        dev=$(owner "$(dirname "$path")/${need%%.so*}.so")
+        [ -n "$dev" ] || dev=$(owner "/usr$(dirname "$path")/${need%%.so*}.so")
+        [ -z "$dev" ] || grep -qw -- "$dev" <<<"$build_stage" ||
+            fail "the Containerfile's build stage lacks $dev (for $need, linked by $prog)"
+    done
+done
+
 # --- the container: its entrypoint as PID 1, its tree with this build's modules
 grep -q '^COPY examples/deploy/container/tree.yaml /etc/nines/tree.yaml$' "$ex/container/Containerfile" ||
     fail "the Containerfile does not install its tree"
