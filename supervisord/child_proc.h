@@ -12,6 +12,7 @@
 #ifndef NINES_CHILD_PROC_H
 #define NINES_CHILD_PROC_H
 
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -86,6 +87,14 @@ struct spawn_listen {
 };
 int worker_spawn_listen(struct daemon *d, const char *worker, char **argv, bool with_channel, const char *notify_var,
                         struct output_sock *osock, const struct spawn_listen *sl, struct spawned *out);
+
+/* posix_spawn attributes every process ninesd starts gets: a clean
+ * signal mask and dispositions, a process group of its own, stdin on
+ * /dev/null. 0 or -errno (nothing to destroy then). */
+int spawn_attrs_clean(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa);
+/* One of ninesd's helper processes (the launcher, the warden): `path`
+ * with argv and env, so started, with `fd` at descriptor `at`. */
+int spawn_helper(const char *path, char *const argv[], char *const env[], int fd, int at, pid_t *pid);
 
 /* The environment a worker host is spawned with: ninesd's, less what is
  * its own, plus NINES_PARENT_PID (written into parent_var), NOTIFY_SOCKET

@@ -228,8 +228,7 @@ char **worker_spawn_env(char *parent_var, size_t size, const char *notify_var) {
     return spawn_env(parent_var, size, notify_var, NULL);
 }
 
-static int setup_attrs(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa, const struct spawn_fds *f,
-                       const struct spawn_sockets *ss) {
+int spawn_attrs_clean(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa) {
     sigset_t none, all;
     sigemptyset(&none);
     sigfillset(&all);
@@ -243,9 +242,32 @@ static int setup_attrs(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa, 
     posix_spawnattr_setsigmask(attr, &none);
     posix_spawnattr_setsigdefault(attr, &all);
     posix_spawnattr_setpgroup(attr, 0);
-    if ((r = posix_spawn_file_actions_init(fa)))
+    if ((r = posix_spawn_file_actions_init(fa))) {
+        posix_spawnattr_destroy(attr);
         return -r;
+    }
     posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+    return 0;
+}
+
+int spawn_helper(const char *path, char *const argv[], char *const env[], int fd, int at, pid_t *pid) {
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_t fa;
+    int r = spawn_attrs_clean(&attr, &fa);
+    if (r < 0)
+        return r;
+    posix_spawn_file_actions_adddup2(&fa, fd, at);
+    r = -posix_spawn(pid, path, &fa, &attr, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return r;
+}
+
+static int setup_attrs(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa, const struct spawn_fds *f,
+                       const struct spawn_sockets *ss) {
+    int r = spawn_attrs_clean(attr, fa);
+    if (r < 0)
+        return r;
     posix_spawn_file_actions_adddup2(fa, f->out[1], 1);
     posix_spawn_file_actions_adddup2(fa, f->err[1], 2);
     if (f->channel[1] >= 0)

@@ -91,26 +91,11 @@ static void on_launcher_exit(void *userdata, const siginfo_t *si) {
 }
 
 static int spawn_proc(struct daemon *d, int child_end, pid_t *pid) {
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_t fa;
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, child_end, NINES_CHANNEL_FD);
     char parent_var[64];
     char **env = worker_spawn_env(parent_var, sizeof parent_var, NULL);
     char *argv[] = {(char *)d->worker_path, "--launcher", NULL};
-    int r = env ? -posix_spawn(pid, d->worker_path, &fa, &attr, argv, env) : -ENOMEM;
+    int r = env ? spawn_helper(d->worker_path, argv, env, child_end, NINES_CHANNEL_FD, pid) : -ENOMEM;
     free(env);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
     return r;
 }
 

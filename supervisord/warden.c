@@ -33,29 +33,13 @@ struct warden {
 
 extern char **environ;
 
+/* In its own group (spawn_helper): a terminal's ^C, or a signal to
+ * ninesd's group, is not for it. */
 static int spawn_warden(struct daemon *d, int their_end, pid_t *pid) {
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_t fa;
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_init(&attr);
-    /* Its own group: a terminal's ^C, or a signal to ninesd's group, is
-     * not for it. */
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, their_end, WARDEN_FD);
     char *argv[] = {(char *)d->worker_path, "--warden", NULL, NULL, NULL};
     if (cgroups_base(d))
         argv[2] = "--cgroups", argv[3] = (char *)cgroups_base(d);
-    int r = -posix_spawn(pid, d->worker_path, &fa, &attr, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    return r;
+    return spawn_helper(d->worker_path, argv, environ, their_end, WARDEN_FD, pid);
 }
 
 static void send_pids(struct warden *w, const int32_t *v, size_t n) {
