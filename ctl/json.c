@@ -30,17 +30,18 @@ static void put_ascii(FILE *f, uint8_t c) {
         fputc_unlocked(c, f);
 }
 
-/* Bytes written as they are: printable ASCII but the two JSON escapes. */
-static bool plain(uint8_t c) {
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
+/* Bytes written as they are: printable ASCII but the two JSON escapes
+ * (a table: a status of 10,000 nodes is 2 MB of them). */
+static const bool plain_byte[256] = {
+    [' ' ... '!'] = true, ['#' ... '['] = true, [']' ... '~'] = true,
+};
 
 void ctl_json_string(FILE *f, const void *s, size_t len) {
     const uint8_t *p = s;
     fputc_unlocked('"', f);
     for (size_t i = 0; i < len;) {
         size_t run = 0;
-        while (i + run < len && plain(p[i + run]))
+        while (i + run < len && plain_byte[p[i + run]])
             run++;
         if (run) { /* most of a status: one write per run, not per byte */
             fwrite_unlocked(p + i, 1, run, f);
@@ -77,11 +78,15 @@ static const char *const text_keys[] = {
     "release", "status", "dir", "running", "phase", "application", "what", "result", "from", "to",
 };
 
-enum ctl_json_type ctl_json_type_of(const char *key, const char *value) {
+static bool text_key(const char *key) {
     for (size_t i = 0; i < sizeof text_keys / sizeof text_keys[0]; i++)
         if (key[0] == text_keys[i][0] && strcmp(key, text_keys[i]) == 0)
-            return CTL_JSON_STRING;
-    if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)
+            return true;
+    return false;
+}
+
+static enum ctl_json_type value_type(const char *value) {
+    if ((value[0] == 't' && strcmp(value, "true") == 0) || (value[0] == 'f' && strcmp(value, "false") == 0))
         return CTL_JSON_BOOL;
     size_t n = strspn(value, "0123456789");
     /* JSON has no leading zeros; 20 digits would overflow what readers
@@ -89,6 +94,44 @@ enum ctl_json_type ctl_json_type_of(const char *key, const char *value) {
     if (n > 0 && value[n] == '\0' && n < 20 && (value[0] != '0' || n == 1))
         return CTL_JSON_NUMBER;
     return CTL_JSON_STRING;
+}
+
+enum ctl_json_type ctl_json_type_of(const char *key, const char *value) {
+    return text_key(key) ? CTL_JSON_STRING : value_type(value);
+}
+
+/* What an interned key (records.h) needs, worked out once: whether it
+ * holds text, and "key": as written (a parsed key is [A-Za-z0-9_.-]+:
+ * nothing to escape). NULL when out of memory. */
+struct key_json {
+    char *quoted;
+    bool text;
+};
+
+static const struct key_json *key_json_of(const char *interned) {
+    static struct key_json cache[CTL_KEYS_MAX];
+    struct key_json *k = &cache[ctl_key_index(interned)];
+    char *q;
+    if (!k->quoted && asprintf(&q, "\"%s\":", interned) >= 0)
+        *k = (struct key_json){.quoted = q, .text = text_key(interned)};
+    return k->quoted ? k : NULL;
+}
+
+static void put_pair(FILE *f, const struct ctl_field *fl, bool interned) {
+    const struct key_json *k = interned ? key_json_of(fl->key) : NULL;
+    bool text;
+    if (k) {
+        fputs_unlocked(k->quoted, f);
+        text = k->text;
+    } else {
+        ctl_json_cstring(f, fl->key);
+        fputc_unlocked(':', f);
+        text = text_key(fl->key);
+    }
+    if (text || value_type(fl->value) == CTL_JSON_STRING)
+        ctl_json_cstring(f, fl->value);
+    else
+        fputs_unlocked(fl->value, f);
 }
 
 int ctl_json_fields(FILE *f, const struct ctl_record *r, const char *skip) {
@@ -99,12 +142,7 @@ int ctl_json_fields(FILE *f, const struct ctl_record *r, const char *skip) {
             continue;
         if (n++ > 0)
             fputc_unlocked(',', f);
-        ctl_json_cstring(f, fl->key);
-        fputc_unlocked(':', f);
-        if (ctl_json_type_of(fl->key, fl->value) == CTL_JSON_STRING)
-            ctl_json_cstring(f, fl->value);
-        else
-            fputs_unlocked(fl->value, f);
+        put_pair(f, fl, r->interned);
     }
     return n;
 }

@@ -51,6 +51,11 @@ static int run(const struct ctl_args *a, struct ctl_output *o) {
 }
 
 int main(int argc, char **argv) {
+    /* Into a pipe or a file, stdio would write 4 KiB at a time: a status
+     * of 10,000 nodes is 0.8 to 2.4 MB, 200 to 600 writes. */
+    static char out_buf[1 << 16];
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, out_buf, _IOFBF, sizeof out_buf);
     static struct ctl_args a;
     if (ctl_args_parse(&a, argc, argv) < 0)
         return ctl_output_usage(stdout, stderr, &a);

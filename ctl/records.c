@@ -8,72 +8,100 @@
 
 #include "records.h"
 
-uint64_t ctl_record_key_bit(const char *key) {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *key; key++)
-        h = (h ^ (unsigned char)*key) * 16777619u;
-    return 1ull << (h % 64);
+/* The key a lookup found last, by the caller's key address. */
+struct hint {
+    const char *key;      /* the caller's */
+    const char *interned; /* its one copy, once a record had it */
+    size_t keys_seen;     /* how many keys there were when it was last looked for */
+    int at;
+    uint64_t bit;
+};
+
+static const char *slow_value(const struct ctl_record *r, const char *key) {
+    for (int i = 0; i < r->n; i++)
+        if (r->fields[i].key[0] == key[0] && strcmp(r->fields[i].key, key) == 0)
+            return r->fields[i].value;
+    return NULL;
 }
 
 /* The records of one answer list their keys in the same order, and a
  * render asks each of 10,000 records for the same dozen keys, some of
  * which most records lack: a key whose bit is clear is absent at once;
- * otherwise look first where the key was found last (by the key's
- * address: callers pass literals), then everywhere. ninesctl has one
- * thread. */
+ * otherwise look first where the key was found last, then everywhere,
+ * comparing the interned pointers. ninesctl has one thread. */
 const char *ctl_record_value(const struct ctl_record *r, const char *key) {
-    static struct {
-        const char *key;
-        int at;
-        uint64_t bit;
-    } hint[64];
-    size_t h = ((uintptr_t)key >> 3) % 64;
-    if (hint[h].key != key)
-        hint[h].key = key, hint[h].at = -1, hint[h].bit = ctl_record_key_bit(key);
-    if (!(r->keys & hint[h].bit))
+    static struct hint hints[64];
+    struct hint *h = &hints[((uintptr_t)key >> 3) % 64];
+    if (h->key != key)
+        *h = (struct hint){.key = key, .keys_seen = (size_t)-1, .at = -1, .bit = ctl_record_key_bit(key)};
+    if (!(r->keys & h->bit))
         return NULL;
-    int at = hint[h].at;
-    if (at >= 0 && at < r->n && strcmp(r->fields[at].key, key) == 0)
-        return r->fields[at].value;
+    if (!r->interned)
+        return slow_value(r, key);
+    if (!h->interned && h->keys_seen != ctl_keys_count()) {
+        h->keys_seen = ctl_keys_count();
+        h->interned = ctl_key_find(key);
+    }
+    if (!h->interned)
+        return NULL; /* no record has had it: this one neither */
+    if (h->at >= 0 && h->at < r->n && r->fields[h->at].key == h->interned)
+        return r->fields[h->at].value;
     for (int i = 0; i < r->n; i++)
-        if (r->fields[i].key[0] == key[0] && strcmp(r->fields[i].key, key) == 0) {
-            hint[h].at = i;
+        if (r->fields[i].key == h->interned) {
+            h->at = i;
             return r->fields[i].value;
         }
     return NULL;
 }
 
-/* One block of just the size needed: the fields, then the text they
- * point into (parsed in a scratch buffer kept between calls, then moved):
- * 10,000 records of 64 fields' room each were 10 MB to fault in. */
-int ctl_record_from_line(struct ctl_record *r, const char *line, size_t len) {
-    static char *scratch;
-    static size_t scratch_size;
-    if (len + 1 > scratch_size) {
-        char *p = realloc(scratch, len + 1);
-        if (!p)
-            return -ENOMEM;
-        scratch = p, scratch_size = len + 1;
+/* The fields' keys swapped for their one copies, and the bits. Records
+ * of one answer have their keys in the same order, some left out: the
+ * key that followed this one last time is tried first. */
+static void intern_keys(struct ctl_record *r) {
+    static const char *after[CTL_KEYS_MAX + 1]; /* by key number; the last slot: the first key */
+    const char **guess = &after[CTL_KEYS_MAX];
+    r->interned = true;
+    for (int i = 0; i < r->n; i++) {
+        const char *k = r->fields[i].key, *one = *guess;
+        if (!one || strcmp(one, k) != 0)
+            one = ctl_key_intern(k, strlen(k));
+        if (!one) {
+            r->interned = false;
+            r->keys |= ctl_record_key_bit(k);
+            guess = &after[CTL_KEYS_MAX];
+            continue;
+        }
+        *guess = one;
+        guess = &after[ctl_key_index(one)];
+        r->fields[i].key = one;
+        r->keys |= ctl_key_bit(one);
     }
-    struct ctl_field tmp[CTL_RECORD_MAX_FIELDS];
-    int n = ctl_record_parse(line, len, tmp, CTL_RECORD_MAX_FIELDS, scratch);
+}
+
+/* text: a writable copy of the line, parsed in place; the fields go to
+ * `fields` (room for CTL_RECORD_MAX_FIELDS). */
+static int parse_in_place(struct ctl_record *r, char *text, size_t len, struct ctl_field *fields) {
+    text[len] = '\0';
+    int n = ctl_record_parse(text, len, fields, CTL_RECORD_MAX_FIELDS, text);
     if (n < 0)
         return n;
-    size_t fields_size = (size_t)n * sizeof tmp[0];
+    *r = (struct ctl_record){.fields = fields, .n = n};
+    intern_keys(r);
+    return 0;
+}
+
+/* One block: room for the fields, then the text (a single record, shown
+ * and freed at once: events as they come). */
+int ctl_record_from_line(struct ctl_record *r, const char *line, size_t len) {
+    size_t fields_size = CTL_RECORD_MAX_FIELDS * sizeof(struct ctl_field);
     char *block = malloc(fields_size + len + 1);
     if (!block)
         return -ENOMEM;
-    char *text = block + fields_size;
-    memcpy(text, scratch, len + 1);
-    struct ctl_field *fields = (struct ctl_field *)(void *)block;
-    uint64_t keys = 0;
-    for (int i = 0; i < n; i++) {
-        fields[i].key = text + (tmp[i].key - scratch);
-        fields[i].value = text + (tmp[i].value - scratch);
-        keys |= ctl_record_key_bit(fields[i].key);
-    }
-    *r = (struct ctl_record){.fields = fields, .n = n, .keys = keys};
-    return 0;
+    memcpy(block + fields_size, line, len);
+    int e = parse_in_place(r, block + fields_size, len, (struct ctl_field *)(void *)block);
+    if (e < 0)
+        free(block);
+    return e;
 }
 
 void ctl_record_free(struct ctl_record *r) {
@@ -82,6 +110,8 @@ void ctl_record_free(struct ctl_record *r) {
     r->n = 0;
 }
 
+/* The text and then just the fields it has, from the arena: 10,000
+ * records of 64 fields' room each were 10 MB to fault in. */
 int ctl_records_add(struct ctl_records *rs, const char *line, size_t len) {
     if (len == 0)
         return 0;
@@ -93,17 +123,26 @@ int ctl_records_add(struct ctl_records *rs, const char *line, size_t len) {
         rs->v = v;
         rs->cap = cap;
     }
-    int r = ctl_record_from_line(&rs->v[rs->n], line, len);
-    if (r < 0)
-        return r;
+    struct ctl_field tmp[CTL_RECORD_MAX_FIELDS];
+    struct ctl_record *r = &rs->v[rs->n];
+    char *text = ctl_arena_alloc(&rs->text, len + 1);
+    if (!text)
+        return -ENOMEM;
+    memcpy(text, line, len);
+    int e = parse_in_place(r, text, len, tmp);
+    if (e < 0)
+        return e; /* the piece of arena stays unused until the records go */
+    r->fields = ctl_arena_alloc(&rs->text, (size_t)r->n * sizeof tmp[0] + 1);
+    if (!r->fields)
+        return -ENOMEM;
+    memcpy(r->fields, tmp, (size_t)r->n * sizeof tmp[0]);
     rs->n++;
     return 0;
 }
 
 void ctl_records_free(struct ctl_records *rs) {
-    for (size_t i = 0; i < rs->n; i++)
-        ctl_record_free(&rs->v[i]);
     free(rs->v);
+    ctl_arena_free(&rs->text);
     *rs = (struct ctl_records){0};
 }
 

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "arena.h"
+
 #define CTL_GREEN "\033[32m"
 #define CTL_YELLOW "\033[33m"
 #define CTL_RED "\033[31m"
@@ -37,6 +39,8 @@ struct ctl_table {
     const char **color; /* per row: the escape of color_col's cell, or NULL */
     size_t rows;
     int cols, color_col;
+    struct ctl_arena text; /* the cells of ctl_table_text and ctl_table_join */
+    bool pieces;           /* the cells are pieces of `text`, not freed one by one */
 };
 
 /* All cells NULL, no colours. 0, -ENOMEM, or -EINVAL for more than
@@ -44,19 +48,44 @@ struct ctl_table {
 int ctl_table_init(struct ctl_table *t, size_t rows, int cols, int color_col);
 /* Row i's cells. */
 char **ctl_table_row(const struct ctl_table *t, size_t i);
+/* Cells from the table's own arena, as ctl_cell makes them (control
+ * bytes as '?', "-" for NULL or empty; NULL when out of memory): a table
+ * of 10,000 rows is 100,000 cells, and a malloc and free each was a
+ * fifth of `ninesctl status`. A table takes either these or ctl_cell's
+ * for all of its cells. ctl_table_join: the parts one after the other
+ * (NULL parts are skipped). */
+char *ctl_table_text(struct ctl_table *t, const char *v);
+char *ctl_table_join(struct ctl_table *t, const char *const *parts, size_t n);
 /* 0, or -ENOMEM when a cell is NULL (a copy that failed). */
 int ctl_table_check(const struct ctl_table *t);
 void ctl_table_print(FILE *out, const struct ctl_table *t, bool color);
 void ctl_table_free(struct ctl_table *t);
 
-/* render_status_cells.c: status cells from a record (each owned, "-"
- * when the record has no such field; NULL only when out of memory). */
+/* The values of a status record the table shows, in one pass over its
+ * fields (render_status_view.c); NULL for each the record lacks. */
+enum {
+    CTL_V_PATH, CTL_V_ARGS, CTL_V_DEPTH, CTL_V_KIND, CTL_V_STATE, CTL_V_HEALTH, CTL_V_UPGRADING,
+    CTL_V_RESTART, CTL_V_PID, CTL_V_VERSION, CTL_V_UPTIME, CTL_V_RESTARTS, CTL_V_WINDOW,
+    CTL_V_INTENSITY, CTL_V_PERIOD, CTL_V_LAST_EXIT, CTL_V_LAST_EXIT_AT, CTL_V_CPU, CTL_V_RSS,
+    CTL_V_PSS, CTL_V_N
+};
 struct ctl_record;
+struct ctl_status_view {
+    const char *v[CTL_V_N];
+};
+void ctl_status_view(const struct ctl_record *r, struct ctl_status_view *out);
+
+/* render_status_cells.c: what the status cells say. */
 const char *ctl_status_state_text(const struct ctl_record *r); /* degraded/failed/stopped, or the state */
 const char *ctl_status_state_color(const struct ctl_record *r); /* the escape for that state */
-char *ctl_status_window_cell(const struct ctl_record *r);      /* "2/3 in 5s" */
-char *ctl_status_exit_cell(const struct ctl_record *r, int64_t now_ms); /* "killed by SIGSEGV, 12s ago" */
-char *ctl_status_cpu_cell(const struct ctl_record *r);         /* "1.25s" */
-char *ctl_status_mem_cell(const struct ctl_record *r);         /* "4.1M/1.2M" (RSS/PSS) */
+const char *ctl_status_view_state(const struct ctl_status_view *v); /* the same two, from a view */
+const char *ctl_status_view_color(const struct ctl_status_view *v);
+/* Cells of t ("-" when the record has no such field; NULL only when out
+ * of memory). */
+char *ctl_status_window_cell(struct ctl_table *t, const struct ctl_status_view *v); /* "2/3 in 5s" */
+char *ctl_status_exit_cell(struct ctl_table *t, const struct ctl_status_view *v,
+                           int64_t now_ms);                                     /* "killed by SIGSEGV, 12s ago" */
+char *ctl_status_cpu_cell(struct ctl_table *t, const struct ctl_status_view *v); /* "1.25s" */
+char *ctl_status_mem_cell(struct ctl_table *t, const struct ctl_status_view *v); /* "4.1M/1.2M" (RSS/PSS) */
 
 #endif /* NINES_CTL_RENDER_INTERNAL_H */

@@ -111,67 +111,81 @@ static void last_siblings(size_t n, const unsigned *depth, bool *last, bool *see
     }
 }
 
-/* The NAME cell: the tree's lines down to this node, then its id (the
- * whole path for the first record, where the listing starts), and a
- * dynamic child's args in parentheses. */
-static char *name_cell(const struct ctl_record *r, size_t i, unsigned d, bool last, bool *anc_last) {
-    const char *path = ctl_record_value(r, "path"), *args = ctl_record_value(r, "args");
-    const char *slash = i > 0 && path ? strrchr(path, '/') : NULL;
-    const char *id = slash && slash[1] ? slash + 1 : path;
-    char *with_args = NULL;
-    if (id && args && args[0] && asprintf(&with_args, "%s (%s)", id, args) < 0)
-        with_args = NULL;
-    char *label = ctl_cell(with_args ? with_args : id);
-    free(with_args);
-    char *s = label ? malloc((size_t)d * 7 + strlen(label) + 1) : NULL; /* "├─ " is 7 bytes */
-    if (s) {
-        s[0] = '\0';
-        for (unsigned k = 1; k < d; k++)
-            strcat(s, anc_last[k] ? "   " : "│  ");
-        if (d > 0)
-            strcat(s, last ? "└─ " : "├─ ");
-        strcat(s, label);
-        anc_last[d] = last;
+/* The tree's lines down to a node, then its label: ancestors' "│  " or
+ * "   ", then "├─ " or "└─ " ("│" and "─" are three bytes each). */
+static char *tree_cell(struct ctl_table *t, const char *label, unsigned d, bool last, const bool *anc_last) {
+    size_t n = strlen(label), at = 0;
+    char *s = ctl_arena_alloc(&t->text, (size_t)d * 7 + n + 1);
+    if (!s)
+        return NULL;
+    for (unsigned k = 1; k < d; k++) {
+        const char *lines = anc_last[k] ? "   " : "│  ";
+        size_t len = anc_last[k] ? 3 : 5;
+        memcpy(s + at, lines, len);
+        at += len;
     }
-    free(label);
+    if (d > 0) {
+        memcpy(s + at, last ? "└─ " : "├─ ", 7);
+        at += 7;
+    }
+    memcpy(s + at, label, n + 1);
     return s;
 }
 
-static void fill_cells(char **cell, const struct ctl_record *r, char *name, int64_t now_ms) {
-    char uptime[32] = "-";
-    const char *ms = ctl_record_value(r, "uptime_ms");
-    if (ms && ms[0])
-        ctl_format_uptime(strtoull(ms, NULL, 10), uptime, sizeof uptime);
-    const char *pid = ctl_record_value(r, "pid");
-    if (pid && strcmp(pid, "0") == 0)
-        pid = NULL; /* a worker between two lives */
-    cell[COL_NAME] = name;
-    cell[COL_KIND] = ctl_cell(ctl_record_value(r, "kind"));
-    cell[COL_STATE] = ctl_cell(ctl_status_state_text(r));
-    cell[COL_PID] = ctl_cell(pid);
-    cell[COL_VERSION] = ctl_cell(ctl_record_value(r, "version"));
-    cell[COL_UPTIME] = ctl_cell(uptime);
-    cell[COL_RESTARTS] = ctl_cell(ctl_record_value(r, "restarts"));
-    cell[COL_WINDOW] = ctl_status_window_cell(r);
-    cell[COL_LAST_EXIT] = ctl_status_exit_cell(r, now_ms);
-    cell[COL_CPU] = ctl_status_cpu_cell(r);
-    cell[COL_MEM] = ctl_status_mem_cell(r);
+/* The NAME cell: the tree's lines down to this node, then its id (the
+ * whole path for the first record, where the listing starts), and a
+ * dynamic child's args in parentheses. */
+static char *name_cell(struct ctl_table *t, const struct ctl_status_view *v, size_t i, unsigned d, bool last,
+                       bool *anc_last) {
+    const char *path = v->v[CTL_V_PATH], *args = v->v[CTL_V_ARGS];
+    const char *slash = i > 0 && path ? strrchr(path, '/') : NULL;
+    const char *id = slash && slash[1] ? slash + 1 : path;
+    bool with_args = id && args && args[0];
+    const char *parts[] = {id, with_args ? " (" : NULL, with_args ? args : NULL, with_args ? ")" : NULL};
+    char *label = ctl_table_join(t, parts, 4);
+    anc_last[d] = last;
+    return label && d > 0 ? tree_cell(t, label, d, last, anc_last) : label;
 }
 
-/* A row of the columns shown; the cells of the others are freed. */
-static void fill_row(char **row, const char **color, const struct ctl_record *r, char *name,
-                     const struct layout *l) {
-    char *cell[NCOLS];
-    fill_cells(cell, r, name, l->now_ms);
-    bool shown[NCOLS] = {false};
-    for (int i = 0; i < l->n; i++) {
-        row[i] = cell[l->col[i]];
-        shown[l->col[i]] = true;
+static char *cell(struct ctl_table *t, int col, const struct ctl_status_view *v, int64_t now_ms) {
+    switch (col) {
+    case COL_KIND:
+        return ctl_table_text(t, v->v[CTL_V_KIND]);
+    case COL_STATE:
+        return ctl_table_text(t, ctl_status_view_state(v));
+    case COL_PID: { /* "0": a worker between two lives */
+        const char *pid = v->v[CTL_V_PID];
+        return ctl_table_text(t, pid && strcmp(pid, "0") == 0 ? NULL : pid);
     }
-    for (int c = 0; c < NCOLS; c++)
-        if (!shown[c])
-            free(cell[c]);
-    *color = ctl_status_state_color(r);
+    case COL_VERSION:
+        return ctl_table_text(t, v->v[CTL_V_VERSION]);
+    case COL_UPTIME: {
+        char uptime[32] = "-";
+        const char *ms = v->v[CTL_V_UPTIME];
+        if (ms && ms[0])
+            ctl_format_uptime(strtoull(ms, NULL, 10), uptime, sizeof uptime);
+        return ctl_table_text(t, uptime);
+    }
+    case COL_RESTARTS:
+        return ctl_table_text(t, v->v[CTL_V_RESTARTS]);
+    case COL_WINDOW:
+        return ctl_status_window_cell(t, v);
+    case COL_LAST_EXIT:
+        return ctl_status_exit_cell(t, v, now_ms);
+    case COL_CPU:
+        return ctl_status_cpu_cell(t, v);
+    default:
+        return ctl_status_mem_cell(t, v);
+    }
+}
+
+/* A row of the columns shown. */
+static void fill_row(struct ctl_table *t, size_t i, const struct ctl_status_view *v, char *name,
+                     const struct layout *l) {
+    char **row = ctl_table_row(t, i);
+    for (int c = 0; c < l->n; c++)
+        row[c] = l->col[c] == COL_NAME ? name : cell(t, l->col[c], v, l->now_ms);
+    t->color[i] = ctl_status_view_color(v);
 }
 
 /* The columns always shown, then each optional one some record has. */
@@ -196,14 +210,16 @@ static int build_rows(const struct ctl_records *rs, struct ctl_table *t, const s
     bool *anc_last = calloc(rs->n + 2, sizeof *anc_last);
     int r = depth && last && seen && anc_last ? 0 : -ENOMEM;
     for (int c = 0; r == 0 && c < l->n; c++)
-        ctl_table_row(t, 0)[c] = ctl_cell(headers[l->col[c]]);
+        ctl_table_row(t, 0)[c] = ctl_table_text(t, headers[l->col[c]]);
     if (r == 0) {
         depths(rs, depth);
         last_siblings(rs->n, depth, last, seen);
     }
-    for (size_t i = 0; r == 0 && i < rs->n; i++)
-        fill_row(ctl_table_row(t, i + 1), &t->color[i + 1], &rs->v[i],
-                 name_cell(&rs->v[i], i, depth[i], last[i], anc_last), l);
+    for (size_t i = 0; r == 0 && i < rs->n; i++) {
+        struct ctl_status_view v;
+        ctl_status_view(&rs->v[i], &v);
+        fill_row(t, i + 1, &v, name_cell(t, &v, i, depth[i], last[i], anc_last), l);
+    }
     free(depth);
     free(last);
     free(seen);

@@ -14,52 +14,66 @@
 #include "render.h"
 #include "render_internal.h"
 
+static bool is(const char *s, const char *word) {
+    return s[0] == word[0] && strcmp(s, word) == 0;
+}
+
 /* Running but troubled says degraded; down says failed or stopped (what
  * "idle" hid); the moving states stay as they are. */
-const char *ctl_status_state_text(const struct ctl_record *r) {
-    const char *state = ctl_record_value(r, "state"), *health = ctl_record_value(r, "health");
+static const char *state_word(const char *state, const char *health, const char *upgrading) {
     if (!state || !health)
         return state;
-    if (strcmp(state, "idle") == 0 && (strcmp(health, "failed") == 0 || strcmp(health, "stopped") == 0))
+    if (is(state, "idle") && (is(health, "failed") || is(health, "stopped")))
         return health;
-    if (strcmp(state, "running") == 0 && strcmp(health, "degraded") == 0)
+    if (is(state, "running") && is(health, "degraded"))
         return health;
-    if (strcmp(state, "running") == 0 && ctl_record_value(r, "upgrading"))
+    if (is(state, "running") && upgrading)
         return "upgrading"; /* a live upgrade sent, not answered yet */
     return state;
 }
 
 /* Green running, yellow on the move or degraded, red failed; a stopped
  * child is red when it should run (permanent), dim otherwise. */
-const char *ctl_status_state_color(const struct ctl_record *r) {
-    const char *state = ctl_status_state_text(r), *restart = ctl_record_value(r, "restart");
+static const char *color_of(const char *state, const char *restart) {
     if (!state)
         return NULL;
-    if (strcmp(state, "running") == 0)
+    if (is(state, "running"))
         return CTL_GREEN;
-    if (strcmp(state, "starting") == 0 || strcmp(state, "stopping") == 0 || strcmp(state, "restarting") == 0 ||
-        strcmp(state, "degraded") == 0 || strcmp(state, "backoff") == 0)
+    if (is(state, "starting") || is(state, "stopping") || is(state, "restarting") || is(state, "degraded") ||
+        is(state, "backoff"))
         return CTL_YELLOW;
-    if (strcmp(state, "failed") == 0)
+    if (is(state, "failed"))
         return CTL_RED;
-    if (strcmp(state, "idle") == 0 || strcmp(state, "stopped") == 0)
-        return !restart || strcmp(restart, "permanent") == 0 ? CTL_RED : CTL_DIM;
+    if (is(state, "idle") || is(state, "stopped"))
+        return !restart || is(restart, "permanent") ? CTL_RED : CTL_DIM;
     return NULL;
 }
 
-/* "2/3 in 5s" for a supervisor; NULL for others. */
-char *ctl_status_window_cell(const struct ctl_record *r) {
-    const char *w = ctl_record_value(r, "window_restarts"), *i = ctl_record_value(r, "intensity"),
-               *p = ctl_record_value(r, "period_ms");
+const char *ctl_status_state_text(const struct ctl_record *r) {
+    return state_word(ctl_record_value(r, "state"), ctl_record_value(r, "health"), ctl_record_value(r, "upgrading"));
+}
+
+const char *ctl_status_state_color(const struct ctl_record *r) {
+    return color_of(ctl_status_state_text(r), ctl_record_value(r, "restart"));
+}
+
+const char *ctl_status_view_state(const struct ctl_status_view *v) {
+    return state_word(v->v[CTL_V_STATE], v->v[CTL_V_HEALTH], v->v[CTL_V_UPGRADING]);
+}
+
+const char *ctl_status_view_color(const struct ctl_status_view *v) {
+    return color_of(ctl_status_view_state(v), v->v[CTL_V_RESTART]);
+}
+
+/* "2/3 in 5s" for a supervisor; "-" for others. */
+char *ctl_status_window_cell(struct ctl_table *t, const struct ctl_status_view *v) {
+    const char *w = v->v[CTL_V_WINDOW], *i = v->v[CTL_V_INTENSITY], *p = v->v[CTL_V_PERIOD];
     if (!w || !i || !p)
-        return ctl_cell(NULL);
-    char period[32], *s = NULL;
+        return ctl_table_text(t, NULL);
+    char period[32];
     ctl_format_uptime(strtoull(p, NULL, 10), period, sizeof period);
-    if (asprintf(&s, "%s/%s in %s", w, i, period) < 0)
-        return NULL;
-    char *cell = ctl_cell(s);
-    free(s);
-    return cell;
+    const char *parts[] = {w, "/", i, " in ", period};
+    return ctl_table_join(t, parts, 5);
 }
 
 /* "2026-12-03T09:58:01.123Z" as milliseconds since the epoch; 0 if not. */
@@ -75,30 +89,27 @@ static int64_t parse_utc_ms(const char *at) {
 }
 
 /* "killed by SIGSEGV, 12s ago"; "-" when it never ended. */
-char *ctl_status_exit_cell(const struct ctl_record *r, int64_t now_ms) {
-    const char *why = ctl_record_value(r, "last_exit");
+char *ctl_status_exit_cell(struct ctl_table *t, const struct ctl_status_view *v, int64_t now_ms) {
+    const char *why = v->v[CTL_V_LAST_EXIT];
     if (!why)
-        return ctl_cell(NULL);
-    int64_t at = parse_utc_ms(ctl_record_value(r, "last_exit_at"));
-    char age[32] = "", *s = NULL;
+        return ctl_table_text(t, NULL);
+    int64_t at = parse_utc_ms(v->v[CTL_V_LAST_EXIT_AT]);
+    char age[32] = "";
     if (at > 0)
         ctl_format_uptime(now_ms > at ? (uint64_t)(now_ms - at) : 0, age, sizeof age);
-    if (asprintf(&s, at > 0 ? "%s, %s ago" : "%s", why, age) < 0)
-        return NULL;
-    char *cell = ctl_cell(s);
-    free(s);
-    return cell;
+    const char *parts[] = {why, at > 0 ? ", " : NULL, at > 0 ? age : NULL, at > 0 ? " ago" : NULL};
+    return ctl_table_join(t, parts, 4);
 }
 
 /* "1.25s" of CPU. */
-char *ctl_status_cpu_cell(const struct ctl_record *r) {
-    const char *v = ctl_record_value(r, "cpu_ms");
-    if (!v)
-        return ctl_cell(NULL);
+char *ctl_status_cpu_cell(struct ctl_table *t, const struct ctl_status_view *v) {
+    const char *c = v->v[CTL_V_CPU];
+    if (!c)
+        return ctl_table_text(t, NULL);
     char buf[32];
-    uint64_t ms = strtoull(v, NULL, 10);
+    uint64_t ms = strtoull(c, NULL, 10);
     snprintf(buf, sizeof buf, "%" PRIu64 ".%02" PRIu64 "s", ms / 1000, ms % 1000 / 10);
-    return ctl_cell(buf);
+    return ctl_table_text(t, buf);
 }
 
 static void format_kib(uint64_t kib, char *buf, size_t size) {
@@ -111,17 +122,14 @@ static void format_kib(uint64_t kib, char *buf, size_t size) {
 }
 
 /* "RSS/PSS", e.g. "4.1M/1.2M"; PSS left out when unknown. */
-char *ctl_status_mem_cell(const struct ctl_record *r) {
-    const char *rss = ctl_record_value(r, "rss_kib"), *pss = ctl_record_value(r, "pss_kib");
+char *ctl_status_mem_cell(struct ctl_table *t, const struct ctl_status_view *v) {
+    const char *rss = v->v[CTL_V_RSS], *pss = v->v[CTL_V_PSS];
     if (!rss)
-        return ctl_cell(NULL);
-    char a[24], b[24], buf[64];
+        return ctl_table_text(t, NULL);
+    char a[24], b[24];
     format_kib(strtoull(rss, NULL, 10), a, sizeof a);
-    if (pss) {
+    if (pss)
         format_kib(strtoull(pss, NULL, 10), b, sizeof b);
-        snprintf(buf, sizeof buf, "%s/%s", a, b);
-    } else {
-        snprintf(buf, sizeof buf, "%s", a);
-    }
-    return ctl_cell(buf);
+    const char *parts[] = {a, pss ? "/" : NULL, pss ? b : NULL};
+    return ctl_table_join(t, parts, 3);
 }

@@ -27,6 +27,44 @@ char *ctl_cell(const char *v) {
     return s;
 }
 
+/* n bytes of s, control bytes as '?', from the table's arena. */
+static char *arena_cell(struct ctl_table *t, const char *s, size_t n) {
+    t->pieces = true;
+    char *c = ctl_arena_strndup(&t->text, s, n);
+    for (char *p = c; p && *p; p++)
+        if (is_control((unsigned char)*p))
+            *p = '?';
+    return c;
+}
+
+char *ctl_table_text(struct ctl_table *t, const char *v) {
+    if (!v || !v[0])
+        v = "-";
+    return arena_cell(t, v, strlen(v));
+}
+
+char *ctl_table_join(struct ctl_table *t, const char *const *parts, size_t n) {
+    char small[256];
+    size_t len = 0, at = 0;
+    for (size_t i = 0; i < n; i++)
+        len += parts[i] ? strlen(parts[i]) : 0;
+    if (len == 0)
+        return ctl_table_text(t, NULL);
+    char *buf = len < sizeof small ? small : malloc(len + 1);
+    if (!buf)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (parts[i]) {
+            size_t k = strlen(parts[i]);
+            memcpy(buf + at, parts[i], k);
+            at += k;
+        }
+    char *c = arena_cell(t, buf, len);
+    if (buf != small)
+        free(buf);
+    return c;
+}
+
 size_t ctl_print_text(FILE *out, const char *v) {
     for (const char *p = v; *p; p++)
         fputc_unlocked(is_control((unsigned char)*p) ? '?' : *p, out);
@@ -65,13 +103,24 @@ static void pad(FILE *out, size_t n) {
     fwrite_unlocked(blanks, 1, n, out);
 }
 
+/* The columns each cell takes, counted once for the widths and the
+ * padding; NULL when out of memory, and then they are counted twice. */
+static unsigned *cell_columns(const struct ctl_table *t, size_t *width) {
+    size_t n = t->rows * (size_t)t->cols;
+    unsigned *cols = malloc(n * sizeof *cols + 1);
+    for (size_t i = 0; i < n; i++) {
+        size_t w = ctl_text_columns(t->cell[i]);
+        if (cols)
+            cols[i] = (unsigned)w;
+        size_t *max = &width[i % (size_t)t->cols];
+        *max = w > *max ? w : *max;
+    }
+    return cols;
+}
+
 void ctl_table_print(FILE *out, const struct ctl_table *t, bool color) {
     size_t width[CTL_TABLE_MAX_COLS] = {0};
-    for (size_t i = 0; i < t->rows; i++)
-        for (int c = 0; c < t->cols; c++) {
-            size_t w = ctl_text_columns(ctl_table_row(t, i)[c]);
-            width[c] = w > width[c] ? w : width[c];
-        }
+    unsigned *cols = cell_columns(t, width);
     for (size_t i = 0; i < t->rows; i++) {
         char **row = ctl_table_row(t, i);
         for (int c = 0; c < t->cols; c++) {
@@ -83,15 +132,18 @@ void ctl_table_print(FILE *out, const struct ctl_table *t, bool color) {
                 fputs_unlocked(CTL_RESET, out);
             if (c == t->cols - 1)
                 break; /* no trailing blanks */
-            pad(out, width[c] - ctl_text_columns(row[c]) + 2);
+            size_t k = i * (size_t)t->cols + (size_t)c;
+            pad(out, width[c] - (cols ? cols[k] : ctl_text_columns(row[c])) + 2);
         }
         fputc_unlocked('\n', out);
     }
+    free(cols);
 }
 
 void ctl_table_free(struct ctl_table *t) {
-    for (size_t i = 0; t->cell && i < t->rows * (size_t)t->cols; i++)
+    for (size_t i = 0; !t->pieces && t->cell && i < t->rows * (size_t)t->cols; i++)
         free(t->cell[i]);
+    ctl_arena_free(&t->text);
     free(t->cell);
     free(t->color);
     *t = (struct ctl_table){0};

@@ -141,7 +141,8 @@ struct ctl_field {
 
 /* Parse one logfmt line (no newline) into fields: key=value, key="quoted
  * \"value\"", separated by spaces. Keys are [A-Za-z0-9_.-]+. Values are
- * copied, unquoted, into `scratch` (at least len + 1 bytes). The number of
+ * copied, unquoted, into `scratch` (at least len + 1 bytes; it may be the
+ * line itself, writable, which is then parsed in place). The number of
  * fields, or -EBADMSG, or -E2BIG for more than `max`. Pure.
  *
  * It reads what nines_logfmt_format (lib/log.c) writes, back to the same

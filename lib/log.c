@@ -77,13 +77,17 @@ static bool is_control(unsigned char c) {
     return c < 0x20 || c == 0x7f;
 }
 
-static bool needs_quotes(const char *v) {
-    if (*v == '\0')
-        return true;
-    for (; *v; v++)
-        if (*v == ' ' || *v == '=' || *v == '"' || *v == '\\' || is_control((unsigned char)*v))
-            return true;
-    return false;
+static bool special(char c) {
+    return c == ' ' || c == '=' || c == '"' || c == '\\' || is_control((unsigned char)c);
+}
+
+/* The length of v, or SIZE_MAX if it must be quoted: one pass for both. */
+static size_t plain_length(const char *v) {
+    size_t n = 0;
+    for (; v[n]; n++)
+        if (special(v[n]))
+            return SIZE_MAX;
+    return n ? n : SIZE_MAX;
 }
 
 /* Append to buf at *len, never past size, always counting what was needed. */
@@ -96,8 +100,9 @@ static void put(char *buf, size_t size, size_t *len, const char *s, size_t n) {
 }
 
 static void put_value(char *buf, size_t size, size_t *len, const char *v) {
-    if (!needs_quotes(v)) {
-        put(buf, size, len, v, strlen(v));
+    size_t n = plain_length(v);
+    if (n != SIZE_MAX) {
+        put(buf, size, len, v, n);
         return;
     }
     put(buf, size, len, "\"", 1);
@@ -109,8 +114,8 @@ static void put_value(char *buf, size_t size, size_t *len, const char *v) {
         } else if (*v == '\n') {
             put(buf, size, len, "\\n", 2);
         } else if (is_control((unsigned char)*v)) {
-            int n = snprintf(esc, sizeof esc, "\\x%02x", (unsigned char)*v);
-            put(buf, size, len, esc, (size_t)n);
+            int k = snprintf(esc, sizeof esc, "\\x%02x", (unsigned char)*v);
+            put(buf, size, len, esc, (size_t)k);
         } else {
             put(buf, size, len, v, 1);
         }

@@ -23,6 +23,8 @@
 
 /* A client that leaves this much unread is dropped rather than buffered. */
 #define MAX_QUEUED_BYTES (8u * 1024u * 1024u)
+/* Queued output this long is sent at once, not when the loop next turns. */
+#define SEND_EARLY_BYTES (64u * 1024u)
 
 /* --- output ----------------------------------------------------------------- */
 
@@ -55,6 +57,13 @@ static void queue_frame(struct control_conn *c, enum ctl_type type, enum ctl_sta
     ctl_header_make(&h, type, st, len);
     if (queue_bytes(c, &h, sizeof h) < 0 || queue_bytes(c, payload, len) < 0) {
         control_kill_conn(c); /* it does not read: let it go */
+        return;
+    }
+    /* A long answer (a status of thousands of nodes) goes out as it is
+     * made, so that the client reads the first records while the last
+     * are written, rather than after. */
+    if (c->out_len - c->out_off >= SEND_EARLY_BYTES && !conn_flush(c)) {
+        control_kill_conn(c);
         return;
     }
     conn_want_write(c);

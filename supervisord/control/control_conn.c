@@ -36,7 +36,7 @@ void conn_free(struct control_conn *c) {
 }
 
 /* Write what the socket takes now; false if the connection broke. */
-static bool flush(struct control_conn *c) {
+bool conn_flush(struct control_conn *c) {
     while (c->out_off < c->out_len) {
         ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
@@ -52,7 +52,7 @@ static bool flush(struct control_conn *c) {
 void conn_close_now(struct control_conn *c) {
     if ((c->busy || c->following) && !c->dead)
         control_send_end(c, CTL_ST_SHUTTING_DOWN, "ninesd is stopping");
-    flush(c); /* best effort: the END is small and the socket empty enough */
+    conn_flush(c); /* best effort: the END is small and the socket empty enough */
     conn_free(c);
 }
 
@@ -124,14 +124,14 @@ static void read_requests(struct control_conn *c) {
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
     struct control_conn *c = userdata;
-    if (revents & EPOLLOUT && !flush(c))
+    if (revents & EPOLLOUT && !conn_flush(c))
         c->dead = true;
     if (!c->dead && revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
         read_requests(c);
-    if (!c->dead && !flush(c))
+    if (!c->dead && !conn_flush(c))
         c->dead = true;
     if (c->dead) {
-        flush(c); /* the last END, if the socket takes it */
+        conn_flush(c); /* the last END, if the socket takes it */
         conn_free(c);
         return 0;
     }

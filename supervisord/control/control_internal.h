@@ -60,6 +60,7 @@ struct control {
 int control_on_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 int control_limits_start(struct daemon *d); /* the idle sweep */
 void conn_want_write(struct control_conn *c); /* output is queued */
+bool conn_flush(struct control_conn *c);      /* write what the socket takes now; false: broken */
 void conn_resume(struct control_conn *c);     /* the request is done: read the next */
 void conn_free(struct control_conn *c);
 void conn_close_now(struct control_conn *c); /* answer what is pending, flush, free */

@@ -44,17 +44,16 @@ static void num_text(char *buf, uint64_t v) {
     buf[n] = '\0';
 }
 
+/* The record straight into the chunk (a record is at most 4 KiB: cut
+ * there, as before), the chunk sent when the next might not fit. */
 static void emit(struct status_out *o, const struct nines_field *f, size_t n) {
-    char line[4096];
-    size_t len = nines_logfmt_record(line, sizeof line, f, n);
-    if (len >= sizeof line)
-        len = sizeof line - 1;
-    if (o->used + len > sizeof o->buf) {
+    enum { RECORD_MAX = 4096 };
+    if (sizeof o->buf - o->used < RECORD_MAX) {
         control_send_data(o->c, o->buf, o->used);
         o->used = 0;
     }
-    memcpy(o->buf + o->used, line, len);
-    o->used += len;
+    size_t len = nines_logfmt_record(o->buf + o->used, RECORD_MAX, f, n);
+    o->used += len < RECORD_MAX ? len : RECORD_MAX - 1;
 }
 
 static const char *kind_of(struct daemon *d, engine_node n, const struct nines_child_spec *spec) {
@@ -154,8 +153,8 @@ static void exit_fields(const struct node_info *info, struct numbers *num, struc
 /* A restart that waits (backoff:): state `backoff`, how long until it is
  * due and how many restarts in a row it is. */
 static void backoff_fields(struct daemon *d, engine_node n, struct numbers *num, struct nines_field *state,
-                           struct nines_field *f) {
-    uint64_t until, now = daemon_now_ms();
+                           struct nines_field *f, uint64_t now) {
+    uint64_t until;
     unsigned k;
     if (!engine_node_backoff(d->engine, n, &until, &k))
         return;
@@ -208,13 +207,13 @@ static void record(struct status_out *o, struct daemon *d, engine_node n, unsign
     const char *from = NULL;
     f[29] = (struct nines_field){"upgrading", worker ? upgrade_under_way(d, n, &from) : NULL};
     f[30] = (struct nines_field){"upgrading_from", f[29].value ? from : NULL};
-    backoff_fields(d, n, &num, &f[3], &f[31]);
+    backoff_fields(d, n, &num, &f[3], &f[31], o->now_ms);
     emit(o, f, 33);
 }
 
 /* Health is decided bottom-up (a supervisor is as troubled as what is
  * below it) and the records go out top-down: one pass for each. */
-enum nines_health control_health_walk(struct daemon *d, engine_node n, enum nines_health *out) {
+static enum nines_health health_walk(struct daemon *d, engine_node n, enum nines_health *out, uint64_t now) {
     enum nines_health below = NINES_HEALTH_OK;
     size_t count = 0;
     const engine_node *kids = engine_node_children(d->engine, n, &count);
@@ -222,7 +221,7 @@ enum nines_health control_health_walk(struct daemon *d, engine_node n, enum nine
     if (copy) {
         memcpy(copy, kids, count * sizeof *copy);
         for (size_t i = 0; i < count; i++)
-            below = nines_health_worse(below, control_health_walk(d, copy[i], out));
+            below = nines_health_worse(below, health_walk(d, copy[i], out, now));
         free(copy);
     }
     enum engine_node_state st = engine_node_state(d->engine, n);
@@ -230,7 +229,6 @@ enum nines_health control_health_walk(struct daemon *d, engine_node n, enum nine
     engine_node parent = engine_node_parent(d->engine, n);
     struct engine_sup_flags flags = {0};
     engine_sup_flags(d->engine, parent == ENGINE_NO_NODE ? n : parent, &flags);
-    uint64_t now = daemon_now_ms();
     struct health_input in = {
         .running = st != ENGINE_NODE_IDLE || engine_node_backoff(d->engine, n, NULL, NULL), /* due to start */
         .has_exit = info && info->last_exit_ms,
@@ -244,6 +242,10 @@ enum nines_health control_health_walk(struct daemon *d, engine_node n, enum nine
     if (n < d->n_nodes)
         out[n] = h;
     return h;
+}
+
+enum nines_health control_health_walk(struct daemon *d, engine_node n, enum nines_health *out) {
+    return health_walk(d, n, out, daemon_now_ms()); /* one clock for the whole tree */
 }
 
 static void walk(struct status_out *o, struct daemon *d, engine_node n, unsigned depth) {

@@ -698,6 +698,33 @@ static void record_round_trips_the_daemon_logfmt(void **unused) {
     }
 }
 
+/* Parsed in place (the scratch is the line itself), a line gives the
+ * same fields as parsed into a scratch of its own. */
+static void record_parses_in_place(void **unused) {
+    static const char *const lines[] = {
+        "path=web/listener kind=worker depth=1",
+        "msg=\"say \\\"hi\\\" \\\\ a=b\" e=\"\" nl=\"a\\nb\" x=\"\\x09\\x7F\\x1b\"",
+        "  a=1   b=2  ", "empty= A.b_c-9=\xc3\xa9", "a=", "q=\"\" r=\"x y\" s=z",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        size_t len = strlen(lines[i]);
+        struct ctl_field want[8], got[8];
+        char *scratch, *text = malloc(len + 1);
+        int n = parse(lines[i], want, 8, &scratch);
+        assert_true(n >= 0);
+        memcpy(text, lines[i], len + 1);
+        assert_int_equal(ctl_record_parse(text, len, got, 8, text), n);
+        for (int k = 0; k < n; k++) {
+            assert_string_equal(got[k].key, want[k].key);
+            assert_string_equal(got[k].value, want[k].value);
+        }
+        free(scratch);
+        free(text);
+    }
+    char bad[] = "a=1 b=x\"y";
+    assert_int_equal(ctl_record_parse(bad, strlen(bad), (struct ctl_field[4]){0}, 4, bad), -EBADMSG);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(status_names_match_the_doc),
@@ -722,6 +749,7 @@ int main(void) {
         cmocka_unit_test(argv_decode_takes_text),
         cmocka_unit_test(argv_decode_refuses_control_bytes_and_bad_utf8),
         cmocka_unit_test(record_parses_plain_and_quoted_values),
+        cmocka_unit_test(record_parses_in_place),
         cmocka_unit_test(record_refuses_malformed_lines),
         cmocka_unit_test(record_refuses_too_many_fields),
         cmocka_unit_test(record_round_trips_the_daemon_logfmt),

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "render.h"
 
 /* Records as the daemon's control_status.c writes them. */
@@ -322,6 +323,43 @@ static void test_record_lookup_any_layout(void **state) {
     ctl_records_free(&rs);
 }
 
+/* Keys are kept once each, up to CTL_KEYS_MAX of them: records parsed
+ * after the table is full keep their own keys, and lookups, JSON and
+ * the table still find them, alongside records of interned keys. */
+static void test_record_keys_past_the_table(void **state) {
+    struct ctl_records rs = {0};
+    char line[128], *keys[CTL_KEYS_MAX / 7 + 2] = {0};
+    for (int i = 0; i < CTL_KEYS_MAX + 10; i++) {
+        int n = snprintf(line, sizeof line, "path=n%d key%d=%d", i, i, i);
+        assert_int_equal(ctl_records_add(&rs, line, (size_t)n), 0);
+    }
+    assert_true(rs.v[0].interned);
+    assert_false(rs.v[CTL_KEYS_MAX + 9].interned);
+    for (int i = 0; i < CTL_KEYS_MAX + 10; i += 7) {
+        snprintf(line, sizeof line, "key%d", i);
+        char want[16];
+        snprintf(want, sizeof want, "%d", i);
+        keys[i / 7] = strdup(line); /* an address of its own, kept: lookups keep hints by the key's address */
+        assert_string_equal(ctl_record_value(&rs.v[i], keys[i / 7]), want);
+        snprintf(want, sizeof want, "n%d", i);
+        assert_string_equal(ctl_record_value(&rs.v[i], "path"), want);
+    }
+    assert_null(ctl_record_value(&rs.v[CTL_KEYS_MAX + 9], "pid"));
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    ctl_json_record(f, &rs.v[CTL_KEYS_MAX + 9]);
+    ctl_json_record(f, &rs.v[1]);
+    fclose(f);
+    snprintf(line, sizeof line, "{\"path\":\"n%d\",\"key%d\":%d}{\"path\":\"n1\",\"key1\":1}", CTL_KEYS_MAX + 9,
+             CTL_KEYS_MAX + 9, CTL_KEYS_MAX + 9);
+    assert_string_equal(text, line);
+    free(text);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        free(keys[i]);
+    ctl_records_free(&rs);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_lookup_any_layout),
@@ -335,6 +373,7 @@ int main(void) {
         cmocka_unit_test(test_odd_records),
         cmocka_unit_test(test_uptime),
         cmocka_unit_test(test_events),
+        cmocka_unit_test(test_record_keys_past_the_table), /* last: it fills the table of keys */
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
