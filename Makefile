@@ -192,7 +192,7 @@ $(BUILD)/nines-worker: $(call obj,$(HOST_SRC)) $(BUILD)/libnines.a
 	$(CC) $(ALL_LDFLAGS) -Wl,--export-dynamic -o $@ $^ -ldl
 
 # nines-modtest exports the same runtime API to the module it loads.
-$(BUILD)/nines-modtest: $(call obj,$(MODTEST_SRC) $(filter-out worker/host_main.c,$(HOST_SRC))) $(BUILD)/libnines.a
+$(BUILD)/nines-modtest: $(call obj,$(MODTEST_SRC) $(filter-out worker/host_main.c worker/host_preload.c,$(HOST_SRC))) $(BUILD)/libnines.a
 	$(CC) $(ALL_LDFLAGS) -Wl,--export-dynamic -o $@ $^ -ldl
 
 $(BUILD)/libninesctl.a: $(call obj,$(CTL_LIB_SRC))

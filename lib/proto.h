@@ -20,7 +20,7 @@
 
 enum nines_msg_type {
     /* worker -> daemon */
-    NINES_MSG_READY = 1,       /* init succeeded. payload: "NAME\0VERSION\0" */
+    NINES_MSG_READY = 1,       /* init succeeded. payload: "NAME\0VERSION\0", then "preloaded\0" when the module was loaded before the START */
     NINES_MSG_EXIT_REASON = 2, /* sent just before exiting. payload: u32 nines_reason_kind, then message text */
     NINES_MSG_REPLY = 3,       /* reply to NINES_MSG_CALL `ref`. payload: reply bytes */
     NINES_MSG_CALL_ERROR = 4,  /* NINES_MSG_CALL `ref` cannot be answered. payload: reason text */
@@ -66,6 +66,10 @@ enum nines_msg_type {
      * worker's nines_cast() to it returns -EAGAIN until the same with busy
      * 0 comes. payload: u8 busy, "PATH" (the child's path from the root). */
     NINES_MSG_CAST_FLOW = 107,
+    /* to a spare host, before its START: load MODULE now, with every check
+     * a start makes (worker/host_preload.c). payload: "MODULE\0NAME\0", NAME
+     * the application it must be ("" for any). */
+    NINES_MSG_PRELOAD = 108,
 };
 
 /* The fixed part of NINES_MSG_UPGRADE_RESULT. */

@@ -160,9 +160,13 @@ static void on_message(struct child_proc *p, const struct nines_msg *m, int *fds
         const char *name = (const char *)m->payload;
         size_t name_len = strnlen(name, m->length);
         snprintf(p->name, sizeof p->name, "%.*s", (int)name_len, name);
+        size_t version_len = name_len + 1 < m->length ? strnlen(name + name_len + 1, m->length - name_len - 1) : 0;
         if (name_len + 1 < m->length)
-            snprintf(p->version, sizeof p->version, "%.*s", (int)strnlen(name + name_len + 1, m->length - name_len - 1),
-                     name + name_len + 1);
+            snprintf(p->version, sizeof p->version, "%.*s", (int)version_len, name + name_len + 1);
+        /* Then "preloaded" when a spare had loaded the module before its START. */
+        size_t third = name_len + 1 + version_len + 1;
+        p->d->nodes[p->node].preloaded = third < m->length &&
+                                          strncmp(name + third, "preloaded", m->length - third) == 0;
         /* What it wrote before it said READY is logged before it started. */
         if (p->out_key)
             output_sock_drain(p->d->output, NINES_OUTPUT_READ_BUDGET);

@@ -409,11 +409,11 @@ static void take_spawned(struct child_proc *p, const struct spawned *s) {
  * told what to run (and back if it is not handed over after all). */
 static int take_spare(struct child_proc *p, const struct nines_child_spec *spec, const char *module,
                       const char *expect, const char *path, struct spawned *s) {
-    pid_t next = spawn_cgroup >= 0 ? spare_next_pid(p->d) : 0;
+    pid_t next = spawn_cgroup >= 0 ? spare_next_pid(p->d, module) : 0;
     if (next > 0)
         (void)cgroups_move(spawn_cgroup, next);
     int r = spare_take(p->d, spec, module, expect, path, s);
-    if (r < 0 && next > 0 && spare_next_pid(p->d) == next)
+    if (r < 0 && next > 0 && spare_next_pid(p->d, module) == next)
         cgroups_move_home(p->d, next);
     return r;
 }

@@ -28,6 +28,7 @@ struct node_info {
     uint64_t started_ms; /* monotonic: when it was last reported started */
     char name[64];       /* the module's name and version, from its READY */
     char version[64];
+    bool preloaded;      /* its module was loaded by a spare before its START (spare.h) */
     uint64_t casts_dropped; /* over the child's life, not this process's (casts.h) */
     struct drop_burst cast_drops; /* the drops not yet logged (drop_burst.h) */
     uint64_t casts_refused;

@@ -67,6 +67,7 @@ void daemon_log_report(struct daemon *d, const struct engine_report *r) {
         {"action", followup ? engine_followup_name(r->followup) : NULL},
         {"restarts", r->kind == ENGINE_REPORT_CHILD_STARTED ? restarts : NULL},
         {"backoff_ms", r->delay_ms ? delay : NULL},
+        {"load", r->kind == ENGINE_REPORT_CHILD_STARTED && has_pid && d->nodes[r->child].preloaded ? "preloaded" : NULL},
     };
     snprintf(delay, sizeof delay, "%llu", (unsigned long long)r->delay_ms);
     describe(r, child, why, msg, sizeof msg);

@@ -4,6 +4,8 @@
 #include "spare.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +14,14 @@
 
 #include "proto.h"
 #include "reaper.h"
+#include "spare_pick.h"
 #include "spare_rate.h"
+#include "module_names.h"
 
 struct spare {
     struct spawned proc;
     struct daemon *d;
+    char *module; /* what it was told to preload, or NULL */
     bool watched;
 };
 
@@ -24,6 +29,8 @@ struct spare_pool {
     struct spare *v[SPARE_MAX]; /* oldest first: the likeliest to be linked already */
     size_t n;
     struct spare_rate rate;
+    struct spare *primed; /* beside v: the one preloading spare_pick's choice, or NULL */
+    struct spare_pick pick;
     sd_event_source *refill; /* on idle: spawn or drop one, again while off target */
     sd_event_source *recheck; /* a while after a burst: drop what it no longer needs */
 };
@@ -43,6 +50,7 @@ static void spare_free(struct spare *s, bool kill_it) {
     if (kill_it)
         waitpid(s->proc.pid, NULL, 0); /* an idle host dies at once */
     close_fds(&s->proc);
+    free(s->module);
     free(s);
 }
 
@@ -66,33 +74,73 @@ static void on_spare_exit(void *userdata, const siginfo_t *si) {
     for (size_t i = 0; p && i < p->n; i++)
         if (p->v[i] == s)
             remove_at(p, i);
+    if (p && p->primed == s)
+        p->primed = NULL;
     spare_free(s, false);
 }
 
-static int spawn_spare(struct daemon *d, struct spare_pool *p) {
+static struct spare *spawn_one(struct daemon *d, int *err) {
     /* Room for the title the host shows once it knows its child. */
     static char padding[768];
     if (!padding[0])
         memset(padding, ' ', sizeof padding - 1);
     char *argv[] = {(char *)d->worker_path, "--spare", padding, NULL};
     struct spare *s = calloc(1, sizeof *s);
-    if (!s)
-        return -ENOMEM;
+    if (!s) {
+        *err = -ENOMEM;
+        return NULL;
+    }
     int r = worker_spawn(d, d->worker_path, argv, true, NULL, d->output, &s->proc);
     if (r < 0) {
         free(s);
-        return r;
+        *err = r;
+        return NULL;
     }
     s->d = d;
     r = reaper_watch(d->reaper, s->proc.pid, on_spare_exit, s);
     if (r < 0) {
         kill(s->proc.pid, SIGKILL);
         spare_free(s, true);
-        return r;
+        *err = r;
+        return NULL;
     }
     s->watched = true;
-    p->v[p->n++] = s;
+    return s;
+}
+
+static int spawn_spare(struct daemon *d, struct spare_pool *p) {
+    int r = 0;
+    struct spare *s = spawn_one(d, &r);
+    if (s)
+        p->v[p->n++] = s;
+    return r;
+}
+
+/* A spare told to load `module` (as the application module_names.h
+ * expects) ahead of its START: worker/host_preload.c. */
+static int spawn_primed(struct daemon *d, struct spare_pool *p, const char *module) {
+    char payload[PATH_MAX + 160];
+    const char *expect = module_names_expect(d, module);
+    int len = snprintf(payload, sizeof payload, "%s%c%.127s", module, '\0', expect ? expect : "");
+    if (len < 0 || (size_t)len >= sizeof payload)
+        return -E2BIG;
+    int r = 0;
+    struct spare *s = spawn_one(d, &r);
+    if (!s)
+        return r;
+    if (!(s->module = strdup(module)) ||
+        (r = nines_proto_send(s->proc.channel, NINES_MSG_PRELOAD, 0, payload, (size_t)len + 1)) < 0) {
+        spare_free(s, true);
+        return r < 0 ? r : -ENOMEM;
+    }
+    p->primed = s;
     return 0;
+}
+
+/* The preloaded spare, when it is not of the module to preload now. */
+static bool reprime(struct spare_pool *p, const char **module) {
+    *module = spare_pick_choose(&p->pick, daemon_now_ms());
+    return *module && (!p->primed || strcmp(p->primed->module, *module) != 0);
 }
 
 static unsigned target(struct spare_pool *p) {
@@ -109,12 +157,20 @@ static int on_idle(sd_event_source *src, void *userdata) {
         return 0;
     }
     unsigned want = target(p);
+    const char *module;
     /* Without a spare, workers are spawned directly: slower, not broken. */
     if (p->n < want && spawn_spare(d, p) < 0)
         want = (unsigned)p->n;
     else if (p->n > want)
         spare_free(p->v[--p->n], true); /* the newest */
-    if (p->n == want)
+    else if (reprime(p, &module)) {
+        if (p->primed)
+            spare_free(p->primed, true), p->primed = NULL;
+        if (spawn_primed(d, p, module) < 0)
+            sd_event_source_set_enabled(src, SD_EVENT_OFF);
+        return 0;
+    }
+    if (p->n == want && !reprime(p, &module))
         sd_event_source_set_enabled(src, SD_EVENT_OFF);
     return 0;
 }
@@ -177,19 +233,32 @@ int spare_start_payload(const struct nines_child_spec *spec, const char *module,
     return (int)used;
 }
 
+/* The spare a start of `module` gets: the one that preloaded it, else the
+ * oldest plain one (never one preloaded with another module). */
+static struct spare *choose(const struct spare_pool *p, const char *module) {
+    if (p->primed && strcmp(p->primed->module, module) == 0)
+        return p->primed;
+    return p->n ? p->v[0] : NULL;
+}
+
 int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *expect,
                const char *path, struct spawned *out) {
     static char payload[NINES_PROTO_MAX_PAYLOAD];
     struct spare_pool *p = d->spares;
-    if (p)
+    if (p) {
         spare_rate_note(&p->rate, daemon_now_ms()); /* a start, warm or not */
-    if (!p || p->n == 0)
+        (void)spare_pick_note(&p->pick, module, daemon_now_ms());
+    }
+    struct spare *s = p ? choose(p, module) : NULL;
+    if (!s)
         return -ENOENT;
     int len = spare_start_payload(spec, module, expect, path, payload, sizeof payload);
     if (len < 0)
         return len; /* too big for one message: spawn with argv instead */
-    struct spare *s = p->v[0];
-    remove_at(p, 0);
+    if (s == p->primed)
+        p->primed = NULL;
+    else
+        remove_at(p, 0);
     int r = nines_proto_send(s->proc.channel, NINES_MSG_START, 0, payload, (size_t)len);
     if (r < 0) {
         spare_free(s, true);
@@ -198,13 +267,15 @@ int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char
     /* The process is the child's now: the caller watches its exit. */
     *out = s->proc;
     reaper_unwatch(d->reaper, s->proc.pid);
+    free(s->module);
     free(s);
     return 0;
 }
 
-pid_t spare_next_pid(const struct daemon *d) {
+pid_t spare_next_pid(const struct daemon *d, const char *module) {
     const struct spare_pool *p = d->spares;
-    return p && p->n ? p->v[0]->proc.pid : 0;
+    const struct spare *s = p ? choose(p, module) : NULL;
+    return s ? s->proc.pid : 0;
 }
 
 void spare_drop(struct daemon *d) {
@@ -215,10 +286,14 @@ void spare_drop(struct daemon *d) {
     p->recheck = sd_event_source_disable_unref(p->recheck);
     while (p->n)
         spare_free(p->v[--p->n], true);
+    if (p->primed)
+        spare_free(p->primed, true), p->primed = NULL;
 }
 
 void spare_free_pool(struct daemon *d) {
     spare_drop(d);
+    if (d->spares)
+        spare_pick_free(&d->spares->pick);
     free(d->spares);
     d->spares = NULL;
 }

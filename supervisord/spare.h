@@ -15,6 +15,14 @@
  * the next start finds a host already linked rather than one still being
  * exec'd. The pool is refilled (or shrunk) one host per idle turn of the
  * loop, and shrinks back a while after the burst.
+ *
+ * Beside those, one more spare has already loaded the module likeliest
+ * to be started next (spare_pick.h) with every check a start makes
+ * (NINES_MSG_PRELOAD, worker/host_preload.c): a start of that module gets
+ * it, and is only its init; at the START the host checks the path's
+ * trust again and that the file is still the one it loaded, and loads
+ * afresh (exec'ing itself again) if not. Its READY says "preloaded" and
+ * the child_started record then has load=preloaded.
  */
 #ifndef NINES_SPARE_H
 #define NINES_SPARE_H
@@ -29,9 +37,9 @@ struct spare;
 int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *expect,
                const char *path, struct spawned *out);
 
-/* The pid of the host spare_take would hand over next, or 0 (cgroup.h
- * moves it into the child's cgroup first). */
-pid_t spare_next_pid(const struct daemon *d);
+/* The pid of the host spare_take would hand a start of `module` to, or 0
+ * (cgroup.h moves it into the child's cgroup first). */
+pid_t spare_next_pid(const struct daemon *d, const char *module);
 
 /* Have the pool brought to its size, a host per idle turn of the loop. */
 void spare_want(struct daemon *d);

@@ -137,12 +137,32 @@ struct nines_ctx {
     struct host_retired retired;
 
     bool restore; /* --restore: state from a hand-off, not from init */
+    bool preloaded; /* a spare's: mod was loaded before its START (host_preload.c) */
     unsigned cc_flags; /* NINES_CC_*, for the code_change running now */
     bool swap_fresh;   /* swapped, and the new code has had no callback yet */
     bool stop_requested;
     enum nines_stop_kind stop_kind;
     char stop_message[256];
 };
+
+/* host_main.c: load ctx->module_path with every check a start makes
+ * (path trust, the descriptor's ABI, the expected name): 0 with ctx->dl
+ * and ctx->mod set, or -1 with the reason in err. */
+int host_load_checked(struct nines_ctx *ctx, char *err, size_t size);
+
+/* host_preload.c — a spare that loads the module of the child likeliest
+ * to restart before that child's START (supervisord/spare.h).
+ * host_preload: NINES_MSG_PRELOAD's payload; loaded with every check, and
+ * the file's identity (device, inode, size, mtime, ctime) kept: 0, or
+ * -errno (nothing usable then: the START re-execs). */
+int host_preload(const uint8_t *payload, size_t length);
+/* At the START: 0 when nothing was preloaded (load as usual); 1 when ctx
+ * now runs the preloaded module, whose path is trusted still (checked
+ * again now) and whose file is the one loaded (same identity) and of the
+ * expected name; otherwise, a stale or other module, the process is
+ * exec'd again as a plain worker for ctx (a fresh load with its checks):
+ * returns only if that fails, -errno. */
+int host_preload_take(struct nines_ctx *ctx);
 
 /* host_loop.c */
 int host_loop_init(struct nines_ctx *ctx);

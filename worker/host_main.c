@@ -172,18 +172,22 @@ static int parse_args(struct nines_ctx *ctx, int argc, char **argv) {
 }
 
 /* The START message a spare waits for: "MODULE\0CHILD\0NAME\0KEY=VALUE\0...",
- * NAME the application expected ("" for none).
+ * NAME the application expected ("" for none); a PRELOAD may come first.
  * 1 when the channel closed first (ninesd no longer needs the spare). */
 static int await_start(struct nines_ctx *ctx) {
     static uint8_t buf[NINES_PROTO_BUFSIZE];
     struct nines_msg m;
     struct pollfd p = {.fd = ctx->channel, .events = POLLIN};
     int r;
-    do {
+    for (;;) {
         if (poll(&p, 1, -1) < 0 && errno != EINTR)
             return -errno;
         r = nines_proto_recv(ctx->channel, buf, &m);
-    } while (r == -EAGAIN);
+        if (r == 0 && m.type == NINES_MSG_PRELOAD)
+            (void)host_preload(m.payload, m.length); /* if it fails, the START loads afresh */
+        else if (r != -EAGAIN)
+            break;
+    }
     if (r == -ECONNRESET)
         return 1;
     if (r < 0 || m.type != NINES_MSG_START || m.length == 0 || m.payload[m.length - 1] != '\0')
@@ -240,34 +244,38 @@ static int refuse(struct nines_ctx *ctx, int reason_kind, const char *message) {
     return 1;
 }
 
-static int load_module(struct nines_ctx *ctx) {
-    char err[1200], why[256];
+int host_load_checked(struct nines_ctx *ctx, char *err, size_t size) {
+    char why[256];
     /* Only code nobody else could have written runs (path_trust.h): at
      * --check, at every start and restart, and (host_upgrade.c) upgrade. */
-    if (path_trust_check("module", ctx->module_path, err, sizeof err) < 0)
-        return refuse(ctx, NINES_REASON_ABI_REFUSED, err);
+    if (path_trust_check("module", ctx->module_path, err, size) < 0)
+        return -1;
     ctx->dl = dlopen(ctx->module_path, RTLD_NOW | RTLD_LOCAL);
     if (!ctx->dl) {
-        snprintf(err, sizeof err, "%s", dlerror());
-        return refuse(ctx, NINES_REASON_ABI_REFUSED, err);
+        snprintf(err, size, "%s", dlerror());
+        return -1;
     }
     const struct nines_module *m = dlsym(ctx->dl, NINES_MODULE_SYMBOL);
     if (!m) {
-        snprintf(err, sizeof err, "%s: no %s symbol: not a Nines module", ctx->module_path,
-                 NINES_MODULE_SYMBOL);
-        return refuse(ctx, NINES_REASON_ABI_REFUSED, err);
+        snprintf(err, size, "%s: no %s symbol: not a Nines module", ctx->module_path, NINES_MODULE_SYMBOL);
+        return -1;
     }
     if (nines_module_check(m, why, sizeof why) < 0) {
-        snprintf(err, sizeof err, "%s: %s", ctx->module_path, why);
-        return refuse(ctx, NINES_REASON_ABI_REFUSED, err);
+        snprintf(err, size, "%s: %s", ctx->module_path, why);
+        return -1;
     }
     if (ctx->expect_name && strcmp(m->name, ctx->expect_name) != 0) {
-        snprintf(err, sizeof err, "%s: is application '%.64s', this child ran '%.64s' (the file was replaced: "
+        snprintf(err, size, "%s: is application '%.64s', this child ran '%.64s' (the file was replaced: "
                  "upgrade to a module of a new path instead)", ctx->module_path, m->name, ctx->expect_name);
-        return refuse(ctx, NINES_REASON_ABI_REFUSED, err);
+        return -1;
     }
     ctx->mod = m;
     return 0;
+}
+
+static int load_module(struct nines_ctx *ctx) {
+    char err[1200];
+    return host_load_checked(ctx, err, sizeof err) < 0 ? refuse(ctx, NINES_REASON_ABI_REFUSED, err) : 0;
 }
 
 /* --check: load and check, then say what the module is on stdout. ninesd
@@ -282,12 +290,16 @@ static int check_module(const char *path) {
     return 0;
 }
 
-/* READY with the name and version: the worker is started. */
+/* READY with the name and version (and whether it was preloaded): the
+ * worker is started. */
 static int send_ready(struct nines_ctx *ctx) {
     if (ctx->channel < 0)
         return 0;
-    char payload[160];
-    int n = snprintf(payload, sizeof payload, "%s%c%s", ctx->mod->name, '\0', ctx->mod->version);
+    char payload[180];
+    int n = snprintf(payload, sizeof payload, "%s%c%s%c%s", ctx->mod->name, '\0', ctx->mod->version, '\0',
+                     ctx->preloaded ? "preloaded" : "");
+    if (!ctx->preloaded)
+        n--; /* no third part */
     return nines_proto_send(ctx->channel, NINES_MSG_READY, 0, payload, (size_t)n + 1) < 0 ? 1 : 0;
 }
 
@@ -336,6 +348,11 @@ int main(int argc, char **argv) {
             snprintf(msg, sizeof msg, "spare host: no valid START message: %s", strerror(-r));
             return refuse(&ctx, NINES_REASON_ERROR, msg);
         }
+        if ((r = host_preload_take(&ctx)) < 0) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "spare host: cannot exec a fresh worker: %s", strerror(-r));
+            return refuse(&ctx, NINES_REASON_ERROR, msg);
+        }
         set_title(argv, argc, &ctx);
     }
     /* A peer closing a connection must be an error return from write(),
@@ -351,7 +368,7 @@ int main(int argc, char **argv) {
             return refuse(&ctx, NINES_REASON_ERROR, msg);
         }
     }
-    if (load_module(&ctx))
+    if (!ctx.preloaded && load_module(&ctx))
         return 1;
     int r = host_loop_init(&ctx);
     if (r < 0) {

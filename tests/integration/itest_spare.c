@@ -1,8 +1,13 @@
 /*
- * Integration: the warm worker host (supervisord/spare.h). A restart is
- * served by the spare with the child's module, path and args; the spare is
- * replaced; killing it disturbs nothing; --no-spare never has one; none is
- * left behind when ninesd stops.
+ * Integration: the warm worker hosts (supervisord/spare.h). A restart is
+ * served by the spare that preloaded the child's module (its pid, its
+ * child_started record saying load=preloaded, the module mapped in it
+ * before the crash), with the child's path and args; a child of another
+ * module gets a plain spare; a module file changed on disk after the
+ * preload is loaded afresh with its checks (a newer build runs, one made
+ * group-writable is refused), never served from the stale copy; spares
+ * are replaced; killing one disturbs nothing; --no-spare never has one;
+ * none is left behind when ninesd stops.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,9 +18,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "control_client.h"
 #include "harness.h"
 
 #define WAIT_MS 5000
@@ -42,26 +50,139 @@ static void cmdline(pid_t pid, char *buf, size_t size) {
     buf[r] = '\0';
 }
 
+/* Whether /proc/PID/maps has `path` mapped (a dlopen'd module). */
+static bool maps_file(pid_t pid, const char *path) {
+    char name[64], line[1024];
+    snprintf(name, sizeof name, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(name, "r");
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        size_t len = strlen(line), plen = strlen(path);
+        found = len >= plen && strcmp(line + len - plen, path) == 0;
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* A spare host of ninesd's with `module` loaded (or, module NULL, one
+ * with no module loaded), other than `not`; -1 if none comes. */
+static pid_t spare_with(struct ninesd *n, const char *module, const char *any_module, pid_t not) {
+    for (int tries = 0; tries < WAIT_MS / 10; tries++) {
+        pid_t kids[64];
+        int k = list_children(n->pid, kids, 64);
+        for (int i = 0; i < k; i++)
+            if (kids[i] != not && is_spare_host(kids[i]) &&
+                (module ? maps_file(kids[i], module) : !maps_file(kids[i], any_module)))
+                return kids[i];
+        usleep(10000);
+    }
+    return -1;
+}
+
 static void a_restart_is_served_by_the_spare(void **state) {
     struct ninesd *n = *state;
+    const char *counter = BUILD_PATH("examples/counter.so");
     ninesd_start(n, counter_tree(n), NULL);
     pid_t a = ninesd_wait_started(n, "a", WAIT_MS);
     assert_true(a > 0);
-    pid_t spare = find_spare_host(n->pid, WAIT_MS);
+    /* The only module started yet is the one preloaded. */
+    pid_t spare = spare_with(n, counter, NULL, 0);
     assert_true(spare > 0);
     kill(a, SIGSEGV);
-    pid_t again = ninesd_wait_started(n, "a", WAIT_MS);
-    assert_int_equal(again, spare);
+    const char *line = ninesd_wait_event(n, "child_started", "a", WAIT_MS);
+    assert_non_null(line);
+    assert_non_null(strstr(line, " load=preloaded"));
+    assert_int_equal(atoi(strstr(line, " pid=") + 5), spare);
     /* It runs the child's module with the child's args, and says so in ps. */
     ninesd_pump(n, 100); /* its output came before its start */
     assert_int_equal(ninesd_count(n, "event=output", "child=a ", "counter: starting at 5", NULL), 2);
     char cmd[1024];
-    cmdline(again, cmd, sizeof cmd);
+    cmdline(spare, cmd, sizeof cmd);
     assert_non_null(strstr(cmd, "nines-worker --module "));
     assert_non_null(strstr(cmd, "counter.so --child a"));
-    /* ... and a new spare takes its place. */
-    pid_t next = find_spare_host(n->pid, WAIT_MS);
+    /* ... and a new one takes its place. */
+    pid_t next = spare_with(n, counter, NULL, spare);
     assert_true(next > 0 && next != spare);
+}
+
+/* A child of another module than the preloaded one gets a plain spare. */
+static void another_module_gets_a_plain_spare(void **state) {
+    struct ninesd *n = *state;
+    const char *counter = BUILD_PATH("examples/counter.so"), *echo = BUILD_PATH("examples/echo.so");
+    ninesd_start(n, harness_write_tree(n,
+        "supervisor:\n  intensity: 10\n  period: 10s\n  children:\n"
+        "    - {id: a, module: @BUILD@/examples/counter.so}\n"
+        "    - {id: b, module: @BUILD@/examples/counter.so}\n"
+        "    - {id: e, module: @BUILD@/examples/echo.so}\n"), NULL);
+    pid_t e = ninesd_wait_started(n, "e", WAIT_MS);
+    assert_true(e > 0);
+    /* Two counters started, one echo: counter is preloaded. */
+    assert_true(spare_with(n, counter, NULL, 0) > 0);
+    pid_t plain = spare_with(n, NULL, counter, 0);
+    assert_true(plain > 0);
+    kill(e, SIGKILL);
+    const char *line = ninesd_wait_event(n, "child_started", "e", WAIT_MS);
+    assert_non_null(line);
+    assert_null(strstr(line, " load="));
+    assert_int_equal(atoi(strstr(line, " pid=") + 5), plain);
+    assert_true(maps_file(plain, echo));
+}
+
+/* DIR/apps/counter.so, a copy of counter.so, run as child c; the spare
+ * that preloaded it. */
+static pid_t start_copy(struct ninesd *n, char *module, size_t size, pid_t *spare) {
+    char yaml[1024], cmd[4096];
+    harness_write_tree(n, "");
+    snprintf(module, size, "%s/apps", n->dir);
+    mkdir(module, 0755);
+    snprintf(module, size, "%s/apps/counter.so", n->dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s' && chmod 0644 '%s'", BUILD_PATH("examples/counter.so"), module, module);
+    assert_int_equal(system(cmd), 0);
+    snprintf(yaml, sizeof yaml, "supervisor:\n  intensity: 10\n  children:\n    - id: c\n      module: %s\n", module);
+    ninesd_start(n, harness_write_tree(n, yaml), NULL);
+    pid_t pid = ninesd_wait_started(n, "c", WAIT_MS);
+    assert_true(pid > 0);
+    *spare = spare_with(n, module, NULL, 0);
+    assert_true(*spare > 0);
+    return pid;
+}
+
+/* The file replaced after the preload (a newer build, by a rename): the
+ * restart, in the same spare process, runs the file as it is now. */
+static void a_module_changed_after_the_preload_is_loaded_afresh(void **state) {
+    struct ninesd *n = *state;
+    char module[512], cmd[4096];
+    pid_t spare, c = start_copy(n, module, sizeof module, &spare);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s.new' && chmod 0644 '%s.new' && mv '%s.new' '%s'",
+             BUILD_PATH("examples/counter-2.so"), module, module, module, module);
+    assert_int_equal(system(cmd), 0);
+    kill(c, SIGKILL);
+    const char *line = ninesd_wait_event(n, "child_started", "c", WAIT_MS);
+    assert_non_null(line);
+    assert_null(strstr(line, " load="));
+    assert_int_equal(atoi(strstr(line, " pid=") + 5), spare);
+    struct answer ans;
+    assert_int_equal(control_ask_once(n->socket, &ans, "call", "c", "version", NULL), 0);
+    assert_string_equal(ans.data, "2.0.0");
+}
+
+/* The same file made writable by its group after the preload: refused at
+ * the restart, as any load of it is. */
+static void a_module_made_untrusted_after_the_preload_is_refused(void **state) {
+    struct ninesd *n = *state;
+    char module[512], want[1024];
+    pid_t spare, c = start_copy(n, module, sizeof module, &spare);
+    assert_int_equal(chmod(module, 0664), 0);
+    kill(c, SIGKILL);
+    snprintf(want, sizeof want, "module %s is writable by group", module);
+    if (!ninesd_wait(n, WAIT_MS, want, NULL))
+        fail_msg("no '%s' in ninesd's output:\n%s", want, n->log ? n->log : "");
+    ninesd_pump(n, 200);
+    assert_int_equal(ninesd_count(n, "event=child_started", "child=c ", NULL), 1);
 }
 
 static void killing_the_spare_disturbs_nothing(void **state) {
@@ -109,6 +230,11 @@ static void the_spare_goes_when_ninesd_stops(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_restart_is_served_by_the_spare, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(another_module_gets_a_plain_spare, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_module_changed_after_the_preload_is_loaded_afresh, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(a_module_made_untrusted_after_the_preload_is_refused, harness_setup,
+                                        harness_teardown),
         cmocka_unit_test_setup_teardown(killing_the_spare_disturbs_nothing, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(no_spare_means_none, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(the_spare_goes_when_ninesd_stops, harness_setup, harness_teardown),
