@@ -20,8 +20,10 @@ const struct ctl_command ctl_commands[] = {
      .summary = "the tree, or the subtree at CHILD",
      .help = "Shows every node of the tree, or of the subtree at CHILD, as a tree with\n"
              "its kind, state, pid, version, uptime and restarts, each supervisor's\n"
-             "restarts in its window against its limit (2/3 in 5s), and each node's\n"
-             "last exit and when, then a summary. STATE says degraded for a child that\n"
+             "restarts in its window against its limit (2/3 in 5s), each node's last\n"
+             "exit and when, and what ninesd dropped or refused for a worker (DROPS,\n"
+             "when anything was: casts dropped or refused, answers dropped or lost),\n"
+             "then a summary. STATE says degraded for a child that\n"
              "crashed within its supervisor's period (and a supervisor with such a\n"
              "child), failed for one down after a crash, stopped for one down after a\n"
              "clean exit or a terminate.\n"
@@ -42,7 +44,7 @@ const struct ctl_command ctl_commands[] = {
      .summary = "the tree's metrics, Prometheus text format",
      .help = "Prints the tree in the Prometheus text exposition format (0.0.4): per\n"
              "node up, restarts, exits by kind, degraded, queued messages, casts\n"
-             "dropped and refused; per supervisor its window and intensity; per\n"
+             "dropped and refused, answers dropped and lost; per supervisor its window and intensity; per\n"
              "process CPU seconds, resident and proportional memory. For node_exporter's\n"
              "textfile collector (a timer writing it to a .prom file).\n"},
     {.name = "dashboard", .request = "status", .id = CTL_CMD_DASHBOARD, .options = CTL_OPT_LISTEN,

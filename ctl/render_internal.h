@@ -67,7 +67,7 @@ enum {
     CTL_V_PATH, CTL_V_ARGS, CTL_V_DEPTH, CTL_V_KIND, CTL_V_STATE, CTL_V_HEALTH, CTL_V_UPGRADING,
     CTL_V_RESTART, CTL_V_PID, CTL_V_VERSION, CTL_V_UPTIME, CTL_V_RESTARTS, CTL_V_WINDOW,
     CTL_V_INTENSITY, CTL_V_PERIOD, CTL_V_LAST_EXIT, CTL_V_LAST_EXIT_AT, CTL_V_CPU, CTL_V_RSS,
-    CTL_V_PSS, CTL_V_N
+    CTL_V_PSS, CTL_V_CASTS_DROPPED, CTL_V_CASTS_REFUSED, CTL_V_ANSWERS_DROPPED, CTL_V_ANSWERS_LOST, CTL_V_N
 };
 struct ctl_record;
 struct ctl_status_view {
@@ -87,5 +87,7 @@ char *ctl_status_exit_cell(struct ctl_table *t, const struct ctl_status_view *v,
                            int64_t now_ms);                                     /* "killed by SIGSEGV, 12s ago" */
 char *ctl_status_cpu_cell(struct ctl_table *t, const struct ctl_status_view *v); /* "1.25s" */
 char *ctl_status_mem_cell(struct ctl_table *t, const struct ctl_status_view *v); /* "4.1M/1.2M" (RSS/PSS) */
+char *ctl_status_drops_cell(struct ctl_table *t, const struct ctl_status_view *v); /* "3 casts dropped, 1 answer lost" */
+bool ctl_status_has_drops(const struct ctl_record *r); /* a casts_dropped/_refused or answers_* count above 0 */
 
 #endif /* NINES_CTL_RENDER_INTERNAL_H */

@@ -20,12 +20,12 @@
 
 enum {
     COL_NAME, COL_KIND, COL_STATE, COL_PID, COL_VERSION, COL_UPTIME, COL_RESTARTS, /* always */
-    COL_WINDOW, COL_LAST_EXIT, COL_CPU, COL_MEM, /* when a record has them */
+    COL_WINDOW, COL_LAST_EXIT, COL_CPU, COL_MEM, COL_DROPS, /* when a record has them */
     NCOLS
 };
 
 static const char *const headers[NCOLS] = {"NAME",     "KIND",   "STATE",     "PID", "VERSION", "UPTIME",
-                                           "RESTARTS", "WINDOW", "LAST EXIT", "CPU", "MEM"};
+                                           "RESTARTS", "WINDOW", "LAST EXIT", "CPU", "MEM", "DROPS"};
 /* The record key that brings in each optional column. */
 static const char *const column_key[NCOLS] = {[COL_WINDOW] = "window_restarts", [COL_LAST_EXIT] = "last_exit",
                                               [COL_CPU] = "cpu_ms", [COL_MEM] = "rss_kib"};
@@ -174,6 +174,8 @@ static char *cell(struct ctl_table *t, int col, const struct ctl_status_view *v,
         return ctl_status_exit_cell(t, v, now_ms);
     case COL_CPU:
         return ctl_status_cpu_cell(t, v);
+    case COL_DROPS:
+        return ctl_status_drops_cell(t, v);
     default:
         return ctl_status_mem_cell(t, v);
     }
@@ -192,9 +194,10 @@ static void fill_row(struct ctl_table *t, size_t i, const struct ctl_status_view
 static void choose_columns(const struct ctl_records *rs, struct layout *l) {
     l->n = 0;
     for (int c = 0; c < NCOLS; c++) {
-        bool show = !column_key[c];
+        bool show = !column_key[c] && c != COL_DROPS; /* DROPS: a record with a count above 0 */
         for (size_t i = 0; !show && i < rs->n; i++)
-            show = ctl_record_value(&rs->v[i], column_key[c]) != NULL;
+            show = c == COL_DROPS ? ctl_status_has_drops(&rs->v[i])
+                                  : ctl_record_value(&rs->v[i], column_key[c]) != NULL;
         if (show)
             l->col[l->n++] = c;
         if (c == COL_STATE)

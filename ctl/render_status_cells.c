@@ -2,8 +2,8 @@
  * render_status_cells.c — the cells of `ninesctl status` that answer
  * "what is wrong": the state as health says it (degraded, failed,
  * stopped), a supervisor's restarts in its window against its limit, the
- * last exit and how long ago, and on request CPU time and memory. Pure:
- * the time is given.
+ * last exit and how long ago, what ninesd dropped or refused for it, and
+ * on request CPU time and memory. Pure: the time is given.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -132,4 +132,52 @@ char *ctl_status_mem_cell(struct ctl_table *t, const struct ctl_status_view *v) 
         format_kib(strtoull(pss, NULL, 10), b, sizeof b);
     const char *parts[] = {a, pss ? "/" : NULL, pss ? b : NULL};
     return ctl_table_join(t, parts, 3);
+}
+
+/* The drop and refusal counts (doc/control-protocol.md), as the DROPS
+ * cell says them. */
+static const struct {
+    int view;
+    const char *key, *one, *many;
+} drops[] = {
+    {CTL_V_CASTS_DROPPED, "casts_dropped", "cast dropped", "casts dropped"},
+    {CTL_V_CASTS_REFUSED, "casts_refused", "cast refused", "casts refused"},
+    {CTL_V_ANSWERS_DROPPED, "answers_dropped", "answer dropped", "answers dropped"},
+    {CTL_V_ANSWERS_LOST, "answers_lost", "answer lost", "answers lost"},
+};
+
+/* A count above 0: digits, not all zeros. */
+static bool above_zero(const char *v) {
+    return v && v[0] >= '0' && v[0] <= '9' && strspn(v, "0") != strlen(v);
+}
+
+/* One pass over the record's fields: the column is chosen from every
+ * record, and most have none of these keys above 0. */
+bool ctl_status_has_drops(const struct ctl_record *r) {
+    for (int i = 0; i < r->n; i++) {
+        const char *k = r->fields[i].key;
+        if ((k[0] != 'c' && k[0] != 'a') || !above_zero(r->fields[i].value))
+            continue;
+        for (size_t j = 0; j < sizeof drops / sizeof drops[0]; j++)
+            if (strcmp(k, drops[j].key) == 0)
+                return true;
+    }
+    return false;
+}
+
+/* "3 casts dropped, 1 answer lost"; "-" when nothing was. */
+char *ctl_status_drops_cell(struct ctl_table *t, const struct ctl_status_view *v) {
+    char buf[256];
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof drops / sizeof drops[0]; i++) {
+        const char *s = v->v[drops[i].view];
+        uint64_t n = s ? strtoull(s, NULL, 10) : 0;
+        int k = n ? snprintf(buf + used, sizeof buf - used, "%s%" PRIu64 " %s", used ? ", " : "", n,
+                             n == 1 ? drops[i].one : drops[i].many)
+                  : 0;
+        if (k > 0 && (size_t)k < sizeof buf - used)
+            used += (size_t)k;
+    }
+    return ctl_table_text(t, buf);
 }

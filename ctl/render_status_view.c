@@ -20,6 +20,8 @@ static const char *const view_key[CTL_V_N] = {
     [CTL_V_PERIOD] = "period_ms",    [CTL_V_LAST_EXIT] = "last_exit",
     [CTL_V_LAST_EXIT_AT] = "last_exit_at", [CTL_V_CPU] = "cpu_ms",
     [CTL_V_RSS] = "rss_kib",         [CTL_V_PSS] = "pss_kib",
+    [CTL_V_CASTS_DROPPED] = "casts_dropped", [CTL_V_CASTS_REFUSED] = "casts_refused",
+    [CTL_V_ANSWERS_DROPPED] = "answers_dropped", [CTL_V_ANSWERS_LOST] = "answers_lost",
 };
 
 /* Which value an interned key is, by the key's number: 0 not looked at

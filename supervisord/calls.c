@@ -14,6 +14,7 @@
 #include "calls_kept.h"
 #include "casts.h"
 #include "child_proc.h"
+#include "drops.h"
 #include "u64_map.h"
 
 enum caller_kind { CALLER_CONTROL, CALLER_WORKER };
@@ -129,6 +130,14 @@ static enum ctl_status status_for(int err) {
     }
 }
 
+/* The worker that made call c has no process to take its answer. Unless
+ * the answer waits in a copy for a rollback (or is missed by one, which
+ * then answers -ECONNABORTED: calls_kept.h), it is dropped: counted. */
+static void caller_gone(struct daemon *d, const struct call *c, enum calls_kept_result kept) {
+    if (kept == CALLS_KEPT_NOT_NEEDED)
+        drops_count(d, c->from, DROP_ANSWERS, 1);
+}
+
 static void fail_caller(struct daemon *d, struct call *c, int err, const char *why) {
     if (c->caller == CALLER_CONTROL) {
         struct control_conn *conn = control_conn_find(d, c->conn_id);
@@ -141,10 +150,13 @@ static void fail_caller(struct daemon *d, struct call *c, int err, const char *w
     size_t len = strnlen(why, 512);
     memcpy(buf, &code, sizeof code);
     memcpy(buf + sizeof code, why, len);
-    calls_kept_add(d, c->from, c->from_gen, NINES_MSG_CALL_FAILED, c->from_ref, buf, sizeof code + len);
+    enum calls_kept_result kept =
+        calls_kept_add(d, c->from, c->from_gen, NINES_MSG_CALL_FAILED, c->from_ref, buf, sizeof code + len);
     struct child_proc *p = live_worker(d, c->from, c->from_gen);
     if (p)
         child_send(p, NINES_MSG_CALL_FAILED, c->from_ref, buf, sizeof code + len);
+    else
+        caller_gone(d, c, kept);
 }
 
 static void answer_caller(struct daemon *d, struct call *c, const void *data, size_t len) {
@@ -156,9 +168,12 @@ static void answer_caller(struct daemon *d, struct call *c, const void *data, si
         }
         return;
     }
-    calls_kept_add(d, c->from, c->from_gen, NINES_MSG_CALL_RESULT, c->from_ref, data, len);
+    enum calls_kept_result kept =
+        calls_kept_add(d, c->from, c->from_gen, NINES_MSG_CALL_RESULT, c->from_ref, data, len);
     struct child_proc *p = live_worker(d, c->from, c->from_gen);
-    if (p && child_send(p, NINES_MSG_CALL_RESULT, c->from_ref, data, len) == -ENOMEM)
+    if (!p)
+        caller_gone(d, c, kept);
+    else if (child_send(p, NINES_MSG_CALL_RESULT, c->from_ref, data, len) == -ENOMEM)
         fail_caller(d, c, -ENOMEM, "out of memory for the reply"); /* small: it may fit */
 }
 
@@ -369,7 +384,9 @@ void calls_each_pending_from(struct daemon *d, engine_node node, uint64_t gen, v
 void calls_fail_all(struct daemon *d, const char *why) {
     struct calls *t = d->calls;
     while (t && t->head) {
-        fail_caller(d, t->head, -ESHUTDOWN, why);
+        struct call *c = t->head; /* the tree stops: an answer to a caller gone is no drop then */
+        if (c->caller == CALLER_CONTROL || live_worker(d, c->from, c->from_gen))
+            fail_caller(d, c, -ESHUTDOWN, why);
         remove_call(d, t->head);
     }
 }

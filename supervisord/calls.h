@@ -38,7 +38,8 @@ void calls_from_worker(struct daemon *d, engine_node node, uint64_t gen, const s
 void calls_on_answer(struct daemon *d, engine_node node, uint64_t gen, const struct nines_msg *m);
 
 /* Worker node/gen ended: its pending calls fail with `why`, and answers
- * to the calls it made are no longer delivered. */
+ * to the calls it made are no longer delivered (counted in its
+ * answers_dropped, drops.h, unless kept for a rollback). */
 void calls_on_exit(struct daemon *d, engine_node node, uint64_t gen, const struct nines_reason *why);
 
 /* fn(arg, ref) for each call worker node/gen made that awaits its answer

@@ -35,8 +35,15 @@ static struct calls_kept *list(struct daemon *d) {
     return d->kept;
 }
 
+/* What one copy costs against the bound. */
+static size_t cost(size_t len) {
+    return sizeof(struct kept) + len;
+}
+
 void calls_kept_forget(struct daemon *d, engine_node node) {
     struct calls_kept *k = d->kept;
+    if (node < d->n_nodes)
+        d->nodes[node].kept_bytes = 0;
     if (!k)
         return;
     k->tail = &k->head;
@@ -52,19 +59,23 @@ void calls_kept_forget(struct daemon *d, engine_node node) {
     }
 }
 
-void calls_kept_add(struct daemon *d, engine_node node, uint64_t gen, uint32_t type, uint64_t ref,
-                    const void *data, size_t len) {
-    if (!d->upgrades || !upgrade_rollback_possible(d, node, gen))
-        return;
+enum calls_kept_result calls_kept_add(struct daemon *d, engine_node node, uint64_t gen, uint32_t type, uint64_t ref,
+                                      const void *data, size_t len) {
+    if (!d->upgrades || node >= d->n_nodes || !upgrade_rollback_possible(d, node, gen))
+        return CALLS_KEPT_NOT_NEEDED;
+    if (d->nodes[node].kept_bytes + cost(len) > CALLS_KEPT_MAX_BYTES)
+        return CALLS_KEPT_NO_ROOM; /* the restored worker then gets -ECONNABORTED for it */
     struct calls_kept *k = list(d);
     struct kept *e = k ? malloc(sizeof *e + len) : NULL;
     if (!e)
-        return; /* the restored worker then gets -ECONNABORTED for it */
+        return CALLS_KEPT_NO_ROOM;
+    d->nodes[node].kept_bytes += cost(len);
     *e = (struct kept){.node = node, .gen = gen, .ref = ref, .type = type, .len = len};
     if (len)
         memcpy(e->data, data, len);
     *k->tail = e;
     k->tail = &e->next;
+    return CALLS_KEPT_COPIED;
 }
 
 /* The tags of the sorted hand-off table, once it was sent. */
@@ -97,7 +108,7 @@ static void log_lost(struct daemon *d, engine_node node, size_t lost) {
     struct nines_field f[] = {{"child", engine_node_path(d->engine, node)}, {"count", count}};
     nines_log_event(LOG_ERR, "call_answers_lost",
                     "answers to calls the worker made were lost across its rollback: each of those calls "
-                    "was answered -ECONNABORTED",
+                    "was answered -ECONNABORTED (no copy was kept: over the bound of the copies, or out of memory)",
                     f, 2);
 }
 
@@ -127,6 +138,8 @@ void calls_kept_resend(struct daemon *d, struct child_proc *p, struct nines_hand
             child_send(p, NINES_MSG_CALL_FAILED, calls[i].ref, buf, sizeof code + sizeof why - 1);
             lost++;
         }
+    if (lost && p->node < d->n_nodes)
+        d->nodes[p->node].answers_lost += lost;
     if (lost)
         log_lost(d, p->node, lost);
 }

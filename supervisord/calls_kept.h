@@ -11,9 +11,14 @@
  * safety net, every answer sent to it (a reply, or an error such as
  * -ETIMEDOUT) is copied here; when the worker is restored, each listed
  * call that ninesd no longer has pending is answered again from its copy.
- * One that has no copy (none could be made: out of memory) is answered
- * -ECONNABORTED, and logged as call_answers_lost with their count: never
- * silence. The copies go when the rollback is no longer possible.
+ * The copies of one worker hold at most CALLS_KEPT_MAX_BYTES (answers
+ * and their bookkeeping): a worker that is sent more while it may be
+ * rolled back, or ninesd out of memory, has no copy of the rest. Each
+ * listed call without one is answered -ECONNABORTED when the worker is
+ * restored — never silence, never twice —, counted in the worker's
+ * answers_lost (status, metrics) and logged as one call_answers_lost
+ * record with the count. The copies go when the rollback is no longer
+ * possible.
  */
 #ifndef NINES_CALLS_KEPT_H
 #define NINES_CALLS_KEPT_H
@@ -24,10 +29,18 @@
 #include "daemon.h"
 #include "proto.h"
 
+#define CALLS_KEPT_MAX_BYTES (4u << 20)
+
+enum calls_kept_result {
+    CALLS_KEPT_NOT_NEEDED, /* the worker cannot be rolled back: no copy is needed */
+    CALLS_KEPT_COPIED,
+    CALLS_KEPT_NO_ROOM,    /* over the bound, or out of memory: a restore answers it -ECONNABORTED */
+};
+
 /* An answer (NINES_MSG_CALL_RESULT or _FAILED) for the call `ref` of
  * worker node/gen, sent or about to be: copied if that worker may still be
  * rolled back (upgrade_rollback_possible). */
-void calls_kept_add(struct daemon *d, engine_node node, uint64_t gen, uint32_t type, uint64_t ref,
+enum calls_kept_result calls_kept_add(struct daemon *d, engine_node node, uint64_t gen, uint32_t type, uint64_t ref,
                     const void *data, size_t len);
 
 /* Node's copies are no longer needed: its rollback is over or impossible. */

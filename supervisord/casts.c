@@ -4,15 +4,14 @@
 #include "casts.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 
 #include "child_proc.h"
 #include "child_send.h"
-#include "log.h"
+#include "drops.h"
+#include "upgrade.h"
 #include "proto.h"
 
 /* The running worker at `path`, or NULL with why in `why` (and *node
@@ -157,66 +156,14 @@ void casts_drained(struct child_proc *p) {
 void casts_on_exit(struct child_proc *p) {
     p->ending = true;
     release_all(p);
-    casts_count_dropped(p->d, p->node, child_send_clear(&p->queue));
-}
-
-/* --- drops, said once per burst ------------------------------------------- */
-
-static void log_drop(struct daemon *d, engine_node node, uint64_t n) {
-    char count[24], msg[160];
-    snprintf(count, sizeof count, "%" PRIu64, n);
-    snprintf(msg, sizeof msg, "%" PRIu64 " cast%s dropped: the worker was not running, or ended with them queued",
-             n, n == 1 ? "" : "s");
-    struct nines_field f[] = {{"child", engine_node_path(d->engine, node)}, {"count", count}};
-    nines_log_event(LOG_WARNING, "casts_dropped", msg, f, 2);
-}
-
-void casts_log_drops(struct daemon *d, bool force) {
-    uint64_t now = daemon_now_ms(), next = 0;
-    for (engine_node i = 0; d->nodes && i < d->n_nodes; i++) {
-        uint64_t n = drop_burst_take(&d->nodes[i].cast_drops, now, force);
-        if (n)
-            log_drop(d, i, n);
-        uint64_t due = drop_burst_due(&d->nodes[i].cast_drops);
-        if (due && (!next || due < next))
-            next = due;
-    }
-    if (next && d->drop_timer) {
-        sd_event_source_set_time(d->drop_timer, next * 1000);
-        sd_event_source_set_enabled(d->drop_timer, SD_EVENT_ONESHOT);
-    }
-}
-
-void casts_forget_node(struct daemon *d, engine_node node) {
-    uint64_t n = node < d->n_nodes ? drop_burst_take(&d->nodes[node].cast_drops, daemon_now_ms(), true) : 0;
-    if (n)
-        log_drop(d, node, n);
-}
-
-static int on_drop_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-    casts_log_drops(userdata, false);
-    return 0;
+    size_t answers = 0;
+    casts_count_dropped(p->d, p->node, child_send_clear(&p->queue, &answers));
+    /* Answers to its calls that waited for it went with it, unless copies
+     * wait for a rollback (calls_kept.h). */
+    if (answers && !upgrade_rollback_possible(p->d, p->node, p->gen))
+        drops_count(p->d, p->node, DROP_ANSWERS, answers);
 }
 
 void casts_count_dropped(struct daemon *d, engine_node node, uint64_t n) {
-    struct node_info *c = counts(d, node);
-    if (!c || n == 0)
-        return;
-    c->casts_dropped += n;
-    if (!drop_burst_add(&c->cast_drops, n, daemon_now_ms()))
-        return; /* the burst under way will say it */
-    uint64_t at = drop_burst_due(&c->cast_drops) * 1000;
-    if (!d->drop_timer) {
-        if (sd_event_add_time(d->loop, &d->drop_timer, CLOCK_MONOTONIC, at, 10000, on_drop_timer, d) < 0)
-            d->drop_timer = NULL; /* said at the next burst's timer, or at the end */
-        return;
-    }
-    int enabled = SD_EVENT_OFF;
-    uint64_t armed = 0;
-    sd_event_source_get_enabled(d->drop_timer, &enabled);
-    sd_event_source_get_time(d->drop_timer, &armed);
-    if (enabled == SD_EVENT_OFF || armed > at) {
-        sd_event_source_set_time(d->drop_timer, at);
-        sd_event_source_set_enabled(d->drop_timer, SD_EVENT_ONESHOT);
-    }
+    drops_count(d, node, DROP_CASTS, n);
 }

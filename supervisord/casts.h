@@ -57,18 +57,13 @@ void casts_refused_by_worker(struct daemon *d, const uint8_t *payload, size_t le
 void casts_drained(struct child_proc *p);
 
 /* `p` is ending: its senders go on, and the casts still queued for it
- * are counted dropped (and logged). */
+ * are counted dropped (and logged), and so are the answers queued for it
+ * (answers_dropped, drops.h) unless they are kept for a rollback. */
 void casts_on_exit(struct child_proc *p);
 
 /* `n` casts for node `n` dropped: counted in its casts_dropped and
- * logged once per burst (drop_burst.h), as one casts_dropped record with
+ * logged once per burst (drops.h), as one casts_dropped record with
  * the count. */
 void casts_count_dropped(struct daemon *d, engine_node node, uint64_t n);
-
-/* The engine freed `node`: its burst of drops not yet said is said now. */
-void casts_forget_node(struct daemon *d, engine_node node);
-
-/* Log the bursts that have ended (all of them with `force`: the tree stops). */
-void casts_log_drops(struct daemon *d, bool force);
 
 #endif /* NINES_CASTS_H */

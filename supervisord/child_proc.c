@@ -413,7 +413,7 @@ void child_proc_free(struct child_proc *p) {
     sd_event_source_disable_unref(p->err_src);
     sd_event_source_disable_unref(p->timer_src);
     start_timeout_disarm(p);
-    child_send_clear(&p->queue);
+    child_send_clear(&p->queue, NULL);
     if (p->out_key)
         output_sock_detach(p->d->output, p->out_key);
     if (p->err_key)

@@ -76,9 +76,13 @@ void child_send_flush(struct child_proc *p) {
         casts_drained(p);
 }
 
-size_t child_send_clear(struct child_queue *q) {
-    size_t casts = q->casts;
-    while (q->head)
+size_t child_send_clear(struct child_queue *q, size_t *answers) {
+    size_t casts = q->casts, n = 0;
+    while (q->head) {
+        n += q->head->type == NINES_MSG_CALL_RESULT || q->head->type == NINES_MSG_CALL_FAILED;
         pop(q);
+    }
+    if (answers)
+        *answers = n;
     return casts;
 }

@@ -47,7 +47,8 @@ void child_send_flush(struct child_proc *p);
  * anything waits to be sent. */
 void child_send_update_events(struct child_proc *p);
 
-/* Forget what waits (the worker ended); the number of casts among it. */
-size_t child_send_clear(struct child_queue *q);
+/* Forget what waits (the worker ended); the number of casts among it,
+ * and in *answers (if not NULL) of answers to its calls. */
+size_t child_send_clear(struct child_queue *q, size_t *answers);
 
 #endif /* NINES_CHILD_SEND_H */

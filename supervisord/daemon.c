@@ -21,6 +21,7 @@
 #include "calls.h"
 #include "cgroup.h"
 #include "casts.h"
+#include "drops.h"
 #include "control.h"
 #include "fd_budget.h"
 #include "launcher.h"
@@ -93,7 +94,7 @@ static void tree_down(struct daemon *d, const struct engine_action *a) {
     d->exit_code = a->exit_code;
     spare_drop(d);
     launcher_stop(d);
-    casts_log_drops(d, true);
+    drops_log(d, true);
     sd_event_exit(d->loop, a->exit_code);
 }
 
@@ -143,7 +144,7 @@ static void note_ended(struct daemon *d, const struct engine_report *r) {
 static void forget_node(struct daemon *d, engine_node node) {
     if (node >= d->n_nodes)
         return;
-    casts_forget_node(d, node);
+    drops_forget_node(d, node);
     upgrade_forget_node(d, node);
     if (d->procs[node]) { /* never: a process the engine no longer knows */
         child_proc_free(d->procs[node]);
@@ -389,7 +390,7 @@ void daemon_free(struct daemon *d) {
         spare_free_pool(d);
     launcher_stop(d);
     calls_free(d);
-    casts_log_drops(d, true);
+    drops_log(d, true);
     d->drop_timer = sd_event_source_disable_unref(d->drop_timer);
     releases_free(d);
     upgrade_free(d);

@@ -30,8 +30,11 @@ struct node_info {
     char version[64];
     bool preloaded;      /* its module was loaded by a spare before its START (spare.h) */
     uint64_t casts_dropped; /* over the child's life, not this process's (casts.h) */
-    struct drop_burst cast_drops; /* the drops not yet logged (drop_burst.h) */
     uint64_t casts_refused;
+    uint64_t answers_dropped; /* answers to its calls that came after their caller ended (drops.h) */
+    uint64_t answers_lost;    /* answered -ECONNABORTED after a rollback: no copy was kept (calls_kept.h) */
+    uint64_t kept_bytes;      /* the copies kept of answers to it (calls_kept.h) */
+    struct drop_burst drops[DROP_KINDS]; /* the drops not yet logged (drops.h) */
     /* The last end, for status (health.h): why, when (monotonic for its
      * age, wall clock to show), and whether it was trouble. */
     char last_exit[96];
@@ -69,7 +72,7 @@ struct daemon {
     struct calls *calls;          /* calls in flight between children (calls.h) */
     struct call_latency call_latency; /* answered calls, for metrics (counters.h) */
     struct calls_kept *kept;      /* answers to workers that may be rolled back (calls_kept.h) */
-    sd_event_source *drop_timer;  /* the end of the next burst of drops (casts.h) */
+    sd_event_source *drop_timer;  /* the end of the next burst of drops (drops.h) */
     struct upgrades *upgrades;    /* live upgrades asked and done (upgrade.h) */
     struct module_name *module_names; /* the application each module path is (module_names.h) */
     struct releases *releases;    /* the release handler (release_handler.h), or NULL for a tree file */

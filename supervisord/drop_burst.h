@@ -17,6 +17,9 @@
 
 #define DROP_BURST_MS 1000
 
+/* What is dropped, each kind with a burst of its own (drops.h). */
+enum drop_kind { DROP_CASTS, DROP_ANSWERS, DROP_KINDS };
+
 struct drop_burst {
     uint64_t count;    /* dropped in the burst under way */
     uint64_t start_ms; /* when it began */

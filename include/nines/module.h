@@ -66,7 +66,9 @@
  *     also one that ninesd had sent to the new code (read by it before a
  *     stale restore, or never read): ninesd keeps a copy of each answer
  *     while a rollback is possible and sends it again (one it could not
- *     keep, out of memory, comes as -ECONNABORTED, logged as
+ *     keep — over the 4 MiB the copies of one worker may hold, or out of
+ *     memory — comes as -ECONNABORTED, exactly once, counted in the
+ *     worker's answers_lost in `ninesctl status` and logged as
  *     call_answers_lost);
  * and calls the old code's code_change with that snapshot, its own version
  * as `from_version` and nines_code_change_flags() saying NINES_CC_RESTORE.

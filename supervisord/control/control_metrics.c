@@ -76,6 +76,10 @@ static const struct {
     {"nines_node_casts_total", "counter", "casts accepted for the worker (handed over or queued)"},
     {"nines_node_upgrades_total", "counter", "live upgrades of the worker, by outcome (ok, refused: the old code goes "
                                              "on, rolled_back: restored on the old code, failed: anything else)"},
+    {"nines_node_answers_dropped_total", "counter", "answers to the worker's calls that came after the process that "
+                                                    "made them had ended"},
+    {"nines_node_answers_lost_total", "counter", "the worker's calls answered -ECONNABORTED after a rollback: no copy "
+                                                 "of their answer was kept"},
 };
 
 static void node_metric(struct metrics_out *o, int family, const char *path, const char *extra, double v) {
@@ -145,6 +149,13 @@ static void family_samples(struct metrics_out *o, struct daemon *d, int family, 
         case 14:
             if (info && !sup && engine_node_spec(d->engine, k) && engine_node_spec(d->engine, k)->kind == NINES_CHILD_MODULE)
                 counter_samples(o, family, path, &info->counters);
+            break;
+        case 15:
+        case 16:
+            if (!info || sup || !engine_node_spec(d->engine, k) ||
+                engine_node_spec(d->engine, k)->kind != NINES_CHILD_MODULE)
+                break;
+            node_metric(o, family, path, NULL, (double)(family == 15 ? info->answers_dropped : info->answers_lost));
             break;
         default:
             if (!worker || p->pid <= 0 || !proc_usage_read(p->pid, &u))

@@ -72,7 +72,7 @@ static const struct nines_sup_spec *sup_spec_of(struct daemon *d, engine_node n,
 /* Numbers as text for the record; each its own buffer. */
 struct numbers {
     char depth[16], restarts[16], pid[16], uptime[24], intensity[16], period[24], children[16], max[16];
-    char queued[24], dropped[24], refused[24], sends[24];
+    char queued[24], dropped[24], refused[24], sends[24], answers_dropped[24], answers_lost[24];
     char cpu[24], rss[24], pss[24], window[16], exit_at[40], backoff_ms[24], backoff_count[16];
 };
 
@@ -85,6 +85,14 @@ static void cast_fields(struct child_proc *p, const struct node_info *info, stru
     f[0] = (struct nines_field){"casts_queued", num->queued};
     f[1] = (struct nines_field){"casts_dropped", num->dropped};
     f[2] = (struct nines_field){"casts_refused", num->refused};
+}
+
+/* Answers to a worker's calls that ninesd dropped or lost (drops.h). */
+static void answer_fields(const struct node_info *info, struct numbers *num, struct nines_field *f) {
+    num_text(num->answers_dropped, info ? info->answers_dropped : 0);
+    num_text(num->answers_lost, info ? info->answers_lost : 0);
+    f[0] = (struct nines_field){"answers_dropped", num->answers_dropped};
+    f[1] = (struct nines_field){"answers_lost", num->answers_lost};
 }
 
 static void supervisor_fields(struct daemon *d, engine_node n, const struct nines_sup_spec *sup,
@@ -179,7 +187,7 @@ static void record(struct status_out *o, struct daemon *d, engine_node n, unsign
     num_text(num.sends, p ? p->queue.n : 0);
     bool worker = spec && spec->kind == NINES_CHILD_MODULE;
     char args[1024], release[200];
-    struct nines_field f[34] = {
+    struct nines_field f[36] = {
         {"path", engine_node_path(d->engine, n)},
         {"kind", kind_of(d, n, spec)},
         {"depth", num.depth},
@@ -208,7 +216,9 @@ static void record(struct status_out *o, struct daemon *d, engine_node n, unsign
     f[29] = (struct nines_field){"upgrading", worker ? upgrade_under_way(d, n, &from) : NULL};
     f[30] = (struct nines_field){"upgrading_from", f[29].value ? from : NULL};
     backoff_fields(d, n, &num, &f[3], &f[31], o->now_ms);
-    emit(o, f, 33);
+    if (worker)
+        answer_fields(info, &num, &f[33]);
+    emit(o, f, 35);
 }
 
 /* Health is decided bottom-up (a supervisor is as troubled as what is

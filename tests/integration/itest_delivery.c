@@ -20,6 +20,7 @@
 
 #include "control_client.h"
 #include "harness.h"
+#include "harness_run.h"
 
 #define WAIT_MS 5000
 
@@ -273,10 +274,58 @@ static void casts_dropped_are_counted_and_logged_once_per_burst(void **state) {
     assert_int_equal(control_ask_once(n->socket, &a, "status", "callee", NULL), 0);
     assert_true(status_field(&a, "callee", "casts_dropped", v, sizeof v));
     assert_string_equal(v, "2000");
+    /* ninesctl status shows it to people too. */
+    static char out[16384];
+    harness_ctl(n, "status", out, sizeof out); /* exit 3: callee is not running */
+    assert_non_null(strstr(out, "DROPS"));
+    assert_non_null(strstr(out, "2000 casts dropped"));
     /* A later drop is a burst of its own. */
     call_ok(n, "caller", "casts callee 3");
     assert_non_null(ninesd_wait(n, WAIT_MS, "event=casts_dropped", "count=3 ", NULL));
     assert_int_equal(ninesd_count(n, "event=casts_dropped", NULL), 2);
+}
+
+/* Answers to calls a worker made that come after that worker was
+ * restarted have nobody to go to: they are dropped, counted in the
+ * caller's answers_dropped (status text and --json, metrics) and logged
+ * once per burst with the count. */
+static void answers_to_a_caller_that_ended_are_counted_and_logged_once(void **state) {
+    struct ninesd *n = *state;
+    ninesd_start(n, harness_write_tree(n,
+        "supervisor:\n  intensity: 10\n  children:\n"
+        "    - id: callee\n      module: @BUILD@/tests/apps/kvlite.so\n"
+        "    - id: kv\n      module: @BUILD@/tests/apps/kvlite.so\n"), NULL);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=tree_started", NULL));
+    call_ok(n, "kv", "callout callee 5");
+    assert_string_equal(a.data, "sent 5");
+    assert_int_equal(control_ask_once(n->socket, &a, "terminate", "kv", NULL), 0);
+    assert_int_equal(a.status, CTL_ST_OK);
+    assert_int_equal(control_ask_once(n->socket, &a, "restart", "kv", NULL), 0);
+    assert_int_equal(a.status, CTL_ST_OK);
+    call_ok(n, "kv", "version"); /* the new process runs */
+    call_ok(n, "callee", "flush");
+    assert_string_equal(a.data, "flushed 5");
+    const char *line = ninesd_wait(n, WAIT_MS, "event=answers_dropped", "child=kv ", NULL);
+    assert_non_null(line);
+    assert_non_null(strstr(line, "count=5 "));
+    ninesd_pump(n, DROP_WAIT_MS);
+    assert_int_equal(ninesd_count(n, "event=answers_dropped", NULL), 1);
+    char v[32];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "kv", NULL), 0);
+    assert_true(status_field(&a, "kv", "answers_dropped", v, sizeof v));
+    assert_string_equal(v, "5");
+    assert_true(status_field(&a, "kv", "answers_lost", v, sizeof v));
+    assert_string_equal(v, "0");
+    call_ok(n, "kv", "answers"); /* the new process got none of them */
+    assert_string_equal(a.data, "replies=0 errors=0 dup=0");
+    static char out[16384];
+    assert_int_equal(harness_ctl(n, "status", out, sizeof out), 0);
+    assert_non_null(strstr(out, "5 answers dropped"));
+    assert_int_equal(harness_ctl(n, "status --json", out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"answers_dropped\":5"));
+    assert_int_equal(harness_ctl(n, "metrics", out, sizeof out), 0);
+    assert_non_null(strstr(out, "nines_node_answers_dropped_total{path=\"kv\"} 5\n"));
+    assert_non_null(strstr(out, "nines_node_answers_lost_total{path=\"kv\"} 0\n"));
 }
 
 int main(void) {
@@ -295,6 +344,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(casts_dropped_are_counted_and_logged_once_per_burst, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_cast_to_a_stopped_worker_says_not_running, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(answers_to_a_caller_that_ended_are_counted_and_logged_once, harness_setup,
                                         harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

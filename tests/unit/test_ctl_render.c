@@ -147,6 +147,36 @@ static void test_what_is_wrong(void **state) {
     ctl_records_free(&rs);
 }
 
+/* What ninesd dropped or refused for a worker: a DROPS column, only when
+ * some count is above 0, each count said in words. */
+static void test_drops(void **state) {
+    static const char *const lines[] = {
+        "path=/ kind=supervisor depth=0 state=running health=ok strategy=one_for_one intensity=3 "
+        "period_ms=5000 children=2 window_restarts=0",
+        "path=a kind=worker depth=1 state=running health=ok restart=permanent restarts=0 pid=7 version=1 "
+        "casts_queued=0 casts_dropped=3 casts_refused=1 answers_dropped=0 answers_lost=2",
+        "path=b kind=worker depth=1 state=running health=ok restart=permanent restarts=0 pid=8 version=1 "
+        "casts_queued=0 casts_dropped=0 casts_refused=0 answers_dropped=0 answers_lost=0",
+    };
+    static const char want[] =
+        "NAME  KIND        STATE    PID  VERSION  UPTIME  RESTARTS  WINDOW     DROPS\n"
+        "/     supervisor  running  -    -        -       -         0/3 in 5s  -\n"
+        "├─ a  worker      running  7    1        -       0         -          3 casts dropped, 1 cast refused, 2 answers lost\n"
+        "└─ b  worker      running  8    1        -       0         -          -\n"
+        "2 children, all permanent children running\n";
+    struct ctl_records rs;
+    load(&rs, lines, sizeof lines / sizeof lines[0]);
+    char *text = render(&rs, false);
+    assert_string_equal(text, want);
+    free(text);
+    ctl_records_free(&rs);
+    load(&rs, lines + 2, 1); /* nothing dropped: no column */
+    text = render(&rs, false);
+    assert_null(strstr(text, "DROPS"));
+    free(text);
+    ctl_records_free(&rs);
+}
+
 /* A live upgrade under way (status' upgrading=) is STATE upgrading. */
 static void test_upgrade_under_way(void **state) {
     static const char *const lines[] = {
@@ -369,6 +399,7 @@ int main(void) {
         cmocka_unit_test(test_idle_permanent_is_red),
         cmocka_unit_test(test_what_is_wrong),
         cmocka_unit_test(test_upgrade_under_way),
+        cmocka_unit_test(test_drops),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_odd_records),
         cmocka_unit_test(test_uptime),
