@@ -14,7 +14,10 @@
  * "defer" (answered only by a later "flush" -> "flushed N", with "late");
  * "callout PATH N": N nines_call()s "defer" to PATH (tags 1..N, 10 s),
  * "sent N"; "answers" -> "replies=R errors=E dup=D" for those calls, as
- * this process saw them (counts are not in the snapshot).
+ * this process saw them (counts are not in the snapshot), "aborted" ->
+ * "aborted=A": of the errors, those that were -ECONNABORTED.
+ * "deferbig" is "defer" answered with KV_BIG bytes, and "calloutbig PATH
+ * N" calls it; a flush that fills the channel goes on from a timer.
  * Snapshot: "KEY=VALUE\n" lines; every version reads every other's.
  */
 #ifndef NINES_TEST_APPS_KVLITE_H
@@ -39,16 +42,19 @@
 
 #define KV_MAX 64
 #define KV_CRASH_TIMER 1
+#define KV_FLUSH_TIMER 2
 #define KV_CALLS 4096
+#define KV_BIG 60000
 
 struct kv {
     char key[KV_MAX][32], value[KV_MAX][64];
     int n;
     const char *restore;
     uint64_t deferred[KV_CALLS];
+    unsigned char deferred_big[KV_CALLS];
     int n_deferred;
     unsigned char seen[KV_CALLS + 1];
-    long replies, errors, dup;
+    long replies, errors, dup, aborted;
 };
 
 static int kv_reply(nines_ctx *ctx, uint64_t ref, const char *text) {
@@ -82,36 +88,58 @@ static int kv_set(struct kv *kv, const char *key, const char *value) {
     return 0;
 }
 
-static int kv_callout(nines_ctx *ctx, struct kv *kv, const char *path, int n, uint64_t ref) {
+static int kv_callout(nines_ctx *ctx, struct kv *kv, const char *path, int n, uint64_t ref, const char *what) {
     char out[64];
     int sent = 0;
     for (int i = 1; i <= n && i <= KV_CALLS; i++)
-        sent += nines_call(ctx, path, "defer", 5, (uint64_t)i, 10000) == 0;
+        sent += nines_call(ctx, path, what, strlen(what), (uint64_t)i, 10000) == 0;
     snprintf(out, sizeof out, "sent %d", sent);
     return kv_reply(ctx, ref, out);
+}
+
+/* Answer the deferred calls, oldest first; those the channel cannot take
+ * now wait for the flush timer. */
+static void kv_flush_some(nines_ctx *ctx, struct kv *kv) {
+    static char big[KV_BIG];
+    int done = 0;
+    for (; done < kv->n_deferred; done++) {
+        int r = kv->deferred_big[done] ? nines_reply(ctx, kv->deferred[done], big, sizeof big)
+                                       : kv_reply(ctx, kv->deferred[done], "late");
+        if (r == -EAGAIN)
+            break;
+    }
+    kv->n_deferred -= done;
+    memmove(kv->deferred, kv->deferred + done, (size_t)kv->n_deferred * sizeof kv->deferred[0]);
+    memmove(kv->deferred_big, kv->deferred_big + done, (size_t)kv->n_deferred);
+    if (kv->n_deferred)
+        nines_timer_start(ctx, KV_FLUSH_TIMER, 1, 0);
 }
 
 static int kv_call_more(nines_ctx *ctx, struct kv *kv, const char *text, uint64_t ref) {
     char out[96], path[64];
     int n;
-    if (strcmp(text, "defer") == 0) {
+    if (strcmp(text, "defer") == 0 || strcmp(text, "deferbig") == 0) {
         if (kv->n_deferred == KV_CALLS)
             return kv_reply(ctx, ref, "full");
+        kv->deferred_big[kv->n_deferred] = text[5] == 'b';
         kv->deferred[kv->n_deferred++] = ref;
         return 0;
     }
     if (strcmp(text, "flush") == 0) {
-        int flushed = kv->n_deferred;
-        for (int i = 0; i < flushed; i++)
-            kv_reply(ctx, kv->deferred[i], "late");
-        kv->n_deferred = 0;
-        snprintf(out, sizeof out, "flushed %d", flushed);
+        snprintf(out, sizeof out, "flushed %d", kv->n_deferred);
+        kv_flush_some(ctx, kv);
         return kv_reply(ctx, ref, out);
     }
     if (sscanf(text, "callout %63s %d", path, &n) == 2)
-        return kv_callout(ctx, kv, path, n, ref);
+        return kv_callout(ctx, kv, path, n, ref, "defer");
+    if (sscanf(text, "calloutbig %63s %d", path, &n) == 2)
+        return kv_callout(ctx, kv, path, n, ref, "deferbig");
     if (strcmp(text, "answers") == 0) {
         snprintf(out, sizeof out, "replies=%ld errors=%ld dup=%ld", kv->replies, kv->errors, kv->dup);
+        return kv_reply(ctx, ref, out);
+    }
+    if (strcmp(text, "aborted") == 0) {
+        snprintf(out, sizeof out, "aborted=%ld", kv->aborted);
         return kv_reply(ctx, ref, out);
     }
     return kv_reply(ctx, ref, "error: unknown request");
@@ -144,7 +172,11 @@ static int kv_info(nines_ctx *ctx, void *state, const struct nines_info *info) {
         else if (info->status == 0)
             kv->replies++;
         else
-            kv->errors++;
+            kv->errors++, kv->aborted += info->status == -ECONNABORTED;
+        return 0;
+    }
+    if (info->kind == NINES_INFO_TIMER && info->tag == KV_FLUSH_TIMER) {
+        kv_flush_some(ctx, kv);
         return 0;
     }
     if (info->kind == NINES_INFO_TIMER && info->tag == KV_CRASH_TIMER) {

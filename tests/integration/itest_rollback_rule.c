@@ -238,6 +238,64 @@ static void answers_the_new_code_took_come_again_after_a_stale_restore(void **st
     assert_int_equal(ninesd_count(n, "event=call_answers_lost", NULL), 0);
 }
 
+/* What a rollback cannot give back is answered, never left silent: the
+ * copies ninesd keeps of the answers to a worker are bounded
+ * (CALLS_KEPT_MAX_BYTES, 4 MiB), and 100 answers of 60 KB sent to the new
+ * code while it sits in code_change are over it. The worker restored on
+ * the old code gets exactly one answer for each of its 100 calls: the
+ * reply from a copy, or -ECONNABORTED for each one without a copy;
+ * counted in its answers_lost and logged once with that count. */
+static void calls_without_a_kept_answer_each_get_one_econnaborted(void **state) {
+    struct ninesd *n = *state;
+    ninesd_start(n, harness_write_tree(n,
+        "supervisor:\n  intensity: 10\n  children:\n"
+        "    - id: callee\n      module: @BUILD@/tests/apps/kvlite.so\n"
+        "    - id: kv\n      module: @BUILD@/tests/apps/kvlite.so\n"), NULL);
+    assert_true(ninesd_wait_started(n, "kv", WAIT_MS) > 0);
+    assert_string_equal(call(n, "calloutbig callee 100"), "sent 100");
+    int fd = control_connect(n->socket);
+    assert_true(fd >= 0);
+    assert_int_equal(control_request(fd, "upgrade", "kv", BUILD_PATH("tests/apps/kvlite_cc_slow_crash.so"), NULL),
+                     0);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=upgrade_started", "child=kv ", NULL));
+    /* While kv's new code_change sleeps for 500 ms: 6 MB of answers. */
+    assert_int_equal(control_ask_once(n->socket, &a, "call", "callee", "flush", NULL), 0);
+    assert_string_equal(a.data, "flushed 100");
+    struct answer up;
+    assert_int_equal(control_answer(fd, &up), 0);
+    close(fd);
+    assert_int_equal(up.status, CTL_ST_FAILED);
+    /* Said as the restored worker is sent its answers, before it is back. */
+    const char *line = ninesd_wait(n, WAIT_MS, "event=call_answers_lost", "child=kv ", NULL);
+    assert_non_null(line);
+    char count[24];
+    assert_true(logfmt_field(line, "count", count, sizeof count));
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=upgrade_rolled_back", "child=kv ", "restored", NULL));
+    long lost = atol(count);
+    assert_true(lost > 0 && lost < 100); /* some had a copy, the rest none */
+    /* Every call answered: the replies from copies, an error for each other. */
+    char want[96];
+    snprintf(want, sizeof want, "replies=%ld errors=%ld dup=0", 100 - lost, lost);
+    uint64_t until = now_ms() + WAIT_MS;
+    while (strcmp(call(n, "answers"), want) != 0 && now_ms() < until)
+        ninesd_pump(n, 20);
+    assert_string_equal(call(n, "answers"), want);
+    snprintf(want, sizeof want, "aborted=%ld", lost); /* each of those errors is -ECONNABORTED */
+    assert_string_equal(call(n, "aborted"), want);
+    assert_string_equal(call(n, "restore"), "exact");
+    /* Never two: nothing more comes, and it is said once. */
+    ninesd_pump(n, 500);
+    snprintf(want, sizeof want, "replies=%ld errors=%ld dup=0", 100 - lost, lost);
+    assert_string_equal(call(n, "answers"), want);
+    assert_int_equal(ninesd_count(n, "event=call_answers_lost", NULL), 1);
+    char v[32];
+    assert_int_equal(control_ask_once(n->socket, &a, "status", "kv", NULL), 0);
+    assert_true(status_field(&a, "kv", "answers_lost", v, sizeof v));
+    assert_int_equal(atol(v), lost);
+    assert_true(status_field(&a, "kv", "answers_dropped", v, sizeof v));
+    assert_string_equal(v, "0"); /* kept for the rollback, or lost: none counted twice */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(acknowledged_writes_are_never_reverted, harness_setup, harness_teardown),
@@ -248,6 +306,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(answers_sent_to_the_crashing_code_reach_the_restored_one, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(answers_the_new_code_took_come_again_after_a_stale_restore, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(calls_without_a_kept_answer_each_get_one_econnaborted, harness_setup,
                                         harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
