@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "control_internal.h"
@@ -31,8 +32,10 @@
 static int queue_bytes(struct control_conn *c, const void *data, size_t len) {
     if (c->out_len - c->out_off + len > MAX_QUEUED_BYTES)
         return -ENOBUFS;
-    if (c->out_off && c->out_off == c->out_len)
+    if (c->out_off == c->out_len) { /* output waits from now: the stall clock starts */
         c->out_off = c->out_len = 0;
+        c->took_ms = daemon_now_ms();
+    }
     if (c->out_len + len > c->out_cap) {
         size_t cap = c->out_cap ? c->out_cap : 4096;
         while (cap < c->out_len + len)
@@ -56,7 +59,7 @@ static void queue_frame(struct control_conn *c, enum ctl_type type, enum ctl_sta
     struct ctl_header h;
     ctl_header_make(&h, type, st, len);
     if (queue_bytes(c, &h, sizeof h) < 0 || queue_bytes(c, payload, len) < 0) {
-        control_kill_conn(c); /* it does not read: let it go */
+        control_cut_off(c, "left more than 8 MiB of its answers unread"); /* it does not read: let it go */
         return;
     }
     /* A long answer (a status of thousands of nodes) goes out as it is
@@ -121,6 +124,19 @@ void control_kill_conn(struct control_conn *c) {
     if (!ctl->reaper && sd_event_add_defer(c->d->loop, &ctl->reaper, on_reap, c->d) < 0)
         return;
     sd_event_source_set_enabled(ctl->reaper, SD_EVENT_ONESHOT);
+}
+
+/* Dropped for not reading, said once in the log: who it was and why. */
+void control_cut_off(struct control_conn *c, const char *why) {
+    if (c->dead)
+        return;
+    control_kill_conn(c); /* first: the record below goes to followers, this one no more */
+    char pid[24], uid[24], msg[200];
+    snprintf(pid, sizeof pid, "%d", (int)c->peer.pid);
+    snprintf(uid, sizeof uid, "%d", (int)c->peer.uid);
+    snprintf(msg, sizeof msg, "control client %s: connection closed", why);
+    struct nines_field f[] = {{"pid", pid}, {"uid", uid}};
+    nines_log_event(LOG_WARNING, "control_client_dropped", msg, f, 2);
 }
 
 /* --- the socket ----------------------------------------------------------- */

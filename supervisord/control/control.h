@@ -65,12 +65,10 @@ void control_events_record(struct daemon *d, const char *line, size_t len);
 void control_events_send_history(struct daemon *d, struct control_conn *c);
 void control_events_free(struct daemon *d);
 
-/* control_status.c: the records of `status` for the subtree at `node`. */
 /* `metrics`: the Prometheus text exposition of the tree (control_metrics.c). */
 void control_metrics_send(struct daemon *d, struct control_conn *c);
 /* Each node's health below and at n into out (by node; room for
  * d->n_nodes), as status shows it; metrics says the same. */
 enum nines_health control_health_walk(struct daemon *d, engine_node n, enum nines_health *out);
-void control_status_send(struct daemon *d, struct control_conn *c, engine_node node, bool resources);
 
 #endif /* NINES_CONTROL_H */

@@ -227,8 +227,7 @@ static void cmd_status(struct daemon *d, struct control_conn *c, int argc, const
     engine_node n = argc > 1 ? find(d, c, argv[1]) : ENGINE_ROOT;
     if (n == ENGINE_NO_NODE)
         return;
-    control_status_send(d, c, n, resources);
-    control_send_end(c, CTL_ST_OK, "%s", "");
+    control_status_start(d, c, n, resources); /* its END once every record is out */
 }
 
 static void cmd_metrics(struct daemon *d, struct control_conn *c, int argc, const char **argv) {

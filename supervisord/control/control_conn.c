@@ -13,7 +13,7 @@
 
 static void update_events(struct control_conn *c) {
     uint32_t ev = c->busy ? 0 : EPOLLIN;
-    if (c->out_off < c->out_len)
+    if (c->out_off < c->out_len || c->status)
         ev |= EPOLLOUT;
     sd_event_source_set_io_events(c->src, ev);
 }
@@ -30,6 +30,7 @@ void conn_free(struct control_conn *c) {
     sd_event_source_disable_unref(c->src);
     close(c->fd);
     ctl_decoder_free(&c->in);
+    control_status_free(c->status);
     free((void *)c->peer.groups);
     free(c->out);
     free(c);
@@ -44,6 +45,7 @@ bool conn_flush(struct control_conn *c) {
         if (n < 0)
             return errno == EAGAIN;
         c->out_off += (size_t)n;
+        c->took_ms = daemon_now_ms();
     }
     c->out_off = c->out_len = 0;
     return true;
@@ -126,6 +128,8 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
     struct control_conn *c = userdata;
     if (revents & EPOLLOUT && !conn_flush(c))
         c->dead = true;
+    if (!c->dead && c->status)
+        control_status_pump(c);
     if (!c->dead && revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
         read_requests(c);
     if (!c->dead && !conn_flush(c))
@@ -197,6 +201,8 @@ static int on_idle_sweep(sd_event_source *s, uint64_t usec, void *userdata) {
         next = c->next;
         if (conn_idle(c) && control_idle_expired(now, c->last_ms, ctl->idle_ms))
             conn_free(c);
+        else if (!c->dead && control_stalled(c->out_off < c->out_len || c->status, now, c->took_ms, ctl->idle_ms))
+            control_cut_off(c, "read nothing of its answer for the idle timeout (ninesd --idle-timeout)");
     }
     sd_event_source_set_time_relative(s, sweep_every_us(ctl));
     sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);

@@ -25,7 +25,31 @@ struct control_conn {
     bool following; /* events --follow: gets every new report */
     bool dead;      /* broken or too slow: freed once out of the current call */
     uint64_t last_ms; /* its last request or answer: the idle clock (control_limits.h) */
+    uint64_t took_ms; /* when its socket last took bytes, or an answer began: the stall clock */
+    struct control_status *status; /* a status answered as the socket takes it, or NULL */
 };
+
+/* control_status.c: status records, written into a chunk that is sent as
+ * a DATA frame when the next record might not fit. */
+#define RECORD_MAX 4096 /* a record is cut there */
+struct status_chunk {
+    struct control_conn *c;
+    char *buf;
+    size_t used, size;               /* size >= RECORD_MAX */
+    bool resources;                  /* CPU and memory from /proc, on request */
+    const enum nines_health *health; /* by node, decided when the status began */
+    size_t n_health;
+    uint64_t now_ms; /* one clock for every record */
+};
+void control_status_record(struct daemon *d, struct status_chunk *o, engine_node n, unsigned depth);
+void control_status_chunk_send(struct status_chunk *o);
+
+/* control_status_job.c: a status of any size in bounded memory. It takes
+ * the list of nodes to show when asked, then writes their records only
+ * as the client reads them (conn's EPOLLOUT), and ends with the END. */
+void control_status_start(struct daemon *d, struct control_conn *c, engine_node node, bool resources);
+void control_status_pump(struct control_conn *c); /* more records, if the socket takes them */
+void control_status_free(struct control_status *s);
 
 /* An engine request waiting for its ENGINE_ACT_REPLY, and who asked. */
 struct pending_op {
@@ -67,6 +91,9 @@ void conn_close_now(struct control_conn *c); /* answer what is pending, flush, f
 
 /* control.c: mark dead and free it from the loop. */
 void control_kill_conn(struct control_conn *c);
+/* The same for a client that does not read, with a log record (event
+ * control_client_dropped) naming its pid, its uid and `why`. */
+void control_cut_off(struct control_conn *c, const char *why);
 
 /* control_events.c: the log tap. */
 void control_on_log_record(void *userdata, const char *event, const char *line, size_t len);

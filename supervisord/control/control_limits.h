@@ -28,6 +28,10 @@ enum control_admit {
 
 enum control_admit control_admit(size_t n_conns, size_t max_conns, bool have_idle);
 bool control_conn_idle(bool busy, bool following, bool out_pending);
+/* A connection with an answer waiting (`waiting`) whose socket has taken
+ * nothing since took_ms, for idle_ms (0: never), does not read: it is
+ * closed, so that a client cannot hold ninesd's memory or a status. */
+bool control_stalled(bool waiting, uint64_t now_ms, uint64_t took_ms, uint64_t idle_ms);
 /* idle_ms 0: never expires. */
 bool control_idle_expired(uint64_t now_ms, uint64_t last_ms, uint64_t idle_ms);
 

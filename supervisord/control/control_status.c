@@ -20,17 +20,6 @@
 #include "release_handler.h"
 #include "upgrade.h"
 
-#define CHUNK (64 * 1024)
-
-struct status_out {
-    struct control_conn *c;
-    char buf[CHUNK];
-    size_t used;
-    bool resources;          /* CPU and memory from /proc, on request */
-    enum nines_health *health; /* by node, decided before the records go out */
-    uint64_t now_ms;           /* one clock for every record */
-};
-
 /* v in decimal into buf (room for its digits and a NUL): a status of 10,000 nodes
  * writes 130,000 numbers, and snprintf was a third of its cost. */
 static void num_text(char *buf, uint64_t v) {
@@ -46,12 +35,15 @@ static void num_text(char *buf, uint64_t v) {
 
 /* The record straight into the chunk (a record is at most 4 KiB: cut
  * there, as before), the chunk sent when the next might not fit. */
-static void emit(struct status_out *o, const struct nines_field *f, size_t n) {
-    enum { RECORD_MAX = 4096 };
-    if (sizeof o->buf - o->used < RECORD_MAX) {
+void control_status_chunk_send(struct status_chunk *o) {
+    if (o->used)
         control_send_data(o->c, o->buf, o->used);
-        o->used = 0;
-    }
+    o->used = 0;
+}
+
+static void emit(struct status_chunk *o, const struct nines_field *f, size_t n) {
+    if (o->size - o->used < RECORD_MAX)
+        control_status_chunk_send(o);
     size_t len = nines_logfmt_record(o->buf + o->used, RECORD_MAX, f, n);
     o->used += len < RECORD_MAX ? len : RECORD_MAX - 1;
 }
@@ -173,7 +165,7 @@ static void backoff_fields(struct daemon *d, engine_node n, struct numbers *num,
     f[1] = (struct nines_field){"backoff_count", num->backoff_count};
 }
 
-static void record(struct status_out *o, struct daemon *d, engine_node n, unsigned depth, enum nines_health health) {
+static void record(struct status_chunk *o, struct daemon *d, engine_node n, unsigned depth, enum nines_health health) {
     const struct nines_child_spec *spec = engine_node_spec(d->engine, n);
     enum engine_node_state st = engine_node_state(d->engine, n);
     const struct node_info *info = n < d->n_nodes ? &d->nodes[n] : NULL;
@@ -258,48 +250,6 @@ enum nines_health control_health_walk(struct daemon *d, engine_node n, enum nine
     return health_walk(d, n, out, daemon_now_ms()); /* one clock for the whole tree */
 }
 
-static void walk(struct status_out *o, struct daemon *d, engine_node n, unsigned depth) {
-    record(o, d, n, depth, n < d->n_nodes ? o->health[n] : NINES_HEALTH_OK);
-    size_t count = 0;
-    const engine_node *kids = engine_node_children(d->engine, n, &count);
-    if (!count)
-        return;
-    /* The engine's list lives until its next call, and walking the
-     * children calls it again: keep a copy. */
-    engine_node *copy = malloc(count * sizeof *copy);
-    if (!copy)
-        return;
-    memcpy(copy, kids, count * sizeof *copy);
-    for (size_t i = 0; i < count; i++)
-        walk(o, d, copy[i], depth + 1);
-    free(copy);
-}
-
-/* A status of thousands of nodes is megabytes: let the socket hold all
- * of it (up to the system's wmem_max), so that ninesctl reads it without
- * ninesd being woken for every 200 KiB, each wake-up a wait for a CPU on
- * a busy machine. About 300 bytes a record. */
-static void big_answer(struct control_conn *c, size_t nodes) {
-    int want = nodes > 1000 ? (int)(nodes < 20000 ? nodes * 320 : 20000 * 320) : 0;
-    int have = 0;
-    socklen_t len = sizeof have;
-    if (want && getsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &have, &len) == 0 && have < want)
-        (void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
-}
-
-void control_status_send(struct daemon *d, struct control_conn *c, engine_node node, bool resources) {
-    static struct status_out o;
-    o.c = c;
-    o.used = 0;
-    o.resources = resources;
-    o.now_ms = daemon_now_ms();
-    o.health = calloc(d->n_nodes ? d->n_nodes : 1, sizeof *o.health);
-    if (!o.health)
-        return;
-    control_health_walk(d, node, o.health);
-    big_answer(c, d->n_nodes);
-    walk(&o, d, node, 0);
-    free(o.health);
-    if (o.used)
-        control_send_data(c, o.buf, o.used);
+void control_status_record(struct daemon *d, struct status_chunk *o, engine_node n, unsigned depth) {
+    record(o, d, n, depth, n < o->n_health ? o->health[n] : NINES_HEALTH_OK);
 }
