@@ -33,6 +33,25 @@ static void reports_needed_size_when_truncated(void **unused) {
     assert_int_equal(strlen(small), sizeof small - 1);
 }
 
+/* Cut anywhere, a record is the start of the whole one, and the length
+ * needed is the same: plain values are copied as they are scanned, and
+ * one that does not fit must not come out quoted or short. */
+static void a_record_cut_anywhere_is_its_start(void **unused) {
+    struct nines_field f[] = {{"path", "web/listener"}, {"kind", "worker"}, {"empty", ""},
+                              {"msg", "say \"hi\""}, {"depth", "12"}};
+    char whole[256], cut[256];
+    size_t need = nines_logfmt_record(whole, sizeof whole, f, 5);
+    assert_true(need < sizeof whole);
+    for (size_t size = 1; size <= need + 1; size++) {
+        memset(cut, 'X', sizeof cut);
+        assert_int_equal(nines_logfmt_record(cut, size, f, 5), need);
+        size_t kept = need < size ? need : size - 1;
+        assert_int_equal(strlen(cut), kept);
+        assert_memory_equal(cut, whole, kept);
+        assert_int_equal(cut[size], 'X'); /* nothing past size */
+    }
+}
+
 static void level_names(void **unused) {
     assert_string_equal(nines_log_level_name(LOG_CRIT), "error");
     assert_string_equal(nines_log_level_name(LOG_ERR), "error");
@@ -69,6 +88,7 @@ int main(void) {
         cmocka_unit_test(message_ids_are_stable_and_distinct),
         cmocka_unit_test(quotes_and_escapes_values),
         cmocka_unit_test(reports_needed_size_when_truncated),
+        cmocka_unit_test(a_record_cut_anywhere_is_its_start),
         cmocka_unit_test(level_names),
         cmocka_unit_test(log_targets_parse),
     };
