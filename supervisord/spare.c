@@ -158,19 +158,18 @@ static int on_idle(sd_event_source *src, void *userdata) {
     }
     unsigned want = target(p);
     const char *module;
-    /* Without a spare, workers are spawned directly: slower, not broken. */
-    if (p->n < want && spawn_spare(d, p) < 0)
-        want = (unsigned)p->n;
+    int r = 0;
+    if (p->n < want)
+        r = spawn_spare(d, p);
     else if (p->n > want)
         spare_free(p->v[--p->n], true); /* the newest */
     else if (reprime(p, &module)) {
         if (p->primed)
             spare_free(p->primed, true), p->primed = NULL;
-        if (spawn_primed(d, p, module) < 0)
-            sd_event_source_set_enabled(src, SD_EVENT_OFF);
-        return 0;
+        r = spawn_primed(d, p, module);
     }
-    if (p->n == want && !reprime(p, &module))
+    /* Without a spare, workers are spawned directly: slower, not broken. */
+    if (r < 0 || (p->n == want && !reprime(p, &module)))
         sd_event_source_set_enabled(src, SD_EVENT_OFF);
     return 0;
 }
