@@ -166,6 +166,11 @@ int host_preload_take(struct nines_ctx *ctx);
 
 /* host_loop.c */
 int host_loop_init(struct nines_ctx *ctx);
+/* The loop's own sources (epoll, the SIGTERM signalfd, the channel), with
+ * SIGTERM not blocked yet: a spare that preloaded makes them before its
+ * START, so that the start is only init; host_loop_init makes them if
+ * not. 0 or -errno (none made). */
+int host_loop_prepare(struct nines_ctx *ctx);
 /* Run until the worker stops; returns the process exit status. */
 int host_run(struct nines_ctx *ctx);
 /* One turn of the loop: wait up to timeout_ms (-1: forever) and dispatch

@@ -26,23 +26,44 @@ static int add_own(struct nines_ctx *ctx, int fd, uint64_t key) {
     return epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-int host_loop_init(struct nines_ctx *ctx) {
-    ctx->regs.free_head = -1;
+static int make_sources(struct nines_ctx *ctx) {
     ctx->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (ctx->epfd < 0)
         return -errno;
-    /* SIGTERM (an exec'd-by-hand worker, or an operator) is a shutdown
-     * request like ninesd's; it must not kill the worker mid-callback. */
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
-    sigprocmask(SIG_BLOCK, &set, NULL);
     ctx->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (ctx->sigfd < 0)
         return -errno;
     int r = add_own(ctx, ctx->sigfd, KEY_SIGNAL);
     if (r == 0 && ctx->channel >= 0)
         r = add_own(ctx, ctx->channel, KEY_CHANNEL);
+    return r;
+}
+
+int host_loop_prepare(struct nines_ctx *ctx) {
+    if (ctx->epfd >= 0)
+        return 0;
+    int r = make_sources(ctx);
+    if (r < 0) {
+        int *fds[] = {&ctx->epfd, &ctx->sigfd};
+        for (size_t i = 0; i < 2; i++)
+            if (*fds[i] >= 0)
+                close(*fds[i]), *fds[i] = -1;
+    }
+    return r;
+}
+
+int host_loop_init(struct nines_ctx *ctx) {
+    ctx->regs.free_head = -1;
+    int r = host_loop_prepare(ctx);
+    /* SIGTERM (an exec'd-by-hand worker, or an operator) is a shutdown
+     * request like ninesd's; it must not kill the worker mid-callback. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, NULL);
     host_handoff_init(ctx); /* init runs next */
     return r;
 }

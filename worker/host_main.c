@@ -184,7 +184,8 @@ static int await_start(struct nines_ctx *ctx) {
             return -errno;
         r = nines_proto_recv(ctx->channel, buf, &m);
         if (r == 0 && m.type == NINES_MSG_PRELOAD)
-            (void)host_preload(m.payload, m.length); /* if it fails, the START loads afresh */
+            /* If it fails, the START loads afresh. */
+            (void)(host_preload(m.payload, m.length) == 0 && host_loop_prepare(ctx));
         else if (r != -EAGAIN)
             break;
     }
