@@ -21,6 +21,7 @@
 
 #include "child_send.h"
 #include "daemon.h"
+#include "launcher.h"
 #include "linebuf.h"
 #include "output_limit.h"
 #include "reason.h"
@@ -74,6 +75,12 @@ struct output_sock;
  * notify_var ("NOTIFY_SOCKET=...") is added to its environment if given. */
 int worker_spawn(struct daemon *d, const char *worker, char **argv, bool with_channel, const char *notify_var,
                  struct output_sock *osock, struct spawned *out);
+/* A worker host with a channel, spawned through the launcher without
+ * waiting (launcher_spawn_async): 0 with out's descriptors, its pid 0
+ * until fn(userdata, pid, 0) says it; -ENOTCONN without a launcher
+ * (nothing happened: spawn with worker_spawn instead). */
+int worker_spawn_async(struct daemon *d, const char *worker, char **argv, struct output_sock *osock,
+                       launcher_fn fn, void *userdata, struct spawned *out);
 /* The same, with listening sockets (listeners.h) at descriptors base,
  * base+1, ... and (env) LISTEN_FDS/LISTEN_FDNAMES: `n` of them, or sl
  * NULL. With sockets the spawn is ninesd's own posix_spawn, never the

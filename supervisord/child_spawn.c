@@ -364,6 +364,23 @@ int worker_spawn(struct daemon *d, const char *worker, char **argv, bool with_ch
     return worker_spawn_listen(d, worker, argv, with_channel, notify_var, osock, NULL, out);
 }
 
+int worker_spawn_async(struct daemon *d, const char *worker, char **argv, struct output_sock *osock,
+                       launcher_fn fn, void *userdata, struct spawned *out) {
+    size_t argc = 0;
+    while (argv[argc])
+        argc++;
+    struct launch_request req = {.flags = LAUNCH_CHANNEL, .program = worker, .argv = (const char *const *)argv,
+                                 .argc = argc};
+    struct spawn_fds f;
+    int r = open_spawn_fds(&f, true, osock);
+    if (r < 0)
+        return r;
+    int fds[4] = {f.out[1], f.err[1], f.channel[1], -1}; /* in no child's cgroup */
+    r = launcher_spawn_async(d, &req, fds, fn, userdata);
+    out->pid = 0;
+    return finish(&f, r, out);
+}
+
 /* An exec child through the launcher, one exec: the request carries what
  * nines-worker --exec's options would (exec_options). -ENOTCONN without
  * a launcher, or when it does not fit one request. */

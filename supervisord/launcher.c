@@ -32,9 +32,21 @@ struct launcher_proc {
     bool watched;
 };
 
+/* A request sent and not yet answered with its LAUNCH_DONE. The launcher
+ * takes requests one at a time, so their answers come in the order they
+ * were asked: the child's LAUNCH_CHILD_PID (if it made one), then its own
+ * LAUNCH_DONE. `fn` is called once, when the child said its pid or it is
+ * known that none was made; NULL after that (or once cancelled). */
+struct asked {
+    launcher_fn fn;
+    void *userdata;
+    pid_t pid; /* the child's, once it said it */
+};
+
 struct launcher {
     struct launcher_proc *cur;
-    pid_t awaiting;    /* the last child made, until its LAUNCH_DONE */
+    struct asked *asked; /* oldest first */
+    size_t n_asked, cap_asked;
     pid_t failed_pid;  /* the last child whose exec failed, and why */
     int failed_err;
     unsigned quick_deaths; /* in a row, each within a second of its start */
@@ -55,13 +67,25 @@ static void proc_free(struct launcher_proc *p) {
     free(p);
 }
 
+/* Every request still waiting for its child is told none comes (a
+ * child made before the launcher died has said its pid already). */
+static void fail_asked(struct launcher *l) {
+    struct asked *v = l->asked;
+    size_t n = l->n_asked;
+    l->asked = NULL, l->n_asked = l->cap_asked = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].fn)
+            v[i].fn(v[i].userdata, 0, -ENOTCONN);
+    free(v);
+}
+
 /* The current launcher is gone (dead, or not answering): never used
  * again; replaced at the next spawn unless it keeps dying. */
 static void lost(struct launcher *l, const char *why) {
     struct launcher_proc *p = l->cur;
     uint64_t now = daemon_now_ms();
     l->cur = NULL;
-    l->awaiting = 0; /* that child's end tells the rest */
+    fail_asked(l); /* a child made before it died said its pid: its end tells the rest */
     p->src = sd_event_source_disable_unref(p->src);
     l->quick_deaths = now - p->started_ms < 1000 ? l->quick_deaths + 1 : 0;
     log_launcher(LOG_WARNING, "launcher_lost", why, p->pid);
@@ -147,9 +171,14 @@ static struct launcher_proc *current(struct daemon *d) {
     return l->cur;
 }
 
+static void claim(void *userdata) {
+    launcher_claim(userdata);
+}
+
 void launcher_start(struct daemon *d) {
     if (!d->launcher && !(d->launcher = calloc(1, sizeof *d->launcher)))
         return;
+    reaper_set_claim(d->reaper, claim, d);
     current(d);
 }
 
@@ -177,114 +206,187 @@ static int send_request(struct launcher_proc *p, const uint8_t *buf, size_t len,
     return n < 0 ? -errno : 0;
 }
 
-/* A LAUNCH_DONE: the last request's exec happened, or failed (that child
- * exits 127 at once: its owner is told why before its end is handled, the
- * launcher's source going first). */
-static void on_done(struct launcher *l, const struct launch_answer *a) {
-    if (a->pid != l->awaiting || a->pid <= 0)
-        return;
-    l->awaiting = 0;
-    if (a->err < 0)
-        l->failed_pid = a->pid, l->failed_err = a->err;
-}
-
-/* Answers that come while no spawn waits (the last one's LAUNCH_DONE),
- * and the launcher's end. */
-static int on_answer(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-    struct launcher_proc *p = userdata;
-    struct launcher *l = p->d->launcher;
-    for (;;) {
-        struct launch_answer a;
-        ssize_t n = recv(fd, &a, sizeof a, MSG_DONTWAIT);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN)
-            return 0;
-        if (n <= 0 || !l || l->cur != p) {
-            sd_event_source_set_enabled(s, SD_EVENT_OFF);
-            if (l && l->cur == p)
-                lost(l, "the launcher closed its channel");
-            return 0;
-        }
-        if (launch_answer_decode(&a, (size_t)n, &a) && a.kind == LAUNCH_DONE)
-            on_done(l, &a);
+static int remember(struct launcher *l, launcher_fn fn, void *userdata) {
+    if (l->n_asked == l->cap_asked) {
+        size_t cap = l->cap_asked ? 2 * l->cap_asked : 8;
+        struct asked *v = realloc(l->asked, cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        l->asked = v, l->cap_asked = cap;
     }
+    l->asked[l->n_asked++] = (struct asked){fn, userdata, 0};
+    return 0;
 }
 
-/* How a request went, as far as the launcher said. */
-enum outcome {
-    CREATED, /* the child said its pid: it runs (its exec is under way) */
-    FAILED,  /* LAUNCH_DONE with no child: *err */
-    LOST,    /* the launcher died or hung before making the child */
-};
+static void tell(struct asked *q, pid_t pid, int err) {
+    launcher_fn fn = q->fn;
+    q->fn = NULL;
+    if (fn)
+        fn(q->userdata, pid, err);
+}
 
-/* Wait for this request's child to say its pid (the previous request's
- * LAUNCH_DONE may come first). */
-static enum outcome await_child(struct launcher_proc *p, pid_t *pid, int *err) {
+/* One answer, which is the oldest request's: its child's pid, or its
+ * LAUNCH_DONE. A LAUNCH_DONE that says the exec failed (that child exits
+ * 127 at once) is kept for its owner, told before its end is handled
+ * (the launcher's source goes before the reaper's). */
+static void take_answer(struct launcher *l, const struct launch_answer *a) {
+    if (l->n_asked == 0)
+        return; /* nothing asked for: not the launcher's to say */
+    struct asked *q = &l->asked[0];
+    if (a->kind == LAUNCH_CHILD_PID && a->pid > 0 && !q->pid) {
+        q->pid = a->pid;
+        tell(q, a->pid, 0);
+        return;
+    }
+    if (a->kind != LAUNCH_DONE)
+        return;
+    struct asked done = *q;
+    memmove(l->asked, l->asked + 1, --l->n_asked * sizeof *l->asked);
+    if (done.pid && a->err < 0 && a->pid == done.pid)
+        l->failed_pid = a->pid, l->failed_err = a->err;
+    else if (!done.pid && a->pid > 0 && a->err >= 0)
+        tell(&done, a->pid, 0); /* the child could not say its pid: the launcher did */
+    else if (!done.pid)
+        tell(&done, 0, a->err < 0 ? a->err : -ECHILD); /* no child: a failed clone, a bad request */
+}
+
+/* The answers there now: 0, or -ECONNRESET when the launcher is gone. */
+static int take_answers(struct launcher_proc *p) {
     struct launcher *l = p->d->launcher;
-    uint64_t deadline = daemon_now_ms() + LAUNCHER_TIMEOUT_MS;
     for (;;) {
         struct launch_answer a;
         ssize_t n = recv(p->sock, &a, sizeof a, MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && errno == EAGAIN) {
-            uint64_t now = daemon_now_ms();
-            struct pollfd pfd = {.fd = p->sock, .events = POLLIN};
-            if (now >= deadline || (poll(&pfd, 1, (int)(deadline - now)) < 0 && errno != EINTR))
-                return LOST;
-            continue;
-        }
+        if (n < 0 && errno == EAGAIN)
+            return 0;
         if (n <= 0)
-            return LOST;
-        if (!launch_answer_decode(&a, (size_t)n, &a))
-            continue; /* nothing a launcher sends: ignored */
-        if (a.kind == LAUNCH_CHILD_PID && a.pid > 0) {
-            *pid = a.pid;
-            return CREATED;
-        }
-        if (l->awaiting) {
-            on_done(l, &a); /* the previous request's */
-            continue;
-        }
-        /* This request's, with no child: a failed clone or a bad request
-         * (or, if the child could not say its pid, its pid). */
-        *pid = a.pid, *err = a.err < 0 ? a.err : 0;
-        return a.err < 0 || a.pid <= 0 ? FAILED : CREATED;
+            return -ECONNRESET;
+        if (launch_answer_decode(&a, (size_t)n, &a))
+            take_answer(l, &a);
     }
+}
+
+/* Answers that come while no spawn waits for them, and the launcher's end. */
+static int on_answer(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+    struct launcher_proc *p = userdata;
+    struct launcher *l = p->d->launcher;
+    if (l && l->cur == p && take_answers(p) == 0)
+        return 0;
+    sd_event_source_set_enabled(s, SD_EVENT_OFF);
+    if (l && l->cur == p)
+        lost(l, "the launcher closed its channel");
+    return 0;
+}
+
+void launcher_claim(struct daemon *d) {
+    struct launcher *l = d->launcher;
+    if (l && l->cur && take_answers(l->cur) < 0)
+        lost(l, "the launcher closed its channel");
+}
+
+/* What a spawn waited for in place hears of its request. */
+struct outcome {
+    bool known;
+    pid_t pid;
+    int err;
+};
+
+static void on_outcome(void *userdata, pid_t pid, int err) {
+    *(struct outcome *)userdata = (struct outcome){true, pid, err};
+}
+
+/* Wait for this request's child to say its pid (the answers of requests
+ * before it are handed to theirs meanwhile): false when the launcher died
+ * or hung before it was known. */
+static bool await_child(struct launcher_proc *p, const struct outcome *o) {
+    uint64_t deadline = daemon_now_ms() + LAUNCHER_TIMEOUT_MS;
+    while (!o->known) {
+        if (take_answers(p) < 0)
+            return false;
+        if (o->known)
+            break;
+        uint64_t now = daemon_now_ms();
+        struct pollfd pfd = {.fd = p->sock, .events = POLLIN};
+        if (now >= deadline || (poll(&pfd, 1, (int)(deadline - now)) < 0 && errno != EINTR))
+            return false;
+    }
+    return true;
+}
+
+/* The request's bytes and its descriptors (those its flags say). */
+struct wire {
+    size_t len, n_fds;
+    int fds[4];
+};
+
+static int encode(const struct launch_request *req, const int *fds, uint8_t *buf, struct wire *w) {
+    int len = launch_request_encode(req, buf, LAUNCH_MAX_REQUEST);
+    if (len < 0)
+        return -ENOTCONN; /* too big for one request: spawned directly */
+    /* fds: stdout, stderr, the channel (or -1), the cgroup (or -1). */
+    *w = (struct wire){.len = (size_t)len, .n_fds = 2, .fds = {fds[0], fds[1]}};
+    if (req->flags & LAUNCH_CHANNEL)
+        w->fds[w->n_fds++] = fds[2];
+    if (req->flags & LAUNCH_CGROUP)
+        w->fds[w->n_fds++] = fds[3];
+    return 0;
+}
+
+/* Sent, and remembered to be answered: false if the launcher is gone. */
+static bool ask(struct launcher_proc *p, const uint8_t *buf, const struct wire *w, launcher_fn fn, void *userdata) {
+    struct launcher *l = p->d->launcher;
+    if (remember(l, fn, userdata) < 0)
+        return false;
+    if (send_request(p, buf, w->len, w->fds, w->n_fds) == 0)
+        return true;
+    l->asked[--l->n_asked].fn = NULL; /* never sent: nothing to answer */
+    return false;
 }
 
 int launcher_spawn(struct daemon *d, const struct launch_request *req, const int *fds, pid_t *pid) {
     static uint8_t buf[LAUNCH_MAX_REQUEST];
-    int len = launch_request_encode(req, buf, sizeof buf);
-    if (len < 0)
-        return -ENOTCONN; /* too big for one request: spawned directly */
-    /* fds: stdout, stderr, the channel (or -1), the cgroup (or -1); sent
-     * are those the flags say. */
-    int sent_fds[4] = {fds[0], fds[1]};
-    size_t n_fds = 2;
-    if (req->flags & LAUNCH_CHANNEL)
-        sent_fds[n_fds++] = fds[2];
-    if (req->flags & LAUNCH_CGROUP)
-        sent_fds[n_fds++] = fds[3];
-    fds = sent_fds;
+    struct wire w;
+    if (encode(req, fds, buf, &w) < 0)
+        return -ENOTCONN;
     for (int attempt = 0; attempt < 2; attempt++) {
         struct launcher_proc *p = current(d);
         if (!p)
             return -ENOTCONN;
-        int err = 0;
-        enum outcome o = send_request(p, buf, (size_t)len, fds, n_fds) < 0 ? LOST : await_child(p, pid, &err);
-        if (o == CREATED) {
-            d->launcher->awaiting = *pid;
-            return 0;
+        struct outcome o = {0};
+        if (ask(p, buf, &w, on_outcome, &o) && await_child(p, &o)) {
+            if (o.pid > 0) {
+                *pid = o.pid;
+                return 0;
+            }
+            return o.err < 0 ? o.err : -ECHILD;
         }
-        if (o == FAILED)
-            return err < 0 ? err : -ECHILD;
         /* No child said its pid: none runs (one killed before it could is
          * reaped as an orphan). Asked again of a new launcher, once. */
-        lost(d->launcher, "the launcher died or hung before creating a child: asked again");
+        if (d->launcher->cur == p)
+            lost(d->launcher, "the launcher died or hung before creating a child: asked again");
     }
     return -ENOTCONN;
+}
+
+int launcher_spawn_async(struct daemon *d, const struct launch_request *req, const int *fds, launcher_fn fn,
+                         void *userdata) {
+    static uint8_t buf[LAUNCH_MAX_REQUEST];
+    struct wire w;
+    struct launcher_proc *p = encode(req, fds, buf, &w) < 0 ? NULL : current(d);
+    if (!p)
+        return -ENOTCONN;
+    if (ask(p, buf, &w, fn, userdata))
+        return 0;
+    lost(d->launcher, "the launcher died before it was asked: spawned directly");
+    return -ENOTCONN;
+}
+
+void launcher_cancel(struct daemon *d, void *userdata) {
+    struct launcher *l = d->launcher;
+    for (size_t i = 0; l && i < l->n_asked; i++)
+        if (l->asked[i].userdata == userdata)
+            l->asked[i].fn = NULL;
 }
 
 int launcher_exec_error(const struct daemon *d, pid_t pid) {
@@ -297,6 +399,7 @@ void launcher_stop(struct daemon *d) {
     if (!l)
         return;
     d->launcher = NULL;
+    reaper_set_claim(d->reaper, NULL, NULL);
     struct launcher_proc *p = l->cur;
     if (p) {
         close(p->sock); /* it exits at the end of its channel */
@@ -308,5 +411,6 @@ void launcher_stop(struct daemon *d) {
         }
         proc_free(p);
     }
+    free(l->asked); /* their owners are gone with the tree */
     free(l);
 }

@@ -8,7 +8,7 @@
  * whole descriptor table, and the exec closes each of them again).
  *
  * A spawn is one request, waited for in place until the new child says
- * its pid, so the pid is known before the loop looks at any child's end;
+ * its pid (or, for the spare pool, answered later: launcher_spawn_async), so the pid is known before the loop looks at any child's end;
  * its exec then goes on beside ninesd (one hand-over each way, where
  * posix_spawn from ninesd would wait for the exec). The launcher's
  * LAUNCH_DONE comes later, read by a source that goes before the
@@ -52,6 +52,28 @@ void launcher_start(struct daemon *d);
  * there is no launcher to use (spawn directly instead: nothing happened),
  * another -errno when the spawn itself failed. The caller keeps fds. */
 int launcher_spawn(struct daemon *d, const struct launch_request *req, const int *fds, pid_t *pid);
+
+/* Called once for a request of launcher_spawn_async: with the child's pid
+ * and 0 once it said it (its exec is under way), or with 0 and -errno when
+ * no child was made (a failed clone, or the launcher was lost first). */
+typedef void (*launcher_fn)(void *userdata, pid_t pid, int err);
+
+/* The same without waiting (the spare pool's: a boot's refills then go on
+ * beside the starts instead of holding the loop for each clone): 0 once
+ * sent, fn called later from the loop (or from within another launcher
+ * call, which hands on the answers of the requests before its own);
+ * -ENOTCONN when there is no launcher, fn never called. A child is only
+ * made known through fn: the reaper asks for the answers already there
+ * (launcher_claim) before it takes an unknown end for an orphan's. */
+int launcher_spawn_async(struct daemon *d, const struct launch_request *req, const int *fds, launcher_fn fn,
+                         void *userdata);
+
+/* fn is no longer called for requests of `userdata` (its owner is gone):
+ * a child they still make is reaped as an orphan when it ends. */
+void launcher_cancel(struct daemon *d, void *userdata);
+
+/* Take the launcher's answers that are there now (reaper_set_claim). */
+void launcher_claim(struct daemon *d);
 
 /* The errno (negative) of child pid's failed exec, if the launcher said
  * so, else 0: its end is then a spawn failure, not an exit 127. */

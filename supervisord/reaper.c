@@ -24,6 +24,8 @@ struct reaper {
     sd_event_source *src;
     sd_event_source *sweep; /* the look at every child after a named end */
     unsigned sweep_ms;      /* how long after: reaper_sweep_delay */
+    void (*claim)(void *userdata); /* reaper_set_claim */
+    void *claim_userdata;
 };
 
 int reaper_watch(struct reaper *r, pid_t pid, reaper_fn fn, void *userdata) {
@@ -46,6 +48,11 @@ void reaper_unwatch(struct reaper *r, pid_t pid) {
     free(u64_map_del(&r->watches, (uint64_t)pid));
 }
 
+void reaper_set_claim(struct reaper *r, void (*fn)(void *userdata), void *userdata) {
+    r->claim = fn;
+    r->claim_userdata = userdata;
+}
+
 size_t reaper_orphans(const struct reaper *r) {
     return r->orphans;
 }
@@ -53,6 +60,10 @@ size_t reaper_orphans(const struct reaper *r) {
 /* One ended process, still a zombie: its callback, then reaped. */
 static void handle(struct reaper *r, const siginfo_t *si) {
     struct watch *w = u64_map_del(&r->watches, (uint64_t)si->si_pid);
+    if (!w && r->claim) {
+        r->claim(r->claim_userdata);
+        w = u64_map_del(&r->watches, (uint64_t)si->si_pid);
+    }
     if (w) {
         struct watch copy = *w;
         free(w);

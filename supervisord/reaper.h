@@ -47,6 +47,11 @@ void reaper_free(struct reaper *r);
 /* Call fn once when pid ends (before it is reaped). 0 or -ENOMEM. */
 int reaper_watch(struct reaper *r, pid_t pid, reaper_fn fn, void *userdata);
 void reaper_unwatch(struct reaper *r, pid_t pid);
+/* fn(userdata) is called before an end no watch claims is taken for an
+ * orphan's: a process whose pid is still on its way (launcher.h) can be
+ * watched from it; the watch is looked for again after. */
+void reaper_set_claim(struct reaper *r, void (*fn)(void *userdata), void *userdata);
+
 /* Orphans reaped so far (processes ninesd adopted and did not start). */
 size_t reaper_orphans(const struct reaper *r);
 

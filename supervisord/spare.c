@@ -17,6 +17,7 @@
 #include "spare_pick.h"
 #include "spare_rate.h"
 #include "module_names.h"
+#include "launcher.h"
 
 struct spare {
     struct spawned proc;
@@ -28,6 +29,8 @@ struct spare {
 struct spare_pool {
     struct spare *v[SPARE_MAX]; /* oldest first: the likeliest to be linked already */
     size_t n;
+    struct spare *asked[SPARE_MAX]; /* spawned through the launcher, pid not known yet */
+    size_t n_asked;
     struct spare_rate rate;
     struct spare *primed; /* beside v: the one preloading spare_pick's choice, or NULL */
     struct spare_pick pick;
@@ -47,7 +50,7 @@ static void spare_free(struct spare *s, bool kill_it) {
         reaper_unwatch(s->d->reaper, s->proc.pid);
     if (kill_it && s->watched)
         kill(s->proc.pid, SIGKILL);
-    if (kill_it)
+    if (kill_it && s->proc.pid > 0)
         waitpid(s->proc.pid, NULL, 0); /* an idle host dies at once */
     close_fds(&s->proc);
     free(s->module);
@@ -79,7 +82,60 @@ static void on_spare_exit(void *userdata, const siginfo_t *si) {
     spare_free(s, false);
 }
 
-static struct spare *spawn_one(struct daemon *d, int *err) {
+/* A spare still on its way (pid 0) is forgotten by the launcher: made
+ * after all, it finds its channel closed and exits, reaped as an orphan. */
+static void drop(struct daemon *d, struct spare *s) {
+    if (s->proc.pid <= 0)
+        launcher_cancel(d, s);
+    spare_free(s, s->proc.pid > 0);
+}
+
+static int watch(struct spare *s) {
+    int r = reaper_watch(s->d->reaper, s->proc.pid, on_spare_exit, s);
+    if (r < 0) {
+        kill(s->proc.pid, SIGKILL);
+        spare_free(s, true);
+        return r;
+    }
+    s->watched = true;
+    return 0;
+}
+
+static void remove_asked(struct spare_pool *p, struct spare *s) {
+    for (size_t i = 0; i < p->n_asked; i++)
+        if (p->asked[i] == s) {
+            memmove(p->asked + i, p->asked + i + 1, (p->n_asked - i - 1) * sizeof *p->asked);
+            p->n_asked--;
+            return;
+        }
+}
+
+/* The launcher's answer for a spare asked for: it runs (pid), into the
+ * pool (or as the preloading one); or it never will. */
+static void on_spawned(void *userdata, pid_t pid, int err) {
+    struct spare *s = userdata;
+    struct spare_pool *p = s->d->spares;
+    bool primed = p->primed == s;
+    if (!primed)
+        remove_asked(p, s);
+    if (pid > 0 && err >= 0) {
+        s->proc.pid = pid;
+        if (watch(s) < 0)
+            s = NULL; /* freed */
+    } else {
+        spare_free(s, false), s = NULL;
+    }
+    if (primed && !s)
+        p->primed = NULL;
+    else if (!primed && s)
+        p->v[p->n++] = s;
+}
+
+/* A spare host through the launcher without waiting for it (its pid comes
+ * to on_spawned: *asked), so that the loop goes on with the starts
+ * meanwhile (a boot's refills held each start for a clone); spawned in
+ * place when there is no launcher. */
+static struct spare *spawn_one(struct daemon *d, int *err, bool *asked) {
     /* Room for the title the host shows once it knows its child. */
     static char padding[768];
     if (!padding[0])
@@ -90,28 +146,31 @@ static struct spare *spawn_one(struct daemon *d, int *err) {
         *err = -ENOMEM;
         return NULL;
     }
-    int r = worker_spawn(d, d->worker_path, argv, true, NULL, d->output, &s->proc);
+    s->d = d;
+    int r = worker_spawn_async(d, d->worker_path, argv, d->output, on_spawned, s, &s->proc);
+    if ((*asked = r == 0))
+        return s;
+    if (r == -ENOTCONN)
+        r = worker_spawn(d, d->worker_path, argv, true, NULL, d->output, &s->proc);
     if (r < 0) {
         free(s);
         *err = r;
         return NULL;
     }
-    s->d = d;
-    r = reaper_watch(d->reaper, s->proc.pid, on_spare_exit, s);
-    if (r < 0) {
-        kill(s->proc.pid, SIGKILL);
-        spare_free(s, true);
+    if ((r = watch(s)) < 0) {
         *err = r;
         return NULL;
     }
-    s->watched = true;
     return s;
 }
 
 static int spawn_spare(struct daemon *d, struct spare_pool *p) {
     int r = 0;
-    struct spare *s = spawn_one(d, &r);
-    if (s)
+    bool asked;
+    struct spare *s = spawn_one(d, &r, &asked);
+    if (s && asked)
+        p->asked[p->n_asked++] = s;
+    else if (s)
         p->v[p->n++] = s;
     return r;
 }
@@ -125,12 +184,14 @@ static int spawn_primed(struct daemon *d, struct spare_pool *p, const char *modu
     if (len < 0 || (size_t)len >= sizeof payload)
         return -E2BIG;
     int r = 0;
-    struct spare *s = spawn_one(d, &r);
+    bool asked;
+    struct spare *s = spawn_one(d, &r, &asked);
     if (!s)
         return r;
+    /* Read by the host once it runs: sent at once even if on its way. */
     if (!(s->module = strdup(module)) ||
         (r = nines_proto_send(s->proc.channel, NINES_MSG_PRELOAD, 0, payload, (size_t)len + 1)) < 0) {
-        spare_free(s, true);
+        drop(d, s);
         return r < 0 ? r : -ENOMEM;
     }
     p->primed = s;
@@ -157,20 +218,23 @@ static int on_idle(sd_event_source *src, void *userdata) {
         return 0;
     }
     unsigned want = target(p);
+    size_t have = p->n + p->n_asked; /* those asked for count: they come */
     const char *module;
-    int r = 0;
-    if (p->n < want)
-        r = spawn_spare(d, p);
-    else if (p->n > want)
+    /* Without a spare, workers are spawned directly: slower, not broken.
+     * The source stays on while there is more to do: one step per turn. */
+    if (have < want) {
+        if (spawn_spare(d, p) < 0)
+            sd_event_source_set_enabled(src, SD_EVENT_OFF);
+    } else if (have > want && p->n) {
         spare_free(p->v[--p->n], true); /* the newest */
-    else if (reprime(p, &module)) {
+    } else if (reprime(p, &module)) {
         if (p->primed)
-            spare_free(p->primed, true), p->primed = NULL;
-        r = spawn_primed(d, p, module);
+            drop(d, p->primed), p->primed = NULL;
+        if (spawn_primed(d, p, module) < 0)
+            sd_event_source_set_enabled(src, SD_EVENT_OFF);
+    } else {
+        sd_event_source_set_enabled(src, SD_EVENT_OFF); /* on target (or too many, still on their way) */
     }
-    /* Without a spare, workers are spawned directly: slower, not broken. */
-    if (r < 0 || (p->n == want && !reprime(p, &module)))
-        sd_event_source_set_enabled(src, SD_EVENT_OFF);
     return 0;
 }
 
@@ -205,7 +269,7 @@ void spare_expect(struct daemon *d, unsigned starts) {
     for (unsigned i = 0; p && i < starts; i++)
         spare_rate_note(&p->rate, now);
     unsigned want = p ? target(p) : 0;
-    while (p && p->n < want && spawn_spare(d, p) == 0)
+    while (p && p->n + p->n_asked < want && spawn_spare(d, p) == 0)
         ;
 }
 
@@ -235,7 +299,7 @@ int spare_start_payload(const struct nines_child_spec *spec, const char *module,
 /* The spare a start of `module` gets: the one that preloaded it, else the
  * oldest plain one (never one preloaded with another module). */
 static struct spare *choose(const struct spare_pool *p, const char *module) {
-    if (p->primed && strcmp(p->primed->module, module) == 0)
+    if (p->primed && p->primed->proc.pid > 0 && strcmp(p->primed->module, module) == 0)
         return p->primed;
     return p->n ? p->v[0] : NULL;
 }
@@ -286,7 +350,9 @@ void spare_drop(struct daemon *d) {
     while (p->n)
         spare_free(p->v[--p->n], true);
     if (p->primed)
-        spare_free(p->primed, true), p->primed = NULL;
+        drop(d, p->primed), p->primed = NULL;
+    while (p->n_asked)
+        drop(d, p->asked[--p->n_asked]);
 }
 
 void spare_free_pool(struct daemon *d) {
