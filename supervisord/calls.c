@@ -49,12 +49,47 @@ struct calls {
     uint64_t next_ref;
     sd_event_source *timer;
     uint64_t timer_at_us; /* 0: off */
+    struct call *spare;   /* records of ended calls, for the next ones (linked by next) */
+    size_t n_spare;
 };
+
+/* Ended call records kept for reuse: a stream of calls allocates none. */
+#define CALL_SPARES 256
 
 static struct calls *table(struct daemon *d) {
     if (!d->calls)
         d->calls = calloc(1, sizeof *d->calls);
     return d->calls;
+}
+
+/* A zeroed call record. */
+static struct call *new_call(struct daemon *d) {
+    struct calls *t = table(d);
+    struct call *c = t ? t->spare : NULL;
+    if (!c)
+        return calloc(1, sizeof *c);
+    t->spare = c->next;
+    t->n_spare--;
+    *c = (struct call){0};
+    return c;
+}
+
+static void drop_call(struct daemon *d, struct call *c) {
+    struct calls *t = d->calls;
+    if (!t || t->n_spare >= CALL_SPARES) {
+        free(c);
+        return;
+    }
+    c->next = t->spare;
+    t->spare = c;
+    t->n_spare++;
+}
+
+/* The loop's time of this turn (sd_event_now): what the calls' deadlines
+ * and latencies are measured in, without a clock read per call. */
+static uint64_t turn_us(struct daemon *d) {
+    uint64_t us;
+    return sd_event_now(d->loop, CLOCK_MONOTONIC, &us) >= 0 ? us : counters_now_us();
 }
 
 /* Index c (ref and to_gen set). 0 or -ENOMEM, with nothing indexed. */
@@ -99,7 +134,7 @@ static void remove_call(struct daemon *d, struct call *c) {
     else
         t->tail = c->prev;
     t->n--;
-    free(c);
+    drop_call(d, c);
 }
 
 /* Metrics: how the call to `c->to` ended, and how long it took if answered. */
@@ -107,7 +142,7 @@ static void count_call(struct daemon *d, const struct call *c, enum call_outcome
     if (c->to < d->n_nodes)
         d->nodes[c->to].counters.calls[how]++;
     if (how != CALL_FAILED)
-        call_latency_observe(&d->call_latency, counters_now_us() - c->start_us);
+        call_latency_observe(&d->call_latency, turn_us(d) - c->start_us);
 }
 
 static struct call *find_ref(struct daemon *d, uint64_t ref) {
@@ -260,12 +295,12 @@ static void start_call(struct daemon *d, struct call *c, const char *path, const
     }
     if (!p) {
         fail_caller(d, c, err, why);
-        free(c);
+        drop_call(d, c);
         return;
     }
     t->next_ref = c->ref;
-    c->start_us = counters_now_us();
-    c->deadline_us = daemon_now_ms() * 1000 + timeout_ms * 1000;
+    c->start_us = turn_us(d);
+    c->deadline_us = c->start_us + timeout_ms * 1000;
     arm_timer(d, c->deadline_us);
     /* Sent or queued (child_send.h); a callee whose channel closed is
      * ending, and its exit answers this call with the others. */
@@ -279,7 +314,7 @@ static void start_call(struct daemon *d, struct call *c, const char *path, const
 
 void calls_from_control(struct daemon *d, struct control_conn *conn, const char *path, const void *data,
                         size_t len, uint64_t timeout_ms) {
-    struct call *c = calloc(1, sizeof *c);
+    struct call *c = new_call(d);
     if (!c) {
         control_send_end(conn, CTL_ST_INTERNAL, "out of memory");
         return;
@@ -315,13 +350,13 @@ static void worker_call(struct daemon *d, engine_node node, uint64_t gen, const 
                            ? split_path(m->payload + sizeof timeout_ms, m->length - sizeof timeout_ms, &data,
                                         &data_len)
                            : NULL;
-    struct call *c = calloc(1, sizeof *c);
+    struct call *c = new_call(d);
     if (!c)
         return;
     *c = (struct call){.caller = CALLER_WORKER, .from = node, .from_gen = gen, .from_ref = m->ref};
     if (!path) {
         fail_caller(d, c, -EINVAL, "malformed call: expected a timeout and a child path");
-        free(c);
+        drop_call(d, c);
         return;
     }
     memcpy(&timeout_ms, m->payload, sizeof timeout_ms);
@@ -394,6 +429,11 @@ void calls_fail_all(struct daemon *d, const char *why) {
 void calls_free(struct daemon *d) {
     calls_fail_all(d, "the tree stopped");
     if (d->calls) {
+        while (d->calls->spare) {
+            struct call *c = d->calls->spare;
+            d->calls->spare = c->next;
+            free(c);
+        }
         sd_event_source_disable_unref(d->calls->timer);
         u64_map_free(&d->calls->by_ref);
         u64_map_free(&d->calls->by_callee);

@@ -247,7 +247,8 @@ static int on_channel(sd_event_source *s, int fd, uint32_t revents, void *userda
         child_send_flush(p);
     if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
         return 0;
-    int r = nines_proto_recv_fds(p->channel, buf, &m, fds, NINES_HANDOFF_FDS_MAX + 1, &n_fds);
+    int r = p->fds_expected ? nines_proto_recv_fds(p->channel, buf, &m, fds, NINES_HANDOFF_FDS_MAX + 1, &n_fds)
+                            : (n_fds = 0, nines_proto_recv(p->channel, buf, &m));
     if (r == 0)
         on_message(p, &m, fds, n_fds);
     else if (r != -EAGAIN && r != -EBADMSG)

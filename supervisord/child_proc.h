@@ -56,6 +56,11 @@ struct child_proc {
     sd_event_source *start_src; /* its start_timeout, until READY (start_timeout.h) */
     uint64_t start_timeout_ms;
     bool start_timed_out;       /* killed for it */
+    /* Asked to upgrade: its host may send descriptors (the hand-off's), so
+     * its channel is read with room for them from then on. Before that a
+     * plain recv() does, a syscall cheaper on every message of the call
+     * path; descriptors nobody asked for are closed by the kernel. */
+    bool fds_expected;
 };
 
 /* A freshly spawned worker host: its pid and the daemon's ends. */

@@ -4,7 +4,8 @@
  * upgrades by outcome (in struct node_info), and one histogram of call
  * latency for the whole daemon. Bumping them is the hot path's only cost:
  * a few increments, and a bucket found among CALL_LATENCY_BUCKETS bounds.
- * The histogram's arithmetic is pure; counters_now_us() reads the clock.
+ * The histogram's arithmetic is pure; counters_now_us() reads the clock
+ * (calls.c takes the loop's time of the turn instead: no read per call).
  */
 #ifndef NINES_COUNTERS_H
 #define NINES_COUNTERS_H

@@ -105,8 +105,8 @@ static void counter_samples(struct metrics_out *o, int family, const char *path,
 /* The daemon's call latency (counters.h) as a Prometheus histogram. */
 static void latency_histogram(struct metrics_out *o, const struct call_latency *h) {
     const char *name = "nines_call_duration_seconds";
-    put(o, "# HELP %s calls answered by the callee (replied or error), from ninesd receiving the request to its "
-           "answer sent to the caller\n# TYPE %s histogram\n", name, name);
+    put(o, "# HELP %s calls answered by the callee (replied or error), from the loop turn in which ninesd "
+           "read the request to the one in which it read the answer\n# TYPE %s histogram\n", name, name);
     for (int i = 0; i < CALL_LATENCY_BUCKETS; i++)
         put(o, "%s_bucket{le=\"%.6g\"} %" PRIu64 "\n", name, (double)call_latency_bounds_us[i] / 1e6,
             call_latency_cumulative(h, i));

@@ -258,6 +258,7 @@ static void start_next(struct daemon *d, engine_node node) {
     snprintf(r->from, sizeof r->from, "%s", d->nodes[node].version);
     r->gen = p->gen;
     r->sent = true;
+    p->fds_expected = true; /* the hand-off comes with descriptors */
     if (n < 0 || (size_t)n + 1 > sizeof buf - sizeof max || arm_swap_timeout(d, r) < 0 ||
         /* Behind what waits for the worker: the answers queued for it
          * reach its old code, before the export lists its calls. */
