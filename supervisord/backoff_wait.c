@@ -17,7 +17,7 @@ struct wait {
     sd_event_source *src;
     struct daemon *d;
     engine_node node;
-    uint64_t gen;
+    uint64_t gen; /* its number may name another node when it fires: the engine drops a gen not the node's */
 };
 
 static struct wait *waits;

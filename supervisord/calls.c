@@ -33,7 +33,14 @@ struct call {
     struct call *to_prev, *to_next;   /* the calls to the same callee incarnation */
 };
 
-/* Every call in flight is found in O(1): by its ref (an answer), and by
+/* A call keeps node numbers across turns of the loop, each with its gen
+ * (unique over every node's spawns): an answer is taken only from the
+ * callee's incarnation (calls_on_answer), a result goes only to the
+ * caller's (live_worker), so a number reused meanwhile (engine_reclaim.c)
+ * gets nothing. No call outlives its callee: its end fails them all
+ * (calls_on_exit) before the engine hears of it, so `to` is never freed.
+ *
+ * Every call in flight is found in O(1): by its ref (an answer), and by
  * its callee's gen (the callee's end fails its calls; a gen names one
  * incarnation of one node). One list of them all, for the timeouts and
  * the end of the tree.

@@ -18,7 +18,7 @@
 struct kept {
     struct kept *next;
     engine_node node;
-    uint64_t gen, ref;
+    uint64_t gen, ref; /* resent only to node/gen restored: never to a new node in the number */
     uint32_t type;
     size_t len;
     uint8_t data[];

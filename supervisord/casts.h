@@ -35,7 +35,8 @@
 
 struct child_proc;
 
-/* A sender told that a destination is busy. */
+/* A sender told that a destination is busy: by gen too, so a new node in
+ * its number is never told the destination is free again. */
 struct casts_told {
     engine_node node;
     uint64_t gen;

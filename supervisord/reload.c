@@ -46,7 +46,9 @@ static void refuse(struct daemon *d, uint64_t conn_id, enum ctl_status st, const
 }
 
 /* The ops done (and the undo) are asked of the engine with the child's
- * or supervisor's node as it is now. */
+ * or supervisor's node as it is now, and its uid: asked from an engine
+ * reply, the request waits behind events queued before it, after which
+ * the number may name another node (engine_reclaim.c). */
 static bool build_request(struct daemon *d, const struct engine_diff_op *op, struct engine_request *req,
                           bool *skip) {
     char path[1024];
@@ -54,7 +56,7 @@ static bool build_request(struct daemon *d, const struct engine_diff_op *op, str
     bool on_sup = op->kind == ENGINE_DIFF_ADD || op->kind == ENGINE_DIFF_FLAGS;
     engine_node n = engine_find(d->engine, on_sup ? op->supervisor : path);
     *skip = false;
-    *req = (struct engine_request){.node = n};
+    *req = (struct engine_request){.node = n, .uid = engine_node_uid(d->engine, n)};
     switch (op->kind) {
     case ENGINE_DIFF_REMOVE: req->kind = ENGINE_REQ_RETIRE_CHILD; break;
     case ENGINE_DIFF_CHANGE: req->kind = ENGINE_REQ_CHANGE_CHILD, req->spec = op->to; break;
@@ -211,7 +213,8 @@ bool reload_on_reply(struct daemon *d, const struct engine_reply *rep) {
         r->restart_after = false;
         engine_node n = engine_find(d->engine, op_path(&op, why, sizeof why));
         if (rep->result == ENGINE_REQ_OK && n != ENGINE_NO_NODE && engine_node_state(d->engine, n) == ENGINE_NODE_IDLE) {
-            struct engine_request req = {.kind = ENGINE_REQ_RESTART_CHILD, .node = n};
+            struct engine_request req = {.kind = ENGINE_REQ_RESTART_CHILD, .node = n,
+                                         .uid = engine_node_uid(d->engine, n)};
             req.id = r->req_id = ++d->next_request_id;
             r->done++; /* this reply is the restart's, for the same op */
             struct engine_event ev = {.kind = ENGINE_EV_REQUEST, .request = req, .now_ms = daemon_now_ms()};

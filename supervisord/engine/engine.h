@@ -131,6 +131,10 @@ struct engine_request {
     enum engine_request_kind kind;
     uint64_t id;       /* echoed in the reply */
     engine_node node;  /* the child (RESTART/TERMINATE/DELETE/CHANGE/RETIRE) or the supervisor (START_*, SET_FLAGS) */
+    /* Non-zero: `node` must still name the node of this uid
+     * (engine_node_uid), else the answer is NOT_FOUND: a number kept
+     * since an earlier engine call may name another node by now. */
+    uint64_t uid;
     const struct nines_child_spec *spec; /* START_CHILD, CHANGE_CHILD: the new spec, copied */
     /* START_CHILD: the child joins the supervisor's init specs (a release
      * upgrade adds it) instead of being forgotten at its restart. */
@@ -207,7 +211,7 @@ struct engine_reply {
     uint64_t id;
     enum engine_request_result result;
     /* RESTART/TERMINATE/DELETE: the child asked about (ENGINE_NO_NODE if
-     * the number was out of range). START_*: the new child on OK, the
+     * the number was out of range or no longer the request's uid). START_*: the new child on OK, the
      * existing one on ALREADY_*, else ENGINE_NO_NODE. */
     engine_node node;
     struct nines_reason reason; /* START_FAILED: why it did not start */
@@ -270,6 +274,15 @@ bool engine_node_is_supervisor(const struct engine *e, engine_node n);
 bool engine_sup_flags(const struct engine *e, engine_node sup, struct engine_sup_flags *out);
 enum engine_node_state engine_node_state(const struct engine *e, engine_node n);
 uint64_t engine_node_gen(const struct engine *e, engine_node n); /* current incarnation, 0 if none */
+/* Which node a number names now: unique over the engine's life, never
+ * shared by the node a reused number names next; 0 for a free number.
+ * What the shell keeps of a node past the engine call it learnt the
+ * number in (a list of workers to swap, a request to make later) keeps
+ * this beside it and drops the number once it differs (engine_node_is). */
+uint64_t engine_node_uid(const struct engine *e, engine_node n);
+static inline bool engine_node_is(const struct engine *e, engine_node n, uint64_t uid) {
+    return uid != 0 && engine_node_uid(e, n) == uid;
+}
 unsigned engine_node_restarts(const struct engine *e, engine_node n); /* starts after the first, restart_child included */
 /* The restarts a supervisor counts against its intensity at now_ms (those
  * within its period, as the next restart would see them); 0 for a worker. */

@@ -52,6 +52,11 @@ uint64_t engine_node_gen(const struct engine *e, engine_node n) {
     return k ? k->gen : 0;
 }
 
+uint64_t engine_node_uid(const struct engine *e, engine_node n) {
+    const struct node *k = cnode(e, n);
+    return k ? k->uid : 0;
+}
+
 unsigned engine_node_restarts(const struct engine *e, engine_node n) {
     const struct node *k = cnode(e, n);
     return k ? k->restarts : 0;

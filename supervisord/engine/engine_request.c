@@ -90,8 +90,8 @@ static enum engine_request_result arrival_check(struct engine *e, const struct e
                                                 engine_node *sup) {
     if (e->down || e->stopping)
         return ENGINE_REQ_SHUTTING_DOWN;
-    if (r->node >= e->n_nodes)
-        return ENGINE_REQ_NOT_FOUND;
+    if (r->node >= e->n_nodes || (r->uid && node_of(e, r->node)->uid != r->uid))
+        return ENGINE_REQ_NOT_FOUND; /* or no longer the node it was asked of */
     bool own = names_supervisor(r->kind);
     if (!own && r->node == ENGINE_ROOT)
         return ENGINE_REQ_ROOT;
@@ -159,7 +159,8 @@ static struct req *req_new(struct engine *e, const struct engine_request *r, str
 
 void eng_request_arrive(struct engine *e, const struct engine_request *r) {
     engine_node s = ENGINE_NO_NODE;
-    bool named = !names_supervisor(r->kind) && r->node < e->n_nodes;
+    bool named = !names_supervisor(r->kind) && r->node < e->n_nodes &&
+                 (!r->uid || node_of(e, r->node)->uid == r->uid);
     engine_node subject = named ? r->node : ENGINE_NO_NODE;
     enum engine_request_result res = arrival_check(e, r, &s);
     if (res != ENGINE_REQ_OK) {

@@ -26,6 +26,9 @@
  * Nothing here blocks: a step waits for the workers' results and the
  * engine's replies, which come back through upgrade_done_fn and
  * release_install_on_reply. One install runs at a time.
+ * Numbers kept across turns of the loop go with the node's uid: a worker
+ * gone for good meanwhile may have its number taken by a new child
+ * (engine_reclaim.c), which is not swapped, restarted nor blamed then.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,6 +47,7 @@
 struct pending_req {
     uint64_t id;
     engine_node node;
+    uint64_t uid;      /* the node's (engine_node_uid), asked with the restart */
     bool then_restart; /* a restart step's terminate: restart_child follows */
 };
 
@@ -66,6 +70,7 @@ struct install {
     const char *op_from_module; /* swap/restart: what the workers ran */
     uint64_t op_started_ms;
     engine_node *nodes; /* swap/restart: its workers */
+    uint64_t *uids;     /* ... and which nodes they were (engine_node_uid) */
     size_t n_nodes, next_node;
     unsigned outstanding;
     bool dispatching;
@@ -75,12 +80,13 @@ struct install {
     unsigned swap_window; /* swaps at once */
     struct pending_req *reqs;
     size_t n_reqs, cap_reqs;
-    engine_node *moved; /* workers this install swapped, all steps */
+    struct moved { engine_node node; uint64_t uid; } *moved; /* workers this install swapped, all steps */
     size_t n_moved;
 };
 
 static void carry_out(struct install *in, struct relup_run_next next);
 static void op_done(struct install *in);
+static void restart_next_worker(struct install *in);
 
 /* --- progress ------------------------------------------------------------------ */
 
@@ -103,10 +109,9 @@ static void send_record(struct install *in, const char *phase, const char *resul
     size_t nf = sizeof f / sizeof f[0];
     nines_log_event(reason ? LOG_ERR : LOG_NOTICE, in->undoing ? "release_step_undone" : "release_step",
                     what, f + 1, nf - 1);
-    if (!c)
-        return;
-    size_t len = nines_logfmt_record(line, sizeof line, f, nf);
-    control_send_data(c, line, len < sizeof line ? len : sizeof line - 1);
+    size_t len = c ? nines_logfmt_record(line, sizeof line, f, nf) : 0;
+    if (c)
+        control_send_data(c, line, len < sizeof line ? len : sizeof line - 1);
 }
 
 static void answer(struct install *in, enum ctl_status st, const char *msg) {
@@ -139,19 +144,19 @@ static void ask(struct install *in, struct engine_request req, bool then_restart
         in->reqs = v, in->cap_reqs = cap;
     }
     req.id = ++d->next_request_id;
-    in->reqs[in->n_reqs++] = (struct pending_req){req.id, req.node, then_restart};
+    in->reqs[in->n_reqs++] = (struct pending_req){req.id, req.node, req.uid, then_restart};
     struct engine_event ev = {.kind = ENGINE_EV_REQUEST, .request = req, .now_ms = daemon_now_ms()};
     daemon_feed(d, &ev);
 }
 
 static bool take_req(struct install *in, uint64_t id, struct pending_req *out) {
-    for (size_t i = 0; i < in->n_reqs; i++)
-        if (in->reqs[i].id == id) {
-            *out = in->reqs[i];
-            in->reqs[i] = in->reqs[--in->n_reqs];
-            return true;
-        }
-    return false;
+    size_t i = 0;
+    while (i < in->n_reqs && in->reqs[i].id != id)
+        i++;
+    bool found = i < in->n_reqs;
+    if (found)
+        *out = in->reqs[i], in->reqs[i] = in->reqs[--in->n_reqs];
+    return found;
 }
 
 /* What an undo may find already done: not a failure. */
@@ -163,15 +168,13 @@ static bool already_so(const struct install *in, enum engine_request_result r) {
     return false;
 }
 
-static void restart_next_worker(struct install *in);
-
 bool release_install_on_reply(struct daemon *d, const struct engine_reply *r) {
     struct install *in = d->releases ? d->releases->install : NULL;
     struct pending_req p;
     if (!in || !take_req(in, r->id, &p))
         return false;
     if (r->result == ENGINE_REQ_OK && p.then_restart) {
-        ask(in, (struct engine_request){.kind = ENGINE_REQ_RESTART_CHILD, .node = p.node}, false);
+        ask(in, (struct engine_request){.kind = ENGINE_REQ_RESTART_CHILD, .node = p.node, .uid = p.uid}, false);
         return true;
     }
     if (r->result != ENGINE_REQ_OK && !already_so(in, r->result)) {
@@ -192,11 +195,15 @@ bool release_install_on_reply(struct daemon *d, const struct engine_reply *r) {
 /* --- the workers of an application ------------------------------------------------- */
 
 static int collect_workers(struct install *in) {
-    free(in->nodes);
-    in->nodes = NULL;
+    free(in->nodes), free(in->uids);
+    in->nodes = NULL, in->uids = NULL;
     in->n_nodes = in->next_node = 0;
     return release_workers_to_move(in->d, cur_step(in)->application, in->op->module,
-                                   in->op->kind == NINES_RELUP_RESTART, &in->nodes, &in->n_nodes);
+                                   in->op->kind == NINES_RELUP_RESTART, &in->nodes, &in->uids, &in->n_nodes);
+}
+
+static bool still_there(const struct install *in, size_t i) {
+    return release_worker_there(in->d, in->nodes[i], in->uids[i]);
 }
 
 static void swap_more(struct install *in);
@@ -204,7 +211,7 @@ static void swap_more(struct install *in);
 void release_install_on_crash(struct daemon *d, engine_node node, const char *why) {
     struct install *in = d->releases ? d->releases->install : NULL;
     for (size_t i = 0; in && !in->undoing && i < in->n_moved; i++)
-        if (in->moved[i] == node) {
+        if (in->moved[i].node == node && engine_node_is(d->engine, node, in->moved[i].uid)) {
             char what[600];
             snprintf(what, sizeof what, "%s crashed after its swap", engine_node_path(d->engine, node));
             fail_op(in, what, why); /* the step under way ends failed: all is undone */
@@ -217,9 +224,9 @@ static void on_swapped(struct daemon *d, void *cookie, engine_node node, bool ok
     struct install *in = cookie;
     if (pause_us > in->max_pause_us)
         in->max_pause_us = pause_us;
-    engine_node *v = ok && !in->undoing ? realloc(in->moved, (in->n_moved + 1) * sizeof *v) : NULL;
-    if (v)
-        in->moved = v, in->moved[in->n_moved++] = node;
+    struct moved *v = ok && !in->undoing ? realloc(in->moved, (in->n_moved + 1) * sizeof *v) : NULL;
+    if (v) /* its result comes before its end: the number is still its own */
+        in->moved = v, in->moved[in->n_moved++] = (struct moved){node, engine_node_uid(d->engine, node)};
     if (!ok)
         fail_op(in, message, NULL); /* it names the child */
     in->outstanding--;
@@ -238,8 +245,11 @@ static void swap_more(struct install *in) {
     in->dispatching = true;
     const char *extra = in->op->extra ? in->op->extra : "";
     while (!in->op_failed && in->next_node < in->n_nodes && in->outstanding < in->swap_window) {
+        size_t i = in->next_node++;
+        if (!still_there(in, i))
+            continue; /* gone for good: nothing runs its code, its number may be another's */
         in->outstanding++;
-        upgrade_request_for(in->d, in->nodes[in->next_node++], in->op->module, extra, on_swapped, in);
+        upgrade_request_for(in->d, in->nodes[i], in->op->module, extra, on_swapped, in);
     }
     in->dispatching = false;
     if (in->outstanding == 0)
@@ -253,11 +263,14 @@ static void run_swap(struct install *in) {
 
 /* One worker at a time: the others keep serving meanwhile. */
 static void restart_next_worker(struct install *in) {
+    while (in->next_node < in->n_nodes && !still_there(in, in->next_node))
+        in->next_node++; /* gone for good: nothing to restart */
     if (in->next_node == in->n_nodes) {
         in->outstanding = 0;
         op_done(in);
         return;
     }
+    uint64_t uid = in->uids[in->next_node];
     engine_node n = in->nodes[in->next_node++];
     if (upgrade_set_module(in->d, n, in->op->module) < 0) {
         fail_op(in, "out of memory", NULL);
@@ -265,23 +278,15 @@ static void restart_next_worker(struct install *in) {
         return;
     }
     in->outstanding = 1;
-    ask(in, (struct engine_request){.kind = ENGINE_REQ_TERMINATE_CHILD, .node = n}, true);
+    ask(in, (struct engine_request){.kind = ENGINE_REQ_TERMINATE_CHILD, .node = n, .uid = uid}, true);
 }
 
 /* --- one operation ------------------------------------------------------------------ */
 
-static engine_node find_child(struct install *in, const char *sup, const char *id) {
-    char path[2048];
-    if (!id)
-        return engine_find(in->d->engine, sup);
-    snprintf(path, sizeof path, "%s%s%s", strcmp(sup, "/") == 0 ? "" : sup, strcmp(sup, "/") == 0 ? "" : "/", id);
-    return engine_find(in->d->engine, path);
-}
-
 static void run_engine_op(struct install *in) {
     const struct nines_relup_op *op = in->op;
     bool on_sup = op->kind == NINES_RELUP_ADD_CHILD || op->kind == NINES_RELUP_SUPERVISOR_FLAGS;
-    engine_node n = find_child(in, op->supervisor, on_sup ? NULL : op->id);
+    engine_node n = release_find_child(in->d, op->supervisor, on_sup ? NULL : op->id);
     if (n == ENGINE_NO_NODE) {
         if (op->kind != NINES_RELUP_REMOVE_CHILD)
             fail_op(in, on_sup ? "no such supervisor in the running tree" : "no such child in the running tree",
@@ -289,7 +294,7 @@ static void run_engine_op(struct install *in) {
         op_done(in);
         return;
     }
-    struct engine_request req = {.node = n, .spec = op->child};
+    struct engine_request req = {.node = n, .uid = engine_node_uid(in->d->engine, n), .spec = op->child}; /* queued */
     switch (op->kind) {
     case NINES_RELUP_ADD_CHILD: req.kind = ENGINE_REQ_START_CHILD, req.in_init = true; break;
     case NINES_RELUP_REMOVE_CHILD: req.kind = ENGINE_REQ_RETIRE_CHILD; break;
@@ -364,7 +369,7 @@ static void op_done(struct install *in) {
         note_failure(in);
     /* What a failed step had moved (whatever each worker's own result said),
      * or what an undo sent back. */
-    size_t moved = release_workers_on(in->d, in->nodes, in->n_nodes, in->op ? in->op->module : NULL);
+    size_t moved = release_workers_on(in->d, in->nodes, in->uids, in->n_nodes, in->op ? in->op->module : NULL);
     carry_out(in, relup_run_done(&in->run, !in->op_failed, moved));
 }
 
@@ -428,6 +433,7 @@ static void install_free(struct install *in) {
     nines_relup_free(in->plan); /* before the sets it borrows from */
     release_set_free(&in->target);
     free(in->nodes);
+    free(in->uids);
     free(in->reqs);
     free(in->moved);
     free(in);

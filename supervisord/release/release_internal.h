@@ -81,11 +81,20 @@ void release_drop_arrival(const char *path); /* delete an arrival that was unpac
 
 /* release_workers.c: the running workers of application `app` not yet on
  * `module` (restart: leaving out temporary and dynamic children), in a new
- * array *out of *n (free it); 0 or -ENOMEM. */
+ * array *out of *n, with their uids (engine_node_uid) in *uids (free
+ * both); 0 or -ENOMEM. */
 int release_workers_to_move(struct daemon *d, const char *app, const char *module, bool restart,
-                            engine_node **out, size_t *n);
-/* How many of nodes[0..n) run `module` now. */
-size_t release_workers_on(struct daemon *d, const engine_node *nodes, size_t n, const char *module);
+                            engine_node **out, uint64_t **uids, size_t *n);
+/* A worker listed so is still there: its number names the node of that
+ * uid, not removed (a dynamic child that is never comes back). */
+bool release_worker_there(struct daemon *d, engine_node node, uint64_t uid);
+/* Child `id` of supervisor path `sup` ("/": the root), or `sup` itself
+ * with id NULL; ENGINE_NO_NODE if there is none. */
+engine_node release_find_child(struct daemon *d, const char *sup, const char *id);
+/* How many of nodes[0..n) run `module` now, those whose number names
+ * another node than uids[i] (engine_node_uid) left out. */
+size_t release_workers_on(struct daemon *d, const engine_node *nodes, const uint64_t *uids, size_t n,
+                          const char *module);
 
 /* release_install.c: install `version` (down: a downgrade). conn_id 0: no
  * operator waits (an automatic upgrade). */

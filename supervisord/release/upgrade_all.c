@@ -10,6 +10,13 @@
  * upgrade_request_for) and tells the operator about each child as it
  * ends: `phase=child` (a swap) and `phase=undo` (a swap back) records with
  * n, of, child, from, to, result, pause_us and reason.
+ *
+ * The job runs over many turns of the loop, and the number of a child
+ * that is gone for good (terminated: a dynamic child is) names the next
+ * child started (engine_reclaim.c): each child and the supervisor are
+ * kept with their uid (engine_node_uid), and one whose number names
+ * another node by now is gone: nothing to swap, nor to send back, and
+ * the new node in its number is a child like any other.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,15 +29,24 @@
 #include "upgrade_all_run.h"
 #include "upgrade_internal.h"
 
+/* A child to swap, as it was when listed. */
+struct swap_child {
+    engine_node node;
+    uint64_t uid;      /* gone once its number names another (engine_node_is) */
+    char *path;        /* for the records, gone or not */
+    char *old_module;  /* what it ran before its swap */
+    char old_version[64];
+};
+
 struct upgrade_all {
     struct upgrade_all *next;
     struct daemon *d;
     engine_node sup;
+    uint64_t sup_uid;
+    char *sup_path;
     uint64_t conn_id, started_ms, max_pause_us;
     char *module, *extra;
-    engine_node *nodes; /* the children, in the order swapped */
-    char **old_modules; /* what each ran before its swap */
-    char (*old_versions)[64];
+    struct swap_child *kids; /* in the order swapped */
     size_t n, cap;
     struct upgrade_all_run run;
     size_t current;         /* the child whose swap (or swap back) runs */
@@ -48,10 +64,9 @@ static struct upgrade_all **jobs_of(struct daemon *d) {
 
 static void job_free(struct upgrade_all *j) {
     for (size_t i = 0; i < j->n; i++)
-        free(j->old_modules[i]);
-    free(j->old_modules);
-    free(j->old_versions);
-    free(j->nodes);
+        free(j->kids[i].old_module), free(j->kids[i].path);
+    free(j->kids);
+    free(j->sup_path);
     free(j->module);
     free(j->extra);
     free(j);
@@ -65,9 +80,21 @@ static void job_unlink(struct upgrade_all *j) {
         *link = j->next;
 }
 
+/* Child i is still the node it was listed as, and not removed (a
+ * dynamic child that is never comes back; its number is freed next). */
+static bool still_there(const struct upgrade_all *j, size_t i) {
+    const struct engine *e = j->d->engine;
+    return engine_node_is(e, j->kids[i].node, j->kids[i].uid) &&
+           engine_node_state(e, j->kids[i].node) != ENGINE_NODE_REMOVED;
+}
+
+static bool sup_still_there(const struct upgrade_all *j) {
+    return engine_node_is(j->d->engine, j->sup, j->sup_uid);
+}
+
 static bool listed(const struct upgrade_all *j, engine_node n) {
     for (size_t i = 0; i < j->n; i++)
-        if (j->nodes[i] == n)
+        if (j->kids[i].node == n && still_there(j, i))
             return true;
     return false;
 }
@@ -75,22 +102,21 @@ static bool listed(const struct upgrade_all *j, engine_node n) {
 static int add_child(struct upgrade_all *j, engine_node n) {
     if (j->n == j->cap) {
         size_t cap = j->cap ? 2 * j->cap : 16;
-        engine_node *nodes = realloc(j->nodes, cap * sizeof *nodes);
-        if (nodes)
-            j->nodes = nodes;
-        char **mods = nodes ? realloc(j->old_modules, cap * sizeof *mods) : NULL;
-        if (mods)
-            j->old_modules = mods;
-        char(*vers)[64] = mods ? realloc(j->old_versions, cap * sizeof *vers) : NULL;
-        if (!vers)
+        struct swap_child *v = realloc(j->kids, cap * sizeof *v);
+        if (!v)
             return -ENOMEM;
-        j->old_versions = vers, j->cap = cap;
+        j->kids = v, j->cap = cap;
     }
     const char *now = daemon_module_of(j->d, n);
-    if (!(j->old_modules[j->n] = strdup(now ? now : "")))
+    struct swap_child *k = &j->kids[j->n];
+    *k = (struct swap_child){.node = n, .uid = engine_node_uid(j->d->engine, n),
+                             .path = strdup(engine_node_path(j->d->engine, n)), .old_module = strdup(now ? now : "")};
+    if (!k->path || !k->old_module) {
+        free(k->path), free(k->old_module);
         return -ENOMEM;
-    snprintf(j->old_versions[j->n], sizeof j->old_versions[0], "%s", j->d->nodes[n].version);
-    j->nodes[j->n++] = n;
+    }
+    snprintf(k->old_version, sizeof k->old_version, "%s", j->d->nodes[n].version);
+    j->n++;
     return 0;
 }
 
@@ -98,8 +124,8 @@ static int add_child(struct upgrade_all *j, engine_node n) {
  * number added, or -ENOMEM. */
 static long collect(struct upgrade_all *j) {
     struct daemon *d = j->d;
-    size_t count, before = j->n;
-    const engine_node *kids = engine_node_children(d->engine, j->sup, &count);
+    size_t count = 0, before = j->n;
+    const engine_node *kids = sup_still_there(j) ? engine_node_children(d->engine, j->sup, &count) : NULL;
     engine_node *copy = malloc((count ? count : 1) * sizeof *copy);
     if (!copy)
         return -ENOMEM;
@@ -126,17 +152,18 @@ static void send_child(struct upgrade_all *j, bool back, bool ok, uint64_t pause
     if (!c)
         return;
     size_t i = j->current;
-    engine_node node = j->nodes[i];
+    engine_node node = j->kids[i].node;
+    bool there = still_there(j, i);
     char n[16], of[16], pause[24], line[2400];
     snprintf(n, sizeof n, "%zu", i + 1);
     snprintf(of, sizeof of, "%zu", j->n);
     snprintf(pause, sizeof pause, "%" PRIu64, pause_us);
-    const char *now = node < j->d->n_nodes ? j->d->nodes[node].version : "";
-    const char *from = back ? (ok ? j->to_version : now) : j->old_versions[i];
-    const char *to = back ? j->old_versions[i] : (ok ? now : j->to_version);
+    const char *now = there && node < j->d->n_nodes ? j->d->nodes[node].version : "";
+    const char *from = back ? (ok ? j->to_version : now) : j->kids[i].old_version;
+    const char *to = back ? j->kids[i].old_version : (ok ? now : j->to_version);
     struct nines_field f[] = {
         {"phase", back ? "undo" : "child"}, {"n", n}, {"of", of},
-        {"child", engine_node_path(j->d->engine, node)}, {"from", from}, {"to", to[0] ? to : NULL},
+        {"child", j->kids[i].path}, {"from", from}, {"to", to[0] ? to : NULL},
         {"result", ok ? "ok" : "failed"}, {"pause_us", pause}, {"reason", why},
     };
     size_t len = nines_logfmt_record(line, sizeof line, f, sizeof f / sizeof f[0]);
@@ -148,7 +175,7 @@ static void log_end(struct upgrade_all *j, int prio, const char *event, const ch
     snprintf(kids, sizeof kids, "%zu", j->n);
     snprintf(ms, sizeof ms, "%" PRIu64, daemon_now_ms() - j->started_ms);
     snprintf(pause, sizeof pause, "%" PRIu64, j->max_pause_us);
-    struct nines_field f[] = {{"supervisor", engine_node_path(j->d->engine, j->sup)}, {"module", j->module},
+    struct nines_field f[] = {{"supervisor", j->sup_path}, {"module", j->module},
                               {"children", kids}, {"ms", ms}, {"max_pause_us", pause}, {"reason", why}};
     nines_log_event(prio, event, msg, f, sizeof f / sizeof f[0]);
 }
@@ -157,6 +184,8 @@ static void log_end(struct upgrade_all *j, int prio, const char *event, const ch
 static int settle_the_rest(struct upgrade_all *j) {
     struct daemon *d = j->d;
     size_t count;
+    if (!sup_still_there(j))
+        return 0; /* gone, with its children: its number may be another's */
     const engine_node *kids = engine_node_children(d->engine, j->sup, &count);
     for (size_t i = 0; i < count; i++)
         if (engine_node_state(d->engine, kids[i]) != ENGINE_NODE_RUNNING && upgrade_set_module(d, kids[i], j->module) < 0)
@@ -166,8 +195,8 @@ static int settle_the_rest(struct upgrade_all *j) {
 
 static void end_job(struct upgrade_all *j, bool ok) {
     struct daemon *d = j->d;
-    const char *sup = engine_node_path(d->engine, j->sup);
-    const char *from = j->n ? j->old_versions[0] : "";
+    const char *sup = j->sup_path;
+    const char *from = j->n ? j->kids[0].old_version : "";
     char msg[2600];
     enum ctl_status st = CTL_ST_OK;
     if (ok && settle_the_rest(j) < 0)
@@ -212,11 +241,19 @@ static bool carry_out(struct upgrade_all *j, struct upgrade_all_next nx) {
         return false;
     }
     j->current = nx.child;
-    engine_node node = j->nodes[nx.child];
+    engine_node node = j->kids[nx.child].node;
+    if (!still_there(j, nx.child)) {
+        /* Gone for good: it runs no code, and its number may be a new
+         * child's, which is not this one to swap. */
+        j->note = "gone: nothing to swap";
+        on_result(j->d, j, node, true, 0, j->note);
+        j->note = NULL;
+        return true;
+    }
     if (nx.action == UPGRADE_ALL_SWAP_BACK && engine_node_state(j->d->engine, node) != ENGINE_NODE_RUNNING) {
         /* It crashed after its swap and is being restarted: it starts on
          * the old module (its state went with the crash). */
-        bool ok = remember_module(j->d, node, j->old_modules[nx.child]) == 0;
+        bool ok = remember_module(j->d, node, j->kids[nx.child].old_module) == 0;
         j->note = "not running: it starts on its old module";
         on_result(j->d, j, node, ok, 0, ok ? j->note : "out of memory");
         j->note = NULL;
@@ -225,7 +262,7 @@ static bool carry_out(struct upgrade_all *j, struct upgrade_all_next nx) {
     if (nx.action == UPGRADE_ALL_SWAP)
         upgrade_request_for(j->d, node, j->module, j->extra, on_result, j);
     else
-        upgrade_request_for(j->d, node, j->old_modules[nx.child], "", on_result, j);
+        upgrade_request_for(j->d, node, j->kids[nx.child].old_module, "", on_result, j);
     return true;
 }
 
@@ -261,7 +298,7 @@ static void on_result(struct daemon *d, void *cookie, engine_node node, bool ok,
     bool back = j->run.undoing;
     if (pause_us > j->max_pause_us)
         j->max_pause_us = pause_us;
-    if (ok && !back && !j->to_version[0] && node < d->n_nodes)
+    if (ok && !back && !j->to_version[0] && node < d->n_nodes && still_there(j, j->current))
         snprintf(j->to_version, sizeof j->to_version, "%s", d->nodes[node].version);
     if (!ok && !back)
         snprintf(j->failure, sizeof j->failure, "%s", message); /* it names the child */
@@ -278,7 +315,7 @@ void upgrade_all_on_crash(struct daemon *d, engine_node node, const char *why) {
     struct upgrades *u = d->upgrades;
     for (struct upgrade_all *j = u ? u->alls : NULL; j; j = j->next)
         for (size_t i = 0; !j->run.undoing && !j->crashed[0] && i < j->run.swapped; i++)
-            if (j->nodes[i] == node)
+            if (j->kids[i].node == node && still_there(j, i)) /* not a new child in its number */
                 snprintf(j->crashed, sizeof j->crashed, "%s crashed after its swap: %s",
                          engine_node_path(d->engine, node), why);
 }
@@ -286,7 +323,7 @@ void upgrade_all_on_crash(struct daemon *d, engine_node node, const char *why) {
 static struct upgrade_all *job_of(struct daemon *d, engine_node sup) {
     struct upgrades *u = d->upgrades;
     for (struct upgrade_all *j = u ? u->alls : NULL; j; j = j->next)
-        if (j->sup == sup)
+        if (j->sup == sup && sup_still_there(j))
             return j;
     return NULL;
 }
@@ -301,9 +338,11 @@ void upgrade_all_request(struct daemon *d, struct control_conn *c, engine_node s
     struct upgrades *u = state_of(d);
     struct upgrade_all *j = u ? calloc(1, sizeof *j) : NULL;
     if (j)
-        *j = (struct upgrade_all){.d = d, .sup = sup, .conn_id = control_conn_id(c), .started_ms = daemon_now_ms(),
+        *j = (struct upgrade_all){.d = d, .sup = sup, .sup_uid = engine_node_uid(d->engine, sup),
+                                  .sup_path = strdup(engine_node_path(d->engine, sup)),
+                                  .conn_id = control_conn_id(c), .started_ms = daemon_now_ms(),
                                   .module = strdup(module), .extra = strdup(extra ? extra : "")};
-    if (!j || !j->module || !j->extra || collect(j) < 0) {
+    if (!j || !j->module || !j->extra || !j->sup_path || collect(j) < 0) {
         if (j)
             job_free(j);
         control_send_end(c, CTL_ST_INTERNAL, "out of memory");

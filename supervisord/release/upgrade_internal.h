@@ -10,6 +10,11 @@
 
 #include "upgrade.h"
 
+/* A request waits (unsent, no gen) only behind one in flight for the
+ * same node; the end of that one's process finishes it and, through
+ * start_next, every one behind it ("not running"), before the engine
+ * hears of the end: a node's requests never outlive it, so its number
+ * is never reused under them. */
 struct upgrade_req {
     struct upgrade_req *next;
     engine_node node;
@@ -37,7 +42,7 @@ struct module_remap {
  * back on the old code with its state and its connections. */
 struct handoff {
     struct handoff *next;
-    engine_node node;
+    engine_node node; /* with gen: every use compares it; dropped at the end of that process */
     uint64_t gen;
     struct nines_handoff_fd *table;
     int *fds;

@@ -111,6 +111,36 @@ static void a_request_about_a_freed_node_is_not_found(void **unused) {
     fx_done(&f);
 }
 
+/* A number kept by the shell is checked against the node's uid: the new
+ * node in a freed number has another, a free number none, and a request
+ * carrying the old uid is not_found while the new node is left alone. */
+static void a_request_with_a_stale_uid_is_not_found(void **unused) {
+    boot_dynamic(wr("job", NINES_TRANSIENT));
+    START_DYNAMIC(&f, 1, "jobs", NULL, 0);
+    READY(&f, "jobs/job-1");
+    engine_node j1 = fx_node(&f, "jobs/job-1");
+    uint64_t uid1 = engine_node_uid(f.e, j1);
+    assert_true(uid1 != 0);
+    assert_true(engine_node_is(f.e, j1, uid1));
+    assert_false(engine_node_is(f.e, j1, 0));
+    assert_string_equal(EXIT(&f, "jobs/job-1", R_NORMAL()), "terminated jobs/job-1 (normal) remove");
+    READY(&f, "jobs/job-1"); /* any call: job-1 is freed */
+    assert_int_equal(engine_node_uid(f.e, j1), 0);
+    assert_false(engine_node_is(f.e, j1, uid1));
+    assert_string_equal(START_DYNAMIC(&f, 2, "jobs", NULL, 0), "added jobs/job-2; spawn jobs/job-2#3");
+    assert_int_equal(fx_node(&f, "jobs/job-2"), j1);
+    assert_string_equal(READY(&f, "jobs/job-2"), "started jobs/job-2; reply 2 ok jobs/job-2");
+    uint64_t uid2 = engine_node_uid(f.e, j1);
+    assert_true(uid2 != 0 && uid2 != uid1);
+    struct engine_event ev = {.kind = ENGINE_EV_REQUEST,
+                              .request = {.kind = ENGINE_REQ_TERMINATE_CHILD, .id = 3, .node = j1, .uid = uid1}};
+    assert_string_equal(fx_feed_event(&f, ev), "reply 3 not_found -");
+    assert_int_equal(fx_state(&f, "jobs/job-2"), ENGINE_NODE_RUNNING);
+    ev.request.uid = uid2, ev.request.id = 4;
+    assert_string_equal(fx_feed_event(&f, ev), "stop jobs/job-2#3; arm jobs/job-2#3 5000");
+    fx_done(&f);
+}
+
 /* A supervisor added at run time goes with its whole subtree; the same
  * start again takes the same numbers. */
 static void a_subtree_added_at_run_time_is_freed_whole(void **unused) {
@@ -262,6 +292,7 @@ int main(void) {
         cmocka_unit_test(churn_does_not_grow_the_table),
         cmocka_unit_test(a_freed_number_is_reused),
         cmocka_unit_test(a_request_about_a_freed_node_is_not_found),
+        cmocka_unit_test(a_request_with_a_stale_uid_is_not_found),
         cmocka_unit_test(a_subtree_added_at_run_time_is_freed_whole),
         cmocka_unit_test(static_children_are_not_freed),
         cmocka_unit_test(a_walk_goes_on_over_the_compacted_children),
