@@ -213,7 +213,7 @@ static void put_child(struct writer *w, const struct nines_child_spec *c, int in
     put_shutdown(w, c, lead);
     if (c->kind == NINES_CHILD_MODULE && c->max_queued_casts && c->max_queued_casts != NINES_MAX_QUEUED_CASTS)
         fprintf(w->f, "%smax_queued_casts: %u", lead, c->max_queued_casts);
-    if (c->kind == NINES_CHILD_MODULE)
+    if (c->kind == NINES_CHILD_MODULE || (c->kind == NINES_CHILD_EXEC && c->notify)) /* a start that waits */
         put_timeout(w, lead, "start_timeout", c->start_timeout_ms, NINES_START_TIMEOUT_MS);
     if (c->kind == NINES_CHILD_MODULE)
         put_timeout(w, lead, "swap_timeout", c->swap_timeout_ms, NINES_SWAP_TIMEOUT_MS);

@@ -196,11 +196,14 @@ static int check_child(struct schema_loader *l, yaml_node_t *node, struct nines_
         return schema_fail(l, seen[C_MAX_CASTS], "'max_queued_casts' is only for 'module' children (only workers take casts)");
     if (c->kind == NINES_CHILD_MODULE && !seen[C_MAX_CASTS])
         c->max_queued_casts = NINES_MAX_QUEUED_CASTS;
-    for (int k = C_START_TIMEOUT; k <= C_SWAP_TIMEOUT; k++)
-        if (seen[k] && c->kind != NINES_CHILD_MODULE)
-            return schema_fail(l, seen[k], "'%s' is only for 'module' children (it bounds init and code_change)",
-                               child_rules[k].name);
-    if (c->kind == NINES_CHILD_MODULE && !seen[C_START_TIMEOUT])
+    /* A start that waits for something: a worker's init, a program's READY=1. */
+    bool waits = c->kind == NINES_CHILD_MODULE || (c->kind == NINES_CHILD_EXEC && c->notify);
+    if (seen[C_START_TIMEOUT] && !waits)
+        return schema_fail(l, seen[C_START_TIMEOUT], "'start_timeout' is only for 'module' children and 'exec' "
+                                                     "children with 'ready: notify' (it bounds init or READY=1)");
+    if (seen[C_SWAP_TIMEOUT] && c->kind != NINES_CHILD_MODULE)
+        return schema_fail(l, seen[C_SWAP_TIMEOUT], "'swap_timeout' is only for 'module' children (it bounds code_change)");
+    if (waits && !seen[C_START_TIMEOUT])
         c->start_timeout_ms = NINES_START_TIMEOUT_MS;
     if (c->kind == NINES_CHILD_MODULE && !seen[C_SWAP_TIMEOUT])
         c->swap_timeout_ms = NINES_SWAP_TIMEOUT_MS;

@@ -354,7 +354,7 @@ int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool rest
         free(p);
         return r;
     }
-    if ((r = watch(p)) < 0 || (!p->is_exec && (r = start_timeout_arm(p, spec->start_timeout_ms)) < 0)) {
+    if ((r = watch(p)) < 0 || (r = start_timeout_arm(p, spec->start_timeout_ms)) < 0) {
         kill(-p->pid, SIGKILL); /* cannot be watched: must not run unsupervised */
         waitpid(p->pid, NULL, 0);
         child_proc_free(p);

@@ -273,6 +273,17 @@ static int setup_attrs(posix_spawnattr_t *attr, posix_spawn_file_actions_t *fa, 
     if (f->channel[1] >= 0)
         posix_spawn_file_actions_adddup2(fa, f->channel[1], NINES_CHANNEL_FD);
     spawn_sockets_add_actions(fa, ss);
+    /* Nothing else: a descriptor ninesd inherited without close-on-exec
+     * (from whoever started it) is not the child's (the launcher closes
+     * them itself, worker/launcher.c). */
+    int keep = f->channel[1] >= 0 ? NINES_CHANNEL_FD + 1 : 3;
+    if (ss && ss->n && ss->base + (int)ss->n > keep)
+        keep = ss->base + (int)ss->n;
+    if ((r = posix_spawn_file_actions_addclosefrom_np(fa, keep))) {
+        posix_spawn_file_actions_destroy(fa);
+        posix_spawnattr_destroy(attr);
+        return -r;
+    }
     return 0;
 }
 

@@ -4,10 +4,15 @@
 #include "fd_room.h"
 
 #include "fd_budget.h"
+#include "listeners.h"
 
 int fd_room_for_tree(const struct daemon *d, const struct nines_tree *tree, struct nines_error *err) {
     struct fd_budget b;
     fd_budget_count(tree, d->budget_connections, &b);
+    /* The sockets held now stay open beside those the file adds. */
+    uint64_t held = listeners_count_with(&d->listeners, tree);
+    b.need += held - b.listeners;
+    b.listeners = held;
     return fd_budget_check(tree, &b, fd_budget_limit(), err);
 }
 

@@ -14,8 +14,9 @@
 #include "daemon.h"
 #include "nines_error.h"
 
-/* 0 if `tree` (a reload's new file) fits the limit now in force; else
- * -EMFILE with *err naming the need and the limit. */
+/* 0 if `tree` (a reload's new file) fits the limit now in force, with
+ * the sockets ninesd holds now (kept open until it ends) and those the
+ * file adds; else -EMFILE with *err naming the need and the limit. */
 int fd_room_for_tree(const struct daemon *d, const struct nines_tree *tree, struct nines_error *err);
 
 /* 0 if one more child of `kind` fits; else -EMFILE with the reason in why. */

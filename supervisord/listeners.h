@@ -55,6 +55,12 @@ int listeners_for_child(struct listeners *ls, const struct nines_child_spec *c, 
 /* The one that matches `s`, or NULL. Pure. */
 struct listener *listeners_find(const struct listeners *ls, const struct nines_socket *s);
 
+/* The sockets ninesd would hold with `tree` (a reload's) too: every one
+ * it holds now (none is closed before ninesd ends) and each that `tree`
+ * declares and none of them is (one per child naming it, as
+ * fd_budget_count counts). Pure. */
+size_t listeners_count_with(const struct listeners *ls, const struct nines_tree *tree);
+
 /* Close them all; the unix socket files ninesd made are removed. */
 void listeners_free(struct listeners *ls);
 

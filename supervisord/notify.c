@@ -12,6 +12,7 @@
 
 #include "child_proc.h"
 #include "daemon.h"
+#include "start_timeout.h"
 
 bool notify_says_ready(const char *msg, size_t len) {
     const char *p = msg, *end = msg + len;
@@ -55,6 +56,7 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
         if (!p || !p->is_exec || !notify_says_ready(buf, (size_t)n) || p->notified_ready)
             continue;
         p->notified_ready = true;
+        start_timeout_disarm(p);
         struct engine_event ev = {.kind = ENGINE_EV_READY, .node = p->node, .gen = p->gen,
                                   .now_ms = daemon_now_ms()};
         daemon_feed(d, &ev);

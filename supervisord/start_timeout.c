@@ -24,7 +24,10 @@ static int on_expiry(sd_event_source *s, uint64_t usec, void *userdata) {
         {"pid", pid},
         {"start_timeout_ms", ms},
     };
-    nines_log_event(LOG_ERR, "start_timeout", "init did not return within the child's start_timeout: killed", f, 3);
+    nines_log_event(LOG_ERR, "start_timeout",
+                    p->is_exec ? "it did not send READY=1 within the child's start_timeout: killed"
+                               : "init did not return within the child's start_timeout: killed",
+                    f, 3);
     child_proc_kill(p);
     return 0;
 }
@@ -44,7 +47,7 @@ void start_timeout_reason(const struct child_proc *p, struct nines_reason *r) {
     if (!p->start_timed_out)
         return;
     char text[sizeof r->message];
-    snprintf(text, sizeof text, "it did not return within %" PRIu64 " ms (a limit: raise the child's start_timeout)",
-             p->start_timeout_ms);
+    snprintf(text, sizeof text, "it did not %s within %" PRIu64 " ms (a limit: raise the child's start_timeout)",
+             p->is_exec ? "send READY=1" : "return", p->start_timeout_ms);
     *r = nines_reason_make(NINES_REASON_INIT_FAILED, 0, text);
 }

@@ -1,7 +1,8 @@
 /*
- * start_timeout.h — a module worker's init bounded by its `start_timeout`
- * tree key (issue 16): a worker that has not said READY when it expires
- * is killed, and its end is its init failing, naming the limit. Without
+ * start_timeout.h — a module worker's init, or an exec child's wait for
+ * READY=1 (`ready: notify`), bounded by its `start_timeout` tree key
+ * (issue 16): a child that has not said READY when it expires is
+ * killed, and its end is its start failing, naming the limit. Without
  * it, a hung init kept the worker starting forever and its supervisor,
  * which starts children one at a time (OTP's synchronous start), with it.
  */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "control_client.h"
 #include "harness.h"
@@ -161,12 +162,59 @@ static void starts_and_reloads_are_counted_against_the_limit(void **state) {
     assert_int_equal(ninesd_count(n, "event=child_started", "child=w149 ", NULL), 0);
 }
 
+/* An exec child with `count` unix sockets named PREFIX1... in the test's folder. */
+static void write_sockets_tree(struct ninesd *n, const char *prefix, int count) {
+    char yaml[8192];
+    int len = snprintf(yaml, sizeof yaml, "supervisor:\n  children:\n    - id: server\n"
+                                          "      exec: [/bin/sleep, '1000']\n      sockets:\n");
+    for (int i = 1; i <= count; i++)
+        len += snprintf(yaml + len, sizeof yaml - (size_t)len, "        - {name: %s%d, unix: %s/%s%d.sock}\n",
+                        prefix, i, n->dir[0] ? n->dir : "/tmp", prefix, i);
+    harness_write_tree(n, yaml);
+}
+
+/* The sockets ninesd holds stay open across reloads (a child's restart
+ * never closes them): a reload is counted with those held and those it
+ * adds. 20 held and 40 new under 120 (4 control connections): 64 + 2 +
+ * 60 + 4 = 130, refused (the file alone, 110, would fit), and the child
+ * keeps running with its sockets. */
+static void sockets_a_reload_adds_are_counted_beside_those_held(void **state) {
+    struct ninesd *n = *state;
+    harness_write_tree(n, "supervisor: {children: []}\n"); /* the folder, for the socket paths */
+    write_sockets_tree(n, "a", 20);
+    char tree[400];
+    snprintf(tree, sizeof tree, "%s/tree.yaml", n->dir);
+    struct rlimit saved, low = {120, 120};
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    ninesd_start(n, tree, "--max-connections", "4", NULL);
+    (void)setrlimit(RLIMIT_NOFILE, &saved);
+    pid_t server = ninesd_wait_started(n, "server", 10000);
+    assert_true(server > 0);
+    write_sockets_tree(n, "b", 40);
+    struct answer a;
+    assert_int_equal(control_ask_once(n->socket, &a, "reload", NULL), 0);
+    if (a.status != CTL_ST_REFUSED || !strstr(a.message, "reload refused, nothing changed") ||
+        !strstr(a.message, "needs 130 descriptors") || !strstr(a.message, "(RLIMIT_NOFILE) is 120"))
+        fail_msg("expected the reload refused with the need and the limit, got: %s %s", ctl_status_name(a.status),
+                 a.message);
+    ninesd_pump(n, 200);
+    assert_true(process_alive(server));
+    char path[512];
+    snprintf(path, sizeof path, "%s/b1.sock", n->dir);
+    assert_int_equal(access(path, F_OK), -1); /* nothing opened */
+    snprintf(path, sizeof path, "/proc/%d/fd/22", (int)server);
+    assert_int_equal(access(path, F_OK), 0); /* its 20 sockets, at 3..22 */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_tree_over_the_limit_is_refused_up_front, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_thousand_workers_boot_under_a_lowered_limit, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(starts_and_reloads_are_counted_against_the_limit, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(sockets_a_reload_adds_are_counted_beside_those_held, harness_setup,
                                         harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -120,7 +120,8 @@ static void full_tree_field_by_field(void **unused) {
     assert_int_equal(c->start_timeout_ms, 120000);
     assert_int_equal(c->swap_timeout_ms, 0); /* infinity */
     c = &r->children[1];
-    assert_int_equal(c->start_timeout_ms, 0); /* not a module: none */
+    assert_int_equal(c->start_timeout_ms, NINES_START_TIMEOUT_MS); /* it waits for READY=1 */
+    assert_int_equal(c->swap_timeout_ms, 0); /* not a module: none */
     assert_int_equal(c->kind, NINES_CHILD_EXEC);
     char tool[128];
     snprintf(tool, sizeof tool, "%s/bin/tool", dir);
@@ -135,6 +136,7 @@ static void full_tree_field_by_field(void **unused) {
     assert_non_null(strstr(c->exec_argv[0], "/sh"));
     assert_int_equal(access(c->exec_argv[0], X_OK), 0);
     assert_false(c->notify);
+    assert_int_equal(c->start_timeout_ms, 0); /* started once running: nothing to wait for */
     assert_int_equal(c->shutdown.kind, NINES_SHUTDOWN_INFINITY);
     c = &r->children[3];
     assert_int_equal(c->kind, NINES_CHILD_SUPERVISOR);
@@ -218,7 +220,9 @@ static void child_errors(void **unused) {
              "invalid start_timeout '0s' (allowed: a duration such as 500ms, 30s or 2m; infinity)");
     load_err("supervisor:\n  children:\n" CHILD_A "      swap_timeout: soon\n", 5, 21, "invalid swap_timeout 'soon'");
     load_err("supervisor:\n  children:\n    - id: a\n      exec: [sh]\n      start_timeout: 1s\n", 5, 22,
-             "'start_timeout' is only for 'module' children (it bounds init and code_change)");
+             "'start_timeout' is only for 'module' children and 'exec' children with 'ready: notify'");
+    load_err("supervisor:\n  children:\n    - id: a\n      exec: [sh]\n      ready: notify\n      swap_timeout: 1s\n",
+             6, 21, "'swap_timeout' is only for 'module' children (it bounds code_change)");
     load_err("supervisor:\n  children:\n    - id: a\n      supervisor: {children: []}\n      swap_timeout: 1s\n",
              5, 21, "'swap_timeout' is only for 'module' children");
     load_err("supervisor:\n  children:\n    - id: a\n      exec: [sh]\n      ready: later\n", 5, 14,
