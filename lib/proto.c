@@ -50,6 +50,7 @@ static int known_type(uint32_t type) {
     case NINES_MSG_UPGRADE:
     case NINES_MSG_CAST_FLOW:
     case NINES_MSG_PRELOAD:
+    case NINES_MSG_PRELOADED:
         return 1;
     default:
         return 0;

@@ -53,6 +53,9 @@ enum nines_msg_type {
      * meanwhile, and at the worker's end, so that `ninesctl status` counts
      * them in PATH's casts_refused. payload: u64 count, "PATH". */
     NINES_MSG_CASTS_REFUSED = 12,
+    /* a spare host's NINES_MSG_PRELOAD went well: the module is loaded. No
+     * payload. (ninesd reads it before the START, or ignores it.) */
+    NINES_MSG_PRELOADED = 13,
 
     /* daemon -> worker */
     NINES_MSG_SHUTDOWN = 100, /* stop: terminate(shutdown), report, exit */

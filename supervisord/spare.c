@@ -23,6 +23,7 @@ struct spare {
     struct spawned proc;
     struct daemon *d;
     char *module; /* what it was told to preload, or NULL */
+    bool loaded;  /* it said NINES_MSG_PRELOADED */
     bool watched;
 };
 
@@ -296,10 +297,22 @@ int spare_start_payload(const struct nines_child_spec *spec, const char *module,
     return (int)used;
 }
 
+/* Whether the preloading spare has said it is done (one recv, at most
+ * once: nothing else comes before its START). */
+static bool preloaded(struct spare *s) {
+    static uint8_t buf[NINES_PROTO_BUFSIZE];
+    struct nines_msg m;
+    if (!s->loaded && nines_proto_recv(s->proc.channel, buf, &m) == 0 && m.type == NINES_MSG_PRELOADED)
+        s->loaded = true;
+    return s->loaded;
+}
+
 /* The spare a start of `module` gets: the one that preloaded it, else the
- * oldest plain one (never one preloaded with another module). */
+ * oldest plain one (never one preloaded with another module); the
+ * preloading one still loading only when there is no plain one. */
 static struct spare *choose(const struct spare_pool *p, const char *module) {
-    if (p->primed && p->primed->proc.pid > 0 && strcmp(p->primed->module, module) == 0)
+    bool mine = p->primed && p->primed->proc.pid > 0 && strcmp(p->primed->module, module) == 0;
+    if (mine && (preloaded(p->primed) || p->n == 0))
         return p->primed;
     return p->n ? p->v[0] : NULL;
 }

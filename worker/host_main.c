@@ -183,11 +183,13 @@ static int await_start(struct nines_ctx *ctx) {
         if (poll(&p, 1, -1) < 0 && errno != EINTR)
             return -errno;
         r = nines_proto_recv(ctx->channel, buf, &m);
-        if (r == 0 && m.type == NINES_MSG_PRELOAD)
+        if (r == 0 && m.type == NINES_MSG_PRELOAD) {
             /* If it fails, the START loads afresh. */
-            (void)(host_preload(m.payload, m.length) == 0 && host_loop_prepare(ctx));
-        else if (r != -EAGAIN)
+            if (host_preload(m.payload, m.length) == 0 && host_loop_prepare(ctx) == 0)
+                (void)nines_proto_send(ctx->channel, NINES_MSG_PRELOADED, 0, NULL, 0);
+        } else if (r != -EAGAIN) {
             break;
+        }
     }
     if (r == -ECONNRESET)
         return 1;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -68,16 +69,37 @@ static bool maps_file(pid_t pid, const char *path) {
     return found;
 }
 
-/* A spare host of ninesd's with `module` loaded (or, module NULL, one
- * with no module loaded), other than `not`; -1 if none comes. */
+/* Whether PID has a signalfd open: a preloading spare makes its loop's
+ * sources once its module is loaded, just before it says so. */
+static bool has_signalfd(pid_t pid) {
+    char dir[64], path[400], target[128];
+    snprintf(dir, sizeof dir, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(dir);
+    bool found = false;
+    for (struct dirent *e; d && !found && (e = readdir(d));) {
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = '\0';
+        found = strstr(target, "signalfd") != NULL;
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* A spare host of ninesd's with `module` loaded and its preload done
+ * (or, module NULL, one with no module loaded), other than `not`; -1 if
+ * none comes. */
 static pid_t spare_with(struct ninesd *n, const char *module, const char *any_module, pid_t not) {
     for (int tries = 0; tries < WAIT_MS / 10; tries++) {
         pid_t kids[64];
         int k = list_children(n->pid, kids, 64);
         for (int i = 0; i < k; i++)
             if (kids[i] != not && is_spare_host(kids[i]) &&
-                (module ? maps_file(kids[i], module) : !maps_file(kids[i], any_module)))
+                (module ? maps_file(kids[i], module) && has_signalfd(kids[i]) : !maps_file(kids[i], any_module))) {
+                usleep(20000); /* its PRELOADED message on its way */
                 return kids[i];
+            }
         usleep(10000);
     }
     return -1;
@@ -117,7 +139,7 @@ static void another_module_gets_a_plain_spare(void **state) {
         "supervisor:\n  intensity: 10\n  period: 10s\n  children:\n"
         "    - {id: a, module: @BUILD@/examples/counter.so}\n"
         "    - {id: b, module: @BUILD@/examples/counter.so}\n"
-        "    - {id: e, module: @BUILD@/examples/echo.so}\n"), NULL);
+        "    - {id: e, module: @BUILD@/examples/echo.so, args: {port: 0}}\n"), NULL);
     pid_t e = ninesd_wait_started(n, "e", WAIT_MS);
     assert_true(e > 0);
     /* Two counters started, one echo: counter is preloaded. */
