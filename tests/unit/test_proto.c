@@ -79,7 +79,7 @@ static void decode_refuses_malformed_packets(void **unused) {
     memcpy(pkt, &h, sizeof h);
     assert_int_equal(nines_proto_decode(pkt, sizeof pkt, &m), -EBADMSG);
     /* unknown types */
-    uint32_t bad_types[] = {0, 13, 99, 150, UINT32_MAX};
+    uint32_t bad_types[] = {0, 14, 99, 150, UINT32_MAX};
     for (size_t i = 0; i < sizeof bad_types / sizeof *bad_types; i++) {
         h = (struct nines_msg_header){.type = bad_types[i], .length = 2};
         memcpy(pkt, &h, sizeof h);
