@@ -138,7 +138,7 @@ static void a_failed_init_stops_the_sequence(void **state) {
     struct answer a;
     assert_int_equal(control_ask_once(n->socket, &a, "terminate", "s", NULL), 0);
     assert_int_equal(a.status, CTL_ST_OK);
-    int base, got, workers = 1, spares;
+    int base = 0, got, workers = 1, spares;
     for (int tries = 0; tries < 500 && workers; tries++, usleep(10000))
         base = fds_but_spares(n->pid, &workers, &spares);
     assert_int_equal(workers, 0);
