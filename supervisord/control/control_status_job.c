@@ -27,6 +27,7 @@
 
 struct status_item {
     engine_node node, parent; /* the parent then: a node removed since, or moved, is left out */
+    uint64_t uid; /* engine_node_uid: a number freed since may name a node started after the request */
     unsigned depth;
 };
 
@@ -39,7 +40,7 @@ struct control_status {
     uint64_t now_ms;
 };
 
-static int add_item(struct control_status *s, engine_node n, engine_node parent, unsigned depth) {
+static int add_item(struct control_status *s, engine_node n, engine_node parent, uint64_t uid, unsigned depth) {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 256;
         struct status_item *v = realloc(s->items, cap * sizeof *v);
@@ -47,12 +48,12 @@ static int add_item(struct control_status *s, engine_node n, engine_node parent,
             return -1;
         s->items = v, s->cap = cap;
     }
-    s->items[s->n++] = (struct status_item){n, parent, depth};
+    s->items[s->n++] = (struct status_item){n, parent, uid, depth};
     return 0;
 }
 
 static int list_nodes(struct control_status *s, struct daemon *d, engine_node n, engine_node parent, unsigned depth) {
-    if (add_item(s, n, parent, depth) < 0)
+    if (add_item(s, n, parent, engine_node_uid(d->engine, n), depth) < 0)
         return -1;
     size_t count = 0;
     const engine_node *kids = engine_node_children(d->engine, n, &count);
@@ -81,7 +82,7 @@ void control_status_free(struct control_status *s) {
 
 /* The node still is where it was listed (the first one: still there). */
 static bool still_there(struct daemon *d, const struct status_item *it, bool first) {
-    if (it->node >= engine_node_count(d->engine) || engine_node_state(d->engine, it->node) == ENGINE_NODE_REMOVED)
+    if (!engine_node_is(d->engine, it->node, it->uid) || engine_node_state(d->engine, it->node) == ENGINE_NODE_REMOVED)
         return false;
     return first || engine_node_parent(d->engine, it->node) == it->parent;
 }
