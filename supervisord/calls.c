@@ -358,8 +358,11 @@ static void worker_call(struct daemon *d, engine_node node, uint64_t gen, const 
                                         &data_len)
                            : NULL;
     struct call *c = new_call(d);
-    if (!c)
+    if (!c) { /* still exactly one answer: the failure, from a record on the stack */
+        struct call none = {.caller = CALLER_WORKER, .from = node, .from_gen = gen, .from_ref = m->ref};
+        fail_caller(d, &none, -ENOMEM, "out of memory");
         return;
+    }
     *c = (struct call){.caller = CALLER_WORKER, .from = node, .from_gen = gen, .from_ref = m->ref};
     if (!path) {
         fail_caller(d, c, -EINVAL, "malformed call: expected a timeout and a child path");
