@@ -24,17 +24,6 @@
  *                     failed: pid, or err (-errno) when there is no child
  *                     to run (a failed clone, an exec that failed: that
  *                     child exits 127 at once and is reaped as any other).
- *   LAUNCH_READY_PID  the answer to a LAUNCH_READY request: an exec-ready
- *                     process (ninesd's child, its own process group,
- *                     nothing else done) and ninesd's end of a channel of
- *                     its own (SCM_RIGHTS). ninesd sends it one LAUNCH_EXEC
- *                     request (its stdout and stderr attached, no
- *                     cgroup: ninesd moves the process itself), which it
- *                     runs as the launcher's clone would (ninesd closes
- *                     its end once the request is sent; a failure is the
- *                     child's exit 126/127 and its stderr). So the pid of
- *                     an exec child's next start is known before it starts,
- *                     and no clone is on the way of its restart.
  * A plain exec child whose setup fails (its user, its folder, a program
  * not found or not trusted) still runs: it says why on its stderr and
  * exits 126 or 127, as the worker host's --exec did.
@@ -47,7 +36,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #define LAUNCH_MAGIC 0x4e4c5231u /* "NLR1" */
 #define LAUNCH_MAX_REQUEST (128 * 1024)
@@ -59,8 +47,6 @@ enum launch_flags {
     LAUNCH_USER = 1u << 2,    /* become uid/gid (with user's groups and HOME, USER, LOGNAME) */
     LAUNCH_CGROUP = 1u << 3,  /* a last descriptor comes: the child's cgroup.procs, which the new
                                  process writes itself into first of all (supervisord/cgroup.h) */
-    LAUNCH_READY = 1u << 4,   /* no child: make an exec-ready process (no descriptors come;
-                                 the rest of the request is ignored) */
 };
 
 /* A request, decoded: pointers into the message buffer. */
@@ -79,7 +65,6 @@ struct launch_request {
 enum launch_answer_kind {
     LAUNCH_CHILD_PID = 1,
     LAUNCH_DONE = 2,
-    LAUNCH_READY_PID = 3, /* an exec-ready process: its pid, its channel's other end attached */
 };
 
 struct launch_answer {
@@ -102,11 +87,6 @@ int launch_request_decode(const uint8_t *buf, size_t len, const char **slots, si
 /* An answer is a struct launch_answer in host order (both ends are on
  * one machine); true when `len` bytes at buf are one, copied to *out. */
 bool launch_answer_decode(const void *buf, size_t len, struct launch_answer *out);
-
-/* Receive one answer from `sock` without waiting, and the descriptor a
- * LAUNCH_READY_PID carries in *fd (else -1: any other is closed).
- * recvmsg's result; a->kind is 0 when what came is no answer. */
-ssize_t launch_answer_recv(int sock, struct launch_answer *a, int *fd);
 
 /* The environment of a child: `base` (NULL-terminated) without the
  * entries `drop` names (NAME= prefixes, NULL-terminated, or NULL), then

@@ -18,8 +18,6 @@
 struct launch_job {
     /* Given by the launcher. */
     int sock;          /* the channel to ninesd: the child says its pid on it */
-    bool ready;        /* run by an exec-ready process (launcher.c), not a clone:
-                          its pid is known, it says nothing */
     int devnull;       /* the child's stdin */
     int fds[3];        /* stdout, stderr, and the channel (or -1) */
     int cgroup;        /* its cgroup's cgroup.procs, to join before anything else, or -1 */
@@ -61,10 +59,6 @@ int launch_job_prepare(struct launch_job *j);
  * or its end: its pid, or -errno when clone failed. `stack` is the
  * child's until then. */
 pid_t launch_job_clone(struct launch_job *j, void *stack, size_t stack_size);
-
-/* The new process's part: its setup, then the exec (or its exit 126/127
- * with the reason on its stderr). Never returns. */
-_Noreturn void launch_job_exec(struct launch_job *j);
 
 void launch_job_free(struct launch_job *j);
 

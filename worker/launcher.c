@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +24,6 @@
 
 struct launcher {
     int sock, devnull, home; /* the channel, /dev/null, the folder to come back to */
-    int ready_sock, ready_peer; /* an exec-ready process's channel being made: its end, ninesd's */
     pid_t ninesd;
     void *stack;
     uint8_t buf[LAUNCH_MAX_REQUEST];
@@ -82,8 +80,8 @@ static int setup(struct launcher *l) {
     return 0;
 }
 
-/* One request with its descriptors on `sock`: 0, 1 at its end. */
-static int receive(struct launcher *l, int sock, size_t *len, int fds[4], size_t *n_fds) {
+/* One request with its descriptors: 0, 1 at the end of the channel. */
+static int receive(struct launcher *l, size_t *len, int fds[4], size_t *n_fds) {
     union {
         char buf[CMSG_SPACE(4 * sizeof(int))];
         struct cmsghdr align;
@@ -91,7 +89,7 @@ static int receive(struct launcher *l, int sock, size_t *len, int fds[4], size_t
     struct iovec iov = {l->buf, sizeof l->buf};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
     ssize_t n;
-    while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+    while ((n = recvmsg(l->sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
         ;
     if (n <= 0)
         return n == 0 ? 1 : -errno;
@@ -114,105 +112,11 @@ static int receive(struct launcher *l, int sock, size_t *len, int fds[4], size_t
     return 0;
 }
 
-/* --- exec-ready processes (launch_proto.h) ------------------------------ */
-
-/* No child can be made of the request: said on the child's stderr (its
- * output to ninesd) when it came, and an exit 127. */
-static _Noreturn void ready_fail(int err_fd, int err) {
-    dprintf(err_fd >= 0 ? err_fd : STDERR_FILENO, "nines-worker: cannot start the exec child: %s\n",
-            strerror(-err));
-    _exit(127);
-}
-
-/* "nines-worker --ready" in ps and /proc/PID/cmdline instead of the
- * launcher's "--launcher": argv's strings are this process's own copy,
- * argv[1] right after argv[0]. */
-static void call_it_ready(void) {
-    char *arg1 = program_invocation_name + strlen(program_invocation_name) + 1;
-    static const char was[] = "--launcher", now[sizeof was] = "--ready";
-    if (memcmp(arg1, was, sizeof was) == 0)
-        memcpy(arg1, now, sizeof now);
-}
-
-/* The exec-ready process, in a copy of the launcher (a fork that is
- * ninesd's child): its own process group at once (ninesd signals the
- * group of every child), then one request on its own channel, run as
- * the launcher's clone would (launch_job_exec), the job prepared here. */
-static int ready_main(void *arg) {
-    struct launcher *l = arg;
-    int sock = l->ready_sock;
-    call_it_ready();
-    close(l->sock); /* the launcher's: never this process's to use */
-    close(l->ready_peer);
-    setpgid(0, 0);
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != l->ninesd)
-        _exit(1);
-    size_t len = 0, n_fds = 0;
-    int fds[4] = {-1, -1, -1, -1};
-    if (receive(l, sock, &len, fds, &n_fds) != 0)
-        _exit(0); /* ninesd let it go */
-    /* ninesd, woken by its own send to here, logs the start first (see
-     * launch_child.c). */
-    sched_yield();
-    struct launch_request req;
-    if (launch_request_decode(l->buf, len, l->slots, sizeof l->slots / sizeof *l->slots, &req) < 0 ||
-        !(req.flags & LAUNCH_EXEC) || (req.flags & ~(uint32_t)(LAUNCH_EXEC | LAUNCH_USER)) || n_fds != 2)
-        ready_fail(n_fds >= 2 ? fds[1] : -1, -EBADMSG);
-    struct launch_job j = {.sock = sock, .ready = true, .devnull = l->devnull, .fds = {fds[0], fds[1], -1},
-                           .cgroup = -1, .ninesd = l->ninesd, .req = &req};
-    int e = launch_job_prepare(&j);
-    if (e < 0)
-        ready_fail(fds[1], e);
-    launch_job_exec(&j);
-}
-
-static void answer_ready(struct launcher *l, pid_t pid, int fd) {
-    struct launch_answer a = {LAUNCH_READY_PID, pid, 0};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } ctl;
-    memset(&ctl, 0, sizeof ctl);
-    struct iovec iov = {&a, sizeof a};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET, c->cmsg_type = SCM_RIGHTS, c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    if (sendmsg(l->sock, &mh, MSG_NOSIGNAL) < 0)
-        _exit(1); /* ninesd is gone (the ready process sees its channel end) */
-}
-
-/* A fork, not a vfork: it waits for its request beside the launcher. If
- * the launcher dies before it answers, the new process sees the end of
- * its channel and exits (reaped by ninesd as an orphan). */
-static void make_ready(struct launcher *l) {
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-        answer(l, 0, -errno);
-        return;
-    }
-    l->ready_peer = sv[0], l->ready_sock = sv[1];
-    pid_t pid = clone(ready_main, (char *)l->stack + STACK_SIZE, CLONE_PARENT | SIGCHLD, l);
-    int e = errno;
-    close(sv[1]);
-    if (pid < 0)
-        answer(l, 0, -e);
-    else
-        answer_ready(l, pid, sv[0]);
-    close(sv[0]);
-}
-
-/* --- requests ------------------------------------------------------------ */
-
 static void launch(struct launcher *l, enum fault fault, size_t len, int fds[4], size_t n_fds) {
     struct launch_request req;
     if (launch_request_decode(l->buf, len, l->slots, sizeof l->slots / sizeof *l->slots, &req) < 0 ||
-        n_fds != ((req.flags & LAUNCH_READY) ? 0u : 2u + !!(req.flags & LAUNCH_CHANNEL) + !!(req.flags & LAUNCH_CGROUP))) {
+        n_fds != 2u + !!(req.flags & LAUNCH_CHANNEL) + !!(req.flags & LAUNCH_CGROUP)) {
         answer(l, 0, -EBADMSG);
-        return;
-    }
-    if (req.flags & LAUNCH_READY) {
-        make_ready(l);
         return;
     }
     bool channel = req.flags & LAUNCH_CHANNEL;
@@ -247,7 +151,7 @@ int launcher_main(void) {
     for (;;) {
         size_t len = 0, n_fds = 0;
         int fds[4] = {-1, -1, -1, -1};
-        int r = receive(&l, l.sock, &len, fds, &n_fds);
+        int r = receive(&l, &len, fds, &n_fds);
         if (r != 0)
             return r > 0 ? 0 : 1;
         launch(&l, fault, len, fds, n_fds);
