@@ -15,11 +15,14 @@
  *              with the warm spare (default) and with --no-spare, against
  *              the spawn floor;
  *   exec       SIGKILL of the exec child -> its child_started line, against
- *              posix_spawn + exec of the same program by a bare loop;
+ *              posix_spawn + exec of the same program by a bare loop, and
+ *              against a bare supervisor loop's whole restart (SIGKILL ->
+ *              waitpid -> posix_spawn + exec: the old process's end too);
  *   memory     ninesd's descriptors, and its PSS per worker (and the
  *              workers' own mean PSS).
  *
- *   bench_spawn [MAX_N] [RESTARTS]   (default 10000 and 200)
+ *   bench_spawn [MAX_N] [RESTARTS]   (default 10000 and 200; MAX_N 0: the
+ *                                    exec child alone, restarts only)
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -76,6 +79,26 @@ static double exec_floor_once(void) {
     double t = bench_now_us() - t0;
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
+    return t;
+}
+
+/* A bare supervisor loop's restart: SIGKILL of its child -> reaped ->
+ * posix_spawn + exec of the next. What no supervisor can go below: the
+ * end of the old process is in it, not in the exec floor. */
+static double loop_floor_once(void) {
+    char *argv[] = {SLEEP_PROGRAM, "1000", NULL};
+    pid_t pid, next;
+    if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+        abort();
+    usleep(1000);
+    double t0 = bench_now_us();
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    if (posix_spawn(&next, argv[0], NULL, NULL, argv, environ) != 0)
+        abort();
+    double t = bench_now_us() - t0;
+    kill(next, SIGKILL);
+    waitpid(next, NULL, 0);
     return t;
 }
 
@@ -265,7 +288,7 @@ static int run_one(int n, const char *a, const char *b, int runs, bool exec_too,
     out->fds = count_fds(d.pid);
     out->pss_kib = pss_kib(d.pid);
     out->worker_pss_kib = children_pss_kib(d.pid, &out->workers);
-    if (runs > 0)
+    if (runs > 0 && n > 0)
         out->restart = restarts(&d, "w0", &bc.w0, runs);
     if (exec_too && runs > 0)
         out->exec = restarts(&d, "x", &bc.x, runs);
@@ -273,12 +296,27 @@ static int run_one(int n, const char *a, const char *b, int runs, bool exec_too,
     return 0;
 }
 
+/* MAX_N 0: the exec child alone, each restart against both floors. */
+static void bench_exec_only(int runs) {
+    struct bench_stats ef = floor_of(exec_floor_once), lf = floor_of(loop_floor_once);
+    printf("\nthe exec child alone; exec floor (posix_spawn+exec) p50 %.1f us p99 %.1f us, a bare supervisor loop's "
+           "restart p50 %.1f us p99 %.1f us\n",
+           ef.p50, ef.p99, lf.p50, lf.p99);
+    struct run def;
+    if (run_one(0, NULL, NULL, runs, true, &def) < 0)
+        exit(1);
+    print_ratio("exec child crash -> running", &def.exec, &ef, "p50 <= 1.2x");
+    print_ratio("same, against a bare supervisor loop", &def.exec, &lf, NULL);
+}
+
 static void bench_n(int n, int runs, long cpus, bool slow) {
-    struct bench_stats mf = floor_of(module_floor_once), ef = floor_of(exec_floor_once);
+    struct bench_stats mf = floor_of(module_floor_once), ef = floor_of(exec_floor_once),
+                       lf = floor_of(loop_floor_once);
     double ideal_ms = n * mf.p50 / cpus / 1000;
     printf("\nN = %d module workers and 1 exec child, %ld CPUs; spawn floor (posix_spawn+exec+dlopen) p50 %.1f us "
-           "p99 %.1f us, exec floor (posix_spawn+exec) p50 %.1f us p99 %.1f us\n",
-           n, cpus, mf.p50, mf.p99, ef.p50, ef.p99);
+           "p99 %.1f us, exec floor (posix_spawn+exec) p50 %.1f us p99 %.1f us, a bare supervisor loop's restart "
+           "(SIGKILL -> reaped -> posix_spawn+exec) p50 %.1f us p99 %.1f us\n",
+           n, cpus, mf.p50, mf.p99, ef.p50, ef.p99, lf.p50, lf.p99);
     struct run def, cold, direct;
     if (run_one(n, NULL, NULL, runs, true, &def) < 0 || run_one(n, "--no-spare", NULL, runs, false, &cold) < 0)
         exit(1);
@@ -295,6 +333,7 @@ static void bench_n(int n, int runs, long cpus, bool slow) {
     if (with_direct)
         print_ratio("same, --no-launcher --no-spare", &direct.restart, &mf, NULL);
     print_ratio("exec child crash -> running", &def.exec, &ef, "p50 <= 1.2x");
+    print_ratio("same, against a bare supervisor loop", &def.exec, &lf, NULL);
     printf("  %-36s %d descriptors (%.3f per worker), PSS %.1f MiB (%.2f KiB per worker); workers' mean PSS "
            "%.0f KiB (%d processes)\n",
            "ninesd", def.fds, (double)def.fds / n, def.pss_kib / 1024.0, (double)def.pss_kib / n, def.worker_pss_kib,
@@ -307,6 +346,8 @@ int main(int argc, char **argv) {
     bool slow = getenv("NINES_BENCH_SLOW") != NULL;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     printf("spawn: boot, shutdown and restarts as the tree grows (%d restarts per row)\n", runs);
+    if (max_n == 0)
+        bench_exec_only(runs);
     for (int n = 100; n <= max_n; n *= 10)
         bench_n(n, runs, cpus < 1 ? 1 : cpus, slow);
     return 0;
