@@ -411,3 +411,15 @@ const char *ninesd_wait_event(struct ninesd *n, const char *event, const char *i
 pid_t ninesd_wait_started(struct ninesd *n, const char *id, int timeout_ms) {
     return line_pid(ninesd_wait_event(n, "child_started", id, timeout_ms));
 }
+
+int harness_count_fds(pid_t pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    int count = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        count += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return count;
+}

@@ -85,4 +85,6 @@ int harness_teardown(void **state);
 pid_t ninesd_wait_started(struct ninesd *n, const char *id, int timeout_ms);
 /* The next line of `event` for child `id`, or NULL. */
 const char *ninesd_wait_event(struct ninesd *n, const char *event, const char *id, int timeout_ms);
+/* How many descriptors process `pid` holds (its /proc/PID/fd), or 0. */
+int harness_count_fds(pid_t pid);
 #endif /* NINES_HARNESS_H */

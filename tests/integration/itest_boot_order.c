@@ -93,18 +93,6 @@ static void inits_run_one_after_the_other(void **state) {
             assert_int_not_equal(runs[i].pid, runs[j].pid);
 }
 
-static int count_fds(pid_t pid) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-    DIR *d = opendir(path);
-    int count = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        count += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return count;
-}
-
 /* ninesd's descriptors but one per idle spare host (its channel: the
  * pool's size follows the start rate), and its worker processes. */
 static int fds_but_spares(pid_t ninesd, int *workers, int *spares) {
@@ -114,7 +102,7 @@ static int fds_but_spares(pid_t ninesd, int *workers, int *spares) {
     for (int i = 0; i < k; i++)
         *spares += is_spare_host(kids[i]);
     *workers = count_children(ninesd);
-    return count_fds(ninesd) - *spares;
+    return harness_count_fds(ninesd) - *spares;
 }
 
 /* Wait until ninesd has no worker and `want` descriptors beside its

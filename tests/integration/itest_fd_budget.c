@@ -61,18 +61,6 @@ static void a_tree_over_the_limit_is_refused_up_front(void **state) {
     assert_int_equal(run_limited(600, "--check", tree, out, sizeof out), 0);
 }
 
-static int count_fds(pid_t pid) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-    DIR *d = opendir(path);
-    int count = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        count += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return count;
-}
-
 #define WORKERS 1000
 #define EXECS 20
 
@@ -88,7 +76,7 @@ static void a_thousand_workers_boot_under_a_lowered_limit(void **state) {
     (void)setrlimit(RLIMIT_NOFILE, &saved); /* as root; else the test keeps the lower one */
     if (!ninesd_wait(n, 240000, "event=tree_started", NULL))
         fail_msg("the tree did not boot; last of the log: %s", n->log + (n->len > 2000 ? n->len - 2000 : 0));
-    int fds = count_fds(n->pid);
+    int fds = harness_count_fds(n->pid);
     printf("ninesd holds %d descriptors for %d module workers and %d exec children\n", fds, WORKERS, EXECS);
     if (fds > WORKERS + 2 * EXECS + 64)
         fail_msg("%d descriptors: more than one per module worker and two per exec child", fds);

@@ -41,18 +41,6 @@ static pid_t parent_of(pid_t pid) {
     return ppid;
 }
 
-static int count_fds(pid_t pid) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-    DIR *d = opendir(path);
-    int count = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        count += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    return count;
-}
-
 /* The pid of the latest child_started of `id` in the whole log, or -1. */
 static pid_t last_started(struct ninesd *n, const char *id) {
     char want[64];
@@ -129,9 +117,9 @@ static void children_are_ninesd_s_and_exec_children_one_exec(void **state) {
     assert_int_equal(parent_of(s), n->pid);
     /* ninesd holds a descriptor per worker; the launcher a handful (and
      * for a moment those of the request in hand: the least of a few looks). */
-    int held = count_fds(n->pid), its = count_fds(launcher);
+    int held = harness_count_fds(n->pid), its = harness_count_fds(launcher);
     for (int i = 0; i < 20; i++, usleep(10000))
-        its = count_fds(launcher) < its ? count_fds(launcher) : its;
+        its = harness_count_fds(launcher) < its ? harness_count_fds(launcher) : its;
     print_message("ninesd holds %d descriptors, its launcher %d\n", held, its);
     assert_true(held >= 50);
     assert_true(its <= 6); /* 0-3, /dev/null, its folder */
