@@ -365,7 +365,12 @@ $(ABI_TEST): tests/abi/test_module_abi_growth.c lib/module_check.c $(ABI_GROWN_I
 	    -MMD -MP -MF $(BUILD)/obj/tests/abi/test_module_abi_growth.d \
 	    tests/abi/test_module_abi_growth.c lib/module_check.c $(ALL_LDFLAGS) $(CMOCKA_LIBS) -ldl
 
+# tests/run.sh runs every test binary in the build folder: one whose source
+# is gone (renamed, removed) is deleted first, not run stale.
 test: all $(UNIT_TESTS) $(ABI_TEST) $(ITESTS) $(TESTAPPS) $(if $(filter 1,$(SANITIZE)),,$(FUZZ_TARGETS))
+	@for t in $(BUILD)/tests/test_* $(BUILD)/tests/itest_*; do \
+	    case " $(UNIT_TESTS) $(ABI_TEST) $(ITESTS) " in *" $$t "*) ;; *) [ -e "$$t" ] && echo "removing stale $$t" && rm -f "$$t";; esac; \
+	done; true
 	tests/run.sh $(BUILD)
 
 # The fuzz targets (see FUZZ_TARGETS above).
