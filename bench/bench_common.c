@@ -54,6 +54,10 @@ void bench_daemon_dir(struct bench_daemon *d) {
 }
 
 void bench_daemon_spawn(struct bench_daemon *d, const char *const *args) {
+    bench_daemon_spawn_prog(d, NINES_BUILD_DIR "/ninesd", args);
+}
+
+void bench_daemon_spawn_prog(struct bench_daemon *d, const char *ninesd, const char *const *args) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         abort();
@@ -62,7 +66,7 @@ void bench_daemon_spawn(struct bench_daemon *d, const char *const *args) {
     posix_spawn_file_actions_adddup2(&fa, p[1], 2);
     char sock[160];
     snprintf(sock, sizeof sock, "%s/control.sock", d->dir);
-    const char *argv[16] = {NINES_BUILD_DIR "/ninesd", "--log-target", "stderr", "--socket", sock};
+    const char *argv[16] = {ninesd, "--log-target", "stderr", "--socket", sock};
     size_t k = 5;
     for (size_t i = 0; args[i] && k < 15; i++)
         argv[k++] = args[i];
@@ -74,6 +78,10 @@ void bench_daemon_spawn(struct bench_daemon *d, const char *const *args) {
 }
 
 void bench_daemon_start(struct bench_daemon *d, const char *yaml, const char *option) {
+    bench_daemon_start_prog(d, NINES_BUILD_DIR "/ninesd", yaml, option);
+}
+
+void bench_daemon_start_prog(struct bench_daemon *d, const char *ninesd, const char *yaml, const char *option) {
     bench_daemon_dir(d);
     char tree[128];
     snprintf(tree, sizeof tree, "%s/tree.yaml", d->dir);
@@ -81,7 +89,7 @@ void bench_daemon_start(struct bench_daemon *d, const char *yaml, const char *op
     fputs(yaml, f);
     fclose(f);
     const char *args[] = {option ? option : tree, option ? tree : NULL, NULL};
-    bench_daemon_spawn(d, args);
+    bench_daemon_spawn_prog(d, ninesd, args);
 }
 
 /* Take complete lines from the buffer; return the pid of a matching one. */

@@ -34,6 +34,10 @@ void bench_daemon_start(struct bench_daemon *d, const char *yaml, const char *op
  * `args` (NULL-terminated, at most 10) after its socket option. */
 void bench_daemon_dir(struct bench_daemon *d);
 void bench_daemon_spawn(struct bench_daemon *d, const char *const *args);
+/* The same with another build's ninesd (a path): a benchmark that sets
+ * a previous build beside this one, interleaved. */
+void bench_daemon_start_prog(struct bench_daemon *d, const char *ninesd, const char *yaml, const char *option);
+void bench_daemon_spawn_prog(struct bench_daemon *d, const char *ninesd, const char *const *args);
 /* Hand every complete log line to fn until it returns true or timeout_ms
  * pass; the lines handed are forgotten. */
 void bench_daemon_lines(struct bench_daemon *d, int timeout_ms, bool (*fn)(void *ctx, const char *line), void *ctx);

@@ -5,13 +5,20 @@
  * 1,000 supervisors, each with one worker and eight empty dynamic
  * supervisors (1,000 processes, 10,001 records).
  *
- *   bench_status [RUNS]    (default 50 of each output)
+ *   bench_status [RUNS] [BASE]    (default 50 of each output)
+ *
+ * BASE: a folder with another build's ninesd, nines-worker and ninesctl
+ * (a copy of build/ before a change): its daemon runs the same tree
+ * beside this build's and the runs of both go in turns. Each line gives
+ * the CPU time of ninesctl (its rusage) and of ninesd (from /proc) per
+ * status: on a shared 2-CPU machine the wall time follows them.
  */
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,68 +55,154 @@ static char *tree_yaml(void) {
     return y;
 }
 
-/* One run of ninesctl with stdout to /dev/null; microseconds, or -1. */
-static double run_ctl(const char *sock, const char *json) {
-    char *argv[] = {NINES_BUILD_DIR "/ninesctl", "--socket", (char *)sock, "status", (char *)json, NULL};
-    if (!json)
-        argv[4] = NULL;
+/* CPU time (user + system) of a process so far, microseconds. */
+static double proc_cpu_us(pid_t pid) {
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* One run: the whole command's wall time, and the CPU of ninesctl (its
+ * rusage) and of ninesd (from /proc, before and after). */
+struct sample {
+    double wall_us, ctl_cpu_us, daemon_cpu_us;
+};
+
+/* One run of CTL (a ninesctl) with stdout to /dev/null; false if it failed. */
+static bool run_ctl(const char *ctl, const char *sock, const char *json, pid_t daemon, struct sample *out) {
+    char *argv[] = {(char *)ctl, "--socket", (char *)sock, "status", (char *)json, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     pid_t pid;
-    double t0 = bench_now_us();
-    if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
-        return -1;
-    int status;
-    waitpid(pid, &status, 0);
-    double t = bench_now_us() - t0;
+    double d0 = proc_cpu_us(daemon), t0 = bench_now_us();
+    int e = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? t : -1;
+    if (e != 0)
+        return false;
+    int status;
+    struct rusage ru;
+    wait4(pid, &status, 0, &ru);
+    out->wall_us = bench_now_us() - t0;
+    out->daemon_cpu_us = proc_cpu_us(daemon) - d0;
+    out->ctl_cpu_us = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+                      (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-static void measure(const char *what, const char *sock, const char *json, int runs, int target_ms) {
-    double *v = calloc((size_t)runs, sizeof *v);
-    for (int i = 0; i < runs; i++)
-        if ((v[i] = run_ctl(sock, json)) < 0) {
-            fprintf(stderr, "bench_status: ninesctl status failed\n");
-            exit(1);
-        }
-    struct bench_stats s = bench_stats(v, (size_t)runs);
-    printf("  %-34s p50 %6.2f ms  p99 %6.2f ms  (target p50 <= %d ms)\n", what, s.p50 / 1000, s.p99 / 1000,
+/* A build under test: its ninesctl, its ninesd and that daemon's socket. */
+struct build {
+    const char *name, *ctl;
+    const struct bench_daemon *d;
+    char sock[128];
+    struct sample *v[2]; /* text, json */
+};
+
+static void report(const struct build *b, int json, int runs, int target_ms) {
+    double *wall = calloc((size_t)runs, sizeof *wall), ctl = 0, daemon = 0;
+    for (int i = 0; i < runs; i++) {
+        wall[i] = b->v[json][i].wall_us;
+        ctl += b->v[json][i].ctl_cpu_us;
+        daemon += b->v[json][i].daemon_cpu_us;
+    }
+    struct bench_stats s = bench_stats(wall, (size_t)runs);
+    printf("  %-8s ninesctl status%-7s p50 %6.2f ms  p99 %6.2f ms  CPU per status: ninesctl %5.1f ms, ninesd %5.1f ms"
+           "  (target p50 <= %d ms)\n",
+           b->name, json ? " --json" : "", s.p50 / 1000, s.p99 / 1000, ctl / runs / 1000, daemon / runs / 1000,
            target_ms);
-    free(v);
+    free(wall);
+}
+
+/* Every build's text and json runs in turns, so that a change of load
+ * falls on all alike. */
+static void measure(struct build *b, int n_builds, int runs, const int target_ms[2]) {
+    for (int k = 0; k < n_builds; k++)
+        for (int j = 0; j < 2; j++)
+            b[k].v[j] = calloc((size_t)runs, sizeof *b[k].v[j]);
+    for (int i = 0; i < runs; i++)
+        for (int j = 0; j < 2; j++)
+            for (int k = 0; k < n_builds; k++)
+                if (!run_ctl(b[k].ctl, b[k].sock, j ? "--json" : NULL, b[k].d->pid, &b[k].v[j][i])) {
+                    fprintf(stderr, "bench_status: %s status failed\n", b[k].ctl);
+                    exit(1);
+                }
+    for (int j = 0; j < 2; j++)
+        for (int k = 0; k < n_builds; k++)
+            report(&b[k], j, runs, target_ms[j]);
+    for (int k = 0; k < n_builds; k++)
+        for (int j = 0; j < 2; j++)
+            free(b[k].v[j]);
 }
 
 static bool tree_started(void *ctx, const char *line) {
     return strstr(line, "event=tree_started") != NULL;
 }
 
+static void print_load(const char *when) {
+    double load[3] = {0};
+    if (getloadavg(load, 3) == 3)
+        printf("  load average %s: %.2f %.2f %.2f\n", when, load[0], load[1], load[2]);
+}
+
+/* This build, and BASE's (a folder with another build's ninesd,
+ * nines-worker and ninesctl) when given. */
+static int set_builds(struct build *b, struct bench_daemon *d, const char *base, const char *yaml) {
+    static char base_ninesd[4096], base_ctl[4096];
+    b[0] = (struct build){.name = "this", .ctl = NINES_BUILD_DIR "/ninesctl", .d = &d[0]};
+    bench_daemon_start(&d[0], yaml, NULL);
+    if (!base)
+        return 1;
+    snprintf(base_ninesd, sizeof base_ninesd, "%s/ninesd", base);
+    snprintf(base_ctl, sizeof base_ctl, "%s/ninesctl", base);
+    b[1] = (struct build){.name = "base", .ctl = base_ctl, .d = &d[1]};
+    bench_daemon_start_prog(&d[1], base_ninesd, yaml, NULL);
+    return 2;
+}
+
 int main(int argc, char **argv) {
     int runs = argc > 1 ? atoi(argv[1]) : 50;
+    const char *base = argc > 2 ? argv[2] : NULL;
+    struct bench_daemon d[2];
+    struct build b[2];
     char *yaml = tree_yaml();
-    struct bench_daemon d;
-    bench_daemon_start(&d, yaml, NULL);
+    int n = set_builds(b, d, base, yaml);
     free(yaml);
     char last[16];
     snprintf(last, sizeof last, "w%d", CHILDREN - 1);
-    if (bench_daemon_wait_started(&d, last, 60000) <= 0)
-        return 1;
-    char sock[128];
-    snprintf(sock, sizeof sock, "%s/control.sock", d.dir);
-    printf("status: ninesctl status of a tree of %d workers, whole command (%d runs)\n", CHILDREN, runs);
-    measure("ninesctl status", sock, NULL, runs, 20);
-    measure("ninesctl status --json", sock, "--json", runs, 20);
-    bench_daemon_stop(&d);
+    for (int k = 0; k < n; k++) {
+        if (bench_daemon_wait_started(&d[k], last, 60000) <= 0)
+            return 1;
+        snprintf(b[k].sock, sizeof b[k].sock, "%s/control.sock", d[k].dir);
+    }
+    printf("status: ninesctl status of a tree of %d workers, whole command (%d runs%s)\n", CHILDREN, runs,
+           base ? ", interleaved with the base build" : "");
+    print_load("before");
+    measure(b, n, runs, (const int[2]){20, 20});
+    for (int k = 0; k < n; k++)
+        bench_daemon_stop(&d[k]);
 
     yaml = big_tree_yaml();
-    bench_daemon_start(&d, yaml, NULL);
+    n = set_builds(b, d, base, yaml);
     free(yaml);
-    bench_daemon_lines(&d, 300000, tree_started, NULL);
-    snprintf(sock, sizeof sock, "%s/control.sock", d.dir);
+    for (int k = 0; k < n; k++) {
+        bench_daemon_lines(&d[k], 300000, tree_started, NULL);
+        snprintf(b[k].sock, sizeof b[k].sock, "%s/control.sock", d[k].dir);
+    }
     printf("status: a tree of 10,001 nodes (1,000 supervisors, each a worker and 8 empty dynamic ones), "
-           "whole command (%d runs)\n", runs);
-    measure("ninesctl status", sock, NULL, runs, 50);
-    measure("ninesctl status --json", sock, "--json", runs, 30);
-    bench_daemon_stop(&d);
+           "whole command (%d runs%s)\n", runs, base ? ", interleaved with the base build" : "");
+    print_load("before");
+    measure(b, n, runs, (const int[2]){50, 30});
+    print_load("after");
+    for (int k = 0; k < n; k++)
+        bench_daemon_stop(&d[k]);
     return 0;
 }
