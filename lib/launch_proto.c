@@ -125,3 +125,22 @@ int launch_env_merge(const char *const *base, const char *const *drop, const cha
     out[n] = NULL;
     return (int)n;
 }
+
+bool launch_request_forkable(const struct launch_request *r, const char *worker) {
+    static const char *const modes[] = {"--spare", "--module", "--restore"};
+    if ((r->flags & LAUNCH_EXEC) || !(r->flags & LAUNCH_CHANNEL) || r->argc < 2 || !r->argv || !r->program ||
+        !worker || strcmp(r->program, worker) != 0)
+        return false;
+    for (size_t i = 0; i < sizeof modes / sizeof *modes; i++)
+        if (strcmp(r->argv[1], modes[i]) == 0)
+            return true;
+    return false;
+}
+
+enum launch_how launch_how(uint32_t flags, int image, bool can_fork) {
+    if (!(flags & LAUNCH_FORK) || (flags & LAUNCH_EXEC) || !(flags & LAUNCH_CHANNEL))
+        return LAUNCH_HOW_EXEC;
+    if (image == 0)
+        return LAUNCH_HOW_EXEC_STALE;
+    return image > 0 && can_fork ? LAUNCH_HOW_FORK : LAUNCH_HOW_EXEC;
+}

@@ -47,6 +47,17 @@ enum launch_flags {
     LAUNCH_USER = 1u << 2,    /* become uid/gid (with user's groups and HOME, USER, LOGNAME) */
     LAUNCH_CGROUP = 1u << 3,  /* a last descriptor comes: the child's cgroup.procs, which the new
                                  process writes itself into first of all (supervisord/cgroup.h) */
+    LAUNCH_FORK = 1u << 4,    /* a worker host (the program is nines-worker itself, with a channel):
+                                 the launcher may make it a fork of its own, already linked image
+                                 instead of an exec, if that file is still the one it runs */
+};
+
+/* How the launcher makes the child of a request (launch_how). */
+enum launch_how {
+    LAUNCH_HOW_EXEC,       /* clone and exec the program (as posix_spawn) */
+    LAUNCH_HOW_FORK,       /* a fork of the launcher runs the worker host's main, no exec */
+    LAUNCH_HOW_EXEC_STALE, /* exec: the program on disk is no longer the launcher's image (a release
+                              replaced it); the launcher then execs the new one itself */
 };
 
 /* A request, decoded: pointers into the message buffer. */
@@ -87,6 +98,18 @@ int launch_request_decode(const uint8_t *buf, size_t len, const char **slots, si
 /* An answer is a struct launch_answer in host order (both ends are on
  * one machine); true when `len` bytes at buf are one, copied to *out. */
 bool launch_answer_decode(const void *buf, size_t len, struct launch_answer *out);
+
+/* Whether ninesd may ask for `r` as a fork (LAUNCH_FORK): a worker host
+ * (`worker --spare`, `--module`, `--restore`) with its channel, run from
+ * `worker`, the path the launcher was started from. Pure. */
+bool launch_request_forkable(const struct launch_request *r, const char *worker);
+
+/* The launcher's choice for a request of `flags`: `image` is 1 when the
+ * program's file is the one the launcher runs (same device and inode), 0
+ * when another file is there now, -1 when it cannot be looked at;
+ * `can_fork` whether this launcher can make a clean fork at all (it knows
+ * its thread's TID address: worker/launch_fork.c). Pure. */
+enum launch_how launch_how(uint32_t flags, int image, bool can_fork);
 
 /* The environment of a child: `base` (NULL-terminated) without the
  * entries `drop` names (NAME= prefixes, NULL-terminated, or NULL), then

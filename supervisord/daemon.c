@@ -317,6 +317,7 @@ static int open_listeners(struct daemon *d, const struct nines_tree *tree) {
 int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_options *opt) {
     *d = (struct daemon){.tree = tree, .worker_path = opt->worker_path, .notify_fd = -1,
                          .no_spare = opt->no_spare, .no_launcher = opt->no_launcher,
+                         .exec_hosts = opt->exec_hosts,
                          .max_snapshot = opt->max_snapshot ? opt->max_snapshot : DAEMON_MAX_SNAPSHOT};
     int r = open_listeners(d, tree);
     if (r < 0)

@@ -68,6 +68,7 @@ struct daemon {
     sd_event_source *log_io_src, *log_post_src; /* the log's slow reader (log_pump.h) */
     bool no_spare;
     bool no_launcher;
+    bool exec_hosts;              /* exec every worker host instead of forking the launcher (launcher.h) */
     struct control *control;      /* the control socket (control.h), or NULL */
     struct calls *calls;          /* calls in flight between children (calls.h) */
     struct call_latency call_latency; /* answered calls, for metrics (counters.h) */
@@ -106,6 +107,7 @@ struct daemon_options {
     uint64_t max_snapshot;     /* 0: the default */
     bool no_spare; /* never keep a warm worker host (spare.h) */
     bool no_launcher; /* spawn from ninesd itself (launcher.h) */
+    bool exec_hosts;  /* worker hosts exec'd, not forks of the launcher (launcher.h) */
     enum nines_cgroup_mode cgroups; /* a cgroup per child: auto, on, off (cgroup.h) */
     uint64_t budget_connections; /* control connections the descriptor budget counts */
 };

@@ -117,7 +117,12 @@ static void on_launcher_exit(void *userdata, const siginfo_t *si) {
 static int spawn_proc(struct daemon *d, int child_end, pid_t *pid) {
     char parent_var[64];
     char **env = worker_spawn_env(parent_var, sizeof parent_var, NULL);
-    char *argv[] = {(char *)d->worker_path, "--launcher", NULL};
+    /* Room for the command line of each host forked from it, which is
+     * this process's argv area (worker/host_title.h): as a spare's. */
+    static char padding[768];
+    if (!padding[0])
+        memset(padding, ' ', sizeof padding - 1);
+    char *argv[] = {(char *)d->worker_path, "--launcher", padding, NULL};
     int r = env ? spawn_helper(d->worker_path, argv, env, child_end, NINES_CHANNEL_FD, pid) : -ENOMEM;
     free(env);
     return r;
@@ -320,8 +325,14 @@ struct wire {
     int fds[4];
 };
 
-static int encode(const struct launch_request *req, const int *fds, uint8_t *buf, struct wire *w) {
-    int len = launch_request_encode(req, buf, LAUNCH_MAX_REQUEST);
+static int encode(const struct daemon *d, const struct launch_request *req, const int *fds, uint8_t *buf,
+                  struct wire *w) {
+    /* A worker host may be a fork of the launcher (no exec), unless
+     * --exec-hosts: worker/launch_fork.c. */
+    struct launch_request r = *req;
+    if (!d->exec_hosts && launch_request_forkable(req, d->worker_path))
+        r.flags |= LAUNCH_FORK;
+    int len = launch_request_encode(&r, buf, LAUNCH_MAX_REQUEST);
     if (len < 0)
         return -ENOTCONN; /* too big for one request: spawned directly */
     /* fds: stdout, stderr, the channel (or -1), the cgroup (or -1). */
@@ -347,7 +358,7 @@ static bool ask(struct launcher_proc *p, const uint8_t *buf, const struct wire *
 int launcher_spawn(struct daemon *d, const struct launch_request *req, const int *fds, pid_t *pid) {
     static uint8_t buf[LAUNCH_MAX_REQUEST];
     struct wire w;
-    if (encode(req, fds, buf, &w) < 0)
+    if (encode(d, req, fds, buf, &w) < 0)
         return -ENOTCONN;
     for (int attempt = 0; attempt < 2; attempt++) {
         struct launcher_proc *p = current(d);
@@ -373,7 +384,7 @@ int launcher_spawn_async(struct daemon *d, const struct launch_request *req, con
                          void *userdata) {
     static uint8_t buf[LAUNCH_MAX_REQUEST];
     struct wire w;
-    struct launcher_proc *p = encode(req, fds, buf, &w) < 0 ? NULL : current(d);
+    struct launcher_proc *p = encode(d, req, fds, buf, &w) < 0 ? NULL : current(d);
     if (!p)
         return -ENOTCONN;
     if (ask(p, buf, &w, fn, userdata))

@@ -15,6 +15,9 @@
  * reaper's: when the exec failed (that child exits 127 at once), its end
  * is reported as a spawn failure with the exec's errno
  * (launcher_exec_error). The children are ninesd's own (CLONE_PARENT).
+ * A worker host's request (lib/launch_proto.h: launch_request_forkable)
+ * is marked LAUNCH_FORK unless --exec-hosts: the launcher makes it a fork
+ * of its own already linked image (worker/launch_fork.c).
  *
  * The launcher may die (killed by hand, out of memory): no child is lost.
  *   - Dead before the request is read, or before it made the child: no

@@ -75,6 +75,9 @@ static const char usage[] =
     "  --no-launcher        spawn every child from ninesd itself instead of\n"
     "                       through its launcher (nines-worker --launcher): one\n"
     "                       process fewer, spawns that slow down as the tree grows\n"
+    "  --exec-hosts         exec every worker host (nines-worker) afresh instead of\n"
+    "                       forking it from the already linked launcher: each host\n"
+    "                       its own address-space layout, slower starts and spares\n"
     "  --cgroups MODE       a cgroup per child, so that everything a child starts\n"
     "                       is stopped with it: auto (when ninesd's cgroup v2 is\n"
     "                       writable and delegated: Delegate=yes), on (wherever\n"
@@ -89,6 +92,7 @@ struct options {
     const char *worker;
     bool no_spare;
     bool no_launcher;
+    bool exec_hosts;
     enum nines_cgroup_mode cgroups;
     bool no_control;
     const char *socket_path;
@@ -146,7 +150,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
         {"releases", required_argument, NULL, 'r'}, {"auto-upgrade", no_argument, NULL, 'a'},
         {"release-tool", required_argument, NULL, 't'}, {"max-connections", required_argument, NULL, 'C'},
         {"idle-timeout", required_argument, NULL, 'I'}, {"yaml-limits", required_argument, NULL, 'Y'},
-        {"tarball-limits", required_argument, NULL, 'T'}, {0},
+        {"tarball-limits", required_argument, NULL, 'T'}, {"exec-hosts", no_argument, NULL, 'E'}, {0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -155,6 +159,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
         case 'w': o->worker = optarg; break;
         case 's': o->no_spare = true; break;
         case 'L': o->no_launcher = true; break;
+        case 'E': o->exec_hosts = true; break;
         case 'G':
             if (nines_cgroup_mode_parse(optarg, &o->cgroups) < 0) {
                 fprintf(stderr, "ninesd: invalid --cgroups '%s' (allowed: auto, on, off)\n", optarg);
@@ -286,6 +291,7 @@ int main(int argc, char **argv) {
     struct daemon_options dopt = {.worker_path = worker,
                                   .no_spare = o.no_spare,
                                   .no_launcher = o.no_launcher,
+                                  .exec_hosts = o.exec_hosts,
                                   .cgroups = o.cgroups,
                                   .socket_path = o.socket_path,
                                   .control_group = o.control_group,

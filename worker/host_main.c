@@ -5,7 +5,7 @@
  *   nines-worker --exec -- PROGRAM [ARG]...
  *   nines-worker --spare PADDING
  *   nines-worker --check MODULE
- *   nines-worker --launcher
+ *   nines-worker --launcher [PADDING]
  *
  * A spare (see supervisord/spare.h) is started ahead of need and waits for
  * one START message on its channel saying what to run; its PADDING
@@ -18,7 +18,9 @@
  * compares the first two words with the manifest; nines-appup generate
  * reads the third to choose between code_change and restart). --launcher
  * is ninesd's fork server (launcher.h), through which every other
- * nines-worker and exec program is spawned.
+ * nines-worker and exec program is spawned; a worker host it forks
+ * (launch_fork.c) runs host_main below with the request's argv, as an
+ * exec'd one runs main.
  *
  * --expect-name (and a START's third part) is the application ninesd
  * found PATH to be before: a module now of another name is refused, as
@@ -43,6 +45,7 @@
 #include <unistd.h>
 
 #include "exec_setup.h"
+#include "host_title.h"
 #include "host_warden.h"
 #include "host.h"
 #include "launcher.h"
@@ -221,20 +224,10 @@ static int await_start(struct nines_ctx *ctx) {
     return 0;
 }
 
-/* Show what this process now runs in ps: the argv area is rewritten in
- * place (it is as long as the spare's padding allows). */
-static void set_title(char **argv, int argc, const struct nines_ctx *ctx) {
-    char *start = argv[0], *end = argv[argc - 1] + strlen(argv[argc - 1]);
+/* Show what this process now runs in ps (host_title.h). */
+static void set_title(const struct nines_ctx *ctx) {
     const char *words[] = {"nines-worker", "--module", ctx->module_path, "--child", ctx->child_path};
-    size_t room = (size_t)(end - start), used = 0;
-    memset(start, 0, room);
-    for (size_t i = 0; i < 5; i++) {
-        size_t len = strlen(words[i]);
-        if (used + len + 1 > room)
-            break;
-        memcpy(start + used, words[i], len);
-        used += len + 1;
-    }
+    host_title_set(words, 5);
 }
 
 /* Say why the worker cannot run, to ninesd (which reports it as the child's
@@ -327,15 +320,9 @@ static int find_channel(void) {
     return fstat(NINES_CHANNEL_FD, &st) == 0 && S_ISSOCK(st.st_mode) ? NINES_CHANNEL_FD : -1;
 }
 
-int main(int argc, char **argv) {
-    if (argc >= 2 && strcmp(argv[1], "--exec") == 0)
-        return run_exec(argc - 2, argv + 2);
-    if (argc >= 2 && strcmp(argv[1], "--warden") == 0)
-        return host_warden_main(argc - 2, argv + 2);
-    if (argc == 3 && strcmp(argv[1], "--check") == 0)
-        return check_module(argv[2]);
-    if (argc == 2 && strcmp(argv[1], "--launcher") == 0)
-        return launcher_main();
+/* A worker host (--module, --spare, --restore): exec'd, or forked from
+ * the launcher (worker/launch_fork.c) with the request's argv. */
+static int host_main(int argc, char **argv) {
     struct nines_ctx ctx = {.channel = find_channel(), .epfd = -1, .sigfd = -1, .child_path = "worker"};
     bool spare = argc >= 2 && strcmp(argv[1], "--spare") == 0;
     if (spare ? ctx.channel < 0 : parse_args(&ctx, argc, argv) < 0)
@@ -356,7 +343,7 @@ int main(int argc, char **argv) {
             snprintf(msg, sizeof msg, "spare host: cannot exec a fresh worker: %s", strerror(-r));
             return refuse(&ctx, NINES_REASON_ERROR, msg);
         }
-        set_title(argv, argc, &ctx);
+        set_title(&ctx);
     }
     /* A peer closing a connection must be an error return from write(),
      * not the death of the whole worker. */
@@ -389,4 +376,17 @@ int main(int argc, char **argv) {
     free(ctx.args);
     free(ctx.sockets);
     return status;
+}
+
+int main(int argc, char **argv) {
+    host_title_init(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "--exec") == 0)
+        return run_exec(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "--warden") == 0)
+        return host_warden_main(argc - 2, argv + 2);
+    if (argc == 3 && strcmp(argv[1], "--check") == 0)
+        return check_module(argv[2]);
+    if (argc >= 2 && strcmp(argv[1], "--launcher") == 0)
+        return launcher_main(argc, argv, host_main);
+    return host_main(argc, argv);
 }

@@ -107,7 +107,7 @@ static int child_main(void *arg) {
  * where it is made on the launcher's), while the launcher, ninesd and the
  * restart all wait for it. So the launcher holds itself to its CPU for the
  * clone (the child inherits that) and both go back to the mask they had. */
-static bool pin_to_this_cpu(cpu_set_t *was) {
+bool launch_pin_to_this_cpu(cpu_set_t *was) {
     int cpu = sched_getcpu();
     cpu_set_t one;
     CPU_ZERO(&one);
@@ -121,7 +121,7 @@ static bool pin_to_this_cpu(cpu_set_t *was) {
 pid_t launch_job_clone(struct launch_job *j, void *stack, size_t stack_size) {
     j->exec_errno = 0;
     cpu_set_t was;
-    j->affinity = pin_to_this_cpu(&was) ? &was : NULL;
+    j->affinity = launch_pin_to_this_cpu(&was) ? &was : NULL;
     /* The stack grows down on every architecture Linux runs this on but
      * HP PA; clone() takes its top. */
     pid_t pid = clone(child_main, (char *)stack + stack_size, CLONE_PARENT | CLONE_VM | CLONE_VFORK | SIGCHLD, j);

@@ -24,6 +24,7 @@ struct launch_job {
     pid_t ninesd;      /* the expected parent (an exec child checks it) */
     const struct launch_request *req;
     const cpu_set_t *affinity; /* set by launch_job_clone: the mask the child goes back to, or NULL */
+    int (*host)(int argc, char **argv); /* a forked worker host's main (launch_job_fork) */
 
     /* Prepared (launch_job_prepare). */
     const char *path;  /* what execve runs */
@@ -59,6 +60,20 @@ int launch_job_prepare(struct launch_job *j);
  * or its end: its pid, or -errno when clone failed. `stack` is the
  * child's until then. */
 pid_t launch_job_clone(struct launch_job *j, void *stack, size_t stack_size);
+
+/* Create the child as a fork of the launcher (ninesd's too: CLONE_PARENT)
+ * that runs j->host with the request's argv, no exec (worker/launch_fork.c),
+ * and wait until it said its pid (or died): its pid, or -errno. */
+pid_t launch_job_fork(struct launch_job *j);
+
+/* Whether this launcher can make clean forks (it knows its thread's TID
+ * and robust-list addresses, which glibc's fork() would set up in the
+ * child): found once, at its start. */
+bool launch_fork_init(void);
+
+/* Hold the calling process to the CPU it runs on (the new process is made
+ * there), *was the mask to go back to: false when it was not changed. */
+bool launch_pin_to_this_cpu(cpu_set_t *was);
 
 void launch_job_free(struct launch_job *j);
 

@@ -14,8 +14,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "host_title.h"
 #include "launch_job.h"
 #include "launch_proto.h"
 #include "proto.h"
@@ -26,6 +28,13 @@ struct launcher {
     int sock, devnull, home; /* the channel, /dev/null, the folder to come back to */
     pid_t ninesd;
     void *stack;
+    int (*host)(int argc, char **argv); /* a forked worker host's main (launch_fork.c) */
+    struct stat self;  /* the file this image was exec'd from */
+    bool self_known, can_fork;
+    bool path_was_self; /* `path` (what ninesd ran) was that file at the start: not a wrapper */
+    char path[4096];
+    size_t pad_len;    /* the room ninesd gave for titles, again at a renewal */
+    char renew_path[4096]; /* the file to renew itself from (launch: stale) */
     uint8_t buf[LAUNCH_MAX_REQUEST];
     const char *slots[LAUNCH_MAX_STRINGS + 2];
 };
@@ -50,10 +59,14 @@ static void answer(struct launcher *l, pid_t pid, int err) {
         _exit(1); /* ninesd is gone */
 }
 
+static bool same_file(const struct stat *a, const struct stat *b) {
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
 /* Nothing but fds 0-3, fds 0-2 open (so that no descriptor received lands there), the soft
  * descriptor limit ninesd was started with (children inherit it), and
  * life tied to ninesd's. */
-static int setup(struct launcher *l) {
+static int setup(struct launcher *l, int argc, char **argv) {
     /* Whatever ninesd was started with and did not mark close-on-exec
      * would reach every child: only 0-3 are the launcher's. */
     (void)close_range(4, ~0u, 0);
@@ -77,7 +90,48 @@ static int setup(struct launcher *l) {
         return -errno;
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != l->ninesd)
         return -ESRCH;
+    /* Worker hosts are forks of this image while its file is the one on
+     * disk (launch_fork.c); ps shows "PATH --launcher" over the padding. */
+    struct stat at;
+    snprintf(l->path, sizeof l->path, "%s", argv[0]);
+    l->self_known = stat("/proc/self/exe", &l->self) == 0;
+    l->path_was_self = l->self_known && stat(l->path, &at) == 0 && same_file(&at, &l->self);
+    l->can_fork = launch_fork_init();
+    l->pad_len = argc >= 3 ? strlen(argv[2]) : 0;
+    const char *title[] = {l->path, "--launcher"};
+    host_title_set(title, 2);
     return 0;
+}
+
+/* 1 when `program` is the file this image runs; 0 when it was at the
+ * start and another file is there now (a release replaced it); -1 when
+ * it cannot be looked at or never was (a wrapper script: exec'd, as it
+ * may do more than run this file). */
+static int image_of(const struct launcher *l, const char *program) {
+    struct stat st;
+    if (!l->self_known || stat(program, &st) < 0)
+        return -1;
+    if (same_file(&st, &l->self))
+        return 1;
+    return l->path_was_self && strcmp(program, l->path) == 0 ? 0 : -1;
+}
+
+/* The nines-worker on disk is no longer this image: become the new one,
+ * so that the next hosts fork from its code. The pid and the channel
+ * (fd 3) stay, with the requests already sent waiting in it; on failure
+ * this image goes on, exec'ing the hosts it is asked for. */
+static void renew(struct launcher *l) {
+    char *path = l->renew_path, *pad = calloc(l->pad_len + 1, 1);
+    if (!pad || fcntl(l->sock, F_SETFD, 0) < 0) {
+        free(pad);
+        return;
+    }
+    memset(pad, ' ', l->pad_len);
+    char *argv[] = {path, "--launcher", pad, NULL};
+    execv(path, argv);
+    fprintf(stderr, "nines-worker: launcher: cannot renew itself from %s: %s\n", path, strerror(errno));
+    (void)fcntl(l->sock, F_SETFD, FD_CLOEXEC);
+    free(pad);
 }
 
 /* One request with its descriptors: 0, 1 at the end of the channel. */
@@ -112,21 +166,25 @@ static int receive(struct launcher *l, size_t *len, int fds[4], size_t *n_fds) {
     return 0;
 }
 
-static void launch(struct launcher *l, enum fault fault, size_t len, int fds[4], size_t n_fds) {
+/* One request: false, or true when this image is stale (renew). */
+static bool launch(struct launcher *l, enum fault fault, size_t len, int fds[4], size_t n_fds) {
     struct launch_request req;
     if (launch_request_decode(l->buf, len, l->slots, sizeof l->slots / sizeof *l->slots, &req) < 0 ||
         n_fds != 2u + !!(req.flags & LAUNCH_CHANNEL) + !!(req.flags & LAUNCH_CGROUP)) {
         answer(l, 0, -EBADMSG);
-        return;
+        return false;
     }
+    enum launch_how how = launch_how(req.flags, req.flags & LAUNCH_FORK ? image_of(l, req.program) : -1, l->can_fork);
     bool channel = req.flags & LAUNCH_CHANNEL;
     struct launch_job j = {.sock = l->sock, .devnull = l->devnull, .fds = {fds[0], fds[1], channel ? fds[2] : -1},
                            .cgroup = (req.flags & LAUNCH_CGROUP) ? fds[n_fds - 1] : -1,
-                           .ninesd = l->ninesd, .req = &req};
+                           .ninesd = l->ninesd, .req = &req, .host = l->host};
     int e = launch_job_prepare(&j);
     if (fault == FAULT_BEFORE_CLONE)
         _exit(3);
-    pid_t pid = e < 0 ? e : launch_job_clone(&j, l->stack, STACK_SIZE);
+    pid_t pid = e < 0 ? e : how == LAUNCH_HOW_FORK ? launch_job_fork(&j) : -ENOSYS;
+    if (pid == -ENOSYS)
+        pid = launch_job_clone(&j, l->stack, STACK_SIZE); /* or no clean fork here: exec'd */
     if (fault == FAULT_AFTER_CLONE)
         _exit(3);
     if (req.cwd && l->home >= 0 && fchdir(l->home) < 0)
@@ -136,14 +194,19 @@ static void launch(struct launcher *l, enum fault fault, size_t len, int fds[4],
         answer(l, 0, pid);
     else
         answer(l, pid, j.exec_errno ? -j.exec_errno : 0);
+    if (how != LAUNCH_HOW_EXEC_STALE)
+        return false;
+    snprintf(l->renew_path, sizeof l->renew_path, "%s", req.program);
+    return true;
 }
 
-int launcher_main(void) {
+int launcher_main(int argc, char **argv, int (*host)(int argc, char **argv)) {
     static struct launcher l;
+    l.host = host;
     enum fault fault = fault_of(getenv("NINES_LAUNCHER_FAULT"));
     if (fault == FAULT_AT_START)
         return 3;
-    int e = setup(&l);
+    int e = setup(&l, argc, argv);
     if (e < 0) {
         fprintf(stderr, "nines-worker: launcher: cannot start: %s\n", strerror(-e));
         return 1;
@@ -154,8 +217,10 @@ int launcher_main(void) {
         int r = receive(&l, &len, fds, &n_fds);
         if (r != 0)
             return r > 0 ? 0 : 1;
-        launch(&l, fault, len, fds, n_fds);
+        bool stale = launch(&l, fault, len, fds, n_fds);
         for (size_t i = 0; i < n_fds; i++)
             close(fds[i]);
+        if (stale)
+            renew(&l);
     }
 }

@@ -117,6 +117,57 @@ static void the_environment_is_merged(void **unused) {
     assert_int_equal(launch_env_merge(base, drop, over, 4, out, 5), 4);
 }
 
+/* Only a worker host of the launcher's own program, with its channel,
+ * may be asked for as a fork. */
+static void only_worker_hosts_are_forkable(void **unused) {
+    const char *spare[] = {"/usr/libexec/nines/nines-worker", "--spare", "    "};
+    const char *module[] = {"/usr/libexec/nines/nines-worker", "--module", "/m.so", "--child", "a"};
+    const char *restore[] = {"/usr/libexec/nines/nines-worker", "--restore", "--module", "/m.so"};
+    const char *check[] = {"/usr/libexec/nines/nines-worker", "--check", "/m.so"};
+    const char *exec[] = {"/usr/libexec/nines/nines-worker", "--exec", "--", "/bin/sleep"};
+    const char *alone[] = {"/usr/libexec/nines/nines-worker"};
+    const char *w = spare[0];
+    struct launch_request r = {.flags = LAUNCH_CHANNEL, .program = w, .argv = spare, .argc = 3};
+    assert_true(launch_request_forkable(&r, w));
+    r.argv = module, r.argc = 5;
+    assert_true(launch_request_forkable(&r, w));
+    r.argv = restore, r.argc = 4;
+    assert_true(launch_request_forkable(&r, w));
+    r.argv = check, r.argc = 3;
+    assert_false(launch_request_forkable(&r, w));
+    r.argv = exec, r.argc = 4;
+    assert_false(launch_request_forkable(&r, w));
+    r.argv = alone, r.argc = 1;
+    assert_false(launch_request_forkable(&r, w));
+    /* Another program, no channel, an exec child, no worker path. */
+    r.argv = module, r.argc = 5;
+    assert_false(launch_request_forkable(&r, "/opt/other/nines-worker"));
+    assert_false(launch_request_forkable(&r, NULL));
+    r.flags = 0;
+    assert_false(launch_request_forkable(&r, w));
+    r.flags = LAUNCH_CHANNEL | LAUNCH_EXEC;
+    assert_false(launch_request_forkable(&r, w));
+}
+
+/* The launcher forks only what it was asked to, from the same file, when
+ * it can; a replaced file is exec'd and renews the launcher. */
+static void the_launcher_forks_only_its_own_image(void **unused) {
+    const uint32_t asked = LAUNCH_FORK | LAUNCH_CHANNEL;
+    assert_int_equal(launch_how(asked, 1, true), LAUNCH_HOW_FORK);
+    assert_int_equal(launch_how(asked | LAUNCH_CGROUP, 1, true), LAUNCH_HOW_FORK);
+    assert_int_equal(launch_how(asked, 1, false), LAUNCH_HOW_EXEC);
+    assert_int_equal(launch_how(asked, 0, true), LAUNCH_HOW_EXEC_STALE);
+    assert_int_equal(launch_how(asked, 0, false), LAUNCH_HOW_EXEC_STALE);
+    assert_int_equal(launch_how(asked, -1, true), LAUNCH_HOW_EXEC);
+    /* Not asked for (ninesd --exec-hosts), or not a worker host. */
+    for (int image = -1; image <= 1; image++) {
+        assert_int_equal(launch_how(LAUNCH_CHANNEL, image, true), LAUNCH_HOW_EXEC);
+        assert_int_equal(launch_how(LAUNCH_FORK, image, true), LAUNCH_HOW_EXEC);
+        assert_int_equal(launch_how(asked | LAUNCH_EXEC, image, true), LAUNCH_HOW_EXEC);
+        assert_int_equal(launch_how(LAUNCH_EXEC | LAUNCH_USER, image, true), LAUNCH_HOW_EXEC);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(an_exec_request_round_trips),
@@ -125,6 +176,8 @@ int main(void) {
         cmocka_unit_test(what_does_not_fit_is_too_big),
         cmocka_unit_test(answers_are_checked),
         cmocka_unit_test(the_environment_is_merged),
+        cmocka_unit_test(only_worker_hosts_are_forkable),
+        cmocka_unit_test(the_launcher_forks_only_its_own_image),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
