@@ -5,6 +5,8 @@ set -eu
 build=${1:-build}
 "$build/bench/bench_restart" "${NINES_BENCH_N:-1000}"
 echo
+"$build/bench/bench_death" "${NINES_BENCH_DEATHS:-300}"
+echo
 "$build/bench/bench_spawn" "${NINES_BENCH_SPAWN_MAX:-10000}" "${NINES_BENCH_SPAWN_RESTARTS:-200}"
 echo
 "$build/bench/bench_calls" "${NINES_BENCH_CALLS:-20000}"

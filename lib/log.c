@@ -258,11 +258,30 @@ void nines_log_flush(void) {
     }
 }
 
-/* One write per record so lines from several writers never interleave. */
+static unsigned held; /* nines_log_hold() depth */
+
+void nines_log_hold(void) {
+    held++;
+}
+
+void nines_log_release(void) {
+    if (held && --held == 0 && pending) {
+        nines_log_flush();
+        if (pending->len > 0 && wait_hook)
+            wait_hook(wait_hook_arg);
+    }
+}
+
+/* One write per record so lines from several writers never interleave
+ * (held ones: one write for them all, whole lines). */
 static void sink_write(const char *line, size_t len) {
     if (!pending) {
         ssize_t ignored = write(STDERR_FILENO, line, len);
         (void)ignored;
+        return;
+    }
+    if (held && len <= sizeof pending->data - pending->len) {
+        nines_log_buffer_add(pending, line, len);
         return;
     }
     nines_log_flush();

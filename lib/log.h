@@ -75,6 +75,18 @@ void nines_log_flush(void);
  * then watches the sink until nines_log_pending_fd() is -1); NULL: none. */
 void nines_log_set_wait_hook(void (*fn)(void *), void *userdata);
 
+/* Hold the records back: from nines_log_hold() to the matching
+ * nines_log_release() (they nest), a record to stderr waits in the
+ * buffer instead of being written, then all go out in one write, in
+ * order. ninesd holds them while it handles a child's end, so that the
+ * write, which wakes the log's reader, comes after the restarted child's
+ * START (child_proc.c). A record that does not fit then is written
+ * first, as without the hold: nothing is dropped for it. Only with
+ * nines_log_nonblocking(), and not for the journal, whose records go
+ * out one call each. */
+void nines_log_hold(void);
+void nines_log_release(void);
+
 /* "error", "warning", "notice", "info", "debug". */
 const char *nines_log_level_name(int priority);
 

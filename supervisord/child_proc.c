@@ -264,8 +264,7 @@ static void sweep_group(pid_t pid) {
     kill(-pid, SIGKILL);
 }
 
-static void on_process_exit(void *userdata, const siginfo_t *si) {
-    struct child_proc *p = userdata;
+static void end_process(struct child_proc *p, const siginfo_t *si) {
     p->watched = false;
     /* A worker host that could not be exec'd (an exec child's program
      * says so itself, and exits 127 as it did under nines-worker --exec). */
@@ -279,7 +278,6 @@ static void on_process_exit(void *userdata, const siginfo_t *si) {
     const char *cg_path = engine_node_path(p->d->engine, p->node);
     cgroups_kill(p->d, cg_path);
     cgroups_release(p->d, cg_path);
-    warden_remove(p->d, p->pid);
     /* Whatever it said and wrote before dying is already queued: take it
      * all before reporting the end, so the log reads in order. */
     casts_on_exit(p);
@@ -312,6 +310,22 @@ static void on_process_exit(void *userdata, const siginfo_t *si) {
     struct engine_event ev = {.kind = ENGINE_EV_EXIT, .node = node, .gen = gen,
                               .reason = r, .now_ms = daemon_now_ms()};
     daemon_feed(d, &ev);
+}
+
+/* What the end decides (the reason, the engine's restart) and what must
+ * come before a replacement runs (the old group killed) is done first;
+ * what decides nothing waits until a warm spare has its START: the log's
+ * records of the end (held, then written in order: nines_log_hold) and
+ * the warden's forgetting of the group (still before the leader is
+ * reaped, so its number is not reused while the warden knows it). */
+static void on_process_exit(void *userdata, const siginfo_t *si) {
+    struct child_proc *p = userdata;
+    struct daemon *d = p->d;
+    pid_t pid = p->pid;
+    nines_log_hold();
+    end_process(p, si);
+    warden_remove(d, pid);
+    nines_log_release();
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
