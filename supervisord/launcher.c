@@ -79,13 +79,20 @@ static void fail_asked(struct launcher *l) {
     free(v);
 }
 
+static int take_answers(struct launcher_proc *p);
+
 /* The current launcher is gone (dead, or not answering): never used
- * again; replaced at the next spawn unless it keeps dying. */
+ * again; replaced at the next spawn unless it keeps dying. What it (and
+ * its children) said before its end is taken first: a child made just
+ * before the launcher died said its pid then, which the end of the
+ * channel read in the same turn must not hide (the request would be
+ * asked again and run twice). */
 static void lost(struct launcher *l, const char *why) {
     struct launcher_proc *p = l->cur;
     uint64_t now = daemon_now_ms();
+    (void)take_answers(p);
     l->cur = NULL;
-    fail_asked(l); /* a child made before it died said its pid: its end tells the rest */
+    fail_asked(l); /* no child said its pid for these: none runs */
     p->src = sd_event_source_disable_unref(p->src);
     l->quick_deaths = now - p->started_ms < 1000 ? l->quick_deaths + 1 : 0;
     log_launcher(LOG_WARNING, "launcher_lost", why, p->pid);
@@ -303,7 +310,8 @@ static void on_outcome(void *userdata, pid_t pid, int err) {
 
 /* Wait for this request's child to say its pid (the answers of requests
  * before it are handed to theirs meanwhile): false when the launcher died
- * or hung before it was known. */
+ * or hung first, or the end of its channel came in the same read as the
+ * pid (then o->known: the child runs). */
 static bool await_child(struct launcher_proc *p, const struct outcome *o) {
     uint64_t deadline = daemon_now_ms() + LAUNCHER_TIMEOUT_MS;
     while (!o->known) {
@@ -365,17 +373,23 @@ int launcher_spawn(struct daemon *d, const struct launch_request *req, const int
         if (!p)
             return -ENOTCONN;
         struct outcome o = {0};
-        if (ask(p, buf, &w, on_outcome, &o) && await_child(p, &o)) {
+        if (!(ask(p, buf, &w, on_outcome, &o) && await_child(p, &o)) && d->launcher->cur == p) {
+            /* Gone before this child's pid was seen, or with it: the pid
+             * may have come in the same read as the end of the channel. */
+            (void)take_answers(p);
+            lost(d->launcher, o.known ? "the launcher ended after making the child"
+                                      : "the launcher died or hung before creating a child: asked again");
+        }
+        /* -ENOTCONN: the launcher was lost with no child made (one killed
+         * before it could say its pid is reaped as an orphan): asked
+         * again of a new launcher, once. */
+        if (o.known && o.err != -ENOTCONN) {
             if (o.pid > 0) {
                 *pid = o.pid;
                 return 0;
             }
             return o.err < 0 ? o.err : -ECHILD;
         }
-        /* No child said its pid: none runs (one killed before it could is
-         * reaped as an orphan). Asked again of a new launcher, once. */
-        if (d->launcher->cur == p)
-            lost(d->launcher, "the launcher died or hung before creating a child: asked again");
     }
     return -ENOTCONN;
 }

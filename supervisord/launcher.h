@@ -25,7 +25,10 @@
  *     request is sent again to a new launcher, once, then ninesd spawns
  *     directly.
  *   - Dead after making the child: the child said its pid itself
- *     (LAUNCH_CHILD_PID) before its exec, and ninesd took it as spawned.
+ *     (LAUNCH_CHILD_PID) before its exec, and ninesd took it as spawned;
+ *     also when that pid and the end of the channel are read together
+ *     (ninesd had no CPU between them): a launcher is only declared lost
+ *     once everything it and its children said is taken.
  *   - A launcher that does not answer within LAUNCHER_TIMEOUT_MS is killed
  *     and handled as dead.
  * A dead launcher is replaced at the next spawn; one that keeps dying

@@ -41,16 +41,54 @@ struct launcher {
 
 /* Test seam (tests/integration/itest_launcher.c): NINES_LAUNCHER_FAULT
  * makes the launcher die at a chosen point of each request, to show that
- * ninesd loses no child whichever it is. */
-enum fault { FAULT_NONE, FAULT_BEFORE_CLONE, FAULT_AFTER_CLONE, FAULT_AT_START };
+ * ninesd loses no child whichever it is. "after-clone-unread" dies after
+ * the clone with ninesd stopped meanwhile (SIGSTOP) and continued once
+ * the launcher is gone, so that ninesd finds the child's pid and the end
+ * of the channel in one read: what a loaded machine does when ninesd gets
+ * no CPU between the two. */
+enum fault { FAULT_NONE, FAULT_BEFORE_CLONE, FAULT_AFTER_CLONE, FAULT_AFTER_CLONE_UNREAD, FAULT_AT_START };
 
 static enum fault fault_of(const char *s) {
     if (!s)
         return FAULT_NONE;
-    return strcmp(s, "before-clone") == 0 ? FAULT_BEFORE_CLONE
-           : strcmp(s, "after-clone") == 0 ? FAULT_AFTER_CLONE
-           : strcmp(s, "at-start") == 0    ? FAULT_AT_START
-                                           : FAULT_NONE;
+    return strcmp(s, "before-clone") == 0          ? FAULT_BEFORE_CLONE
+           : strcmp(s, "after-clone") == 0         ? FAULT_AFTER_CLONE
+           : strcmp(s, "after-clone-unread") == 0 ? FAULT_AFTER_CLONE_UNREAD
+           : strcmp(s, "at-start") == 0            ? FAULT_AT_START
+                                                   : FAULT_NONE;
+}
+
+/* The state letter of /proc/PID/stat ('?' when it cannot be read). */
+static char state_of(pid_t pid) {
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    const char *end = strrchr(buf, ')');
+    return end && end[1] == ' ' ? end[2] : '?';
+}
+
+/* FAULT_AFTER_CLONE_UNREAD: ninesd stopped (seen stopped), and a process
+ * that continues it once this launcher has ended (a zombie: its channel
+ * is closed by then), holding no descriptor of the launcher's. */
+static void stop_ninesd_until_gone(struct launcher *l) {
+    pid_t self = getpid();
+    pid_t waker = fork();
+    if (waker < 0)
+        _exit(3);
+    if (waker == 0) {
+        (void)close_range(0, ~0u, 0);
+        for (int i = 0; i < 100000 && state_of(self) != 'Z' && state_of(self) != '?'; i++)
+            usleep(100);
+        kill(l->ninesd, SIGCONT);
+        _exit(0);
+    }
+    kill(l->ninesd, SIGSTOP);
+    for (int i = 0; i < 100000 && state_of(l->ninesd) != 'T'; i++)
+        usleep(10);
 }
 
 static void answer(struct launcher *l, pid_t pid, int err) {
@@ -182,10 +220,12 @@ static bool launch(struct launcher *l, enum fault fault, size_t len, int fds[4],
     int e = launch_job_prepare(&j);
     if (fault == FAULT_BEFORE_CLONE)
         _exit(3);
+    if (fault == FAULT_AFTER_CLONE_UNREAD)
+        stop_ninesd_until_gone(l);
     pid_t pid = e < 0 ? e : how == LAUNCH_HOW_FORK ? launch_job_fork(&j) : -ENOSYS;
     if (pid == -ENOSYS)
         pid = launch_job_clone(&j, l->stack, STACK_SIZE); /* or no clean fork here: exec'd */
-    if (fault == FAULT_AFTER_CLONE)
+    if (fault == FAULT_AFTER_CLONE || fault == FAULT_AFTER_CLONE_UNREAD)
         _exit(3);
     if (req.cwd && l->home >= 0 && fchdir(l->home) < 0)
         _exit(1); /* the next look-up would be relative to the wrong folder */

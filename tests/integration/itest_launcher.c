@@ -4,8 +4,9 @@
  * (the worker host is never run with --exec); the launcher holds a
  * handful of descriptors whatever the tree; a launcher killed by hand is
  * replaced, and one that dies in the middle of a spawn (before or after
- * making the child, or at its start: NINES_LAUNCHER_FAULT) loses no child
- * and starts none twice.
+ * making the child, after it with ninesd reading the child's pid and the
+ * channel's end together, or at its start: NINES_LAUNCHER_FAULT) loses no
+ * child and starts none twice.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -215,6 +216,12 @@ static void a_launcher_dying_after_the_clone_loses_no_child(void **state) {
     no_child_is_lost_when(*state, "after-clone", "the launcher");
 }
 
+/* The child's pid and the end of the channel read together (ninesd had
+ * no CPU between them): the pid is the child's, not a reason to ask again. */
+static void a_launcher_dying_after_the_pid_is_sent_starts_none_twice(void **state) {
+    no_child_is_lost_when(*state, "after-clone-unread", "the launcher");
+}
+
 static void a_launcher_dying_before_the_clone_starts_none_twice(void **state) {
     no_child_is_lost_when(*state, "before-clone", "before creating a child");
 }
@@ -286,6 +293,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_killed_launcher_is_replaced, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_failed_exec_is_a_spawn_failure, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_launcher_dying_after_the_clone_loses_no_child, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(a_launcher_dying_after_the_pid_is_sent_starts_none_twice, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_launcher_dying_before_the_clone_starts_none_twice, harness_setup,
                                         harness_teardown),
