@@ -55,20 +55,19 @@ static char *tree_yaml(void) {
     return y;
 }
 
-/* CPU time (user + system) of a process so far, microseconds. */
+/* CPU time of a process so far, microseconds: /proc/PID/schedstat's
+ * time on a CPU, in nanoseconds (/proc/PID/stat counts in ticks of 10 ms,
+ * as long as a status). */
 static double proc_cpu_us(pid_t pid) {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
     FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    unsigned long long ns = 0;
+    if (f && fscanf(f, "%llu", &ns) != 1)
+        ns = 0;
     if (f)
         fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')'); /* the name may hold spaces */
-    unsigned long long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-        return 0;
-    return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+    return (double)ns / 1000;
 }
 
 /* One run: the whole command's wall time, and the CPU of ninesctl (its
