@@ -3,7 +3,6 @@
  */
 #include <stdalign.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "arena.h"
 
@@ -44,15 +43,6 @@ void *ctl_arena_alloc(struct ctl_arena *a, size_t size) {
     }
     void *p = c->data + c->used;
     c->used += size;
-    return p;
-}
-
-char *ctl_arena_strndup(struct ctl_arena *a, const char *s, size_t n) {
-    char *p = ctl_arena_alloc(a, n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
     return p;
 }
 

@@ -18,8 +18,6 @@ struct ctl_arena {
 /* size bytes aligned for any object, valid until ctl_arena_free; NULL
  * when out of memory. A piece bigger than a block gets a block of its own. */
 void *ctl_arena_alloc(struct ctl_arena *a, size_t size);
-/* A copy of n bytes of s with a NUL after them. */
-char *ctl_arena_strndup(struct ctl_arena *a, const char *s, size_t n);
 void ctl_arena_free(struct ctl_arena *a);
 
 #endif /* NINES_CTL_ARENA_H */

@@ -2,32 +2,44 @@
  * json.c — JSON strings, typed record values and objects for --json
  * (see json.h).
  *
- * Written with the stdio calls that take no lock (ninesctl has one
- * thread): a status of 10,000 nodes is 300,000 of them.
+ * Built in a textbuf (textbuf.h) and written at once: a status of
+ * 10,000 nodes is 300,000 fields, and a stdio call or more for each was
+ * most of its --json.
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
+#include "textbuf.h"
 #include "utf8.h"
 
-static void put_ascii(FILE *f, uint8_t c) {
+/* The escape of an ASCII byte that is not written as it is. JSON only
+ * requires escaping below 0x20; DEL is escaped too, so no control byte
+ * reaches a terminal that shows the output. */
+static void put_ascii(struct ctl_textbuf *b, uint8_t c) {
+    static const char hex[] = "0123456789abcdef";
+    const char *esc = NULL;
     switch (c) {
-    case '"': fputs_unlocked("\\\"", f); return;
-    case '\\': fputs_unlocked("\\\\", f); return;
-    case '\n': fputs_unlocked("\\n", f); return;
-    case '\r': fputs_unlocked("\\r", f); return;
-    case '\t': fputs_unlocked("\\t", f); return;
-    case '\b': fputs_unlocked("\\b", f); return;
-    case '\f': fputs_unlocked("\\f", f); return;
+    case '"': esc = "\\\""; break;
+    case '\\': esc = "\\\\"; break;
+    case '\n': esc = "\\n"; break;
+    case '\r': esc = "\\r"; break;
+    case '\t': esc = "\\t"; break;
+    case '\b': esc = "\\b"; break;
+    case '\f': esc = "\\f"; break;
     }
-    /* JSON only requires escaping below 0x20; DEL is escaped too, so no
-     * control byte reaches a terminal that shows the output. */
-    if (c < 0x20 || c == 0x7f)
-        fprintf(f, "\\u%04x", c);
-    else
-        fputc_unlocked(c, f);
+    if (esc) {
+        ctl_textbuf_put(b, esc, 2);
+        return;
+    }
+    if (c < 0x20 || c == 0x7f) {
+        char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        ctl_textbuf_put(b, u, sizeof u);
+    } else {
+        ctl_textbuf_putc(b, (char)c);
+    }
 }
 
 /* Bytes written as they are: printable ASCII but the two JSON escapes
@@ -36,32 +48,46 @@ static const bool plain_byte[256] = {
     [' ' ... '!'] = true, ['#' ... '['] = true, [']' ... '~'] = true,
 };
 
-void ctl_json_string(FILE *f, const void *s, size_t len) {
+void ctl_json_string_buf(struct ctl_textbuf *b, const void *s, size_t len) {
     const uint8_t *p = s;
-    fputc_unlocked('"', f);
+    ctl_textbuf_putc(b, '"');
     for (size_t i = 0; i < len;) {
         size_t run = 0;
         while (i + run < len && plain_byte[p[i + run]])
             run++;
-        if (run) { /* most of a status: one write per run, not per byte */
-            fwrite_unlocked(p + i, 1, run, f);
+        if (run) { /* most of a status: one copy per run, not per byte */
+            ctl_textbuf_put(b, p + i, run);
             i += run;
             continue;
         }
         if (p[i] < 0x80) {
-            put_ascii(f, p[i++]);
+            put_ascii(b, p[i++]);
             continue;
         }
         uint32_t cp;
         size_t n = nines_utf8_decode(p + i, len - i, &cp);
-        if (n == 0) {
-            fprintf(f, "\\u%04x", p[i++]); /* not UTF-8: the byte as a code point */
+        if (n == 0) { /* not UTF-8: the byte as a code point */
+            char u[7];
+            snprintf(u, sizeof u, "\\u%04x", p[i++]);
+            ctl_textbuf_put(b, u, 6);
             continue;
         }
-        fwrite_unlocked(p + i, 1, n, f);
+        ctl_textbuf_put(b, p + i, n);
         i += n;
     }
-    fputc_unlocked('"', f);
+    ctl_textbuf_putc(b, '"');
+}
+
+/* What a FILE is given: the text built, then written at once. */
+static void flush_to(FILE *f, struct ctl_textbuf *b) {
+    fwrite_unlocked(b->p, 1, b->len, f);
+    ctl_textbuf_free(b);
+}
+
+void ctl_json_string(FILE *f, const void *s, size_t len) {
+    struct ctl_textbuf b = {0};
+    ctl_json_string_buf(&b, s, len);
+    flush_to(f, &b);
 }
 
 void ctl_json_cstring(FILE *f, const char *s) {
@@ -105,6 +131,7 @@ enum ctl_json_type ctl_json_type_of(const char *key, const char *value) {
  * nothing to escape). NULL when out of memory. */
 struct key_json {
     char *quoted;
+    size_t len;
     bool text;
 };
 
@@ -112,45 +139,59 @@ static const struct key_json *key_json_of(const char *interned) {
     static struct key_json cache[CTL_KEYS_MAX];
     struct key_json *k = &cache[ctl_key_index(interned)];
     char *q;
-    if (!k->quoted && asprintf(&q, "\"%s\":", interned) >= 0)
-        *k = (struct key_json){.quoted = q, .text = text_key(interned)};
+    int n;
+    if (!k->quoted && (n = asprintf(&q, "\"%s\":", interned)) >= 0)
+        *k = (struct key_json){.quoted = q, .len = (size_t)n, .text = text_key(interned)};
     return k->quoted ? k : NULL;
 }
 
-static void put_pair(FILE *f, const struct ctl_field *fl, bool interned) {
+static void put_pair(struct ctl_textbuf *b, const struct ctl_field *fl, bool interned) {
     const struct key_json *k = interned ? key_json_of(fl->key) : NULL;
     bool text;
     if (k) {
-        fputs_unlocked(k->quoted, f);
+        ctl_textbuf_put(b, k->quoted, k->len);
         text = k->text;
     } else {
-        ctl_json_cstring(f, fl->key);
-        fputc_unlocked(':', f);
+        ctl_json_string_buf(b, fl->key, strlen(fl->key));
+        ctl_textbuf_putc(b, ':');
         text = text_key(fl->key);
     }
     if (text || value_type(fl->value) == CTL_JSON_STRING)
-        ctl_json_cstring(f, fl->value);
+        ctl_json_string_buf(b, fl->value, strlen(fl->value));
     else
-        fputs_unlocked(fl->value, f);
+        ctl_textbuf_puts(b, fl->value);
 }
 
-int ctl_json_fields(FILE *f, const struct ctl_record *r, const char *skip) {
+int ctl_json_fields_buf(struct ctl_textbuf *b, const struct ctl_record *r, const char *skip) {
     int n = 0;
     for (int i = 0; i < r->n; i++) {
         const struct ctl_field *fl = &r->fields[i];
         if (skip && strcmp(fl->key, skip) == 0)
             continue;
         if (n++ > 0)
-            fputc_unlocked(',', f);
-        put_pair(f, fl, r->interned);
+            ctl_textbuf_putc(b, ',');
+        put_pair(b, fl, r->interned);
     }
     return n;
 }
 
+void ctl_json_record_buf(struct ctl_textbuf *b, const struct ctl_record *r) {
+    ctl_textbuf_putc(b, '{');
+    ctl_json_fields_buf(b, r, NULL);
+    ctl_textbuf_putc(b, '}');
+}
+
+int ctl_json_fields(FILE *f, const struct ctl_record *r, const char *skip) {
+    struct ctl_textbuf b = {0};
+    int n = ctl_json_fields_buf(&b, r, skip);
+    flush_to(f, &b);
+    return n;
+}
+
 void ctl_json_record(FILE *f, const struct ctl_record *r) {
-    fputc_unlocked('{', f);
-    ctl_json_fields(f, r, NULL);
-    fputc_unlocked('}', f);
+    struct ctl_textbuf b = {0};
+    ctl_json_record_buf(&b, r);
+    flush_to(f, &b);
 }
 
 void ctl_json_begin(FILE *f, bool ok, const char *status, const void *message, size_t message_len) {

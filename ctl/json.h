@@ -37,6 +37,12 @@ int ctl_json_fields(FILE *f, const struct ctl_record *r, const char *skip);
 
 /* The start of every --json object: {"ok":...,"status":...,"message":...
  * (no closing brace: the command's own keys follow). */
+/* The same three into a textbuf (textbuf.h), which the FILE versions
+ * above write: a status builds its whole object before writing it. */
+struct ctl_textbuf;
+void ctl_json_string_buf(struct ctl_textbuf *b, const void *s, size_t len);
+void ctl_json_record_buf(struct ctl_textbuf *b, const struct ctl_record *r);
+int ctl_json_fields_buf(struct ctl_textbuf *b, const struct ctl_record *r, const char *skip);
 void ctl_json_begin(FILE *f, bool ok, const char *status, const void *message, size_t message_len);
 
 #endif /* NINES_CTL_JSON_H */

@@ -11,6 +11,7 @@
 #include "output.h"
 #include "output_internal.h"
 #include "render.h"
+#include "textbuf.h"
 
 void ctl_output_init(struct ctl_output *o, const struct ctl_args *a, FILE *out, FILE *err, bool color, bool tty) {
     *o = (struct ctl_output){.args = a, .out = out, .err = err, .color = color, .tty = tty, .last_byte = -1};
@@ -18,6 +19,9 @@ void ctl_output_init(struct ctl_output *o, const struct ctl_args *a, FILE *out, 
 }
 
 void ctl_output_free(struct ctl_output *o) {
+    ctl_status_rows_free(o->rows);
+    o->rows = NULL;
+    ctl_textbuf_free(&o->nodes);
     ctl_lines_free(&o->lines);
     ctl_records_free(&o->records);
     free(o->reply);
@@ -81,13 +85,40 @@ static int record_line(struct ctl_output *o, const char *line, size_t len) {
     return r;
 }
 
-/* Whole lines taken from the buffer: events printed now, the others
- * kept (and some shown) as records. */
+/* A status record, parsed where it lies and not kept: its row of the
+ * table made, or its JSON added to the nodes (the object's head needs
+ * the END's message and the summary, so the nodes wait in memory as
+ * text). */
+static int status_line(struct ctl_output *o, char *line, size_t len) {
+    if (len == 0)
+        return 0;
+    struct ctl_field fields[CTL_RECORD_MAX_FIELDS];
+    struct ctl_record r;
+    int e = ctl_record_in_place(&r, line, len, fields);
+    if (e < 0)
+        return e;
+    if (o->args->json) {
+        ctl_status_summary_add(&o->summary, &r);
+        if (o->n_nodes++ > 0)
+            ctl_textbuf_putc(&o->nodes, ',');
+        ctl_json_record_buf(&o->nodes, &r);
+        return o->nodes.oom ? -ENOMEM : 0;
+    }
+    if (!o->rows && !(o->rows = ctl_status_rows_new(ctl_now_ms())))
+        return -ENOMEM;
+    return ctl_status_rows_add(o->rows, &r);
+}
+
+/* Whole lines taken from the buffer: events printed now, status records
+ * made into rows or JSON, the others kept (and some shown) as records. */
 static int take_lines(struct ctl_output *o, bool flush) {
-    const char *line;
+    char *line;
     size_t len;
+    enum ctl_command_id cmd = o->args->cmd->id;
     while (ctl_lines_next(&o->lines, flush, &line, &len)) {
-        int r = o->args->cmd->id == CTL_CMD_EVENTS ? event_line(o, line, len) : record_line(o, line, len);
+        int r = cmd == CTL_CMD_EVENTS   ? event_line(o, line, len)
+                : cmd == CTL_CMD_STATUS && !o->keep_records ? status_line(o, line, len)
+                                        : record_line(o, line, len);
         if (r < 0)
             return r;
     }

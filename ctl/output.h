@@ -17,6 +17,8 @@
 
 #include "args.h"
 #include "records.h"
+#include "render.h"
+#include "textbuf.h"
 
 struct ctl_output {
     const struct ctl_args *args;
@@ -25,7 +27,14 @@ struct ctl_output {
     bool tty;   /* out is a terminal: end a call's reply with a newline */
     char what[256]; /* "restart web/listener", for error lines */
     struct ctl_lines lines;     /* status, events, start-child: records */
-    struct ctl_records records; /* kept until the END (status, events --json, start-child) */
+    struct ctl_records records; /* kept until the END (events --json, start-child, releases) */
+    /* status: each record made into its row (text) or its JSON as it
+     * comes, and counted; none is kept */
+    struct ctl_status_rows *rows;
+    struct ctl_textbuf nodes; /* --json: the nodes' objects, comma-separated */
+    size_t n_nodes;
+    struct ctl_status_summary summary; /* --json's "healthy" */
+    bool keep_records; /* status: kept in `records` as well, for a caller that reads them (top) */
     uint8_t *reply;             /* call --json: the reply, whole */
     size_t reply_len, reply_cap;
     int last_byte; /* call: the last byte printed, -1 before any */

@@ -14,22 +14,28 @@
 #include "output_internal.h"
 #include "render.h"
 
-static int end_status(struct ctl_output *o, const uint8_t *msg, size_t len) {
+/* status for a caller that keeps the records (top): they were not shown. */
+static int end_kept_status(struct ctl_output *o) {
     struct ctl_status_summary s;
     ctl_status_summarize(&o->records, &s);
+    return s.down ? CTL_EXIT_UNHEALTHY : CTL_EXIT_OK;
+}
+
+static int end_status(struct ctl_output *o, const uint8_t *msg, size_t len) {
+    if (o->keep_records)
+        return end_kept_status(o);
     if (o->args->json) {
         ctl_json_begin(o->out, true, "ok", msg, len);
-        fprintf(o->out, ",\"healthy\":%s,\"nodes\":[", s.down ? "false" : "true");
-        for (size_t i = 0; i < o->records.n; i++) {
-            if (i > 0)
-                fputc(',', o->out);
-            ctl_json_record(o->out, &o->records.v[i]);
-        }
+        fprintf(o->out, ",\"healthy\":%s,\"nodes\":[", o->summary.down ? "false" : "true");
+        fwrite(o->nodes.p, 1, o->nodes.len, o->out);
         fputs("]}\n", o->out);
-    } else if (ctl_render_status(o->out, &o->records, o->color) < 0) {
-        return ctl_output_error(o, ctl_status_name(CTL_ST_INTERNAL), "out of memory", CTL_EXIT_FAILED);
+        return o->summary.down ? CTL_EXIT_UNHEALTHY : CTL_EXIT_OK;
     }
-    return s.down ? CTL_EXIT_UNHEALTHY : CTL_EXIT_OK;
+    if (!o->rows && !(o->rows = ctl_status_rows_new(ctl_now_ms()))) /* no record came */
+        return ctl_output_error(o, ctl_status_name(CTL_ST_INTERNAL), "out of memory", CTL_EXIT_FAILED);
+    if (ctl_status_rows_print(o->out, o->rows, o->color) < 0)
+        return ctl_output_error(o, ctl_status_name(CTL_ST_INTERNAL), "out of memory", CTL_EXIT_FAILED);
+    return ctl_status_rows_summary(o->rows)->down ? CTL_EXIT_UNHEALTHY : CTL_EXIT_OK;
 }
 
 /* After raw bytes printed as they came: a prompt glued to them is hard

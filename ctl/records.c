@@ -54,6 +54,13 @@ const char *ctl_record_value(const struct ctl_record *r, const char *key) {
     return NULL;
 }
 
+/* Keys are a few bytes: compared here, not by a call per field. */
+static inline bool same_key(const char *a, const char *b) {
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
 /* The fields' keys swapped for their one copies, and the bits. Records
  * of one answer have their keys in the same order, some left out: the
  * key that followed this one last time is tried first. */
@@ -63,7 +70,7 @@ static void intern_keys(struct ctl_record *r) {
     r->interned = true;
     for (int i = 0; i < r->n; i++) {
         const char *k = r->fields[i].key, *one = *guess;
-        if (!one || strcmp(one, k) != 0)
+        if (!one || !same_key(one, k))
             one = ctl_key_intern(k, strlen(k));
         if (!one) {
             r->interned = false;
@@ -78,9 +85,7 @@ static void intern_keys(struct ctl_record *r) {
     }
 }
 
-/* text: a writable copy of the line, parsed in place; the fields go to
- * `fields` (room for CTL_RECORD_MAX_FIELDS). */
-static int parse_in_place(struct ctl_record *r, char *text, size_t len, struct ctl_field *fields) {
+int ctl_record_in_place(struct ctl_record *r, char *text, size_t len, struct ctl_field *fields) {
     text[len] = '\0';
     int n = ctl_record_parse(text, len, fields, CTL_RECORD_MAX_FIELDS, text);
     if (n < 0)
@@ -98,7 +103,7 @@ int ctl_record_from_line(struct ctl_record *r, const char *line, size_t len) {
     if (!block)
         return -ENOMEM;
     memcpy(block + fields_size, line, len);
-    int e = parse_in_place(r, block + fields_size, len, (struct ctl_field *)(void *)block);
+    int e = ctl_record_in_place(r, block + fields_size, len, (struct ctl_field *)(void *)block);
     if (e < 0)
         free(block);
     return e;
@@ -129,7 +134,7 @@ int ctl_records_add(struct ctl_records *rs, const char *line, size_t len) {
     if (!text)
         return -ENOMEM;
     memcpy(text, line, len);
-    int e = parse_in_place(r, text, len, tmp);
+    int e = ctl_record_in_place(r, text, len, tmp);
     if (e < 0)
         return e; /* the piece of arena stays unused until the records go */
     r->fields = ctl_arena_alloc(&rs->text, (size_t)r->n * sizeof tmp[0] + 1);
@@ -155,9 +160,9 @@ int ctl_lines_feed(struct ctl_lines *l, const void *data, size_t len) {
     }
     if (l->len + len > 2 * (size_t)CTL_MAX_RESPONSE)
         return -EMSGSIZE;
-    if (l->len + len > l->cap) {
+    if (l->len + len + 1 > l->cap) { /* and a byte after: a last line's NUL (ctl_record_in_place) */
         size_t cap = l->cap ? l->cap : 4096;
-        while (cap < l->len + len)
+        while (cap < l->len + len + 1)
             cap *= 2;
         char *buf = realloc(l->buf, cap);
         if (!buf)
@@ -171,11 +176,11 @@ int ctl_lines_feed(struct ctl_lines *l, const void *data, size_t len) {
     return 0;
 }
 
-bool ctl_lines_next(struct ctl_lines *l, bool flush, const char **line, size_t *len) {
+bool ctl_lines_next(struct ctl_lines *l, bool flush, char **line, size_t *len) {
     size_t avail = l->len - l->start;
     if (avail == 0)
         return false;
-    const char *p = l->buf + l->start;
+    char *p = l->buf + l->start;
     const char *nl = memchr(p, '\n', avail);
     if (!nl && !flush)
         return false;

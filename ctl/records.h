@@ -32,6 +32,11 @@ uint64_t ctl_record_key_bit(const char *key);
  * address). */
 const char *ctl_record_value(const struct ctl_record *r, const char *key);
 
+/* Parse text[0..len) in place (text[len] is written: a NUL) into *r, its
+ * fields into `fields` (room for CTL_RECORD_MAX_FIELDS): a record used
+ * once, then dropped. 0, -EBADMSG, -E2BIG. */
+int ctl_record_in_place(struct ctl_record *r, char *text, size_t len, struct ctl_field *fields);
+
 /* Parse one line (no newline) into *r, in one allocation of its own.
  * 0, -EBADMSG, -E2BIG, -ENOMEM. */
 int ctl_record_from_line(struct ctl_record *r, const char *line, size_t len);
@@ -71,10 +76,11 @@ struct ctl_lines {
 /* Append bytes. 0, -ENOMEM, or -EMSGSIZE for a line longer than a whole
  * DATA frame could be (the daemon never writes one). */
 int ctl_lines_feed(struct ctl_lines *l, const void *data, size_t len);
-/* The next complete line (without its newline), valid until the next
- * feed; false when none is complete. With `flush`, what is left without
+/* The next complete line (without its newline), valid and writable
+ * until the next feed, with a byte after it that may be written (its
+ * newline, or room kept for it); false when none is complete. With `flush`, what is left without
  * a newline counts as a last line (the END came). */
-bool ctl_lines_next(struct ctl_lines *l, bool flush, const char **line, size_t *len);
+bool ctl_lines_next(struct ctl_lines *l, bool flush, char **line, size_t *len);
 void ctl_lines_free(struct ctl_lines *l);
 
 #endif /* NINES_CTL_RECORDS_H */

@@ -30,16 +30,21 @@ char *ctl_cell(const char *v) {
 /* n bytes of s, control bytes as '?', from the table's arena. */
 static char *arena_cell(struct ctl_table *t, const char *s, size_t n) {
     t->pieces = true;
-    char *c = ctl_arena_strndup(&t->text, s, n);
-    for (char *p = c; p && *p; p++)
-        if (is_control((unsigned char)*p))
-            *p = '?';
+    char *c = ctl_arena_alloc(&t->text, n + 1);
+    if (!c)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        c[i] = is_control((unsigned char)s[i]) ? '?' : s[i];
+    c[n] = '\0';
     return c;
 }
 
 char *ctl_table_text(struct ctl_table *t, const char *v) {
-    if (!v || !v[0])
-        v = "-";
+    static char none[] = "-"; /* most cells of a big status: one copy for all (the arena's cells are not freed one by one) */
+    if (!v || !v[0]) {
+        t->pieces = true;
+        return none;
+    }
     return arena_cell(t, v, strlen(v));
 }
 

@@ -51,6 +51,7 @@ static int take_sample(const struct ctl_args *a, const char *socket_path, struct
         return CTL_EXIT_FAILED;
     struct ctl_output o;
     ctl_output_init(&o, &sa, sink, stderr, false, false);
+    o.keep_records = true;
     int fd = ctl_client_connect(socket_path);
     int code;
     if (fd < 0) {

@@ -393,7 +393,8 @@ static void take_run(const char *line, size_t len, size_t *i, uint8_t cls, char 
     size_t start = *i;
     while (*i < len && byte_class[(uint8_t)line[*i]] & cls)
         (*i)++;
-    memmove(scratch + *out, line + start, *i - start);
+    if (scratch + *out != line + start) /* parsed in place, nothing has shifted before a quoted value */
+        memmove(scratch + *out, line + start, *i - start);
     *out += *i - start;
 }
 
