@@ -1,6 +1,7 @@
 /*
  * dashboard.c — `ninesctl dashboard`: the tree in a browser, read-only,
- * served with libmicrohttpd by this process (ninesd gains no HTTP surface):
+ * served with libmicrohttpd by this process (ninesd gains no HTTP surface;
+ * the library is loaded only for this command, dashboard_mhd.h):
  *
  *   GET /            the page (dashboard_page.h)
  *   GET /api/status  what `ninesctl status --json` prints
@@ -28,6 +29,7 @@
 #include "ctl.h"
 #include "ctl_proto.h"
 #include "dashboard.h"
+#include "dashboard_mhd.h"
 #include "dashboard_page.h"
 #include "output.h"
 
@@ -46,6 +48,7 @@ int ctl_dashboard_parse_listen(const char *listen, struct sockaddr_in *out) {
 }
 
 static const char *socket_path;
+static struct ctl_mhd mhd; /* loaded by ctl_dashboard_run */
 /* ninesctl's request path keeps a static buffer: one command at a time. */
 static pthread_mutex_t command_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -81,11 +84,11 @@ static char *run_command(const char *name, bool json, int argc, const char **req
 
 static enum MHD_Result answer(struct MHD_Connection *conn, unsigned code, const char *type, char *body,
                               size_t len) {
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    enum MHD_Result ok = MHD_queue_response(conn, code, r);
-    MHD_destroy_response(r);
+    struct MHD_Response *r = mhd.create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    mhd.add_response_header(r, "Content-Type", type);
+    mhd.add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result ok = mhd.queue_response(conn, code, r);
+    mhd.destroy_response(r);
     return ok;
 }
 
@@ -172,11 +175,11 @@ static enum MHD_Result serve_events(struct MHD_Connection *conn) {
     s->next = streams;
     streams = s;
     pthread_mutex_unlock(&streams_lock);
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, sse_read, s, sse_free);
-    MHD_add_response_header(r, "Content-Type", "text/event-stream");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, r);
-    MHD_destroy_response(r);
+    struct MHD_Response *r = mhd.create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, sse_read, s, sse_free);
+    mhd.add_response_header(r, "Content-Type", "text/event-stream");
+    mhd.add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result ok = mhd.queue_response(conn, MHD_HTTP_OK, r);
+    mhd.destroy_response(r);
     return ok;
 }
 
@@ -214,6 +217,11 @@ int ctl_dashboard_run(const char *path, const char *listen) {
                 listen ? listen : "");
         return CTL_EXIT_USAGE;
     }
+    char why[512];
+    if (ctl_mhd_load(&mhd, why, sizeof why) < 0) {
+        fprintf(stderr, "ninesctl: dashboard: %s\n", why);
+        return CTL_EXIT_FAILED;
+    }
     socket_path = path;
     sigset_t stop;
     sigemptyset(&stop);
@@ -221,7 +229,7 @@ int ctl_dashboard_run(const char *path, const char *listen) {
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL); /* the server's threads inherit it: only sigwait takes them */
     signal(SIGPIPE, SIG_IGN);
-    struct MHD_Daemon *server = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
+    struct MHD_Daemon *server = mhd.start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
                                                  0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr,
                                                  MHD_OPTION_END);
     if (!server) {
@@ -231,8 +239,8 @@ int ctl_dashboard_run(const char *path, const char *listen) {
     fprintf(stderr, "ninesctl: dashboard on http://%s/ (read-only), Ctrl-C stops it\n", listen);
     int sig;
     sigwait(&stop, &sig);
-    MHD_quiesce_daemon(server);
+    mhd.quiesce_daemon(server);
     end_streams();
-    MHD_stop_daemon(server);
+    mhd.stop_daemon(server);
     return CTL_EXIT_OK;
 }
