@@ -22,6 +22,7 @@
 
 #include "nines/module.h"
 #include "proto.h"
+#include "u64_map.h"
 
 /* --- registrations: fd watches and timers, found by (kind, tag) ------- */
 
@@ -123,11 +124,13 @@ struct nines_ctx {
     int sigfd;
     struct regs regs;
 
-    uint64_t *pending_calls; /* refs of calls not yet answered */
-    size_t n_pending, cap_pending;
+    /* The calls in flight found by their ref in O(1), not by a scan per
+     * reply or answer (issue 11): a worker may have thousands. */
+    struct u64_map pending; /* refs of calls to us not yet answered (value: host_pending_mark) */
 
-    struct host_out_call *out_calls; /* nines_call()s awaiting their answer */
+    struct host_out_call *out_calls; /* nines_call()s awaiting their answer, in no order */
     size_t n_out, cap_out;
+    struct u64_map out_index; /* ref -> its index in out_calls + 1 (host_calls.c) */
     uint64_t next_out_ref;
 
     struct host_busy *busy; /* paths ninesd said are busy (NINES_MSG_CAST_FLOW): nines_cast() to them is -EAGAIN */
@@ -190,6 +193,11 @@ void host_report_exit(struct nines_ctx *ctx, int reason_kind, const char *messag
 /* host_runtime.c */
 uint64_t host_reg_key(const struct regs *r, int idx);
 void host_forget_call(struct nines_ctx *ctx, uint64_t ref);
+/* host_calls.c: a nines_call() awaiting its answer (one of a hand-off's
+ * too), found by its ref from then on; 0 or -ENOMEM. free: every call in
+ * flight forgotten, both ways. */
+int host_add_out_call(struct nines_ctx *ctx, uint64_t ref, uint64_t tag);
+void host_free_calls(struct nines_ctx *ctx);
 int host_remember_call(struct nines_ctx *ctx, uint64_t ref);
 void host_release_regs(struct nines_ctx *ctx);
 

@@ -1,12 +1,16 @@
 /*
  * host_calls.c — nines_call() and nines_cast(): requests to other children,
  * sent to ninesd, which routes them by path and sends the answer back.
+ * The calls awaiting their answer are found by their ref (a map to their
+ * place in out_calls), not by a scan of all of them per answer.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host.h"
+#include "u64_map.h"
 
 static int send_out(nines_ctx *ctx, uint32_t type, uint64_t ref, const void *head, size_t head_len,
                     const char *path, const void *data, size_t len) {
@@ -30,13 +34,12 @@ static int check(nines_ctx *ctx, const char *path, size_t len) {
     return len > NINES_PROTO_MAX_PAYLOAD ? -EMSGSIZE : 0;
 }
 
-int nines_call(nines_ctx *ctx, const char *path, const void *data, size_t len, uint64_t tag,
-               uint64_t timeout_ms) {
-    if (!ctx->mod->handle_info)
-        return -ENOTSUP; /* the answer could not be delivered */
-    int r = check(ctx, path, len);
-    if (r < 0)
-        return r;
+/* ref -> its index + 1 in out_calls, as the map's value (never NULL). */
+static void *index_value(size_t i) {
+    return (void *)(uintptr_t)(i + 1);
+}
+
+int host_add_out_call(struct nines_ctx *ctx, uint64_t ref, uint64_t tag) {
     if (ctx->n_out == ctx->cap_out) {
         size_t cap = ctx->cap_out ? ctx->cap_out * 2 : 16;
         struct host_out_call *v = realloc(ctx->out_calls, cap * sizeof *v);
@@ -44,13 +47,51 @@ int nines_call(nines_ctx *ctx, const char *path, const void *data, size_t len, u
             return -ENOMEM;
         ctx->out_calls = v, ctx->cap_out = cap;
     }
-    uint64_t ref = ++ctx->next_out_ref;
-    uint64_t timeout = timeout_ms ? timeout_ms : 5000;
-    r = send_out(ctx, NINES_MSG_OUT_CALL, ref, &timeout, sizeof timeout, path, data, len);
-    if (r < 0)
-        return r;
+    if (u64_map_put(&ctx->out_index, ref, index_value(ctx->n_out)) < 0)
+        return -ENOMEM;
     ctx->out_calls[ctx->n_out++] = (struct host_out_call){ref, tag};
     return 0;
+}
+
+/* The call of ref taken out of the table (the last moved into its
+ * place); false if it is not ours. */
+static bool take_out_call(struct nines_ctx *ctx, uint64_t ref, struct host_out_call *out) {
+    void *v = u64_map_del(&ctx->out_index, ref);
+    if (!v)
+        return false;
+    size_t i = (size_t)(uintptr_t)v - 1;
+    *out = ctx->out_calls[i];
+    ctx->out_calls[i] = ctx->out_calls[--ctx->n_out];
+    if (i < ctx->n_out) /* the moved one: its index changed, the map has room for it */
+        u64_map_put(&ctx->out_index, ctx->out_calls[i].ref, index_value(i));
+    return true;
+}
+
+void host_free_calls(struct nines_ctx *ctx) {
+    u64_map_free(&ctx->pending);
+    free(ctx->out_calls);
+    ctx->out_calls = NULL;
+    ctx->n_out = ctx->cap_out = 0;
+    u64_map_free(&ctx->out_index);
+}
+
+int nines_call(nines_ctx *ctx, const char *path, const void *data, size_t len, uint64_t tag,
+               uint64_t timeout_ms) {
+    if (!ctx->mod->handle_info)
+        return -ENOTSUP; /* the answer could not be delivered */
+    int r = check(ctx, path, len);
+    if (r < 0)
+        return r;
+    uint64_t ref = ++ctx->next_out_ref;
+    if ((r = host_add_out_call(ctx, ref, tag)) < 0) /* before the send: an answer is always found */
+        return r;
+    uint64_t timeout = timeout_ms ? timeout_ms : 5000;
+    r = send_out(ctx, NINES_MSG_OUT_CALL, ref, &timeout, sizeof timeout, path, data, len);
+    if (r < 0) {
+        struct host_out_call unsent;
+        take_out_call(ctx, ref, &unsent);
+    }
+    return r;
 }
 
 /* Paths from the root, with or without a leading '/'. */
@@ -129,13 +170,10 @@ void host_free_busy(struct nines_ctx *ctx) {
 }
 
 void host_on_call_answer(struct nines_ctx *ctx, const struct nines_msg *m) {
-    size_t i = 0;
-    while (i < ctx->n_out && ctx->out_calls[i].ref != m->ref)
-        i++;
-    if (i == ctx->n_out)
+    struct host_out_call call;
+    if (!take_out_call(ctx, m->ref, &call))
         return; /* not ours: dropped */
-    struct nines_info info = {.kind = NINES_INFO_REPLY, .tag = ctx->out_calls[i].tag, .fd = -1};
-    ctx->out_calls[i] = ctx->out_calls[--ctx->n_out];
+    struct nines_info info = {.kind = NINES_INFO_REPLY, .tag = call.tag, .fd = -1};
     if (m->type == NINES_MSG_CALL_RESULT) {
         info.data = m->payload, info.len = m->length;
     } else {

@@ -370,8 +370,7 @@ static int host_main(int argc, char **argv) {
         return 1;
     int status = host_run(&ctx);
     host_release_regs(&ctx);
-    free(ctx.pending_calls);
-    free(ctx.out_calls);
+    host_free_calls(&ctx);
     host_free_busy(&ctx);
     free(ctx.args);
     free(ctx.sockets);

@@ -79,17 +79,12 @@ static int take_calls(struct nines_ctx *ctx, const struct nines_msg *m) {
     size_t n = m->length / sizeof(struct nines_handoff_call);
     if (m->length % sizeof(struct nines_handoff_call))
         return -EBADMSG;
-    if (ctx->n_out + n > ctx->cap_out) {
-        size_t cap = (ctx->n_out + n) * 2;
-        struct host_out_call *v = realloc(ctx->out_calls, cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        ctx->out_calls = v, ctx->cap_out = cap;
-    }
     for (size_t i = 0; i < n; i++) {
         struct nines_handoff_call c;
         memcpy(&c, m->payload + i * sizeof c, sizeof c);
-        ctx->out_calls[ctx->n_out++] = (struct host_out_call){c.ref, c.tag};
+        int r = host_add_out_call(ctx, c.ref, c.tag);
+        if (r < 0)
+            return r;
     }
     return 0;
 }

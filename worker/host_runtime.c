@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "u64_map.h"
 #include "proto.h"
 
 uint64_t host_reg_key(const struct regs *r, int idx) {
@@ -166,34 +167,23 @@ void host_release_regs(struct nines_ctx *ctx) {
 
 /* --- calls ---------------------------------------------------------------- */
 
+/* What the pending map holds for a ref: only whether it is there counts. */
+static char pending_mark;
+
 int host_remember_call(struct nines_ctx *ctx, uint64_t ref) {
-    if (ctx->n_pending == ctx->cap_pending) {
-        size_t cap = ctx->cap_pending ? ctx->cap_pending * 2 : 16;
-        uint64_t *p = realloc(ctx->pending_calls, cap * sizeof *p);
-        if (!p)
-            return -ENOMEM;
-        ctx->pending_calls = p;
-        ctx->cap_pending = cap;
-    }
-    ctx->pending_calls[ctx->n_pending++] = ref;
-    return 0;
+    return u64_map_put(&ctx->pending, ref, &pending_mark);
 }
 
-static int find_call(const struct nines_ctx *ctx, uint64_t ref) {
-    for (size_t i = 0; i < ctx->n_pending; i++)
-        if (ctx->pending_calls[i] == ref)
-            return (int)i;
-    return -1;
+static bool is_pending(const struct nines_ctx *ctx, uint64_t ref) {
+    return u64_map_get(&ctx->pending, ref) != NULL;
 }
 
 void host_forget_call(struct nines_ctx *ctx, uint64_t ref) {
-    int i = find_call(ctx, ref);
-    if (i >= 0)
-        ctx->pending_calls[i] = ctx->pending_calls[--ctx->n_pending];
+    u64_map_del(&ctx->pending, ref);
 }
 
 int nines_reply(nines_ctx *ctx, uint64_t ref, const void *data, size_t len) {
-    if (find_call(ctx, ref) < 0)
+    if (!is_pending(ctx, ref))
         return -ENOENT;
     if (len > NINES_PROTO_MAX_PAYLOAD)
         return -EMSGSIZE;

@@ -205,8 +205,7 @@ void mt_cleanup(struct mt *mt) {
     mt_drain_log(mt);
     if (mt->loaded) {
         host_release_regs(&mt->ctx);
-        free(mt->ctx.pending_calls);
-        free(mt->ctx.out_calls);
+        host_free_calls(&mt->ctx);
         if (mt->ctx.dl)
             dlclose(mt->ctx.dl);
         if (mt->ctx.epfd >= 0)

@@ -8,7 +8,8 @@
  * go, with ten live, is small again. Used for what ninesd must find by a
  * number without scanning: an output socket's address (output_sock.h), a
  * call by its ref and a callee's calls by its gen (calls.c), a watched
- * process by its pid (reaper.c).
+ * process by its pid (reaper.c); in the worker host, the calls in flight
+ * by their ref (host_calls.c, host_runtime.c).
  */
 #ifndef NINES_U64_MAP_H
 #define NINES_U64_MAP_H
