@@ -401,6 +401,10 @@ void child_proc_stop(struct child_proc *p) {
     child_send(p, NINES_MSG_SHUTDOWN, 0, NULL, 0);
 }
 
+struct child_proc *child_proc_of_pid(struct daemon *d, pid_t pid) {
+    return reaper_watcher(d->reaper, pid, on_process_exit);
+}
+
 void child_proc_kill(struct child_proc *p) {
     signal_tree(p, SIGKILL);
     cgroups_kill(p->d, engine_node_path(p->d->engine, p->node));

@@ -127,6 +127,9 @@ int child_proc_spawn_process(struct child_proc *p, const struct nines_child_spec
 int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool restore, struct child_proc **out);
 void child_proc_stop(struct child_proc *p); /* ask to stop: SHUTDOWN message, or the stop signal for exec */
 void child_proc_kill(struct child_proc *p); /* SIGKILL */
+/* The child whose process is pid (its group leader, watched since its
+ * spawn), in O(1); NULL for any other pid. */
+struct child_proc *child_proc_of_pid(struct daemon *d, pid_t pid);
 int child_proc_arm_timer(struct child_proc *p, uint64_t ms);
 void child_proc_cancel_timer(struct child_proc *p);
 void child_proc_free(struct child_proc *p); /* closes everything; accepts NULL */

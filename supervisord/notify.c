@@ -26,13 +26,6 @@ bool notify_says_ready(const char *msg, size_t len) {
     return false;
 }
 
-static struct child_proc *proc_by_pid(struct daemon *d, pid_t pid) {
-    for (size_t i = 0; i < d->n_nodes; i++)
-        if (d->procs[i] && d->procs[i]->pid == pid)
-            return d->procs[i];
-    return NULL;
-}
-
 static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
     struct daemon *d = userdata;
     char buf[4096];
@@ -52,7 +45,7 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
             continue; /* no credentials, no trust */
         struct ucred cred;
         memcpy(&cred, CMSG_DATA(c), sizeof cred);
-        struct child_proc *p = proc_by_pid(d, cred.pid);
+        struct child_proc *p = child_proc_of_pid(d, cred.pid); /* O(1): a datagram used to scan every node */
         if (!p || !p->is_exec || !notify_says_ready(buf, (size_t)n) || p->notified_ready)
             continue;
         p->notified_ready = true;

@@ -44,6 +44,11 @@ int reaper_watch(struct reaper *r, pid_t pid, reaper_fn fn, void *userdata) {
     return 0;
 }
 
+void *reaper_watcher(const struct reaper *r, pid_t pid, reaper_fn fn) {
+    const struct watch *w = u64_map_get(&r->watches, (uint64_t)pid);
+    return w && w->fn == fn ? w->userdata : NULL;
+}
+
 void reaper_unwatch(struct reaper *r, pid_t pid) {
     free(u64_map_del(&r->watches, (uint64_t)pid));
 }

@@ -47,6 +47,9 @@ void reaper_free(struct reaper *r);
 /* Call fn once when pid ends (before it is reaped). 0 or -ENOMEM. */
 int reaper_watch(struct reaper *r, pid_t pid, reaper_fn fn, void *userdata);
 void reaper_unwatch(struct reaper *r, pid_t pid);
+/* What watches pid, in O(1): the userdata of its watch if that watch's
+ * fn is `fn`, else NULL. */
+void *reaper_watcher(const struct reaper *r, pid_t pid, reaper_fn fn);
 /* fn(userdata) is called before an end no watch claims is taken for an
  * orphan's: a process whose pid is still on its way (launcher.h) can be
  * watched from it; the watch is looked for again after. */
