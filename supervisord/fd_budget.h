@@ -16,6 +16,7 @@
 #ifndef NINES_FD_BUDGET_H
 #define NINES_FD_BUDGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +30,7 @@
 struct fd_budget {
     uint64_t module_workers;
     uint64_t exec_children;
-    uint64_t listeners; /* children's `sockets:` (listeners.h): one each, shared by a template's children */
+    uint64_t listeners; /* the sockets children name (listeners.h): one each, however many children share it */
     uint64_t connections;
     uint64_t need; /* descriptors, the reserve included */
 };
@@ -46,17 +47,27 @@ int fd_budget_check(const struct nines_tree *tree, const struct fd_budget *b, ui
  * dynamic supervisor without max_children, which the tree's count leaves
  * out): 0 if `kind` fits beside the `held` descriptors ninesd holds for
  * its children now (or `tree_need`, the tree file's children, when more:
- * children restarting keep their room), the reserve and `connections`;
+ * children restarting keep their room), the `sockets` it holds (none is
+ * closed before it ends, not even those of children a reload removed),
+ * the reserve and `connections`;
  * else -EMFILE with the count, the limit and how to raise it in `why`. Pure. */
-int fd_budget_check_start(enum nines_child_kind kind, uint64_t held, uint64_t tree_need, uint64_t connections,
-                          uint64_t limit, char *why, size_t size);
+int fd_budget_check_start(enum nines_child_kind kind, uint64_t held, uint64_t tree_need, uint64_t sockets,
+                          uint64_t connections, uint64_t limit, char *why, size_t size);
 
 /* The descriptors a child of `kind` costs ninesd: FD_BUDGET_PER_MODULE,
  * FD_BUDGET_PER_EXEC, 0 for a supervisor. */
 uint64_t fd_budget_of_kind(enum nines_child_kind kind);
 
-/* What `tree`'s children need, without the reserve or connections. */
+/* What `tree`'s children need, without their sockets (counted as held),
+ * the reserve or connections. */
 uint64_t fd_budget_children_need(const struct nines_tree *tree);
+
+/* The distinct sockets `tree`'s children name (as listeners_find tells
+ * them apart), leaving out those skip says (ctx is its own), or all
+ * with skip NULL. Pure. */
+struct nines_socket;
+typedef bool (*fd_budget_skip_fn)(const struct nines_socket *s, const void *ctx);
+uint64_t fd_budget_distinct_sockets(const struct nines_tree *tree, fd_budget_skip_fn skip, const void *ctx);
 
 /* The soft RLIMIT_NOFILE now (after fd_budget_raise), UINT64_MAX when it
  * cannot be read or is unlimited. */

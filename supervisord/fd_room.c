@@ -17,8 +17,8 @@ int fd_room_for_tree(const struct daemon *d, const struct nines_tree *tree, stru
 }
 
 int fd_room_for_child(const struct daemon *d, enum nines_child_kind kind, char *why, size_t size) {
-    return fd_budget_check_start(kind, d->child_fds, d->budget_tree_need, d->budget_connections, fd_budget_limit(),
-                                 why, size);
+    return fd_budget_check_start(kind, d->child_fds, d->budget_tree_need, d->listeners.n, d->budget_connections,
+                                 fd_budget_limit(), why, size);
 }
 
 enum nines_child_kind fd_room_template_kind(const struct daemon *d, engine_node sup) {

@@ -4,6 +4,8 @@
  */
 #include "listeners.h"
 
+#include "fd_budget.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -204,26 +206,12 @@ int listeners_for_child(struct listeners *ls, const struct nines_child_spec *c, 
     return child_sockets(ls, c, NULL, fds, why, size);
 }
 
-static size_t new_in_sup(const struct listeners *ls, const struct nines_sup_spec *sup);
-
-static size_t new_in_child(const struct listeners *ls, const struct nines_child_spec *c) {
-    if (c->kind == NINES_CHILD_SUPERVISOR)
-        return c->supervisor ? new_in_sup(ls, c->supervisor) : 0;
-    size_t n = 0;
-    for (size_t i = 0; i < c->n_sockets; i++)
-        n += !listeners_find(ls, &c->sockets[i]);
-    return n;
-}
-
-static size_t new_in_sup(const struct listeners *ls, const struct nines_sup_spec *sup) {
-    size_t n = sup->child_template ? new_in_child(ls, sup->child_template) : 0;
-    for (size_t i = 0; i < sup->n_children; i++)
-        n += new_in_child(ls, &sup->children[i]);
-    return n;
+static bool held(const struct nines_socket *s, const void *ls) {
+    return listeners_find(ls, s) != NULL;
 }
 
 size_t listeners_count_with(const struct listeners *ls, const struct nines_tree *tree) {
-    return ls->n + new_in_sup(ls, &tree->root);
+    return ls->n + (size_t)fd_budget_distinct_sockets(tree, held, ls);
 }
 
 void listeners_free(struct listeners *ls) {

@@ -57,7 +57,7 @@ struct listener *listeners_find(const struct listeners *ls, const struct nines_s
 
 /* The sockets ninesd would hold with `tree` (a reload's) too: every one
  * it holds now (none is closed before ninesd ends) and each that `tree`
- * declares and none of them is (one per child naming it, as
+ * declares and none of them is (once, however many children name it, as
  * fd_budget_count counts). Pure. */
 size_t listeners_count_with(const struct listeners *ls, const struct nines_tree *tree);
 

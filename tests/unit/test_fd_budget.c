@@ -64,46 +64,69 @@ static void ten_thousand_workers_fit_twenty_thousand(void **unused) {
 static void a_start_at_run_time_counts_what_is_held(void **unused) {
     char why[512];
     uint64_t limit = 100 + FD_BUDGET_RESERVE + 10;
-    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 99, 0, 10, limit, why, sizeof why), 0);
-    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 100, 0, 10, limit, why, sizeof why), -EMFILE);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 99, 0, 0, 10, limit, why, sizeof why), 0);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 100, 0, 0, 10, limit, why, sizeof why), -EMFILE);
     assert_non_null(strstr(why, "would need 175"));
     assert_non_null(strstr(why, "(RLIMIT_NOFILE) is 174"));
     assert_non_null(strstr(why, "LimitNOFILE="));
     /* An exec child costs two; a supervisor nothing. */
-    assert_int_equal(fd_budget_check_start(NINES_CHILD_EXEC, 99, 0, 10, limit, why, sizeof why), -EMFILE);
-    assert_int_equal(fd_budget_check_start(NINES_CHILD_EXEC, 98, 0, 10, limit, why, sizeof why), 0);
-    assert_int_equal(fd_budget_check_start(NINES_CHILD_SUPERVISOR, 100, 0, 10, limit, why, sizeof why), 0);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_EXEC, 99, 0, 0, 10, limit, why, sizeof why), -EMFILE);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_EXEC, 98, 0, 0, 10, limit, why, sizeof why), 0);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_SUPERVISOR, 100, 0, 0, 10, limit, why, sizeof why), 0);
     /* The tree file's children keep their room while they restart. */
-    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 0, 100, 10, limit, why, sizeof why), -EMFILE);
-    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 0, 99, 10, limit, why, sizeof why), 0);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 0, 100, 0, 10, limit, why, sizeof why), -EMFILE);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 0, 99, 0, 10, limit, why, sizeof why), 0);
 }
 
-/* Each socket a child names holds one descriptor in ninesd, kept across
- * its restarts; a template's children share theirs. */
+/* Each socket holds one descriptor in ninesd, kept across its children's
+ * restarts, however many children name it: a template's children share
+ * theirs, and so do children naming the same address (listeners.h). */
 static void sockets_count_once_each(void **unused) {
     struct nines_socket two[] = {{.name = "http", .kind = NINES_SOCKET_TCP, .address = "8080"},
                                  {.name = "web", .kind = NINES_SOCKET_PASSED}};
+    struct nines_socket again[] = {{.name = "h", .kind = NINES_SOCKET_TCP, .address = "8080"},
+                                   {.name = "web", .kind = NINES_SOCKET_PASSED},
+                                   {.name = "u", .kind = NINES_SOCKET_UNIX, .address = "8080"}};
     struct nines_child_spec tmpl = {.kind = NINES_CHILD_EXEC, .sockets = two, .n_sockets = 1};
     struct nines_sup_spec dyn = {.child_template = &tmpl, .max_children = 50};
     struct nines_child_spec kids[] = {
         {.kind = NINES_CHILD_EXEC, .sockets = two, .n_sockets = 2},
         {.kind = NINES_CHILD_SUPERVISOR, .supervisor = &dyn},
+        {.kind = NINES_CHILD_MODULE, .sockets = again, .n_sockets = 3},
     };
-    struct nines_tree tree = {.path = "t.yaml", .root = {.children = kids, .n_children = 2}};
+    struct nines_tree tree = {.path = "t.yaml", .root = {.children = kids, .n_children = 3}};
     struct fd_budget b;
     fd_budget_count(&tree, 0, &b);
+    /* tcp 8080, the passed "web", unix "8080" (another kind: another socket) */
     assert_int_equal(b.listeners, 3);
     assert_int_equal(b.exec_children, 51);
-    assert_int_equal(b.need, 51 * FD_BUDGET_PER_EXEC + 3 + FD_BUDGET_RESERVE);
+    assert_int_equal(b.need, 51 * FD_BUDGET_PER_EXEC + FD_BUDGET_PER_MODULE + 3 + FD_BUDGET_RESERVE);
     struct nines_error err;
     assert_int_equal(fd_budget_check(&tree, &b, b.need - 1, &err), -EMFILE);
     assert_non_null(strstr(err.message, "3 sockets"));
+    /* Without the sharers: still the same three. */
+    kids[1].kind = NINES_CHILD_MODULE;
+    fd_budget_count(&tree, 0, &b);
+    assert_int_equal(b.listeners, 3);
+}
+
+/* The sockets ninesd holds (it closes none before it ends, a reload's
+ * removed children's included) count beside the children at run time. */
+static void a_start_at_run_time_counts_the_sockets_held(void **unused) {
+    char why[512];
+    uint64_t limit = 100 + 20 + FD_BUDGET_RESERVE + 10;
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 99, 0, 20, 10, limit, why, sizeof why), 0);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 100, 0, 20, 10, limit, why, sizeof why), -EMFILE);
+    assert_non_null(strstr(why, "20 sockets"));
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 0, 100, 20, 10, limit, why, sizeof why), -EMFILE);
+    assert_int_equal(fd_budget_check_start(NINES_CHILD_MODULE, 0, 100, 19, 10, limit, why, sizeof why), 0);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_start_at_run_time_counts_what_is_held),
         cmocka_unit_test(sockets_count_once_each),
+        cmocka_unit_test(a_start_at_run_time_counts_the_sockets_held),
         cmocka_unit_test(counts_static_children_and_bounded_dynamic_ones),
         cmocka_unit_test(ten_thousand_workers_fit_twenty_thousand),
     };
