@@ -36,17 +36,28 @@ struct status_chunk {
     struct control_conn *c;
     char *buf;
     size_t used, size;               /* size >= RECORD_MAX */
-    bool resources;                  /* CPU and memory from /proc, on request */
-    const enum nines_health *health; /* by node, decided when the status began */
+    bool resources;        /* CPU and memory from /proc, on request */
+    const uint8_t *health; /* by node, decided when the status began: 2 bits each (status_health_of) */
     size_t n_health;
     uint64_t now_ms; /* one clock for every record */
 };
 void control_status_record(struct daemon *d, struct status_chunk *o, engine_node n, unsigned depth);
+
+/* Health by node number, four to a byte (enum nines_health has four
+ * values): what a status in progress keeps of every node, 2 bits where
+ * an enum each was 32. */
+static inline enum nines_health status_health_of(const uint8_t *h, size_t n_health, engine_node n) {
+    return n < n_health ? (enum nines_health)((h[n / 4] >> (n % 4 * 2)) & 3) : NINES_HEALTH_OK;
+}
+
+/* The health walk (control_health_walk) with the count of nodes it saw. */
+enum nines_health control_health_walk_count(struct daemon *d, engine_node n, enum nines_health *out, size_t *count);
 void control_status_chunk_send(struct status_chunk *o);
 
-/* control_status_job.c: a status of any size in bounded memory. It takes
- * the list of nodes to show when asked, then writes their records only
- * as the client reads them (conn's EPOLLOUT), and ends with the END. */
+/* control_status_job.c: a status of any size in bounded memory. It
+ * decides the health of every node when asked, then walks the tree as the
+ * client reads (conn's EPOLLOUT), showing the nodes that were there when
+ * asked and still are, and ends with the END. */
 void control_status_start(struct daemon *d, struct control_conn *c, engine_node node, bool resources);
 void control_status_pump(struct control_conn *c); /* more records, if the socket takes them */
 void control_status_free(struct control_status *s);

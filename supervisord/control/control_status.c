@@ -215,15 +215,17 @@ static void record(struct status_chunk *o, struct daemon *d, engine_node n, unsi
 
 /* Health is decided bottom-up (a supervisor is as troubled as what is
  * below it) and the records go out top-down: one pass for each. */
-static enum nines_health health_walk(struct daemon *d, engine_node n, enum nines_health *out, uint64_t now) {
+static enum nines_health health_walk(struct daemon *d, engine_node n, enum nines_health *out, uint64_t now,
+                                     size_t *seen) {
     enum nines_health below = NINES_HEALTH_OK;
     size_t count = 0;
     const engine_node *kids = engine_node_children(d->engine, n, &count);
     engine_node *copy = count ? malloc(count * sizeof *copy) : NULL;
+    (*seen)++;
     if (copy) {
         memcpy(copy, kids, count * sizeof *copy);
         for (size_t i = 0; i < count; i++)
-            below = nines_health_worse(below, health_walk(d, copy[i], out, now));
+            below = nines_health_worse(below, health_walk(d, copy[i], out, now, seen));
         free(copy);
     }
     enum engine_node_state st = engine_node_state(d->engine, n);
@@ -246,10 +248,16 @@ static enum nines_health health_walk(struct daemon *d, engine_node n, enum nines
     return h;
 }
 
+enum nines_health control_health_walk_count(struct daemon *d, engine_node n, enum nines_health *out, size_t *count) {
+    *count = 0;
+    return health_walk(d, n, out, daemon_now_ms(), count); /* one clock for the whole tree */
+}
+
 enum nines_health control_health_walk(struct daemon *d, engine_node n, enum nines_health *out) {
-    return health_walk(d, n, out, daemon_now_ms()); /* one clock for the whole tree */
+    size_t count;
+    return control_health_walk_count(d, n, out, &count);
 }
 
 void control_status_record(struct daemon *d, struct status_chunk *o, engine_node n, unsigned depth) {
-    record(o, d, n, depth, n < o->n_health ? o->health[n] : NINES_HEALTH_OK);
+    record(o, d, n, depth, status_health_of(o->health, o->n_health, n));
 }

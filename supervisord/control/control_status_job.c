@@ -4,12 +4,23 @@
  * written all at once, it would sit in ninesd's memory until the client
  * read it, and a client that reads slowly (or not at all) would hold
  * it there; over the queue's limit (control.c) the connection was
- * dropped and the status failed. So the nodes to show and their health
- * are decided when the request comes (a list of node numbers: 12 bytes
- * a node), and their records are written a chunk at a time, while the
- * socket takes them: what waits in ninesd stays under two chunks, and a
- * client that stops reading is closed by the stall clock
- * (control_limits.h).
+ * dropped and the status failed. So the health of the nodes is decided
+ * when the request comes, and their records are written a chunk at a
+ * time, while the socket takes them: what waits in ninesd stays under
+ * two chunks, and a client that stops reading is closed by the stall
+ * clock (control_limits.h).
+ *
+ * Which nodes. Those that were there when asked, and only while their
+ * number still names them (engine_node_uid): the walk goes down the live
+ * tree from where it stopped, a frame a level, each frame the node shown
+ * there last with its uid. A supervisor's children are held in the order
+ * of their uids (engine_node_kids), so the next child after one shown is
+ * the first there with a higher uid, even once that one is gone; one
+ * with a uid above the highest when asked was added since and is left
+ * out, and a removed node's subtree goes with it. What a status in
+ * progress keeps is the path it is on and 2 bits of health a node (it
+ * was a list of 24 bytes a node: 256 clients asking for 33,000 nodes
+ * held 135 MB).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,66 +36,88 @@
  * brings it back). */
 #define TURN_RECORDS 4096
 
-struct status_item {
-    engine_node node, parent; /* the parent then: a node removed since, or moved, is left out */
-    uint64_t uid; /* engine_node_uid: a number freed since may name a node started after the request */
-    unsigned depth;
+/* A node on the walk's path: shown (or being shown) at its depth. */
+struct frame {
+    engine_node node;
+    uint64_t uid;
+    size_t at; /* where it was among its parent's children: where to look first */
 };
 
 struct control_status {
-    struct status_item *items; /* depth first, in start order */
-    size_t n, cap, next;
-    enum nines_health *health; /* by node, as it was when asked */
+    struct frame *path; /* [0]: the node asked about; the last: the node shown last */
+    size_t depth, cap;
+    bool begun, done;
+    uint64_t max_uid;  /* the highest uid when asked: a node above it came since */
+    uint8_t *health;   /* by node, as it was when asked (status_health_of) */
     size_t n_health;
     bool resources;
     uint64_t now_ms;
 };
 
-static int add_item(struct control_status *s, engine_node n, engine_node parent, uint64_t uid, unsigned depth) {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 256;
-        struct status_item *v = realloc(s->items, cap * sizeof *v);
+static bool push(struct control_status *s, struct frame f) {
+    if (s->depth == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        struct frame *v = realloc(s->path, cap * sizeof *v);
         if (!v)
-            return -1;
-        s->items = v, s->cap = cap;
+            return false;
+        s->path = v, s->cap = cap;
     }
-    s->items[s->n++] = (struct status_item){n, parent, uid, depth};
-    return 0;
-}
-
-static int list_nodes(struct control_status *s, struct daemon *d, engine_node n, engine_node parent, unsigned depth) {
-    if (add_item(s, n, parent, engine_node_uid(d->engine, n), depth) < 0)
-        return -1;
-    size_t count = 0;
-    const engine_node *kids = engine_node_children(d->engine, n, &count);
-    if (!count)
-        return 0;
-    /* The engine's list lives until its next call, and walking the
-     * children calls it again: keep a copy. */
-    engine_node *copy = malloc(count * sizeof *copy);
-    if (!copy)
-        return -1;
-    memcpy(copy, kids, count * sizeof *copy);
-    int r = 0;
-    for (size_t i = 0; r == 0 && i < count; i++)
-        r = list_nodes(s, d, copy[i], n, depth + 1);
-    free(copy);
-    return r;
+    s->path[s->depth++] = f;
+    return true;
 }
 
 void control_status_free(struct control_status *s) {
     if (!s)
         return;
-    free(s->items);
+    free(s->path);
     free(s->health);
     free(s);
 }
 
-/* The node still is where it was listed (the first one: still there). */
-static bool still_there(struct daemon *d, const struct status_item *it, bool first) {
-    if (!engine_node_is(d->engine, it->node, it->uid) || engine_node_state(d->engine, it->node) == ENGINE_NODE_REMOVED)
-        return false;
-    return first || engine_node_parent(d->engine, it->node) == it->parent;
+/* The node of frame f is still the one shown, not removed. */
+static bool still(struct daemon *d, const struct frame *f) {
+    return engine_node_is(d->engine, f->node, f->uid) && engine_node_state(d->engine, f->node) != ENGINE_NODE_REMOVED;
+}
+
+/* The first child of sup after the one of uid `after` (0: from the first)
+ * that was there when asked and still is, looked for first right after
+ * `hint` (where that one was). A kept array has only children of sup,
+ * uids growing; the checks also pass over any entry that is not. */
+static bool next_child(struct daemon *d, const struct control_status *s, engine_node sup, uint64_t after, size_t hint,
+                       struct frame *out) {
+    size_t n;
+    const engine_node *kids = engine_node_kids(d->engine, sup, &n);
+    size_t i = after && hint < n && engine_node_is(d->engine, kids[hint], after) ? hint + 1 : 0;
+    for (; i < n; i++) {
+        uint64_t uid = engine_node_uid(d->engine, kids[i]);
+        if (uid <= after || uid > s->max_uid || engine_node_parent(d->engine, kids[i]) != sup ||
+            engine_node_state(d->engine, kids[i]) == ENGINE_NODE_REMOVED)
+            continue;
+        *out = (struct frame){kids[i], uid, i};
+        return true;
+    }
+    return false;
+}
+
+/* On to the next node to show, depth first: below the last one shown,
+ * else after it among its siblings, else after its parent; false at the
+ * end (or out of memory for a deeper frame: the status ends there). */
+static bool advance(struct control_status *s, struct daemon *d) {
+    if (!s->begun) {
+        s->begun = true;
+        return still(d, &s->path[0]);
+    }
+    struct frame f, *top = &s->path[s->depth - 1];
+    if (still(d, top) && next_child(d, s, top->node, 0, 0, &f))
+        return push(s, f);
+    for (; s->depth > 1; s->depth--) {
+        struct frame *cur = &s->path[s->depth - 1], *parent = &s->path[s->depth - 2];
+        if (still(d, parent) && next_child(d, s, parent->node, cur->uid, cur->at, &f)) {
+            *cur = f;
+            return true;
+        }
+    }
+    return false;
 }
 
 static size_t queued(const struct control_conn *c) {
@@ -97,14 +130,14 @@ void control_status_pump(struct control_conn *c) {
     struct daemon *d = c->d;
     struct status_chunk o = {.c = c, .buf = buf, .size = sizeof buf, .resources = s->resources,
                              .health = s->health, .n_health = s->n_health, .now_ms = s->now_ms};
-    for (size_t done = 0; s->next < s->n && !c->dead && queued(c) < QUEUE_LOW && done < TURN_RECORDS; done++) {
-        const struct status_item *it = &s->items[s->next];
-        if (still_there(d, it, s->next == 0))
-            control_status_record(d, &o, it->node, it->depth);
-        s->next++;
+    for (size_t done = 0; !s->done && !c->dead && queued(c) < QUEUE_LOW && done < TURN_RECORDS; done++) {
+        if (!advance(s, d))
+            s->done = true;
+        else
+            control_status_record(d, &o, s->path[s->depth - 1].node, (unsigned)(s->depth - 1));
     }
     control_status_chunk_send(&o);
-    if (c->dead || s->next < s->n)
+    if (c->dead || !s->done)
         return; /* the rest when the socket takes more (conn_want_write asks for EPOLLOUT) */
     c->status = NULL;
     control_status_free(s);
@@ -122,19 +155,35 @@ static void big_answer(struct control_conn *c, size_t nodes) {
         (void)setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
 }
 
+/* The health of every node under `node` when asked, four to a byte;
+ * false when out of memory. */
+static bool decide_health(struct control_status *s, struct daemon *d, engine_node node, size_t *count) {
+    enum nines_health *h = calloc(d->n_nodes + 1, sizeof *h);
+    s->n_health = d->n_nodes;
+    s->health = calloc(d->n_nodes / 4 + 1, 1);
+    if (!h || !s->health) {
+        free(h);
+        return false;
+    }
+    control_health_walk_count(d, node, h, count);
+    for (size_t i = 0; i < d->n_nodes; i++)
+        s->health[i / 4] |= (uint8_t)((h[i] & 3) << (i % 4 * 2));
+    free(h);
+    return true;
+}
+
 void control_status_start(struct daemon *d, struct control_conn *c, engine_node node, bool resources) {
     struct control_status *s = calloc(1, sizeof *s);
-    if (s) {
-        *s = (struct control_status){.resources = resources, .now_ms = daemon_now_ms(),
-                                     .n_health = d->n_nodes, .health = calloc(d->n_nodes + 1, sizeof *s->health)};
-    }
-    if (!s || !s->health || list_nodes(s, d, node, ENGINE_NO_NODE, 0) < 0) {
+    size_t count = 0;
+    if (s)
+        *s = (struct control_status){.resources = resources, .now_ms = daemon_now_ms(), .max_uid = engine_max_uid(d->engine)};
+    if (!s || !decide_health(s, d, node, &count) ||
+        !push(s, (struct frame){node, engine_node_uid(d->engine, node), 0})) {
         control_status_free(s);
         control_send_end(c, CTL_ST_INTERNAL, "status: out of memory");
         return;
     }
-    control_health_walk(d, node, s->health);
-    big_answer(c, s->n);
+    big_answer(c, count);
     c->status = s;
     c->took_ms = daemon_now_ms();
     control_status_pump(c);

@@ -300,6 +300,15 @@ engine_node engine_find(const struct engine *e, const char *path);
 /* A supervisor's children in start order (removed ones left out); *n is
  * set. NULL with *n = 0 for a worker. Valid until the next engine call. */
 const engine_node *engine_node_children(const struct engine *e, engine_node sup, size_t *n);
+/* A supervisor's children as the engine holds them, for a walk that goes
+ * on across turns of the loop (a status being streamed): in the order
+ * they were added, which is their uids' too (children are only ever
+ * appended, with a new uid each; those freed leave the array at once),
+ * removed ones not yet freed left in. NULL with *n = 0 for a worker.
+ * Valid until the next engine_handle; copies nothing. */
+const engine_node *engine_node_kids(const struct engine *e, engine_node sup, size_t *n);
+/* The highest uid given so far: every node added later has a higher one. */
+uint64_t engine_max_uid(const struct engine *e);
 const char *engine_request_result_name(enum engine_request_result r); /* "running", "not_found", ... */
 
 const char *engine_report_name(enum engine_report_kind k);  /* "child_started", ... */

@@ -102,6 +102,16 @@ const engine_node *engine_node_children(const struct engine *e, engine_node sup,
     return e->scratch;
 }
 
+const engine_node *engine_node_kids(const struct engine *e, engine_node sup, size_t *n) {
+    const struct node *k = cnode(e, sup);
+    *n = k && k->sup ? k->sup->n_kids : 0;
+    return *n ? k->sup->kids : NULL;
+}
+
+uint64_t engine_max_uid(const struct engine *e) {
+    return e->last_uid;
+}
+
 const char *engine_request_result_name(enum engine_request_result r) {
     switch (r) {
     case ENGINE_REQ_OK:

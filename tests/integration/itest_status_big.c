@@ -4,8 +4,10 @@
  * are more than 8 MiB of records, what ninesd lets a client leave
  * unread; ninesd writes them as the socket takes them instead, so
  * `ninesctl status` and `status --json` list every node, a client that
- * reads slowly gets all of it while ninesd's memory stays put, and one
- * that reads nothing is still cut off, with a log record that names it.
+ * reads slowly gets all of it while ninesd's memory stays put, one
+ * that reads nothing is still cut off, with a log record that names it,
+ * and children started and terminated while a status is streamed do not
+ * make it show a node twice, one that was gone, or one that came since.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,7 +33,7 @@
 #define WAIT_MS 10000
 
 static const char *big_tree(struct ninesd *n) {
-    size_t size = 256 + (size_t)GROUPS * (128 + PER_GROUP * 128);
+    size_t size = 256 + (size_t)GROUPS * (128 + PER_GROUP * 160);
     char *y = malloc(size);
     size_t len = (size_t)snprintf(y, size, "supervisor:\n  children:\n");
     for (int g = 0; g < GROUPS; g++) {
@@ -40,7 +42,7 @@ static const char *big_tree(struct ninesd *n) {
         for (int k = 0; k < PER_GROUP; k++)
             len += (size_t)snprintf(y + len, size - len,
                                     "          - {id: dynamic-supervisor-with-a-longer-name-%03d, supervisor: "
-                                    "{strategy: dynamic, child: {id: j, exec: [/bin/true]}}}\n",
+                                    "{strategy: dynamic, child: {id: j, exec: [/bin/sleep, '1000']}}}\n",
                                     k);
     }
     const char *tree = harness_write_tree(n, y);
@@ -192,10 +194,132 @@ static void a_reader_that_reads_nothing_is_cut_off(void **state) {
     free(a);
 }
 
+#define G105 "group-with-a-longer-name-105/dynamic-supervisor-with-a-longer-name-000"
+#define G108 "group-with-a-longer-name-108/dynamic-supervisor-with-a-longer-name-007"
+
+static void ask_ok(struct ninesd *n, const char *cmd, const char *path) {
+    struct answer *a = malloc(sizeof *a);
+    assert_int_equal(control_ask_once(n->socket, a, cmd, path, NULL), 0);
+    if (a->status != CTL_ST_OK)
+        fail_msg("%s %s: %s %s", cmd, path, ctl_status_name(a->status), a->message);
+    free(a);
+}
+
+/* What a streamed status showed: every record's path, in order, and
+ * whether each one's depth follows from the one before. */
+struct seen {
+    long records, bad_depth;
+    int last_depth;
+    bool j1, j2, j3, j4, g108;
+};
+
+static void take_record(struct seen *s, const char *line, size_t len) {
+    char rec[4096];
+    snprintf(rec, sizeof rec, "%.*s", (int)(len < sizeof rec - 1 ? len : sizeof rec - 1), line);
+    const char *d = strstr(rec, " depth=");
+    int depth = d ? atoi(d + 7) : -1;
+    if (s->records > 0 && (depth < 1 || depth > s->last_depth + 1))
+        s->bad_depth++;
+    s->last_depth = depth;
+    s->records++;
+    s->j1 |= strstr(rec, "path=" G105 "/j-1 ") != NULL;
+    s->j2 |= strstr(rec, "path=" G105 "/j-2 ") != NULL;
+    s->j3 |= strstr(rec, "path=" G105 "/j-3 ") != NULL;
+    s->j4 |= strstr(rec, "path=" G105 "/j-4 ") != NULL;
+    s->g108 |= strstr(rec, "path=" G108 "/") != NULL;
+}
+
+/* The frames the decoder holds: records into *s; the END's status, or -1. */
+static int take_frames(struct ctl_decoder *dec, struct seen *s, char *line, size_t size, size_t *have) {
+    struct ctl_frame f;
+    while (ctl_decoder_next(dec, &f) == 1) {
+        if (f.type == CTL_END)
+            return (int)f.status;
+        for (size_t i = 0; f.type == CTL_DATA && i < f.length; i++) {
+            if (f.payload[i] != '\n') {
+                if (*have < size)
+                    line[(*have)++] = (char)f.payload[i];
+                continue;
+            }
+            take_record(s, line, *have);
+            *have = 0;
+        }
+    }
+    return -1;
+}
+
+/* Read a status answer, `first` (what was read of it already) first; its
+ * END's status. */
+static int read_status(int fd, struct seen *s, const uint8_t *first, size_t first_len) {
+    struct ctl_decoder dec;
+    ctl_decoder_init(&dec, CTL_MAX_RESPONSE);
+    static uint8_t buf[65536];
+    static char line[8192];
+    size_t have = 0;
+    assert_int_equal(ctl_decoder_feed(&dec, first, first_len), 0);
+    int end = take_frames(&dec, s, line, sizeof line, &have);
+    while (end < 0) {
+        ssize_t got = recv(fd, buf, sizeof buf, 0);
+        assert_true(got > 0);
+        assert_int_equal(ctl_decoder_feed(&dec, buf, (size_t)got), 0);
+        end = take_frames(&dec, s, line, sizeof line, &have);
+    }
+    ctl_decoder_free(&dec);
+    return end;
+}
+
+/* Children started and terminated while a status is on its way, ahead of
+ * where it is: the one terminated is not shown, nor the ones started
+ * since (one of them may take the terminated one's number: reclaim reuses
+ * numbers), those that stay are, once each, and the listing stays a
+ * depth-first one. The client reads little at first, so ninesd stops
+ * early in the 33,111 nodes; the changes are near their end. */
+static void children_started_and_terminated_while_a_status_is_streamed(void **state) {
+    struct ninesd *n = *state;
+    for (int i = 0; i < 3; i++)
+        ask_ok(n, "start-child", G105); /* j-1, j-2, j-3 */
+    int fd = control_connect(n->socket);
+    assert_true(fd >= 0);
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    assert_int_equal(control_request(fd, "status", NULL), 0);
+    static uint8_t first[4096];
+    ssize_t got = recv(fd, first, sizeof first, 0);
+    assert_true(got > 0); /* under way: the rest waits in ninesd */
+    ask_ok(n, "terminate", G105 "/j-2");
+    ask_ok(n, "start-child", G105); /* j-4, perhaps in j-2's number */
+    ask_ok(n, "start-child", G108);
+    struct seen s = {0};
+    int end = read_status(fd, &s, first, (size_t)got);
+    close(fd);
+    fprintf(stderr, "status under changes: %ld records, %ld out of depth order\n", s.records, s.bad_depth);
+    assert_int_equal(end, CTL_ST_OK);
+    assert_int_equal(s.records, NODES + 2); /* j-1 and j-3 */
+    assert_int_equal(s.bad_depth, 0);
+    assert_true(s.j1 && s.j3);
+    assert_false(s.j2);
+    assert_false(s.j4);
+    assert_false(s.g108);
+    /* A fresh status shows the tree as it is now. */
+    struct seen now = {0};
+    fd = control_connect(n->socket);
+    assert_int_equal(control_request(fd, "status", "group-with-a-longer-name-105", NULL), 0);
+    assert_int_equal(read_status(fd, &now, NULL, 0), CTL_ST_OK);
+    close(fd);
+    assert_true(now.j1 && now.j3 && now.j4 && !now.j2);
+    assert_int_equal(now.bad_depth, 0);
+    assert_int_equal(now.records, 1 + PER_GROUP + 3);
+    ask_ok(n, "terminate", G105 "/j-1");
+    ask_ok(n, "terminate", G105 "/j-3");
+    ask_ok(n, "terminate", G105 "/j-4");
+    ask_ok(n, "terminate", G108 "/j-1");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(status_of_33111_nodes_lists_every_node),
         cmocka_unit_test(a_slow_reader_gets_all_in_bounded_memory),
+        cmocka_unit_test(children_started_and_terminated_while_a_status_is_streamed),
         cmocka_unit_test(a_reader_that_reads_nothing_is_cut_off), /* last: it leaves a client cut off */
     };
     /* The memory bounds below are ninesd's; under AddressSanitizer its

@@ -287,9 +287,40 @@ static void paths_are_found_through_reuse(void **unused) {
     fx_done(&f);
 }
 
+/* A walk that goes on across calls (a status streamed) finds its place
+ * among a supervisor's children by uid: they are held in the order they
+ * were added, uids growing, with numbers reused and the array compacted
+ * under it. */
+static void children_are_held_in_the_order_of_their_uids(void **unused) {
+    boot_dynamic(wr("job", NINES_TRANSIENT));
+    char path[32];
+    unsigned t = 1;
+    for (unsigned i = 1; i <= 40; i++) {
+        snprintf(path, sizeof path, "jobs/job-%u", i);
+        START_DYNAMIC(&f, t++, "jobs", NULL, 0);
+        READY(&f, path);
+        if (i % 3 == 0) { /* every third ends: its number goes to a later one */
+            snprintf(path, sizeof path, "jobs/job-%u", i - 1);
+            EXIT(&f, path, R_NORMAL());
+        }
+    }
+    size_t n, live;
+    const engine_node *kids = engine_node_kids(f.e, fx_node(&f, "jobs"), &n);
+    engine_node_children(f.e, fx_node(&f, "jobs"), &live);
+    assert_true(n >= live && live == 40 - 13);
+    for (size_t i = 1; i < n; i++)
+        assert_true(engine_node_uid(f.e, kids[i]) > engine_node_uid(f.e, kids[i - 1]));
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(engine_node_parent(f.e, kids[i]), fx_node(&f, "jobs"));
+    assert_null(engine_node_kids(f.e, fx_node(&f, "a"), &n));
+    assert_int_equal(n, 0);
+    fx_done(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(churn_does_not_grow_the_table),
+        cmocka_unit_test(children_are_held_in_the_order_of_their_uids),
         cmocka_unit_test(a_freed_number_is_reused),
         cmocka_unit_test(a_request_about_a_freed_node_is_not_found),
         cmocka_unit_test(a_request_with_a_stale_uid_is_not_found),
