@@ -144,3 +144,7 @@ enum launch_how launch_how(uint32_t flags, int image, bool can_fork) {
         return LAUNCH_HOW_EXEC_STALE;
     return image > 0 && can_fork ? LAUNCH_HOW_FORK : LAUNCH_HOW_EXEC;
 }
+
+bool launch_should_renew(enum launch_how how, unsigned forks) {
+    return how == LAUNCH_HOW_EXEC_STALE || (how == LAUNCH_HOW_FORK && forks >= LAUNCH_FORKS_PER_IMAGE);
+}

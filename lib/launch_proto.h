@@ -111,6 +111,20 @@ bool launch_request_forkable(const struct launch_request *r, const char *worker)
  * its thread's TID address: worker/launch_fork.c). Pure. */
 enum launch_how launch_how(uint32_t flags, int image, bool can_fork);
 
+/* How many worker hosts one launcher image forks before it execs itself
+ * again (same file, same pid and channel). Every fork of an image shares
+ * its anonymous memory's reverse map (the kernel's anon_vma): the kernel's
+ * walks of it (DAMON, reclaim) visit every such process, under a lock a
+ * fork must take. With 10,000 hosts of one image, a fork waited 10-30 ms
+ * for it (measured on the project VM, kdamond walking); a new image starts
+ * a new map. */
+#define LAUNCH_FORKS_PER_IMAGE 256
+
+/* Whether the launcher execs itself again after a request it answered
+ * `how`, having forked `forks` hosts from this image: a stale image, or
+ * one that has forked LAUNCH_FORKS_PER_IMAGE. Pure. */
+bool launch_should_renew(enum launch_how how, unsigned forks);
+
 /* The environment of a child: `base` (NULL-terminated) without the
  * entries `drop` names (NAME= prefixes, NULL-terminated, or NULL), then
  * `over` (n_over entries) in order, a later entry of a name replacing an

@@ -35,6 +35,7 @@ struct launcher {
     char path[4096];
     size_t pad_len;    /* the room ninesd gave for titles, again at a renewal */
     char renew_path[4096]; /* the file to renew itself from (launch: stale) */
+    unsigned forks;    /* hosts forked from this image (launch_should_renew) */
     uint8_t buf[LAUNCH_MAX_REQUEST];
     const char *slots[LAUNCH_MAX_STRINGS + 2];
 };
@@ -204,13 +205,14 @@ static int receive(struct launcher *l, size_t *len, int fds[4], size_t *n_fds) {
     return 0;
 }
 
-/* One request: false, or true when this image is stale (renew). */
-static bool launch(struct launcher *l, enum fault fault, size_t len, int fds[4], size_t n_fds) {
+/* One request: how it was made (LAUNCH_HOW_EXEC_STALE: its program is
+ * in renew_path). */
+static enum launch_how launch(struct launcher *l, enum fault fault, size_t len, int fds[4], size_t n_fds) {
     struct launch_request req;
     if (launch_request_decode(l->buf, len, l->slots, sizeof l->slots / sizeof *l->slots, &req) < 0 ||
         n_fds != 2u + !!(req.flags & LAUNCH_CHANNEL) + !!(req.flags & LAUNCH_CGROUP)) {
         answer(l, 0, -EBADMSG);
-        return false;
+        return LAUNCH_HOW_EXEC;
     }
     enum launch_how how = launch_how(req.flags, req.flags & LAUNCH_FORK ? image_of(l, req.program) : -1, l->can_fork);
     bool channel = req.flags & LAUNCH_CHANNEL;
@@ -223,8 +225,10 @@ static bool launch(struct launcher *l, enum fault fault, size_t len, int fds[4],
     if (fault == FAULT_AFTER_CLONE_UNREAD)
         stop_ninesd_until_gone(l);
     pid_t pid = e < 0 ? e : how == LAUNCH_HOW_FORK ? launch_job_fork(&j) : -ENOSYS;
-    if (pid == -ENOSYS)
+    if (pid == -ENOSYS) {
         pid = launch_job_clone(&j, l->stack, STACK_SIZE); /* or no clean fork here: exec'd */
+        how = how == LAUNCH_HOW_FORK ? LAUNCH_HOW_EXEC : how;
+    }
     if (fault == FAULT_AFTER_CLONE || fault == FAULT_AFTER_CLONE_UNREAD)
         _exit(3);
     if (req.cwd && l->home >= 0 && fchdir(l->home) < 0)
@@ -234,10 +238,9 @@ static bool launch(struct launcher *l, enum fault fault, size_t len, int fds[4],
         answer(l, 0, pid);
     else
         answer(l, pid, j.exec_errno ? -j.exec_errno : 0);
-    if (how != LAUNCH_HOW_EXEC_STALE)
-        return false;
-    snprintf(l->renew_path, sizeof l->renew_path, "%s", req.program);
-    return true;
+    if (how == LAUNCH_HOW_EXEC_STALE)
+        snprintf(l->renew_path, sizeof l->renew_path, "%s", req.program);
+    return how;
 }
 
 int launcher_main(int argc, char **argv, int (*host)(int argc, char **argv)) {
@@ -257,10 +260,15 @@ int launcher_main(int argc, char **argv, int (*host)(int argc, char **argv)) {
         int r = receive(&l, &len, fds, &n_fds);
         if (r != 0)
             return r > 0 ? 0 : 1;
-        bool stale = launch(&l, fault, len, fds, n_fds);
+        enum launch_how how = launch(&l, fault, len, fds, n_fds);
         for (size_t i = 0; i < n_fds; i++)
             close(fds[i]);
-        if (stale)
+        l.forks += how == LAUNCH_HOW_FORK;
+        if (launch_should_renew(how, l.forks)) {
+            if (how == LAUNCH_HOW_FORK)
+                snprintf(l.renew_path, sizeof l.renew_path, "%s", l.path);
             renew(&l);
+            l.forks = 0; /* still this image: try again later */
+        }
     }
 }

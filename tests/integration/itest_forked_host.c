@@ -275,6 +275,37 @@ static void a_replaced_worker_binary_is_not_run_stale(void **state) {
     assert_int_equal(ninesd_count(n, "event=launcher_lost", NULL), 0);
 }
 
+/* A launcher image forks at most LAUNCH_FORKS_PER_IMAGE (256) hosts, then
+ * execs itself again (same pid, no launcher_lost): hosts of 300 workers
+ * come from at least two images, each with its own layout, every one
+ * ninesd's child and running. */
+static void the_launcher_renews_itself_after_its_share_of_forks(void **state) {
+    struct ninesd *n = *state;
+    if (!aslr_on())
+        skip();
+    enum { WORKERS = 300 };
+    size_t size = WORKERS * 96 + 128, used;
+    char *yaml = malloc(size);
+    used = (size_t)snprintf(yaml, size, "supervisor:\n  intensity: 10\n  children:\n");
+    for (int i = 0; i < WORKERS; i++)
+        used += (size_t)snprintf(yaml + used, size - used, "    - {id: w%d, module: @BUILD@/tests/apps/trivial.so}\n", i);
+    ninesd_start(n, harness_write_tree(n, yaml), "--no-spare", NULL);
+    free(yaml);
+    pid_t launcher = find_launcher(n->pid, WAIT_MS);
+    /* Static children start in order: w0 first, w299 last. */
+    pid_t first = ninesd_wait_started(n, "w0", WAIT_MS * 3), last = ninesd_wait_started(n, "w299", WAIT_MS * 3);
+    assert_true(launcher > 0);
+    assert_non_null(ninesd_wait(n, WAIT_MS * 3, "event=tree_started", NULL));
+    assert_true(first > 0 && last > 0);
+    assert_int_equal(parent_of(first), n->pid);
+    assert_int_equal(parent_of(last), n->pid);
+    assert_true(libc_base(first) != libc_base(last));
+    assert_true(libc_base(last) == libc_base(launcher));
+    assert_int_equal(find_launcher(n->pid, WAIT_MS), launcher);
+    assert_int_equal(ninesd_count(n, "event=launcher_lost", NULL), 0);
+    assert_int_equal(ninesd_count(n, "event=child_started", NULL), WORKERS);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_spare_is_a_clean_fork_of_the_launcher, harness_setup, harness_teardown),
@@ -283,6 +314,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(forked_hosts_die_with_ninesd, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(exec_hosts_execs_every_host, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_replaced_worker_binary_is_not_run_stale, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(the_launcher_renews_itself_after_its_share_of_forks, harness_setup,
                                         harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -168,6 +168,18 @@ static void the_launcher_forks_only_its_own_image(void **unused) {
     }
 }
 
+/* A stale image is renewed at once; a current one after its share of
+ * forks (LAUNCH_FORKS_PER_IMAGE), never after an exec. */
+static void the_launcher_renews_a_stale_or_well_used_image(void **unused) {
+    assert_true(launch_should_renew(LAUNCH_HOW_EXEC_STALE, 0));
+    assert_true(launch_should_renew(LAUNCH_HOW_EXEC_STALE, 1000));
+    assert_false(launch_should_renew(LAUNCH_HOW_FORK, 0));
+    assert_false(launch_should_renew(LAUNCH_HOW_FORK, LAUNCH_FORKS_PER_IMAGE - 1));
+    assert_true(launch_should_renew(LAUNCH_HOW_FORK, LAUNCH_FORKS_PER_IMAGE));
+    assert_false(launch_should_renew(LAUNCH_HOW_EXEC, LAUNCH_FORKS_PER_IMAGE));
+    assert_false(launch_should_renew(LAUNCH_HOW_EXEC, 100000));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(an_exec_request_round_trips),
@@ -178,6 +190,7 @@ int main(void) {
         cmocka_unit_test(the_environment_is_merged),
         cmocka_unit_test(only_worker_hosts_are_forkable),
         cmocka_unit_test(the_launcher_forks_only_its_own_image),
+        cmocka_unit_test(the_launcher_renews_a_stale_or_well_used_image),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
