@@ -7,9 +7,15 @@
  * and with --no-spare (every worker spawned from scratch). All in one run,
  * interleaved, so the ratios hold on whatever machine runs it.
  *
- *   bench_restart [N]      (default 1000 of each)
+ *   bench_restart [N] [BASE]    (default 1000 of each)
+ *
+ * BASE: a folder with another build's ninesd and nines-worker: its warm
+ * restart is measured in the same loop, the two in turns (which goes
+ * first alternates), with the median of the paired differences, so that
+ * two builds can be compared on a machine whose load moves.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -74,19 +80,54 @@ static void print_row(const char *what, double *v, int n, const struct bench_sta
            s.p50 / floor->p50, s.p99 / floor->p99);
 }
 
+/* This build's warm restart and BASE's, in turns. */
+static void warm_pair(int i, struct bench_daemon *warm, pid_t *warm_worker, double *warm_us,
+                      struct bench_daemon *base, pid_t *base_worker, double *base_us) {
+    for (int k = 0; k < 2; k++) {
+        bool this_one = (k == 0) == (i % 2 == 0);
+        if (!this_one && !base)
+            continue;
+        usleep(SETTLE_US);
+        if (this_one)
+            warm_us[i] = restart_once(warm, warm_worker);
+        else
+            base_us[i] = restart_once(base, base_worker);
+    }
+}
+
+static void print_base(const char *base, double *warm_us, double *base_us, int n, const struct bench_stats *floor) {
+    double *diff = calloc((size_t)n, sizeof *diff);
+    for (int i = 0; i < n; i++)
+        diff[i] = warm_us[i] - base_us[i];
+    struct bench_stats d = bench_stats(diff, (size_t)n);
+    char what[64];
+    snprintf(what, sizeof what, "BASE's ninesd (warm host)");
+    print_row(what, base_us, n, floor);
+    printf("  this - BASE, paired: median %+.1f us   (BASE: %s)\n", d.p50, base);
+    free(diff);
+}
+
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 1000;
+    const char *base_dir = argc > 2 ? argv[2] : NULL;
     double *floor_us = calloc((size_t)n, sizeof *floor_us);
     double *warm_us = calloc((size_t)n, sizeof *warm_us);
     double *cold_us = calloc((size_t)n, sizeof *cold_us);
+    double *base_us = calloc((size_t)n, sizeof *base_us);
     /* The default ninesd, which keeps a warm worker host for the next
      * start, and ninesd --no-spare, which spawns every worker from scratch. */
     struct bench_daemon warm, cold;
     bench_daemon_start(&warm, TREE, NULL);
     bench_daemon_start(&cold, TREE, "--no-spare");
+    struct bench_daemon based, *base = base_dir ? &based : NULL;
+    char base_ninesd[4096];
+    snprintf(base_ninesd, sizeof base_ninesd, "%s/ninesd", base_dir ? base_dir : "");
+    if (base)
+        bench_daemon_start_prog(base, base_ninesd, TREE, NULL);
     pid_t warm_worker = bench_daemon_wait_started(&warm, "w", 5000);
     pid_t cold_worker = bench_daemon_wait_started(&cold, "w", 5000);
-    if (warm_worker <= 0 || cold_worker <= 0)
+    pid_t base_worker = base ? bench_daemon_wait_started(base, "w", 5000) : 1;
+    if (warm_worker <= 0 || cold_worker <= 0 || base_worker <= 0)
         return 1;
     /* Interleave the three so that all see the same machine, and let what
      * follows each sample (ninesd refilling its spare host, reaping) settle
@@ -94,21 +135,25 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n; i++) {
         usleep(SETTLE_US);
         floor_us[i] = floor_once();
-        usleep(SETTLE_US);
-        warm_us[i] = restart_once(&warm, &warm_worker);
+        warm_pair(i, &warm, &warm_worker, warm_us, base, &base_worker, base_us);
         usleep(SETTLE_US);
         cold_us[i] = restart_once(&cold, &cold_worker);
     }
     bench_daemon_stop(&warm);
     bench_daemon_stop(&cold);
+    if (base)
+        bench_daemon_stop(base);
     struct bench_stats f = bench_stats(floor_us, (size_t)n);
     printf("restart: %d crashes (SIGKILL) of a trivial worker, crash -> replacement ready\n", n);
     printf("  %-34s p50 %7.1f us  p99 %7.1f us\n", "floor: posix_spawn+exec+dlopen", f.p50, f.p99);
     print_row("ninesd (warm host, default)", warm_us, n, &f);
     print_row("ninesd --no-spare (cold spawn)", cold_us, n, &f);
+    if (base)
+        print_base(base_dir, warm_us, base_us, n, &f);
     printf("  target: ninesd p50 <= 1.20x of floor\n");
     free(floor_us);
     free(warm_us);
     free(cold_us);
+    free(base_us);
     return 0;
 }

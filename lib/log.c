@@ -334,15 +334,19 @@ int nines_log_sink_fd(void) { return sink_fd; }
 
 int nines_log_pending_fd(void) { return pending && pending->len > 0 ? sink_fd : -1; }
 
+/* A formatted record of `need` bytes (cut to LINE_MAX_BYTES) to stderr. */
+static void emit_line(char line[static LINE_MAX_BYTES], size_t need) {
+    size_t len = need < LINE_MAX_BYTES ? need : LINE_MAX_BYTES - 1;
+    if (need >= LINE_MAX_BYTES)
+        line[len - 1] = '\n'; /* truncated: still one line */
+    sink_write(line, len);
+}
+
 static void emit_stderr(int priority, const char *event, const char *message,
                         const struct nines_field *fields, size_t n_fields) {
     char ts[40], line[LINE_MAX_BYTES];
     timestamp(ts, sizeof ts);
-    size_t need = nines_logfmt_format(line, sizeof line, ts, priority, event, message, fields, n_fields);
-    size_t len = need < sizeof line ? need : sizeof line - 1;
-    if (need >= sizeof line)
-        line[len - 1] = '\n'; /* truncated: still one line */
-    sink_write(line, len);
+    emit_line(line, nines_logfmt_format(line, sizeof line, ts, priority, event, message, fields, n_fields));
 }
 
 /* Journal field names: NINES_ + the key in upper case. */
@@ -422,10 +426,17 @@ int nines_log_journal_check(char *why, size_t size) {
 
 void nines_log_event(int priority, const char *event, const char *message,
                      const struct nines_field *fields, size_t n_fields) {
-    if (tap)
-        tap_record(priority, event, message, fields, n_fields);
-    if (to_journal)
+    if (to_journal) {
+        if (tap)
+            tap_record(priority, event, message, fields, n_fields);
         emit_journal(priority, event, message, fields, n_fields);
-    else
-        emit_stderr(priority, event, message, fields, n_fields);
+        return;
+    }
+    /* The tap's line and stderr's are the same line: made once. */
+    char ts[40], line[LINE_MAX_BYTES];
+    timestamp(ts, sizeof ts);
+    size_t need = nines_logfmt_format(line, sizeof line, ts, priority, event, message, fields, n_fields);
+    if (tap)
+        tap(tap_userdata, event, line, need < sizeof line ? need : sizeof line - 1);
+    emit_line(line, need);
 }

@@ -300,8 +300,7 @@ static void end_process(struct child_proc *p, const siginfo_t *si) {
     engine_node node = p->node;
     uint64_t gen = p->gen;
     bool may_roll_back = !p->stop_requested && !p->restoring;
-    d->procs[node] = NULL;
-    child_proc_free(p);
+    d->procs[node] = NULL; /* freed by the caller, after the START */
     calls_on_exit(d, node, gen, &r);
     /* A worker that dies in (or just after) an upgrade comes back on its
      * old code with its state: for the engine it never stopped. */
@@ -314,7 +313,8 @@ static void end_process(struct child_proc *p, const siginfo_t *si) {
 
 /* What the end decides (the reason, the engine's restart) and what must
  * come before a replacement runs (the old group killed) is done first;
- * what decides nothing waits until a warm spare has its START: the log's
+ * what decides nothing waits until a warm spare has its START: the
+ * process's record freed (its sources, its descriptors), the log's
  * records of the end (held, then written in order: nines_log_hold) and
  * the warden's forgetting of the group (still before the leader is
  * reaped, so its number is not reused while the warden knows it). */
@@ -324,6 +324,7 @@ static void on_process_exit(void *userdata, const siginfo_t *si) {
     pid_t pid = p->pid;
     nines_log_hold();
     end_process(p, si);
+    child_proc_free(p); /* its sources and descriptors */
     warden_remove(d, pid);
     nines_log_release();
 }

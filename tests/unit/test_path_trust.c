@@ -139,6 +139,45 @@ static void test_walk(void **state) {
     snprintf(link, sizeof link, "%s/none.so", dir);
     assert_int_equal(path_trust_check("module", link, why, sizeof why), -ENOENT);
     assert_non_null(strstr(why, "No such file"));
+    /* A folder reached through a link, and paths with "//", "." and "..":
+     * each judged as its real path is, the link's folder too. */
+    char linked[200], odd[240];
+    snprintf(link, sizeof link, "%s/via", dir);
+    assert_int_equal(symlink(sub, link), 0);
+    snprintf(linked, sizeof linked, "%s/a.so", link);
+    assert_int_equal(path_trust_check("module", linked, why, sizeof why), 0);
+    assert_int_equal(chmod(sub, 0775), 0);
+    assert_int_equal(path_trust_check("module", linked, why, sizeof why), -EPERM);
+    snprintf(want, sizeof want, "folder %s above module %s is writable by group (mode 0775)", sub, linked);
+    assert_non_null(strstr(why, want));
+    snprintf(odd, sizeof odd, "%s//./lib/../lib/a.so", dir);
+    assert_int_equal(path_trust_check("module", odd, why, sizeof why), -EPERM);
+    assert_non_null(strstr(why, "writable by group (mode 0775)"));
+    assert_int_equal(chmod(sub, 0755), 0);
+    assert_int_equal(path_trust_check("module", odd, why, sizeof why), 0);
+    assert_int_equal(chmod(dir, 0777), 0);
+    assert_int_equal(path_trust_check("module", linked, why, sizeof why), -EPERM); /* the link may be repointed */
+    assert_int_equal(chmod(dir, 0700), 0);
+    /* A file under a file, and a folder as deep as the quick walk goes and
+     * deeper: errors and verdicts as ever. */
+    snprintf(odd, sizeof odd, "%s/a.so/b.so", sub);
+    assert_true(path_trust_check("module", odd, why, sizeof why) < 0);
+    assert_non_null(strstr(why, "Not a directory"));
+    char deep[400];
+    size_t len = (size_t)snprintf(deep, sizeof deep, "%s", dir);
+    for (int i = 0; i < 34; i++) {
+        len += (size_t)snprintf(deep + len, sizeof deep - len, "/d");
+        assert_int_equal(mkdir(deep, 0755), 0);
+    }
+    assert_int_equal(chmod(deep, 0770), 0);
+    snprintf(deep + len, sizeof deep - len, "/a.so");
+    touch(deep, 0644);
+    assert_int_equal(path_trust_check("module", deep, why, sizeof why), -EPERM);
+    assert_non_null(strstr(why, "/d/d above module"));
+    deep[len] = '\0';
+    assert_int_equal(chmod(deep, 0755), 0);
+    deep[len] = '/';
+    assert_int_equal(path_trust_check("module", deep, why, sizeof why), 0);
 }
 
 int main(void) {
