@@ -69,7 +69,8 @@ static int socket_cmp(const void *pa, const void *pb) {
 }
 
 static uint64_t distinct(struct sockets *l) {
-    qsort(l->v, l->n, sizeof *l->v, socket_cmp);
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof *l->v, socket_cmp); /* l->v is NULL when none: not qsort's to take */
     uint64_t n = l->lost;
     for (size_t i = 0; i < l->n; i++)
         n += i == 0 || socket_cmp(&l->v[i - 1], &l->v[i]) != 0;
