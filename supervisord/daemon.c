@@ -81,6 +81,7 @@ static struct child_proc *proc_for(struct daemon *d, const struct engine_action 
 }
 
 static void tree_up(struct daemon *d) {
+    d->tree_up = true;
     status_notify_ready(d);
     log_daemon(LOG_INFO, "tree_started", "every child is started");
 }

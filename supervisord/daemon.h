@@ -87,6 +87,7 @@ struct daemon {
     struct status_notify *status; /* STATUS= kept true (status_notify.h), or NULL */
     struct listeners listeners;   /* listening sockets for the children (listeners.h) */
     bool stopping;
+    bool tree_up;                 /* tree_started was logged (spare.c waits with refills after it) */
     int exit_code;
     /* The descriptor budget at run time (fd_budget.h, fd_room.h). */
     uint64_t budget_connections;  /* control connections counted */

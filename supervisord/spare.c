@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,7 +38,15 @@ struct spare_pool {
     struct spare_pick pick;
     sd_event_source *refill; /* on idle: spawn or drop one, again while off target */
     sd_event_source *recheck; /* a while after a burst: drop what it no longer needs */
+    sd_event_source *later;   /* the refill's wait after a START (spare_refill_wait_us) */
+    uint64_t started_us;      /* when a spare was last handed a START */
 };
+
+static uint64_t now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 static void close_fds(struct spawned *s) {
     int fds[] = {s->channel, s->out_fd, s->err_fd};
@@ -211,6 +220,27 @@ static unsigned target(struct spare_pool *p) {
 
 /* One spare more or less per idle turn, until the pool is on target:
  * ninesd never spends more than one spawn at a time on it. */
+static int on_later(sd_event_source *src, uint64_t usec, void *userdata) {
+    struct daemon *d = userdata;
+    if (d->spares && d->spares->refill)
+        sd_event_source_set_enabled(d->spares->refill, SD_EVENT_ON);
+    return 0;
+}
+
+/* Right after a START, the step waits (spare_refill_wait_us): true when
+ * it does, the refill then turned on again by p->later. */
+static bool wait_after_start(struct daemon *d, struct spare_pool *p, sd_event_source *src) {
+    uint64_t wait = spare_refill_wait_us(d->tree_up, (unsigned)p->n + (p->primed != NULL), p->started_us, now_us());
+    if (!wait)
+        return false;
+    int r = p->later ? sd_event_source_set_time_relative(p->later, wait)
+                     : sd_event_add_time_relative(d->loop, &p->later, CLOCK_MONOTONIC, wait, 100, on_later, d);
+    if (r < 0 || sd_event_source_set_enabled(p->later, SD_EVENT_ONESHOT) < 0)
+        return false; /* no timer: refill now */
+    sd_event_source_set_enabled(src, SD_EVENT_OFF);
+    return true;
+}
+
 static int on_idle(sd_event_source *src, void *userdata) {
     struct daemon *d = userdata;
     struct spare_pool *p = d->spares;
@@ -218,6 +248,8 @@ static int on_idle(sd_event_source *src, void *userdata) {
         sd_event_source_set_enabled(src, SD_EVENT_OFF);
         return 0;
     }
+    if (wait_after_start(d, p, src))
+        return 0;
     unsigned want = target(p);
     size_t have = p->n + p->n_asked; /* those asked for count: they come */
     const char *module;
@@ -336,6 +368,7 @@ int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char
     else
         remove_at(p, 0);
     int r = nines_proto_send(s->proc.channel, NINES_MSG_START, 0, payload, (size_t)len);
+    p->started_us = now_us();
     if (r < 0) {
         spare_free(s, true);
         return r;
@@ -360,6 +393,7 @@ void spare_drop(struct daemon *d) {
         return;
     p->refill = sd_event_source_disable_unref(p->refill);
     p->recheck = sd_event_source_disable_unref(p->recheck);
+    p->later = sd_event_source_disable_unref(p->later);
     while (p->n)
         spare_free(p->v[--p->n], true);
     if (p->primed)

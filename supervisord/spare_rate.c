@@ -33,3 +33,9 @@ unsigned spare_rate_target(unsigned recent) {
     unsigned n = 1 + recent / SPARE_STARTS_PER_SPARE;
     return n < SPARE_MAX ? n : SPARE_MAX;
 }
+
+uint64_t spare_refill_wait_us(bool tree_up, unsigned has, uint64_t started_us, uint64_t now_us) {
+    if (!tree_up || has == 0 || now_us >= started_us + SPARE_REFILL_AFTER_US)
+        return 0;
+    return started_us + SPARE_REFILL_AFTER_US - now_us;
+}

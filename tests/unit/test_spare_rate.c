@@ -47,8 +47,23 @@ static void windows_long_past_are_forgotten(void **unused) {
     assert_int_equal(spare_rate_recent(&r, 10200), 1 + 21 * 800 / 1000);
 }
 
+/* After a START the pool's next step waits, but not at boot, not with
+ * the pool empty, and never longer than SPARE_REFILL_AFTER_US. */
+static void the_refill_waits_a_little_after_a_start(void **unused) {
+    uint64_t t = 5000000;
+    assert_int_equal(spare_refill_wait_us(true, 1, t, t), SPARE_REFILL_AFTER_US);
+    assert_int_equal(spare_refill_wait_us(true, 1, t, t + 300), SPARE_REFILL_AFTER_US - 300);
+    assert_int_equal(spare_refill_wait_us(true, 3, t, t + SPARE_REFILL_AFTER_US - 1), 1);
+    assert_int_equal(spare_refill_wait_us(true, 1, t, t + SPARE_REFILL_AFTER_US), 0);
+    assert_int_equal(spare_refill_wait_us(true, 1, t, t + 60000000), 0);
+    assert_int_equal(spare_refill_wait_us(false, 1, t, t), 0); /* boot */
+    assert_int_equal(spare_refill_wait_us(true, 0, t, t), 0);  /* nothing left for the next start */
+    assert_int_equal(spare_refill_wait_us(true, 1, 0, t), 0);  /* no START yet */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_refill_waits_a_little_after_a_start),
         cmocka_unit_test(one_spare_for_rare_starts),
         cmocka_unit_test(a_burst_asks_for_more_then_fades),
         cmocka_unit_test(windows_long_past_are_forgotten),
