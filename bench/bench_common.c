@@ -68,6 +68,11 @@ void bench_daemon_spawn_prog(struct bench_daemon *d, const char *ninesd, const c
     snprintf(sock, sizeof sock, "%s/control.sock", d->dir);
     const char *argv[16] = {ninesd, "--log-target", "stderr", "--socket", sock};
     size_t k = 5;
+    /* One more option for every ninesd of the run (NINES_BENCH_NINESD_OPTION,
+     * e.g. --exec-hosts: the same build with exec'd worker hosts, beside). */
+    const char *extra = getenv("NINES_BENCH_NINESD_OPTION");
+    if (extra && *extra)
+        argv[k++] = extra;
     for (size_t i = 0; args[i] && k < 15; i++)
         argv[k++] = args[i];
     if (posix_spawn(&d->pid, argv[0], &fa, NULL, (char *const *)argv, environ) != 0)
