@@ -15,6 +15,8 @@ echo
 echo
 "$build/bench/bench_status" "${NINES_BENCH_STATUS_RUNS:-50}"
 echo
+"$build/bench/bench_notify" "${NINES_BENCH_NOTIFY_ROUNDS:-6}" "${NINES_BENCH_NOTIFY_N:-20000}"
+echo
 "$build/bench/bench_lookup" "${NINES_BENCH_LOOKUP_CALLS:-40000}"
 echo
 # 1,000,000 by default, as issue 11 asks: about 40 minutes on the 2-CPU VM.
