@@ -112,6 +112,7 @@ void ctl_status_summarize(const struct ctl_records *rs, struct ctl_status_summar
 struct status_row {
     char *cell[NCOLS];
     uint32_t cols[NCOLS]; /* the columns each cell takes */
+    uint32_t len[NCOLS];  /* and its bytes: no strlen of 120,000 cells when printing */
     unsigned depth;
     const char *color;
 };
@@ -207,6 +208,18 @@ static char *cell(struct ctl_table *t, int col, const struct ctl_status_view *v,
 static const int column_view[NCOLS] = {[COL_WINDOW] = CTL_V_WINDOW, [COL_LAST_EXIT] = CTL_V_LAST_EXIT,
                                        [COL_CPU] = CTL_V_CPU, [COL_MEM] = CTL_V_RSS};
 
+/* The columns a cell takes (as ctl_text_columns) and its bytes, in one
+ * pass. A cell is a piece of a record, under 4 KiB (2 MiB at most from a
+ * daemon that breaks the protocol): it fits. */
+static size_t measure(const char *s, size_t *len) {
+    size_t cols = 0;
+    const char *p = s;
+    for (; *p; p++)
+        cols += ((unsigned char)*p & 0xc0) != 0x80;
+    *len = (size_t)(p - s);
+    return cols;
+}
+
 /* The row of one record; the record may go once this returns (every cell
  * is a copy). 0 or -ENOMEM. */
 int ctl_status_rows_add(struct ctl_status_rows *t, const struct ctl_record *r) {
@@ -231,9 +244,10 @@ int ctl_status_rows_add(struct ctl_status_rows *t, const struct ctl_record *r) {
             t->oom = true;
             return -ENOMEM;
         }
-        size_t cols = ctl_text_columns(s);
+        size_t len, cols = measure(s, &len);
         row->cell[c] = s;
-        row->cols[c] = (uint32_t)(cols < UINT32_MAX ? cols : UINT32_MAX);
+        row->cols[c] = (uint32_t)cols;
+        row->len[c] = (uint32_t)len;
     }
     for (int c = COL_WINDOW; c < NCOLS; c++)
         if (!t->has[c])
@@ -316,7 +330,7 @@ static void put_line(struct ctl_textbuf *b, const struct layout *l, const size_t
         const char *esc = color && row && c == l->state_at ? row->color : NULL;
         if (esc)
             ctl_textbuf_puts(b, esc);
-        ctl_textbuf_puts(b, text);
+        ctl_textbuf_put(b, text, row ? row->len[col] : strlen(text));
         if (esc)
             ctl_textbuf_puts(b, CTL_RESET);
         if (c == l->n - 1)

@@ -391,7 +391,13 @@ static int parse_quoted(const char *line, size_t len, size_t *i, char *scratch, 
  * (memmove: scratch may be the line itself). */
 static void take_run(const char *line, size_t len, size_t *i, uint8_t cls, char *scratch, size_t *out) {
     size_t start = *i;
-    while (*i < len && byte_class[(uint8_t)line[*i]] & cls)
+    const uint8_t *p = (const uint8_t *)line;
+    /* Four bytes a test while all four are of the class: a status of
+     * 10,000 nodes is 2 MB of keys and values. */
+    while (len - *i >= 4 && (byte_class[p[*i]] & byte_class[p[*i + 1]] & byte_class[p[*i + 2]] &
+                             byte_class[p[*i + 3]] & cls))
+        *i += 4;
+    while (*i < len && byte_class[p[*i]] & cls)
         (*i)++;
     if (scratch + *out != line + start) /* parsed in place, nothing has shifted before a quoted value */
         memmove(scratch + *out, line + start, *i - start);
