@@ -80,7 +80,8 @@ void ctl_json_string_buf(struct ctl_textbuf *b, const void *s, size_t len) {
 
 /* What a FILE is given: the text built, then written at once. */
 static void flush_to(FILE *f, struct ctl_textbuf *b) {
-    fwrite_unlocked(b->p, 1, b->len, f);
+    if (b->len > 0) /* an empty buffer has no text: fwrite's may not be NULL */
+        fwrite_unlocked(b->p, 1, b->len, f);
     ctl_textbuf_free(b);
 }
 
