@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "proto.h"
@@ -19,6 +21,7 @@
 #include "spare_rate.h"
 #include "module_names.h"
 #include "launcher.h"
+#include "log.h"
 
 struct spare {
     struct spawned proc;
@@ -40,6 +43,8 @@ struct spare_pool {
     sd_event_source *recheck; /* a while after a burst: drop what it no longer needs */
     sd_event_source *later;   /* the refill's wait after a START (spare_refill_wait_us) */
     uint64_t started_us;      /* when a spare was last handed a START */
+    dev_t worker_dev;         /* the worker host file the spares were made of (stale_worker) */
+    ino_t worker_ino;
 };
 
 static uint64_t now_us(void) {
@@ -72,10 +77,30 @@ static void remove_at(struct spare_pool *p, size_t i) {
     p->n--;
 }
 
+/* The file at the worker host's path, as device and inode (0, 0 if none). */
+static void worker_file(const struct daemon *d, dev_t *dev, ino_t *ino) {
+    struct stat st;
+    bool ok = stat(d->worker_path, &st) == 0;
+    *dev = ok ? st.st_dev : 0, *ino = ok ? st.st_ino : 0;
+}
+
 static struct spare_pool *pool(struct daemon *d) {
-    if (!d->spares)
-        d->spares = calloc(1, sizeof *d->spares);
+    if (!d->spares && (d->spares = calloc(1, sizeof *d->spares)))
+        worker_file(d, &d->spares->worker_dev, &d->spares->worker_ino);
     return d->spares;
+}
+
+/* Whether nines-worker was replaced on disk (a release) since the spares
+ * were made: they run the old host code, and a new host must not (the
+ * launcher renews itself likewise: worker/launcher.h). Notes the new file. */
+static bool stale_worker(struct daemon *d, struct spare_pool *p) {
+    dev_t dev;
+    ino_t ino;
+    worker_file(d, &dev, &ino);
+    if (dev == p->worker_dev && ino == p->worker_ino)
+        return false;
+    p->worker_dev = dev, p->worker_ino = ino;
+    return true;
 }
 
 /* An idle spare that dies (killed by hand, out of memory) is just replaced
@@ -349,6 +374,12 @@ static struct spare *choose(const struct spare_pool *p, const char *module) {
     return p->n ? p->v[0] : NULL;
 }
 
+static void log_spares_stale(struct daemon *d) {
+    struct nines_field f[] = {{"worker", d->worker_path}};
+    nines_log_event(LOG_NOTICE, "spares_renewed", "the worker host program was replaced: its spares are made again",
+                    f, 1);
+}
+
 int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *expect,
                const char *path, struct spawned *out) {
     static char payload[NINES_PROTO_MAX_PAYLOAD];
@@ -356,6 +387,12 @@ int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char
     if (p) {
         spare_rate_note(&p->rate, daemon_now_ms()); /* a start, warm or not */
         (void)spare_pick_note(&p->pick, module, daemon_now_ms());
+    }
+    if (p && stale_worker(d, p)) {
+        log_spares_stale(d);
+        spare_drop(d); /* made again from the new file */
+        spare_want(d);
+        return -ENOENT;
     }
     struct spare *s = p ? choose(p, module) : NULL;
     if (!s)

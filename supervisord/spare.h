@@ -16,6 +16,10 @@
  * exec'd. The pool is refilled (or shrunk) one host per idle turn of the
  * loop, and shrinks back a while after the burst.
  *
+ * Spares are forks of the launcher (worker/launch_fork.c): a nines-worker
+ * replaced on disk since they were made (a release) makes spare_take kill
+ * them all and make them again, never handing a start to old host code.
+ *
  * Beside those, one more spare has already loaded the module likeliest
  * to be started next (spare_pick.h) with every check a start makes
  * (NINES_MSG_PRELOAD, worker/host_preload.c): a start of that module gets

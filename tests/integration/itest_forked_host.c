@@ -275,6 +275,42 @@ static void a_replaced_worker_binary_is_not_run_stale(void **state) {
     assert_int_equal(ninesd_count(n, "event=launcher_lost", NULL), 0);
 }
 
+/* The same with the spare pool: spares made before the replacement are
+ * old code and are not handed the next start; the restarted child runs
+ * the new file. */
+static void spares_made_before_a_replaced_binary_are_not_used(void **state) {
+    struct ninesd *n = *state;
+    char worker[512], cmd[2048];
+    const char *tree = counter_tree(n);
+    snprintf(worker, sizeof worker, "%s/nines-worker", n->dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", BUILD_PATH("nines-worker"), worker);
+    assert_int_equal(system(cmd), 0);
+    ninesd_start(n, tree, "--worker", worker, NULL);
+    pid_t a = ninesd_wait_started(n, "a", WAIT_MS), spare = find_spare_host(n->pid, WAIT_MS);
+    assert_true(a > 0 && spare > 0);
+    struct stat old, now;
+    assert_int_equal(stat(worker, &old), 0);
+    assert_true(exe_inode(spare) == old.st_ino);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s.new' && mv '%s.new' '%s'", BUILD_PATH("nines-worker"), worker, worker,
+             worker);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(stat(worker, &now), 0);
+    kill(a, SIGKILL);
+    pid_t b = ninesd_wait_started(n, "a", WAIT_MS);
+    assert_true(b > 0);
+    assert_true(exe_inode(b) == now.st_ino);
+    assert_true(wait_process_gone(spare, WAIT_MS));
+    /* New spares come, of the new file. */
+    pid_t fresh = -1;
+    for (int i = 0; i < 300 && fresh < 0; i++, usleep(10000)) {
+        pid_t s = find_spare_host(n->pid, 10);
+        fresh = s > 0 && exe_inode(s) == now.st_ino ? s : -1;
+    }
+    assert_true(fresh > 0);
+    struct answer ans;
+    assert_int_equal(control_ask_once(n->socket, &ans, "call", "a", "get", NULL), 0);
+}
+
 /* A launcher image forks at most LAUNCH_FORKS_PER_IMAGE (256) hosts, then
  * execs itself again (same pid, no launcher_lost): hosts of 300 workers
  * come from at least two images, each with its own layout, every one
@@ -316,6 +352,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_replaced_worker_binary_is_not_run_stale, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(the_launcher_renews_itself_after_its_share_of_forks, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(spares_made_before_a_replaced_binary_are_not_used, harness_setup,
                                         harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
