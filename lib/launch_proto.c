@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 struct launch_header {
     uint32_t magic, flags, uid, gid, argc, n_env;
@@ -87,7 +89,28 @@ bool launch_answer_decode(const void *buf, size_t len, struct launch_answer *out
     if (len != sizeof *out)
         return false;
     memcpy(out, buf, sizeof *out);
-    return out->kind == LAUNCH_CHILD_PID || out->kind == LAUNCH_DONE;
+    return out->kind == LAUNCH_CHILD_PID || out->kind == LAUNCH_DONE || out->kind == LAUNCH_READY_PID;
+}
+
+ssize_t launch_answer_recv(int sock, struct launch_answer *a, int *fd) {
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {a, sizeof *a};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+    ssize_t n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    *fd = -1;
+    struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+        memcpy(fd, CMSG_DATA(c), sizeof *fd);
+    if (n > 0 && !launch_answer_decode(a, (size_t)n, a))
+        a->kind = 0;
+    if (*fd >= 0 && (n <= 0 || a->kind != LAUNCH_READY_PID || a->pid <= 0)) {
+        close(*fd);
+        *fd = -1;
+    }
+    return n;
 }
 
 /* "NAME=..." entries are the same variable when their names are. */

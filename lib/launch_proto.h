@@ -24,6 +24,17 @@
  *                     failed: pid, or err (-errno) when there is no child
  *                     to run (a failed clone, an exec that failed: that
  *                     child exits 127 at once and is reaped as any other).
+ *   LAUNCH_READY_PID  the answer to a LAUNCH_READY request: an exec-ready
+ *                     process (ninesd's child, its own process group,
+ *                     nothing else done) and ninesd's end of a channel of
+ *                     its own (SCM_RIGHTS). ninesd sends it one LAUNCH_EXEC
+ *                     request (its stdout and stderr attached, no
+ *                     cgroup: ninesd moves the process itself), which it
+ *                     runs as the launcher's clone would (ninesd closes
+ *                     its end once the request is sent; a failure is the
+ *                     child's exit 126/127 and its stderr). So the pid of
+ *                     an exec child's next start is known before it starts,
+ *                     and no clone is on the way of its restart.
  * A plain exec child whose setup fails (its user, its folder, a program
  * not found or not trusted) still runs: it says why on its stderr and
  * exits 126 or 127, as the worker host's --exec did.
@@ -36,6 +47,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define LAUNCH_MAGIC 0x4e4c5231u /* "NLR1" */
 #define LAUNCH_MAX_REQUEST (128 * 1024)
@@ -50,6 +62,8 @@ enum launch_flags {
     LAUNCH_FORK = 1u << 4,    /* a worker host (the program is nines-worker itself, with a channel):
                                  the launcher may make it a fork of its own, already linked image
                                  instead of an exec, if that file is still the one it runs */
+    LAUNCH_READY = 1u << 5,   /* no child: make an exec-ready process (no descriptors come;
+                                 the rest of the request is ignored) */
 };
 
 /* How the launcher makes the child of a request (launch_how). */
@@ -76,6 +90,7 @@ struct launch_request {
 enum launch_answer_kind {
     LAUNCH_CHILD_PID = 1,
     LAUNCH_DONE = 2,
+    LAUNCH_READY_PID = 3, /* an exec-ready process: its pid, its channel's other end attached */
 };
 
 struct launch_answer {
@@ -110,6 +125,10 @@ bool launch_request_forkable(const struct launch_request *r, const char *worker)
  * `can_fork` whether this launcher can make a clean fork at all (it knows
  * its thread's TID address: worker/launch_fork.c). Pure. */
 enum launch_how launch_how(uint32_t flags, int image, bool can_fork);
+/* Receive one answer from `sock` without waiting, and the descriptor a
+ * LAUNCH_READY_PID carries in *fd (else -1: any other is closed).
+ * recvmsg's result; a->kind is 0 when what came is no answer. */
+ssize_t launch_answer_recv(int sock, struct launch_answer *a, int *fd);
 
 /* How many worker hosts one launcher image forks before it execs itself
  * again (same file, same pid and channel). Every fork of an image shares

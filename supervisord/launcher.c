@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "child_proc.h"
+#include "exec_ready.h"
 #include "log.h"
 #include "proto.h"
 #include "reaper.h"
@@ -51,6 +52,8 @@ struct launcher {
     int failed_err;
     unsigned quick_deaths; /* in a row, each within a second of its start */
     uint64_t retry_at_ms;  /* given up until then */
+    struct exec_ready *ready; /* the next exec child's process (exec_ready.h) */
+    sd_event_source *ask;     /* asking for it once the loop is idle */
 };
 
 static void log_launcher(int priority, const char *event, const char *message, pid_t pid) {
@@ -190,6 +193,8 @@ static void claim(void *userdata) {
 void launcher_start(struct daemon *d) {
     if (!d->launcher && !(d->launcher = calloc(1, sizeof *d->launcher)))
         return;
+    if (!d->launcher->ready)
+        d->launcher->ready = exec_ready_new(d); /* none: exec children are cloned */
     reaper_set_claim(d->reaper, claim, d);
     current(d);
 }
@@ -205,13 +210,15 @@ static int send_request(struct launcher_proc *p, const uint8_t *buf, size_t len,
     } ctl;
     memset(&ctl, 0, sizeof ctl);
     struct iovec iov = {(void *)buf, len};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-                        .msg_controllen = CMSG_SPACE(n_fds * sizeof(int))};
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
-    memcpy(CMSG_DATA(c), fds, n_fds * sizeof(int));
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = n_fds ? ctl.buf : NULL,
+                        .msg_controllen = n_fds ? CMSG_SPACE(n_fds * sizeof(int)) : 0};
+    struct cmsghdr *c = n_fds ? CMSG_FIRSTHDR(&mh) : NULL;
+    if (c) {
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(n_fds * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, n_fds * sizeof(int));
+    }
     ssize_t n;
     while ((n = sendmsg(p->sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
         ;
@@ -241,10 +248,19 @@ static void tell(struct asked *q, pid_t pid, int err) {
  * LAUNCH_DONE. A LAUNCH_DONE that says the exec failed (that child exits
  * 127 at once) is kept for its owner, told before its end is handled
  * (the launcher's source goes before the reaper's). */
-static void take_answer(struct launcher *l, const struct launch_answer *a) {
-    if (l->n_asked == 0)
+static void take_answer(struct launcher *l, const struct launch_answer *a, int fd) {
+    if (l->n_asked == 0) {
+        if (fd >= 0)
+            close(fd);
         return; /* nothing asked for: not the launcher's to say */
+    }
     struct asked *q = &l->asked[0];
+    if (a->kind == LAUNCH_READY_PID) {
+        /* A LAUNCH_READY request's only answer: an exec-ready process. */
+        memmove(l->asked, l->asked + 1, --l->n_asked * sizeof *l->asked);
+        exec_ready_offer(l->ready, a->pid, fd);
+        return;
+    }
     if (a->kind == LAUNCH_CHILD_PID && a->pid > 0 && !q->pid) {
         q->pid = a->pid;
         tell(q, a->pid, 0);
@@ -267,15 +283,18 @@ static int take_answers(struct launcher_proc *p) {
     struct launcher *l = p->d->launcher;
     for (;;) {
         struct launch_answer a;
-        ssize_t n = recv(p->sock, &a, sizeof a, MSG_DONTWAIT);
+        int fd;
+        ssize_t n = launch_answer_recv(p->sock, &a, &fd);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
             return 0;
         if (n <= 0)
             return -ECONNRESET;
-        if (launch_answer_decode(&a, (size_t)n, &a))
-            take_answer(l, &a);
+        if (a.kind)
+            take_answer(l, &a, fd);
+        else if (fd >= 0)
+            close(fd);
     }
 }
 
@@ -363,7 +382,59 @@ static bool ask(struct launcher_proc *p, const uint8_t *buf, const struct wire *
     return false;
 }
 
+/* A LAUNCH_READY request that made nothing (or the launcher died). */
+static void on_ready_failed(void *userdata, pid_t pid, int err) {
+    exec_ready_failed(userdata, err);
+}
+
+/* After an exec child's start, the next one's process (on_ask). */
+static void ask_ready(struct daemon *d) {
+    struct launcher *l = d->launcher;
+    struct launcher_proc *p = l ? current(d) : NULL;
+    if (!p || !exec_ready_wanted(l->ready))
+        return;
+    static const char *const argv[] = {"ready", NULL};
+    struct launch_request req = {.flags = LAUNCH_READY, .program = "ready", .argv = argv, .argc = 1};
+    uint8_t buf[128];
+    int len = launch_request_encode(&req, buf, sizeof buf);
+    struct wire w = {.len = len > 0 ? (size_t)len : 0};
+    exec_ready_set_asked(l->ready, true);
+    if (len <= 0 || !ask(p, buf, &w, on_ready_failed, l->ready))
+        exec_ready_set_asked(l->ready, false);
+}
+
+static int on_ask(sd_event_source *s, void *userdata) {
+    struct daemon *d = userdata;
+    if (d->launcher) {
+        d->launcher->ask = sd_event_source_unref(d->launcher->ask);
+        ask_ready(d);
+    }
+    return 0;
+}
+
+/* Not now: the launcher's fork would take the CPU before the start just
+ * made is even logged. When the loop has nothing else to do. */
+static void ask_ready_later(struct daemon *d) {
+    struct launcher *l = d->launcher;
+    if (!l || l->ask || !exec_ready_wanted(l->ready))
+        return;
+    if (sd_event_add_defer(d->loop, &l->ask, on_ask, d) >= 0)
+        sd_event_source_set_priority(l->ask, SD_EVENT_PRIORITY_IDLE);
+}
+
+static int spawn_waited(struct daemon *d, const struct launch_request *req, const int *fds, pid_t *pid);
+
 int launcher_spawn(struct daemon *d, const struct launch_request *req, const int *fds, pid_t *pid) {
+    bool exec = req->flags & LAUNCH_EXEC;
+    int r = d->launcher && exec ? exec_ready_spawn(d->launcher->ready, req, fds, pid) : -ENOTCONN;
+    if (r == -ENOTCONN)
+        r = spawn_waited(d, req, fds, pid);
+    if (r == 0 && exec)
+        ask_ready_later(d);
+    return r;
+}
+
+static int spawn_waited(struct daemon *d, const struct launch_request *req, const int *fds, pid_t *pid) {
     static uint8_t buf[LAUNCH_MAX_REQUEST];
     struct wire w;
     if (encode(d, req, fds, buf, &w) < 0)
@@ -419,6 +490,10 @@ int launcher_exec_error(const struct daemon *d, pid_t pid) {
     return l && pid > 0 && l->failed_pid == pid ? l->failed_err : 0;
 }
 
+pid_t launcher_ready_pid(const struct daemon *d) {
+    return d->launcher ? exec_ready_pid(d->launcher->ready) : 0;
+}
+
 void launcher_stop(struct daemon *d) {
     struct launcher *l = d->launcher;
     if (!l)
@@ -437,5 +512,7 @@ void launcher_stop(struct daemon *d) {
         proc_free(p);
     }
     free(l->asked); /* their owners are gone with the tree */
+    sd_event_source_disable_unref(l->ask);
+    exec_ready_free(l->ready);
     free(l);
 }

@@ -85,6 +85,9 @@ void launcher_claim(struct daemon *d);
  * so, else 0: its end is then a spawn failure, not an exit 127. */
 int launcher_exec_error(const struct daemon *d, pid_t pid);
 
+/* The idle exec-ready process's pid (exec_ready.h), or 0 (tests). */
+pid_t launcher_ready_pid(const struct daemon *d);
+
 /* The launcher's pid, or 0 (tests and status). */
 pid_t launcher_pid(const struct daemon *d);
 

@@ -79,10 +79,29 @@ static void reset_signals(void) {
     (void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+pid_t launch_fork_sibling(void) {
+    if (!can_fork)
+        return -ENOSYS;
+    /* No exit_signal with CLONE_PARENT: the child's is the launcher's own
+     * (SIGCHLD, to ninesd), as a sibling's. */
+    struct clone3_args args = {.flags = CLONE_PARENT | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID,
+                               .child_tid = (uint64_t)(uintptr_t)tid_addr};
+    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    int e = errno;
+    if (pid == 0) {
+        if (*tid_addr != (int)syscall(SYS_gettid))
+            _exit(127); /* glibc would take this thread for the launcher's */
+        (void)syscall(SYS_set_robust_list, robust_head, robust_len);
+        return 0;
+    }
+    if (pid < 0 && (e == ENOSYS || e == EPERM || e == EINVAL)) {
+        can_fork = false; /* no clone3 here (an old kernel, a seccomp filter): exec from now on */
+        return -ENOSYS;
+    }
+    return pid < 0 ? -e : pid;
+}
+
 __attribute__((noreturn)) static void host_child(struct launch_job *j, int said) {
-    if (*tid_addr != (int)syscall(SYS_gettid))
-        _exit(127); /* glibc would take this thread for the launcher's */
-    (void)syscall(SYS_set_robust_list, robust_head, robust_len);
     if (j->affinity && sched_setaffinity(0, sizeof *j->affinity, j->affinity) < 0)
         _exit(127);
     if (j->cgroup >= 0)
@@ -115,12 +134,7 @@ pid_t launch_job_fork(struct launch_job *j) {
         return -errno;
     cpu_set_t was;
     j->affinity = launch_pin_to_this_cpu(&was) ? &was : NULL;
-    /* No exit_signal with CLONE_PARENT: the child's is the launcher's own
-     * (SIGCHLD, to ninesd), as a sibling's. */
-    struct clone3_args args = {.flags = CLONE_PARENT | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID,
-                               .child_tid = (uint64_t)(uintptr_t)tid_addr};
-    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-    int e = errno;
+    pid_t pid = launch_fork_sibling();
     if (pid == 0)
         host_child(j, said[1]);
     if (j->affinity)
@@ -131,9 +145,5 @@ pid_t launch_job_fork(struct launch_job *j) {
     while (pid > 0 && read(said[0], &c, 1) < 0 && errno == EINTR)
         ;
     close(said[0]);
-    if (pid < 0 && (e == ENOSYS || e == EPERM || e == EINVAL)) {
-        can_fork = false; /* no clone3 here (an old kernel, a seccomp filter): exec from now on */
-        return -ENOSYS;
-    }
-    return pid < 0 ? -e : pid;
+    return pid;
 }

@@ -18,6 +18,8 @@
 struct launch_job {
     /* Given by the launcher. */
     int sock;          /* the channel to ninesd: the child says its pid on it */
+    bool ready;        /* run by an exec-ready process (launcher.c), not a clone:
+                          its pid is known, it says nothing */
     int devnull;       /* the child's stdin */
     int fds[3];        /* stdout, stderr, and the channel (or -1) */
     int cgroup;        /* its cgroup's cgroup.procs, to join before anything else, or -1 */
@@ -66,6 +68,13 @@ pid_t launch_job_clone(struct launch_job *j, void *stack, size_t stack_size);
  * and wait until it said its pid (or died): its pid, or -errno. */
 pid_t launch_job_fork(struct launch_job *j);
 
+/* A clean fork of the launcher that is ninesd's child (CLONE_PARENT), as
+ * glibc's _Fork makes one (its TID in glibc's descriptor, its robust
+ * list): 0 in the new process, its pid in the launcher, -ENOSYS when
+ * none can be made here, another -errno. launch_job_fork's, and the
+ * exec-ready process's (launch_ready.h). */
+pid_t launch_fork_sibling(void);
+
 /* Whether this launcher can make clean forks (it knows its thread's TID
  * and robust-list addresses, which glibc's fork() would set up in the
  * child): found once, at its start. */
@@ -74,6 +83,11 @@ bool launch_fork_init(void);
 /* Hold the calling process to the CPU it runs on (the new process is made
  * there), *was the mask to go back to: false when it was not changed. */
 bool launch_pin_to_this_cpu(cpu_set_t *was);
+
+/* The new process's part: its setup, then the exec (or its exit 126/127
+ * with the reason on its stderr). Never returns (the clone's caller is
+ * not instrumented for it: launch_child.c). */
+void launch_job_exec(struct launch_job *j);
 
 void launch_job_free(struct launch_job *j);
 

@@ -20,6 +20,7 @@
 #include "host_title.h"
 #include "launch_job.h"
 #include "launch_proto.h"
+#include "launch_ready.h"
 #include "proto.h"
 
 #define STACK_SIZE (256 * 1024)
@@ -209,7 +210,17 @@ static int receive(struct launcher *l, size_t *len, int fds[4], size_t *n_fds) {
  * in renew_path). */
 static enum launch_how launch(struct launcher *l, enum fault fault, size_t len, int fds[4], size_t n_fds) {
     struct launch_request req;
-    if (launch_request_decode(l->buf, len, l->slots, sizeof l->slots / sizeof *l->slots, &req) < 0 ||
+    bool ok = launch_request_decode(l->buf, len, l->slots, sizeof l->slots / sizeof *l->slots, &req) == 0;
+    if (ok && (req.flags & LAUNCH_READY) && n_fds == 0) {
+        /* An exec-ready process (launch_ready.h), made with this image. */
+        struct launch_ready r = {.launcher_sock = l->sock, .devnull = l->devnull, .home = l->home,
+                                 .ninesd = l->ninesd, .path = l->path, .buf = l->buf, .buf_size = sizeof l->buf,
+                                 .slots = l->slots, .n_slots = sizeof l->slots / sizeof *l->slots};
+        if (launch_ready_serve(&r) < 0)
+            _exit(1); /* ninesd is gone */
+        return LAUNCH_HOW_EXEC; /* not counted as a host: it execs (its share of the image goes) */
+    }
+    if (!ok || (req.flags & LAUNCH_READY) ||
         n_fds != 2u + !!(req.flags & LAUNCH_CHANNEL) + !!(req.flags & LAUNCH_CGROUP)) {
         answer(l, 0, -EBADMSG);
         return LAUNCH_HOW_EXEC;

@@ -332,6 +332,7 @@ static bool first_arg_is(pid_t pid, const char *arg) {
 bool is_spare_host(pid_t pid) { return first_arg_is(pid, "--spare"); }
 bool is_launcher(pid_t pid) { return first_arg_is(pid, "--launcher"); }
 bool is_warden(pid_t pid) { return first_arg_is(pid, "--warden"); }
+bool is_exec_ready(pid_t pid) { return first_arg_is(pid, "--ready"); }
 
 /* Children of `parent` in /proc, zombies or live ones. */
 static int children_where(pid_t parent, bool zombies, pid_t *out, int max) {
@@ -358,7 +359,8 @@ static int count_children_where(pid_t parent, bool zombies) {
     pid_t pids[1024];
     int n = children_where(parent, zombies, pids, 1024), count = 0;
     for (int i = 0; i < n; i++)
-        if (zombies || (!is_spare_host(pids[i]) && !is_launcher(pids[i]) && !is_warden(pids[i])))
+        if (zombies ||
+            (!is_spare_host(pids[i]) && !is_launcher(pids[i]) && !is_warden(pids[i]) && !is_exec_ready(pids[i])))
             count++;
     return count;
 }
@@ -393,6 +395,7 @@ static pid_t find_child(pid_t parent, int timeout_ms, bool (*is)(pid_t)) {
 
 pid_t find_spare_host(pid_t parent, int timeout_ms) { return find_child(parent, timeout_ms, is_spare_host); }
 pid_t find_launcher(pid_t parent, int timeout_ms) { return find_child(parent, timeout_ms, is_launcher); }
+pid_t find_exec_ready(pid_t parent, int timeout_ms) { return find_child(parent, timeout_ms, is_exec_ready); }
 
 int harness_setup(void **state) {
     static struct ninesd n;

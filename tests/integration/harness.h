@@ -67,13 +67,16 @@ bool process_alive(pid_t pid); /* exists and is not a zombie */
 bool wait_process_gone(pid_t pid, int timeout_ms);
 int count_zombie_children(pid_t parent);
 bool wait_no_zombie_children(pid_t parent, int timeout_ms); /* false if one stays */
-int count_children(pid_t parent); /* live, non-zombie workers (not the spare host, the launcher, the warden) */
+int count_children(pid_t parent); /* live, non-zombie workers (not the spare host, the launcher, the warden,
+                                     the exec-ready process) */
 int list_children(pid_t parent, pid_t *out, int max); /* live, non-zombie, spare, launcher and warden included */
 bool is_spare_host(pid_t pid); /* an idle `nines-worker --spare` */
 bool is_launcher(pid_t pid);   /* `nines-worker --launcher`, ninesd's fork server */
 bool is_warden(pid_t pid);     /* `nines-worker --warden` (warden.h) */
+bool is_exec_ready(pid_t pid); /* `nines-worker --ready` (supervisord/exec_ready.h) */
 pid_t find_spare_host(pid_t parent, int timeout_ms); /* -1 if none appears */
 pid_t find_launcher(pid_t parent, int timeout_ms);   /* -1 if none appears */
+pid_t find_exec_ready(pid_t parent, int timeout_ms); /* -1 if none appears */
 
 
 

@@ -148,10 +148,24 @@ static void a_restart_kills_what_left_the_group(void **state) {
     assert_true(in_child_cgroup(leader, "/child-fam"));
     assert_true(in_child_cgroup(escapee, "/child-fam"));
     assert_int_equal(ninesd_count(n, "event=cgroups", "each child in a cgroup of its own", NULL), 1);
+    /* The restart runs in the exec-ready process made ahead (exec_ready.h),
+     * moved into fam's cgroup only when it becomes fam. */
+    pid_t ready = find_exec_ready(n->pid, WAIT_MS);
+    assert_true(ready > 0);
+    assert_false(in_child_cgroup(ready, "/child-fam"));
     kill(leader, SIGKILL);
-    assert_true(ninesd_wait_started(n, "fam", WAIT_MS) > 0);
+    pid_t leader2 = ninesd_wait_started(n, "fam", WAIT_MS);
+    assert_int_equal(leader2, ready);
     assert_true(wait_process_gone(escapee, WAIT_MS));
     pid_t again = read_pid(n, "escapee");
+    assert_true(again > 0);
+    assert_true(in_child_cgroup(leader2, "/child-fam"));
+    assert_true(in_child_cgroup(again, "/child-fam"));
+    /* What that one left behind goes with it as well. */
+    kill(leader2, SIGKILL);
+    assert_true(ninesd_wait_started(n, "fam", WAIT_MS) > 0);
+    assert_true(wait_process_gone(again, WAIT_MS));
+    again = read_pid(n, "escapee");
     ninesd_stop(n);
     assert_true(wait_process_gone(again, WAIT_MS));
     assert_int_equal(child_folders(), 0); /* removed once empty */

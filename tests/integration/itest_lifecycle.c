@@ -185,15 +185,17 @@ static void no_orphans_when_ninesd_is_killed(void **state) {
         assert_true(pids[i] > 0);
     /* Every process ninesd has: the three workers, the spare hosts (a
      * plain one and one preloading a module: supervisord/spare.h), the
-     * launcher (supervisord/launcher.h) and the warden (warden.h), which
-     * ends once ninesd is gone. */
+     * launcher (supervisord/launcher.h), the exec-ready process made for
+     * b's next start (exec_ready.h) and the warden (warden.h), which ends
+     * once ninesd is gone. */
     assert_true(find_spare_host(n->pid, WAIT_MS) > 0);
     assert_true(find_launcher(n->pid, WAIT_MS) > 0);
-    pid_t all[8];
+    assert_true(find_exec_ready(n->pid, WAIT_MS) > 0);
+    pid_t all[16];
     int n_all, wardens = 0;
-    for (int tries = 0; (n_all = list_children(n->pid, all, 8)) < 7 && tries < 500; tries++)
+    for (int tries = 0; (n_all = list_children(n->pid, all, 16)) < 8 && tries < 500; tries++)
         usleep(10000);
-    assert_int_equal(n_all, 7);
+    assert_int_equal(n_all, 8);
     for (int i = 0; i < n_all; i++)
         wardens += is_warden(all[i]);
     assert_int_equal(wardens, 1);

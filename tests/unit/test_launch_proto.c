@@ -90,6 +90,9 @@ static void answers_are_checked(void **unused) {
     assert_true(launch_answer_decode(&a, sizeof a, &out));
     assert_int_equal(out.pid, 42);
     assert_false(launch_answer_decode(&a, sizeof a - 1, &out));
+    a.kind = LAUNCH_READY_PID;
+    assert_true(launch_answer_decode(&a, sizeof a, &out));
+    assert_int_equal(out.kind, LAUNCH_READY_PID);
     a.kind = 7;
     assert_false(launch_answer_decode(&a, sizeof a, &out));
 }
