@@ -112,15 +112,28 @@ static bool text_key(const char *key) {
     return false;
 }
 
-static enum ctl_json_type value_type(const char *value) {
-    if ((value[0] == 't' && strcmp(value, "true") == 0) || (value[0] == 'f' && strcmp(value, "false") == 0))
+/* The type of a value and its length, in one pass over it (a status of
+ * 10,000 nodes has 300,000: a strspn, then a strlen, then the copy each
+ * was a fifth of --json). */
+static enum ctl_json_type value_type_len(const char *value, size_t *len) {
+    size_t n = 0;
+    while (value[n] >= '0' && value[n] <= '9')
+        n++;
+    if (value[n] == '\0') {
+        *len = n;
+        /* JSON has no leading zeros; 20 digits would overflow what readers
+         * hold exactly anyway, and such a value is an id, not a count. */
+        return n > 0 && n < 20 && (value[0] != '0' || n == 1) ? CTL_JSON_NUMBER : CTL_JSON_STRING;
+    }
+    *len = n + strlen(value + n);
+    if ((*len == 4 && memcmp(value, "true", 4) == 0) || (*len == 5 && memcmp(value, "false", 5) == 0))
         return CTL_JSON_BOOL;
-    size_t n = strspn(value, "0123456789");
-    /* JSON has no leading zeros; 20 digits would overflow what readers
-     * hold exactly anyway, and such a value is an id, not a count. */
-    if (n > 0 && value[n] == '\0' && n < 20 && (value[0] != '0' || n == 1))
-        return CTL_JSON_NUMBER;
     return CTL_JSON_STRING;
+}
+
+static enum ctl_json_type value_type(const char *value) {
+    size_t len;
+    return value_type_len(value, &len);
 }
 
 enum ctl_json_type ctl_json_type_of(const char *key, const char *value) {
@@ -157,10 +170,13 @@ static void put_pair(struct ctl_textbuf *b, const struct ctl_field *fl, bool int
         ctl_textbuf_putc(b, ':');
         text = text_key(fl->key);
     }
-    if (text || value_type(fl->value) == CTL_JSON_STRING)
+    size_t len;
+    if (text)
         ctl_json_string_buf(b, fl->value, strlen(fl->value));
+    else if (value_type_len(fl->value, &len) == CTL_JSON_STRING)
+        ctl_json_string_buf(b, fl->value, len);
     else
-        ctl_textbuf_puts(b, fl->value);
+        ctl_textbuf_put(b, fl->value, len);
 }
 
 int ctl_json_fields_buf(struct ctl_textbuf *b, const struct ctl_record *r, const char *skip) {
