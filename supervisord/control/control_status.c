@@ -219,15 +219,14 @@ static enum nines_health health_walk(struct daemon *d, engine_node n, enum nines
                                      size_t *seen) {
     enum nines_health below = NINES_HEALTH_OK;
     size_t count = 0;
-    const engine_node *kids = engine_node_children(d->engine, n, &count);
-    engine_node *copy = count ? malloc(count * sizeof *copy) : NULL;
+    /* The engine's own array: the walk only reads (no copy of every
+     * supervisor's children, as engine_node_children's answer would need,
+     * being overwritten by the next call). */
+    const engine_node *kids = engine_node_kids(d->engine, n, &count);
     (*seen)++;
-    if (copy) {
-        memcpy(copy, kids, count * sizeof *copy);
-        for (size_t i = 0; i < count; i++)
-            below = nines_health_worse(below, health_walk(d, copy[i], out, now, seen));
-        free(copy);
-    }
+    for (size_t i = 0; i < count; i++)
+        if (engine_node_state(d->engine, kids[i]) != ENGINE_NODE_REMOVED)
+            below = nines_health_worse(below, health_walk(d, kids[i], out, now, seen));
     enum engine_node_state st = engine_node_state(d->engine, n);
     const struct node_info *info = n < d->n_nodes ? &d->nodes[n] : NULL;
     engine_node parent = engine_node_parent(d->engine, n);
