@@ -27,7 +27,8 @@ static int end_status(struct ctl_output *o, const uint8_t *msg, size_t len) {
     if (o->args->json) {
         ctl_json_begin(o->out, true, "ok", msg, len);
         fprintf(o->out, ",\"healthy\":%s,\"nodes\":[", o->summary.down ? "false" : "true");
-        fwrite(o->nodes.p, 1, o->nodes.len, o->out);
+        if (o->nodes.len > 0) /* no node: no text (fwrite's may not be NULL) */
+            fwrite(o->nodes.p, 1, o->nodes.len, o->out);
         fputs("]}\n", o->out);
         return o->summary.down ? CTL_EXIT_UNHEALTHY : CTL_EXIT_OK;
     }

@@ -20,6 +20,8 @@ struct ctl_textbuf {
 bool ctl_textbuf_grow(struct ctl_textbuf *b, size_t more);
 
 static inline void ctl_textbuf_put(struct ctl_textbuf *b, const void *s, size_t n) {
+    if (n == 0) /* nothing: and an empty buffer has no memory yet (memcpy's may not be NULL) */
+        return;
     if (b->cap - b->len < n && !ctl_textbuf_grow(b, n))
         return;
     memcpy(b->p + b->len, s, n);
