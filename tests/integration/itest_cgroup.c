@@ -117,6 +117,13 @@ static void start(struct ninesd *n, const char *mode, pid_t *leader, pid_t *esca
     *escapee = read_pid(n, "escapee");
     assert_true(*leader > 0 && *escapee > 0);
     assert_true(process_alive(*escapee));
+    /* Its pid is written before it has left the group: a sweep before its
+     * setsid() would kill it as a member, not as an escapee. */
+    for (int i = 0; i < WAIT_MS / 10 && getsid(*escapee) != *escapee; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(getsid(*escapee), *escapee);
 }
 
 static bool in_child_cgroup(pid_t pid, const char *name) {
