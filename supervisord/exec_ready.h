@@ -26,6 +26,10 @@
 #ifndef NINES_EXEC_READY_H
 #define NINES_EXEC_READY_H
 
+/* How long after an exec child's start the next ready process is asked
+ * for (off the CPUs the start's exec and its log want). */
+#define EXEC_READY_DELAY_US 1000
+
 #include <stdbool.h>
 #include <sys/types.h>
 

@@ -53,7 +53,7 @@ struct launcher {
     unsigned quick_deaths; /* in a row, each within a second of its start */
     uint64_t retry_at_ms;  /* given up until then */
     struct exec_ready *ready; /* the next exec child's process (exec_ready.h) */
-    sd_event_source *ask;     /* asking for it once the loop is idle */
+    sd_event_source *ask;     /* asking for it a little after an exec start */
 };
 
 static void log_launcher(int priority, const char *event, const char *message, pid_t pid) {
@@ -403,7 +403,7 @@ static void ask_ready(struct daemon *d) {
         exec_ready_set_asked(l->ready, false);
 }
 
-static int on_ask(sd_event_source *s, void *userdata) {
+static int on_ask(sd_event_source *s, uint64_t usec, void *userdata) {
     struct daemon *d = userdata;
     if (d->launcher) {
         d->launcher->ask = sd_event_source_unref(d->launcher->ask);
@@ -412,13 +412,14 @@ static int on_ask(sd_event_source *s, void *userdata) {
     return 0;
 }
 
-/* Not now: the launcher's fork would take the CPU before the start just
- * made is even logged. When the loop has nothing else to do. */
+/* Not now: the launcher's fork would take a CPU from the start just made
+ * (its exec, ninesd's log of it). A millisecond later, when the loop
+ * has nothing else to do. */
 static void ask_ready_later(struct daemon *d) {
     struct launcher *l = d->launcher;
     if (!l || l->ask || !exec_ready_wanted(l->ready))
         return;
-    if (sd_event_add_defer(d->loop, &l->ask, on_ask, d) >= 0)
+    if (sd_event_add_time_relative(d->loop, &l->ask, CLOCK_MONOTONIC, EXEC_READY_DELAY_US, 100, on_ask, d) >= 0)
         sd_event_source_set_priority(l->ask, SD_EVENT_PRIORITY_IDLE);
 }
 
