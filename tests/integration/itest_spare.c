@@ -5,7 +5,8 @@
  * before the crash), with the child's path and args; a child of another
  * module gets a plain spare; a module file changed on disk after the
  * preload is loaded afresh with its checks (a newer build runs, one made
- * group-writable is refused), never served from the stale copy; spares
+ * group-writable is refused, or whose folder was), never served from the
+ * stale copy; spares
  * are replaced; killing one disturbs nothing; --no-spare never has one;
  * none is left behind when ninesd stops.
  */
@@ -207,6 +208,23 @@ static void a_module_made_untrusted_after_the_preload_is_refused(void **state) {
     assert_int_equal(ninesd_count(n, "event=child_started", "child=c ", NULL), 1);
 }
 
+/* A folder above it made writable by its group after the preload: the
+ * same (the spare watches the folders, not only the file). */
+static void a_folder_made_untrusted_after_the_preload_is_refused(void **state) {
+    struct ninesd *n = *state;
+    char module[512], folder[512], want[1200];
+    pid_t spare, c = start_copy(n, module, sizeof module, &spare);
+    snprintf(folder, sizeof folder, "%s/apps", n->dir);
+    assert_int_equal(chmod(folder, 0775), 0);
+    kill(c, SIGKILL);
+    snprintf(want, sizeof want, "folder %s above module %s is writable by group", folder, module);
+    if (!ninesd_wait(n, WAIT_MS, want, NULL))
+        fail_msg("no '%s' in ninesd's output:\n%s", want, n->log ? n->log : "");
+    ninesd_pump(n, 200);
+    assert_int_equal(ninesd_count(n, "event=child_started", "child=c ", NULL), 1);
+    chmod(folder, 0755);
+}
+
 static void killing_the_spare_disturbs_nothing(void **state) {
     struct ninesd *n = *state;
     ninesd_start(n, counter_tree(n), NULL);
@@ -256,6 +274,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_module_changed_after_the_preload_is_loaded_afresh, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_module_made_untrusted_after_the_preload_is_refused, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(a_folder_made_untrusted_after_the_preload_is_refused, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(killing_the_spare_disturbs_nothing, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(no_spare_means_none, harness_setup, harness_teardown),
