@@ -77,27 +77,31 @@ static void remove_at(struct spare_pool *p, size_t i) {
     p->n--;
 }
 
-/* The file at the worker host's path, as device and inode (0, 0 if none). */
-static void worker_file(const struct daemon *d, dev_t *dev, ino_t *ino) {
+/* The file at the worker host's path, as device and inode: false when
+ * there is none to look at now (*dev and *ino untouched). */
+static bool worker_file(const struct daemon *d, dev_t *dev, ino_t *ino) {
     struct stat st;
-    bool ok = stat(d->worker_path, &st) == 0;
-    *dev = ok ? st.st_dev : 0, *ino = ok ? st.st_ino : 0;
+    if (stat(d->worker_path, &st) < 0)
+        return false;
+    *dev = st.st_dev, *ino = st.st_ino;
+    return true;
 }
 
 static struct spare_pool *pool(struct daemon *d) {
     if (!d->spares && (d->spares = calloc(1, sizeof *d->spares)))
-        worker_file(d, &d->spares->worker_dev, &d->spares->worker_ino);
+        (void)worker_file(d, &d->spares->worker_dev, &d->spares->worker_ino);
     return d->spares;
 }
 
 /* Whether nines-worker was replaced on disk (a release) since the spares
  * were made: they run the old host code, and a new host must not (the
- * launcher renews itself likewise: worker/launcher.h). Notes the new file. */
+ * launcher renews itself likewise: worker/launcher.h). Notes the new file.
+ * No file there for a moment (an install between its unlink and rename):
+ * not a change, the spares still serve. */
 static bool stale_worker(struct daemon *d, struct spare_pool *p) {
     dev_t dev;
     ino_t ino;
-    worker_file(d, &dev, &ino);
-    if (dev == p->worker_dev && ino == p->worker_ino)
+    if (!worker_file(d, &dev, &ino) || (dev == p->worker_dev && ino == p->worker_ino))
         return false;
     p->worker_dev = dev, p->worker_ino = ino;
     return true;
