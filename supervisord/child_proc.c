@@ -439,6 +439,8 @@ void child_proc_free(struct child_proc *p) {
     if (p->err_key)
         output_sock_detach(p->d->output, p->err_key);
     free(p->told);
+    linebuf_free(&p->out);
+    linebuf_free(&p->err);
     int fds[] = {p->channel, p->out_fd, p->err_fd};
     for (size_t i = 0; i < 3; i++)
         if (fds[i] >= 0)

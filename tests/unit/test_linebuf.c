@@ -38,6 +38,8 @@ static void splits_complete_lines_and_keeps_partial(void **unused) {
     assert_string_equal(s.lines[3], "three");
     linebuf_flush(&b, collect, &s);
     assert_int_equal(s.n, 4);
+    linebuf_free(&b);
+    assert_null(b.data);
 }
 
 static void cuts_overlong_lines(void **unused) {
@@ -51,6 +53,44 @@ static void cuts_overlong_lines(void **unused) {
     assert_int_equal(s.n, 2);
     assert_int_equal(s.lens[0], NINES_LINE_MAX);
     assert_int_equal(s.lens[1], sizeof big - 1 - NINES_LINE_MAX);
+    assert_int_equal(b.len, 0);
+    /* A line exactly as long as the limit: the piece, then an empty line
+     * (the '\n' that followed it), as ever. */
+    memset(&s, 0, sizeof s);
+    big[NINES_LINE_MAX] = '\n';
+    linebuf_feed(&b, big, NINES_LINE_MAX + 1, collect, &s);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.lens[0], NINES_LINE_MAX);
+    assert_int_equal(s.lens[1], 0);
+    /* A partial line followed by more than the limit: cut at the limit. */
+    memset(&s, 0, sizeof s);
+    linebuf_feed(&b, "abc", 3, collect, &s);
+    linebuf_feed(&b, big, sizeof big, collect, &s);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.lens[0], NINES_LINE_MAX);
+    assert_memory_equal(s.lines[0], "abcxxx", 6);
+    linebuf_free(&b);
+}
+
+/* Whole lines never make it keep a buffer; a line left open does, until
+ * it is freed. */
+static void keeps_a_buffer_only_for_a_line_left_open(void **unused) {
+    static struct linebuf b;
+    static struct seen s;
+    memset(&b, 0, sizeof b), memset(&s, 0, sizeof s);
+    linebuf_feed(&b, "one\ntwo\n", 8, collect, &s);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.lines[1], "two");
+    assert_null(b.data);
+    linebuf_feed(&b, "thr", 3, collect, &s);
+    assert_non_null(b.data);
+    assert_int_equal(s.n, 2);
+    linebuf_feed(&b, "ee\nfour\n", 9, collect, &s);
+    assert_int_equal(s.n, 4);
+    assert_string_equal(s.lines[2], "three");
+    assert_string_equal(s.lines[3], "four");
+    linebuf_free(&b);
+    assert_null(b.data);
     assert_int_equal(b.len, 0);
 }
 
@@ -75,6 +115,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(splits_complete_lines_and_keeps_partial),
         cmocka_unit_test(cuts_overlong_lines),
+        cmocka_unit_test(keeps_a_buffer_only_for_a_line_left_open),
         cmocka_unit_test(parses_priority_prefix),
     };
     return cmocka_run_group_tests_name("linebuf", tests, NULL, NULL);
