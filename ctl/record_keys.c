@@ -16,13 +16,8 @@
 
 #define SLOTS (2 * CTL_KEYS_MAX) /* open addressing, at most half full */
 
-struct key_entry {
-    uint64_t bit;
-    unsigned index;
-    char text[]; /* what callers get: the key, NUL-terminated */
-};
 
-static struct key_entry *slot[SLOTS];
+static struct ctl_key_entry *slot[SLOTS];
 static size_t n_keys;
 
 static uint32_t key_hash(const char *key, size_t len) {
@@ -36,10 +31,6 @@ uint64_t ctl_record_key_bit(const char *key) {
     return 1ull << (key_hash(key, strlen(key)) % 64);
 }
 
-static struct key_entry *entry_of(const char *interned) {
-    return (struct key_entry *)(void *)(interned - offsetof(struct key_entry, text));
-}
-
 /* The slot of key: where it is, or the empty one where it would go. */
 static size_t probe(const char *key, size_t len, uint32_t h) {
     size_t i = h % SLOTS;
@@ -50,7 +41,7 @@ static size_t probe(const char *key, size_t len, uint32_t h) {
 
 const char *ctl_key_find(const char *key) {
     size_t len = strlen(key);
-    struct key_entry *e = slot[probe(key, len, key_hash(key, len))];
+    struct ctl_key_entry *e = slot[probe(key, len, key_hash(key, len))];
     return e ? e->text : NULL;
 }
 
@@ -61,7 +52,7 @@ const char *ctl_key_intern(const char *key, size_t len) {
         return slot[i]->text;
     if (n_keys >= CTL_KEYS_MAX)
         return NULL;
-    struct key_entry *e = malloc(sizeof *e + len + 1);
+    struct ctl_key_entry *e = malloc(sizeof *e + len + 1);
     if (!e)
         return NULL;
     e->bit = 1ull << (h % 64);
@@ -74,12 +65,4 @@ const char *ctl_key_intern(const char *key, size_t len) {
 
 size_t ctl_keys_count(void) {
     return n_keys;
-}
-
-uint64_t ctl_key_bit(const char *interned) {
-    return entry_of(interned)->bit;
-}
-
-unsigned ctl_key_index(const char *interned) {
-    return entry_of(interned)->index;
 }

@@ -145,8 +145,10 @@ static void put_value(char *buf, size_t size, size_t *len, const char *v) {
 static void put_pair(char *buf, size_t size, size_t *len, const char *k, const char *v) {
     if (*len > 0)
         put(buf, size, len, " ", 1);
-    if (!put_plain(buf, size, len, k))
-        put(buf, size, len, k, strlen(k));
+    /* A key goes as it is, whatever its bytes (callers pass names of
+     * [A-Za-z0-9_.-]): one copy, not the byte-by-byte look for bytes to
+     * quote a value gets (a status of 10,000 nodes has 300,000 keys). */
+    put(buf, size, len, k, strlen(k));
     put(buf, size, len, "=", 1);
     put_value(buf, size, len, v);
 }
