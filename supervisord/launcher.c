@@ -93,6 +93,10 @@ static int take_answers(struct launcher_proc *p);
 static void lost(struct launcher *l, const char *why) {
     struct launcher_proc *p = l->cur;
     uint64_t now = daemon_now_ms();
+    /* No one says anything on it from now on (a child of a hung launcher
+     * that comes to say its pid finds it shut and does not run: the
+     * request is asked again), then what was said is taken. */
+    (void)shutdown(p->sock, SHUT_RD);
     (void)take_answers(p);
     l->cur = NULL;
     fail_asked(l); /* no child said its pid for these: none runs */

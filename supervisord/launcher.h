@@ -30,7 +30,10 @@
  *     (ninesd had no CPU between them): a launcher is only declared lost
  *     once everything it and its children said is taken.
  *   - A launcher that does not answer within LAUNCHER_TIMEOUT_MS is killed
- *     and handled as dead.
+ *     and handled as dead. A child it was making that comes to say its
+ *     pid after that finds the channel shut (lost() shuts it before it
+ *     takes the last answers) and exits 127 unrun: its request is asked
+ *     again, and must not run twice.
  * A dead launcher is replaced at the next spawn; one that keeps dying
  * (three times within a second of its start) is given up for 10 s, and
  * ninesd spawns directly meanwhile: slower with a large tree, never

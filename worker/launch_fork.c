@@ -36,6 +36,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -109,7 +110,14 @@ __attribute__((noreturn)) static void host_child(struct launch_job *j, int said)
     /* First of all, as an exec'd child: ninesd knows this process even if
      * the launcher dies now; the launcher answers only after this. */
     struct launch_answer a = {LAUNCH_CHILD_PID, (int32_t)getpid(), 0};
-    (void)send(j->sock, &a, sizeof a, MSG_NOSIGNAL);
+    if (j->late_pid) {
+        struct pollfd end = {.fd = j->sock, .events = POLLRDHUP};
+        (void)poll(&end, 1, -1); /* test seam: until ninesd gave up on the launcher */
+    }
+    /* ninesd's end closed: it gave up on the launcher and asks another for
+     * this host, on the same channel: this one must not run too. */
+    if (send(j->sock, &a, sizeof a, MSG_NOSIGNAL) < 0)
+        _exit(127);
     close(said);
     /* No yield here, unlike an exec child (launch_child.c): ninesd logs a
      * worker's start at its READY, not at its pid, and the host's own start

@@ -18,6 +18,7 @@
 struct launch_job {
     /* Given by the launcher. */
     int sock;          /* the channel to ninesd: the child says its pid on it */
+    bool late_pid;     /* test seam (launcher.c's faults): say the pid only once ninesd's end is closed */
     bool ready;        /* run by an exec-ready process (launcher.c), not a clone:
                           its pid is known, it says nothing */
     int devnull;       /* the child's stdin */

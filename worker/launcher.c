@@ -47,12 +47,23 @@ struct launcher {
  * the clone with ninesd stopped meanwhile (SIGSTOP) and continued once
  * the launcher is gone, so that ninesd finds the child's pid and the end
  * of the channel in one read: what a loaded machine does when ninesd gets
- * no CPU between the two. */
-enum fault { FAULT_NONE, FAULT_BEFORE_CLONE, FAULT_AFTER_CLONE, FAULT_AFTER_CLONE_UNREAD, FAULT_AT_START };
+ * no CPU between the two. "late-pid" makes every child (of
+ * the first launcher that creates the file NINES_LAUNCHER_FAULT_ONCE)
+ * hang before it says its pid, until ninesd has given up on the
+ * launcher (LAUNCHER_TIMEOUT_MS): it must then not run. */
+enum fault { FAULT_NONE, FAULT_BEFORE_CLONE, FAULT_AFTER_CLONE, FAULT_AFTER_CLONE_UNREAD, FAULT_LATE_PID,
+             FAULT_AT_START };
 
 static enum fault fault_of(const char *s) {
     if (!s)
         return FAULT_NONE;
+    if (strcmp(s, "late-pid") == 0) {
+        const char *once = getenv("NINES_LAUNCHER_FAULT_ONCE");
+        int fd = once ? open(once, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
+        if (fd >= 0)
+            close(fd);
+        return fd >= 0 ? FAULT_LATE_PID : FAULT_NONE;
+    }
     return strcmp(s, "before-clone") == 0          ? FAULT_BEFORE_CLONE
            : strcmp(s, "after-clone") == 0         ? FAULT_AFTER_CLONE
            : strcmp(s, "after-clone-unread") == 0 ? FAULT_AFTER_CLONE_UNREAD
@@ -229,7 +240,8 @@ static enum launch_how launch(struct launcher *l, enum fault fault, size_t len, 
     bool channel = req.flags & LAUNCH_CHANNEL;
     struct launch_job j = {.sock = l->sock, .devnull = l->devnull, .fds = {fds[0], fds[1], channel ? fds[2] : -1},
                            .cgroup = (req.flags & LAUNCH_CGROUP) ? fds[n_fds - 1] : -1,
-                           .ninesd = l->ninesd, .req = &req, .host = l->host};
+                           .ninesd = l->ninesd, .req = &req, .host = l->host,
+                           .late_pid = fault == FAULT_LATE_PID};
     int e = launch_job_prepare(&j);
     if (fault == FAULT_BEFORE_CLONE)
         _exit(3);

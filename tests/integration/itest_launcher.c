@@ -230,6 +230,47 @@ static void a_launcher_that_cannot_start_leaves_direct_spawns(void **state) {
     no_child_is_lost_when(*state, "at-start", NULL);
 }
 
+/* A launcher that hangs in the middle of a spawn is given up after
+ * LAUNCHER_TIMEOUT_MS (10 s) and the request asked of another: the child
+ * the hung one was making (an exec child's clone, a worker host's fork),
+ * which can say its pid only after that (NINES_LAUNCHER_FAULT=late-pid,
+ * the first launcher only), must not run as well. */
+static void none_runs_twice_after_a_hung_launcher(struct ninesd *n, const char *yaml, const char *id) {
+    const char *tree = harness_write_tree(n, yaml);
+    char once[600], want[32];
+    snprintf(once, sizeof once, "%s/fault-once", n->dir); /* the folder is there once a tree is */
+    snprintf(want, sizeof want, "child=%s ", id);
+    setenv("NINES_LAUNCHER_FAULT", "late-pid", 1);
+    setenv("NINES_LAUNCHER_FAULT_ONCE", once, 1);
+    ninesd_start(n, tree, "--no-spare", NULL);
+    unsetenv("NINES_LAUNCHER_FAULT");
+    unsetenv("NINES_LAUNCHER_FAULT_ONCE");
+    if (!ninesd_wait(n, WAIT_MS * 3, "event=tree_started", NULL))
+        fail_msg("the tree did not start: %.*s", (int)(n->len < 4000 ? n->len : 4000), n->log);
+    assert_int_equal(access(once, F_OK), 0); /* the fault was met */
+    if (ninesd_count(n, "event=launcher_lost", "asked again", NULL) != 1)
+        fail_msg("no launcher given up and asked again: %.*s", (int)(n->len < 4000 ? n->len : 4000), n->log);
+    assert_int_equal(ninesd_count(n, "event=child_started", want, NULL), 1);
+    ninesd_pump(n, 500);
+    assert_int_equal(count_children(n->pid), 1);
+    pid_t all[16];
+    int k = list_children(n->pid, all, 16);
+    kill(n->pid, SIGTERM);
+    assert_true(ninesd_wait_exit(n, WAIT_MS));
+    for (int i = 0; i < k; i++)
+        assert_true(wait_process_gone(all[i], 3000));
+}
+
+static void an_exec_child_of_a_launcher_given_up_does_not_run(void **state) {
+    none_runs_twice_after_a_hung_launcher(*state, "supervisor:\n  children:\n    - id: s0\n      exec: [sleep, '1000']\n",
+                                          "s0");
+}
+
+static void a_worker_host_of_a_launcher_given_up_does_not_run(void **state) {
+    none_runs_twice_after_a_hung_launcher(
+        *state, "supervisor:\n  children:\n    - id: w0\n      module: " BUILD_PATH("examples/counter.so") "\n", "w0");
+}
+
 /* "Cpus_allowed_list:" of /proc/PID/status, in `out`; false if none. */
 static bool cpus_of(pid_t pid, char *out, size_t size) {
     char path[64], line[256];
@@ -299,6 +340,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_launcher_dying_before_the_clone_starts_none_twice, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_launcher_that_cannot_start_leaves_direct_spawns, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(an_exec_child_of_a_launcher_given_up_does_not_run, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(a_worker_host_of_a_launcher_given_up_does_not_run, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(children_keep_every_cpu, harness_setup, harness_teardown),
     };
