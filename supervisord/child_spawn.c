@@ -437,6 +437,7 @@ static void take_spawned(struct child_proc *p, const struct spawned *s) {
  * told what to run (and back if it is not handed over after all). */
 static int take_spare(struct child_proc *p, const struct nines_child_spec *spec, const char *module,
                       const char *expect, const char *path, struct spawned *s) {
+    spare_await(p->d, module);
     pid_t next = spawn_cgroup >= 0 ? spare_next_pid(p->d, module) : 0;
     if (next > 0)
         (void)cgroups_move(spawn_cgroup, next);

@@ -350,6 +350,35 @@ static bool await_child(struct launcher_proc *p, const struct outcome *o) {
     return true;
 }
 
+/* Whether a request of userdata's still waits for its child's pid. */
+static bool pid_awaited(const struct launcher *l, const void *userdata) {
+    for (size_t i = 0; i < l->n_asked; i++)
+        if (l->asked[i].userdata == userdata && l->asked[i].fn && !l->asked[i].pid)
+            return true;
+    return false;
+}
+
+int launcher_await(struct daemon *d, void *userdata) {
+    struct launcher *l = d->launcher;
+    uint64_t deadline = daemon_now_ms() + LAUNCHER_TIMEOUT_MS;
+    while (l && l->cur && pid_awaited(l, userdata)) {
+        struct launcher_proc *p = l->cur;
+        if (take_answers(p) < 0) {
+            lost(l, "the launcher closed its channel");
+            return -ECONNRESET;
+        }
+        if (!pid_awaited(l, userdata))
+            break;
+        uint64_t now = daemon_now_ms();
+        struct pollfd pfd = {.fd = p->sock, .events = POLLIN};
+        if (now >= deadline || (poll(&pfd, 1, (int)(deadline - now)) < 0 && errno != EINTR)) {
+            lost(l, "the launcher died or hung before creating a child: asked again");
+            return -ETIMEDOUT;
+        }
+    }
+    return 0;
+}
+
 /* The request's bytes and its descriptors (those its flags say). */
 struct wire {
     size_t len, n_fds;

@@ -77,6 +77,15 @@ typedef void (*launcher_fn)(void *userdata, pid_t pid, int err);
 int launcher_spawn_async(struct daemon *d, const struct launch_request *req, const int *fds, launcher_fn fn,
                          void *userdata);
 
+/* Wait in place until the requests of launcher_spawn_async for
+ * `userdata` have had their answer (fn called: with the child's pid, or
+ * with an error when the launcher was lost or hung first): 0, or -errno
+ * when the launcher was lost meanwhile. The answers of the requests
+ * before them are handed on meanwhile. A start with no spare ready but
+ * one asked for waits for it (spare_await) instead of asking for a host
+ * of its own, whose answer would come after that one's. */
+int launcher_await(struct daemon *d, void *userdata);
+
 /* fn is no longer called for requests of `userdata` (its owner is gone):
  * a child they still make is reaped as an orphan when it ends. */
 void launcher_cancel(struct daemon *d, void *userdata);

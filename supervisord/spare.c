@@ -419,7 +419,24 @@ int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char
     reaper_unwatch(d->reaper, s->proc.pid);
     free(s->module);
     free(s);
+    /* A boot's starts follow each other with no idle turn between them
+     * for the refill: the next host is asked for now (not waited for),
+     * else the pool runs dry and every other start makes a host of its
+     * own, waiting in place for its clone. */
+    if (!d->tree_up && p->n + p->n_asked < target(p))
+        (void)spawn_spare(d, p);
     return 0;
+}
+
+void spare_await(struct daemon *d, const char *module) {
+    struct spare_pool *p = d->spares;
+    if (!p || d->stopping || choose(p, module))
+        return;
+    /* The oldest asked for is answered first (the launcher answers in
+     * order); the preloading one when it is the only one coming. */
+    struct spare *s = p->n_asked ? p->asked[0] : p->primed && p->primed->proc.pid <= 0 ? p->primed : NULL;
+    if (s)
+        (void)launcher_await(d, s);
 }
 
 pid_t spare_next_pid(const struct daemon *d, const char *module) {

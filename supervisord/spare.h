@@ -41,6 +41,13 @@ struct spare;
 int spare_take(struct daemon *d, const struct nines_child_spec *spec, const char *module, const char *expect,
                const char *path, struct spawned *out);
 
+/* A start of `module` with no spare ready but one asked for of the
+ * launcher (its pid not yet said): wait for that one (launcher_await),
+ * which comes sooner than a host asked for now would (a boot's starts
+ * came between a refill's request and its answer: every other start
+ * was a host of its own, made while the spare asked for sat unused). */
+void spare_await(struct daemon *d, const char *module);
+
 /* The pid of the host spare_take would hand a start of `module` to, or 0
  * (cgroup.h moves it into the child's cgroup first). */
 pid_t spare_next_pid(const struct daemon *d, const char *module);

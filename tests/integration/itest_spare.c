@@ -7,7 +7,8 @@
  * preload is loaded afresh with its checks (a newer build runs, one made
  * group-writable is refused, or whose folder was), never served from the
  * stale copy; spares
- * are replaced; killing one disturbs nothing; --no-spare never has one;
+ * are replaced; killing one disturbs nothing; every start of a boot is
+ * served by a spare; --no-spare never has one;
  * none is left behind when ninesd stops.
  */
 #include <setjmp.h>
@@ -245,11 +246,50 @@ static void killing_the_spare_disturbs_nothing(void **state) {
     assert_true(find_spare_host(n->pid, WAIT_MS) > 0);
 }
 
+/* A host spawned for its start shows the argv it was given (the worker
+ * program's path first); a spare, the title it took for its child
+ * ("nines-worker --module ..."). */
+static bool spawned_for_its_start(pid_t pid) {
+    char buf[4096];
+    cmdline(pid, buf, sizeof buf);
+    return buf[0] == '/';
+}
+
+/* A boot's starts come one after another with no idle turn between them
+ * for the pool's refill: each start that takes a spare asks for the next
+ * one at once, and one that finds a spare asked for but not yet made
+ * waits for it rather than spawning a host of its own (every other start
+ * of a 1,000-worker boot was one before). */
+static void every_start_of_a_boot_is_served_by_a_spare(void **state) {
+    struct ninesd *n = *state;
+    enum { WORKERS = 200 };
+    size_t size = WORKERS * 96 + 128, used;
+    char *yaml = malloc(size);
+    used = (size_t)snprintf(yaml, size, "supervisor:\n  intensity: 10\n  children:\n");
+    for (int i = 0; i < WORKERS; i++)
+        used += (size_t)snprintf(yaml + used, size - used, "    - {id: w%d, module: @BUILD@/tests/apps/trivial.so}\n", i);
+    ninesd_start(n, harness_write_tree(n, yaml), NULL);
+    free(yaml);
+    /* Static children start in order: w0 first. */
+    pid_t pids[WORKERS];
+    for (int i = 0; i < WORKERS; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "w%d", i);
+        assert_true((pids[i] = ninesd_wait_started(n, id, WAIT_MS)) > 0);
+    }
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=tree_started", NULL));
+    int own = 0;
+    for (int i = 0; i < WORKERS; i++)
+        own += spawned_for_its_start(pids[i]);
+    assert_int_equal(own, 0);
+}
+
 static void no_spare_means_none(void **state) {
     struct ninesd *n = *state;
     ninesd_start(n, counter_tree(n), "--no-spare", NULL);
     pid_t a = ninesd_wait_started(n, "a", WAIT_MS);
     assert_true(a > 0);
+    assert_true(spawned_for_its_start(a));
     kill(a, SIGKILL);
     assert_true(ninesd_wait_started(n, "a", WAIT_MS) > 0);
     assert_int_equal(find_spare_host(n->pid, 300), -1);
@@ -278,6 +318,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_folder_made_untrusted_after_the_preload_is_refused, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(killing_the_spare_disturbs_nothing, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(every_start_of_a_boot_is_served_by_a_spare, harness_setup,
+                                        harness_teardown),
         cmocka_unit_test_setup_teardown(no_spare_means_none, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(the_spare_goes_when_ninesd_stops, harness_setup, harness_teardown),
     };
