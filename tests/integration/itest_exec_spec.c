@@ -102,6 +102,34 @@ static void dying_of_the_stop_signal_is_a_shutdown(void **state) {
     assert_int_equal(ninesd_count(n, "event=child_started", "child=prog ", NULL), 1);
 }
 
+/* What a program writes just before it dies is logged, all of it and
+ * before its end: more than a pipe holds (it waits on ninesd's reads),
+ * then a last line on each stream and a SIGKILL of itself. ninesd's end
+ * of each pipe is read-write (no hang-up wakes it), so these lines are
+ * taken only when the end is seen: they must still come first. */
+static void last_output_is_logged_before_the_end(void **state) {
+    struct ninesd *n = *state;
+    const char *tree = harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: prog\n      restart: temporary\n"
+        "      exec: [/bin/sh, -c, 'head -c 200000 /dev/zero | tr \"\\0\" x; echo; echo last-out; "
+        "echo last-err >&2; kill -9 $$']\n");
+    ninesd_start(n, tree, NULL);
+    assert_non_null(ninesd_wait_event(n, "child_terminated", "prog", WAIT_MS));
+    const char *end = strstr(n->log, "event=child_terminated");
+    const char *out = strstr(n->log, "last-out"), *err = strstr(n->log, "last-err");
+    assert_non_null(out);
+    assert_non_null(err);
+    assert_true(out < end);
+    assert_true(err < end);
+    assert_non_null(strstr(end, "killed by SIGKILL"));
+    /* 200,000 bytes in lines of at most 4,096: 49 lines of x before. */
+    size_t xs = 0;
+    for (const char *at = n->log; (at = strstr(at, "xxxxxxxxxxxxxxxx")) && at < end; at = strchr(at, '\n'))
+        xs++;
+    assert_int_equal(xs, 49);
+}
+
 /* ninesctl signal: the program's own handling (a reload on HUP), no
  * restart; bad names and supervisors refused. */
 static void ninesctl_signal_reaches_the_program(void **state) {
@@ -152,6 +180,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(dying_of_the_stop_signal_is_a_shutdown, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(unknown_names_are_refused_at_their_place, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(ninesctl_signal_reaches_the_program, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(last_output_is_logged_before_the_end, harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
