@@ -392,23 +392,6 @@ int worker_spawn_async(struct daemon *d, const char *worker, char **argv, struct
     return finish(&f, r, out);
 }
 
-/* ninesd's end of an exec child's output pipe, read and write: ninesd
- * is then a writer too, so the child's end (its exit closing its copies)
- * is no hang-up to wake ninesd for, twice, just before its SIGCHLD; what
- * it wrote is read at its end (child_proc.c: end_process) as before, and
- * still one descriptor. A pipe re-opened through /proc is the same pipe
- * (fifo(7): opened read-write it never blocks); without /proc the plain
- * read end is kept. */
-static void hold_write_side(int *rd) {
-    char path[40];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", *rd);
-    int rw = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-    if (rw < 0)
-        return;
-    close(*rd);
-    *rd = rw;
-}
-
 /* An exec child through the launcher, one exec: the request carries what
  * nines-worker --exec's options would (exec_options). -ENOTCONN without
  * a launcher, or when it does not fit one request. */
@@ -433,8 +416,6 @@ static int exec_spawn(struct daemon *d, const struct nines_child_spec *spec, con
     int r = open_spawn_fds(&f, false, NULL);
     if (r < 0)
         return r;
-    hold_write_side(&f.out[0]);
-    hold_write_side(&f.err[0]);
     r = launch(d, &req, &f, &out->pid);
     if (r == -ENOTCONN) {
         close_spawn_fds(&f);

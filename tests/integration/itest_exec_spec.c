@@ -104,9 +104,10 @@ static void dying_of_the_stop_signal_is_a_shutdown(void **state) {
 
 /* What a program writes just before it dies is logged, all of it and
  * before its end: more than a pipe holds (it waits on ninesd's reads),
- * then a last line on each stream and a SIGKILL of itself. ninesd's end
- * of each pipe is read-write (no hang-up wakes it), so these lines are
- * taken only when the end is seen: they must still come first. */
+ * then a last line on each stream and a SIGKILL of itself. Whatever is
+ * still in the pipes when the SIGCHLD comes is read before the end is
+ * reported (child_proc.c: end_process), so a change to how the pipes'
+ * hang-ups are handled must keep these lines first. */
 static void last_output_is_logged_before_the_end(void **state) {
     struct ninesd *n = *state;
     const char *tree = harness_write_tree(n,
