@@ -63,7 +63,13 @@ start "$d/tree.yaml" "$d/orphans.log"
 wait_for "$log" event=tree_started
 # From outside, as docker exec: a shell that leaves orphans behind.
 nsenter -t "$pid1" -p -m sh -c 'for i in 1 2 3 4 5; do (sleep 1.01 &); done' || fail "nsenter into the namespace"
-seen=$(short_sleeps)
+# tree_started comes when the shell is running, not when it has forked
+# its orphans: wait for them (they live 1.01 s).
+for _ in $(seq 100); do
+    seen=$(short_sleeps)
+    [ "$seen" -ge 10 ] && break
+    sleep 0.01
+done
 [ "$seen" -ge 10 ] || fail "only $seen orphans running (expected 25)"
 for _ in $(seq 120); do
     [ "$(short_sleeps)" = 0 ] && [ "$(zombies)" = 0 ] && break
