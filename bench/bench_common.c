@@ -231,3 +231,16 @@ int bench_ask(const struct bench_daemon *d, struct bench_answer *a, const char *
         snprintf(a->message, sizeof a->message, "the answer of ninesd broke off");
     return a->status < 0 ? -1 : 0;
 }
+
+double bench_cpu_us(pid_t pid) {
+    char path[64], buf[128];
+    snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    return (double)strtoull(buf, NULL, 10) / 1e3;
+}

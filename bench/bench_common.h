@@ -14,6 +14,9 @@ struct bench_stats {
 };
 
 double bench_now_us(void);
+/* A process's time on a CPU so far, µs (/proc/PID/schedstat, in ns; also
+ * a zombie's), or 0. */
+double bench_cpu_us(pid_t pid);
 struct bench_stats bench_stats(double *v, size_t n); /* sorts v */
 
 struct bench_daemon {

@@ -121,19 +121,6 @@ static pid_t ready_victim(enum kind k, int *fd) {
     return pid;
 }
 
-/* The run time the kernel counts for pid, in µs (first field of schedstat). */
-static double run_us(pid_t pid) {
-    char path[64], buf[128];
-    snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    return (double)strtoull(buf, NULL, 10) / 1e3;
-}
 
 struct sample {
     double hup, zombie, cpu;
@@ -143,7 +130,7 @@ static struct sample die_once(enum kind k) {
     int fd;
     pid_t pid = ready_victim(k, &fd);
     usleep(SETTLE_US);
-    double before = run_us(pid);
+    double before = bench_cpu_us(pid);
     struct pollfd p = {.fd = fd, .events = POLLIN};
     double t0 = bench_now_us();
     kill(pid, SIGKILL);
@@ -160,7 +147,7 @@ static struct sample die_once(enum kind k) {
     siginfo_t si;
     waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT);
     double t2 = bench_now_us();
-    double cpu = run_us(pid) - before;
+    double cpu = bench_cpu_us(pid) - before;
     waitpid(pid, NULL, 0);
     close(fd);
     return (struct sample){t1 - t0, t2 - t0, cpu};

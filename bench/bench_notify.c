@@ -88,19 +88,6 @@ static bool take_flooded(void *ctx, const char *line) {
     return true;
 }
 
-/* ninesd's CPU time so far, microseconds (/proc/PID/schedstat). */
-static double cpu_us(pid_t pid) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
-    FILE *f = fopen(path, "r");
-    unsigned long long ns = 0;
-    if (f && fscanf(f, "%llu", &ns) != 1)
-        ns = 0;
-    if (f)
-        fclose(f);
-    return (double)ns / 1000;
-}
-
 /* One flood: its time, and ninesd's CPU from `cpu0` on (the kill, the
  * restart and the datagrams: the restart is a millisecond, 0.05 us a
  * datagram of 20,000). */
@@ -109,7 +96,7 @@ static bool round_of(struct one *o, double cpu0) {
     bench_daemon_lines(&o->d, 120000, take_flooded, NULL);
     if (flooded < 0)
         return false;
-    o->cpu[o->n] = cpu_us(o->d.pid) - cpu0;
+    o->cpu[o->n] = bench_cpu_us(o->d.pid) - cpu0;
     o->us[o->n++] = flooded;
     return true;
 }
@@ -140,7 +127,7 @@ int main(int argc, char **argv) {
            rounds, base ? ", in turns with the base build" : "", load[0]);
     int failed = 0;
     for (int k = 0; k < nb && !failed; k++)
-        if (!round_of(&b[k], cpu_us(b[k].d.pid))) { /* the first flood, at boot: its CPU is the boot's, left out below */
+        if (!round_of(&b[k], bench_cpu_us(b[k].d.pid))) { /* the first flood, at boot: its CPU is the boot's, left out below */
             fprintf(stderr, "bench_notify: %s: no flood\n", b[k].name);
             failed = 1;
         }
@@ -148,7 +135,7 @@ int main(int argc, char **argv) {
         for (int k = 0; k < nb && !failed; k++) {
             struct bench_answer a;
             const char *req[] = {"signal", "flood", "KILL", NULL}; /* restarted by its supervisor */
-            double cpu0 = cpu_us(b[k].d.pid);
+            double cpu0 = bench_cpu_us(b[k].d.pid);
             if (bench_ask(&b[k].d, &a, req) < 0 || a.status != 0) {
                 fprintf(stderr, "bench_notify: %s: signal flood KILL: %s\n", b[k].name, a.message);
                 failed = 1;

@@ -55,23 +55,9 @@ static char *tree_yaml(void) {
     return y;
 }
 
-/* CPU time of a process so far, microseconds: /proc/PID/schedstat's
- * time on a CPU, in nanoseconds (/proc/PID/stat counts in ticks of 10 ms,
- * as long as a status). */
-static double proc_cpu_us(pid_t pid) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
-    FILE *f = fopen(path, "r");
-    unsigned long long ns = 0;
-    if (f && fscanf(f, "%llu", &ns) != 1)
-        ns = 0;
-    if (f)
-        fclose(f);
-    return (double)ns / 1000;
-}
-
 /* One run: the whole command's wall time, and the CPU of ninesctl (its
- * rusage) and of ninesd (from /proc, before and after). */
+ * rusage) and of ninesd (bench_cpu_us before and after: schedstat, since
+ * /proc/PID/stat counts in ticks of 10 ms, as long as a status). */
 struct sample {
     double wall_us, ctl_cpu_us, daemon_cpu_us;
 };
@@ -83,7 +69,7 @@ static bool run_ctl(const char *ctl, const char *sock, const char *json, pid_t d
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     pid_t pid;
-    double d0 = proc_cpu_us(daemon), t0 = bench_now_us();
+    double d0 = bench_cpu_us(daemon), t0 = bench_now_us();
     int e = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (e != 0)
@@ -92,7 +78,7 @@ static bool run_ctl(const char *ctl, const char *sock, const char *json, pid_t d
     struct rusage ru;
     wait4(pid, &status, 0, &ru);
     out->wall_us = bench_now_us() - t0;
-    out->daemon_cpu_us = proc_cpu_us(daemon) - d0;
+    out->daemon_cpu_us = bench_cpu_us(daemon) - d0;
     out->ctl_cpu_us = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
                       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;

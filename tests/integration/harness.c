@@ -309,6 +309,12 @@ static bool proc_stat(pid_t pid, char *state, pid_t *ppid) {
     return true;
 }
 
+pid_t harness_parent_of(pid_t pid) {
+    char state;
+    pid_t ppid;
+    return pid > 0 && proc_stat(pid, &state, &ppid) ? ppid : -1;
+}
+
 bool process_alive(pid_t pid) {
     char state;
     pid_t ppid;

@@ -90,4 +90,6 @@ pid_t ninesd_wait_started(struct ninesd *n, const char *id, int timeout_ms);
 const char *ninesd_wait_event(struct ninesd *n, const char *event, const char *id, int timeout_ms);
 /* How many descriptors process `pid` holds (its /proc/PID/fd), or 0. */
 int harness_count_fds(pid_t pid);
+/* The parent of a process (/proc/PID/stat), or -1. */
+pid_t harness_parent_of(pid_t pid);
 #endif /* NINES_HARNESS_H */

@@ -75,15 +75,6 @@ static void fds_of(pid_t pid, char *out, size_t size) {
             used += (size_t)snprintf(out + used, size - used, "%d ", i);
 }
 
-static pid_t parent_of(pid_t pid) {
-    char buf[512];
-    proc_file(pid, "stat", buf, sizeof buf);
-    const char *end = strrchr(buf, ')');
-    int ppid = -1;
-    char st;
-    return end && sscanf(end + 1, " %c %d", &st, &ppid) == 2 ? (pid_t)ppid : -1;
-}
-
 static pid_t group_of(pid_t pid) {
     return getpgid(pid);
 }
@@ -105,7 +96,7 @@ static void a_restart_runs_in_the_process_made_ahead(void **state) {
     pid_t second = ninesd_wait_started(n, "s", WAIT_MS);
     assert_int_equal(second, ready);
     assert_true(wait_runs(second, "sleep"));
-    assert_int_equal(parent_of(second), n->pid);
+    assert_int_equal(harness_parent_of(second), n->pid);
     assert_int_equal(group_of(second), second);
     /* The same child a clone of the launcher made. */
     proc_file(second, "environ", env2, sizeof env2);

@@ -37,22 +37,6 @@ static const char *counter_tree(struct ninesd *n) {
                                  "    - id: b\n      exec: [/bin/sleep, '1000']\n");
 }
 
-static pid_t parent_of(pid_t pid) {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[len] = '\0';
-    const char *end = strrchr(buf, ')');
-    int ppid = -1;
-    char state;
-    if (!end || sscanf(end + 1, " %c %d", &state, &ppid) != 2)
-        return -1;
-    return ppid;
-}
-
 /* The start address of the first mapping of libc in PID: a fork has its
  * parent's; an exec, with address-space randomisation on, its own. */
 static unsigned long libc_base(pid_t pid) {
@@ -150,7 +134,7 @@ static void a_spare_is_a_clean_fork_of_the_launcher(void **state) {
     pid_t launcher = find_launcher(n->pid, WAIT_MS), spare = plain_spare(n);
     assert_true(launcher > 0 && spare > 0);
     /* A fork of the launcher, ninesd's child. */
-    assert_int_equal(parent_of(spare), n->pid);
+    assert_int_equal(harness_parent_of(spare), n->pid);
     assert_true(libc_base(spare) != 0);
     assert_true(libc_base(spare) == libc_base(launcher));
     /* Open: stdin /dev/null, its output, its own channel; nothing else
@@ -186,7 +170,7 @@ static void a_forked_worker_runs_its_module_and_restarts(void **state) {
     pid_t a = ninesd_wait_started(n, "a", WAIT_MS), launcher = find_launcher(n->pid, WAIT_MS);
     assert_true(a > 0 && launcher > 0);
     for (int round = 0; round < 3; round++) {
-        assert_int_equal(parent_of(a), n->pid);
+        assert_int_equal(harness_parent_of(a), n->pid);
         assert_true(libc_base(a) == libc_base(launcher));
         assert_int_equal(status_hex(a, "SigCgt:"), 0);
         struct answer ans;
@@ -333,8 +317,8 @@ static void the_launcher_renews_itself_after_its_share_of_forks(void **state) {
     assert_true(launcher > 0);
     assert_non_null(ninesd_wait(n, WAIT_MS * 3, "event=tree_started", NULL));
     assert_true(first > 0 && last > 0);
-    assert_int_equal(parent_of(first), n->pid);
-    assert_int_equal(parent_of(last), n->pid);
+    assert_int_equal(harness_parent_of(first), n->pid);
+    assert_int_equal(harness_parent_of(last), n->pid);
     assert_true(libc_base(first) != libc_base(last));
     assert_true(libc_base(last) == libc_base(launcher));
     assert_int_equal(find_launcher(n->pid, WAIT_MS), launcher);

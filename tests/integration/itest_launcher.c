@@ -26,22 +26,6 @@
 
 #define WAIT_MS 10000
 
-static pid_t parent_of(pid_t pid) {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[len] = '\0';
-    const char *end = strrchr(buf, ')');
-    int ppid = -1;
-    char state;
-    if (!end || sscanf(end + 1, " %c %d", &state, &ppid) != 2)
-        return -1;
-    return ppid;
-}
-
 /* The pid of the latest child_started of `id` in the whole log, or -1. */
 static pid_t last_started(struct ninesd *n, const char *id) {
     char want[64];
@@ -114,8 +98,8 @@ static void children_are_ninesd_s_and_exec_children_one_exec(void **state) {
     assert_true(launcher > 0);
     pid_t w = last_started(n, "w7"), s = last_started(n, "s1");
     assert_true(w > 0 && s > 0);
-    assert_int_equal(parent_of(w), n->pid);
-    assert_int_equal(parent_of(s), n->pid);
+    assert_int_equal(harness_parent_of(w), n->pid);
+    assert_int_equal(harness_parent_of(s), n->pid);
     /* ninesd holds a descriptor per worker; the launcher a handful (and
      * for a moment those of the request in hand: the least of a few looks). */
     int held = harness_count_fds(n->pid), its = harness_count_fds(launcher);
@@ -128,7 +112,7 @@ static void children_are_ninesd_s_and_exec_children_one_exec(void **state) {
     kill_one(s);
     pid_t s2 = ninesd_wait_started(n, "s1", WAIT_MS);
     assert_true(s2 > 0 && s2 != s);
-    assert_int_equal(parent_of(s2), n->pid);
+    assert_int_equal(harness_parent_of(s2), n->pid);
     assert_int_equal(runs_with(log, "--exec"), 0);
     assert_int_equal(runs_with(log, "--launcher"), 1);
     assert_true(runs_with(log, "--spare") >= 1);
@@ -150,8 +134,8 @@ static void a_killed_launcher_is_replaced(void **state) {
     kill_one(s);
     pid_t s2 = ninesd_wait_started(n, "s0", WAIT_MS);
     assert_true(w2 > 0 && w2 != w && s2 > 0 && s2 != s);
-    assert_int_equal(parent_of(w2), n->pid);
-    assert_int_equal(parent_of(s2), n->pid);
+    assert_int_equal(harness_parent_of(w2), n->pid);
+    assert_int_equal(harness_parent_of(s2), n->pid);
     pid_t l2 = find_launcher(n->pid, WAIT_MS);
     assert_true(l2 > 0 && l2 != l1);
     assert_int_equal(count_children(n->pid), 2);
@@ -200,7 +184,7 @@ static void no_child_is_lost_when(struct ninesd *n, const char *fault, const cha
     kill_one(w1);
     pid_t again = ninesd_wait_started(n, "w1", WAIT_MS);
     assert_true(again > 0 && again != w1);
-    assert_int_equal(parent_of(again), n->pid);
+    assert_int_equal(harness_parent_of(again), n->pid);
     ninesd_pump(n, 200);
     assert_int_equal(count_children(n->pid), 5);
     pid_t all[16];
@@ -294,7 +278,7 @@ static int children_on_other_cpus(pid_t parent, const char *want) {
     for (struct dirent *e; dir && (e = readdir(dir));) {
         pid_t pid = (pid_t)atoi(e->d_name);
         char cpus[256];
-        if (pid <= 0 || parent_of(pid) != parent || !cpus_of(pid, cpus, sizeof cpus))
+        if (pid <= 0 || harness_parent_of(pid) != parent || !cpus_of(pid, cpus, sizeof cpus))
             continue;
         seen++;
         if (strcmp(cpus, want) != 0) {
