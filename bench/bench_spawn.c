@@ -21,8 +21,14 @@
  *   memory     ninesd's descriptors, and its PSS per worker (and the
  *              workers' own mean PSS).
  *
- *   bench_spawn [MAX_N] [RESTARTS]   (default 10000 and 200; MAX_N 0: the
- *                                    exec child alone, restarts only)
+ *   bench_spawn [MAX_N] [RESTARTS] [MIN_N]   (default 10000, 200 and 100;
+ *                                    MAX_N 0: the exec child alone,
+ *                                    restarts only; MIN_N 10000: only
+ *                                    the 10,000 row)
+ *
+ *   NINES_BENCH_SHOW_US=N prints each restart slower than N us with the
+ *   CLOCK_MONOTONIC time of its SIGKILL, to find it in a trace taken
+ *   beside the run (perf record -k mono).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -227,6 +233,12 @@ static double restart_once(struct bench_daemon *d, const char *id, pid_t *victim
         fprintf(stderr, "bench_spawn: no restart of %s seen\n", id);
         exit(1);
     }
+    static const char *show;
+    if (!show)
+        show = getenv("NINES_BENCH_SHOW_US") ? getenv("NINES_BENCH_SHOW_US") : "";
+    if (*show && t > atof(show)) /* when, on CLOCK_MONOTONIC: beside a trace (perf -k mono) */
+        fprintf(stderr, "bench_spawn: %s restart %.0f us, killed at %.6f s, pid %d -> %d\n", id, t, t0 / 1e6,
+                (int)*victim, (int)next);
     *victim = next;
     return t;
 }
@@ -343,12 +355,14 @@ static void bench_n(int n, int runs, long cpus, bool slow) {
 int main(int argc, char **argv) {
     int max_n = argc > 1 ? atoi(argv[1]) : 10000;
     int runs = argc > 2 ? atoi(argv[2]) : 200;
+    int min_n = argc > 3 ? atoi(argv[3]) : 100;
     bool slow = getenv("NINES_BENCH_SLOW") != NULL;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     printf("spawn: boot, shutdown and restarts as the tree grows (%d restarts per row)\n", runs);
     if (max_n == 0)
         bench_exec_only(runs);
     for (int n = 100; n <= max_n; n *= 10)
-        bench_n(n, runs, cpus < 1 ? 1 : cpus, slow);
+        if (n >= min_n)
+            bench_n(n, runs, cpus < 1 ? 1 : cpus, slow);
     return 0;
 }
