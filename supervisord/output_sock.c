@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,10 @@ struct sink {
 
 struct output_sock {
     int fd;
+    int path_fd; /* O_PATH: the socket's inode, once its name is gone */
     sd_event_source *src;
-    struct sockaddr_un addr; /* where senders connect */
-    char dir[sizeof ((struct sockaddr_un *)0)->sun_path];
+    struct sockaddr_un addr; /* where senders connect: /proc/self/fd/PATH_FD */
+    char dir[sizeof ((struct sockaddr_un *)0)->sun_path]; /* "" once removed */
     struct u64_map sinks; /* address key -> struct sink */
 };
 
@@ -84,6 +86,33 @@ static const char *base_dir(const char *dir) {
     return v && *v ? v : "/tmp";
 }
 
+/* Keep the bound socket by an O_PATH descriptor and take its name and
+ * folder away: senders connect through /proc/self/fd/N, which resolves to
+ * the inode itself, unlinked or not. Nothing is left on disk for a killed
+ * ninesd to leave behind, and no path reaches the socket (only
+ * /proc/PID/fd, which only ninesd's user and root may follow). Where that
+ * does not connect (no /proc), the name stays, removed at a clean stop. */
+static void unname(struct output_sock *o) {
+    o->path_fd = open(o->addr.sun_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (o->path_fd < 0)
+        return;
+    struct sockaddr_un by_fd = {.sun_family = AF_UNIX};
+    snprintf(by_fd.sun_path, sizeof by_fd.sun_path, "/proc/self/fd/%d", o->path_fd);
+    int probe = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    bool reached = probe >= 0 && connect(probe, (struct sockaddr *)&by_fd, sizeof by_fd) == 0;
+    if (probe >= 0)
+        close(probe);
+    if (!reached) {
+        close(o->path_fd);
+        o->path_fd = -1;
+        return;
+    }
+    unlink(o->addr.sun_path);
+    rmdir(o->dir);
+    o->dir[0] = '\0';
+    o->addr = by_fd;
+}
+
 static int bind_receiver(struct output_sock *o, const char *dir) {
     char tmpl[sizeof o->dir];
     int n = snprintf(tmpl, sizeof tmpl, "%s/ninesd-output-XXXXXX", base_dir(dir));
@@ -98,6 +127,7 @@ static int bind_receiver(struct output_sock *o, const char *dir) {
     o->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (o->fd < 0 || bind(o->fd, (struct sockaddr *)&o->addr, sizeof o->addr) < 0)
         return -errno;
+    unname(o);
     return 0;
 }
 
@@ -106,6 +136,7 @@ int output_sock_new(sd_event *loop, const char *dir, struct output_sock **out) {
     if (!o)
         return -ENOMEM;
     o->fd = -1;
+    o->path_fd = -1;
     int r = bind_receiver(o, dir);
     if (r >= 0)
         r = sd_event_add_io(loop, &o->src, o->fd, EPOLLIN, on_readable, o);
@@ -123,10 +154,14 @@ void output_sock_free(struct output_sock *o) {
     sd_event_source_disable_unref(o->src);
     if (o->fd >= 0)
         close(o->fd);
-    if (o->addr.sun_path[0])
-        unlink(o->addr.sun_path);
-    if (o->dir[0])
+    if (o->path_fd >= 0)
+        close(o->path_fd);
+    if (o->dir[0]) { /* still named: a failed start, or no /proc */
+        char path[sizeof o->addr.sun_path + 8];
+        snprintf(path, sizeof path, "%s/sock", o->dir);
+        unlink(path);
         rmdir(o->dir);
+    }
     struct u64_map *m = &o->sinks;
     for (size_t i = 0; i < m->cap; i++)
         if (m->v[i].value && u64_map_get(m, m->v[i].key) == m->v[i].value)

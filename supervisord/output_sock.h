@@ -15,9 +15,14 @@
  * died is already queued when its end is seen: output_sock_drain() takes it
  * before the end is reported.
  *
- * The socket is bound to a path in a folder only ninesd's user can enter,
- * so nobody else can fill its queue (which would block the workers'
- * writes), and an address is attached only while its worker runs: a
+ * The socket is bound to a path in a new folder only ninesd's user can
+ * enter, then kept by an O_PATH descriptor while the name and the folder
+ * are removed at once: senders connect through /proc/self/fd/N. So no
+ * path reaches it (only /proc/PID/fd, which only ninesd's user and root
+ * may follow), nobody else can fill its queue (which would block the
+ * workers' writes), and a ninesd killed with SIGKILL leaves nothing on
+ * disk. (Not an abstract address: anyone in the network namespace could
+ * send to one.) An address is attached only while its worker runs: a
  * datagram from any other address is dropped. Exec children keep their
  * pipes: a program may open /dev/stdout, which a socket does not allow.
  */
@@ -41,10 +46,13 @@ typedef void (*output_sink_fn)(void *userdata, int tag, const char *bytes, size_
  * Pure. */
 uint64_t output_addr_key(const struct sockaddr_un *addr, socklen_t len);
 
-/* The socket in a new private folder under `dir` (NULL: $RUNTIME_DIRECTORY,
- * $XDG_RUNTIME_DIR or /tmp), read from the loop. 0 or -errno. */
+/* The socket, bound in a new private folder under `dir` (NULL:
+ * $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR or /tmp) that is removed again
+ * before this returns (kept, and removed by output_sock_free, only where
+ * /proc/self/fd cannot be connected through), read from the loop. 0 or
+ * -errno. */
 int output_sock_new(sd_event *loop, const char *dir, struct output_sock **out);
-void output_sock_free(struct output_sock *o); /* removes the folder; accepts NULL */
+void output_sock_free(struct output_sock *o); /* accepts NULL */
 
 /* A sender for one stream of a worker about to be spawned: *fd (blocking,
  * close-on-exec; the caller hands it over and closes it) and its *key. */
