@@ -18,6 +18,9 @@ double bench_now_us(void);
  * a zombie's), or 0. */
 double bench_cpu_us(pid_t pid);
 struct bench_stats bench_stats(double *v, size_t n); /* sorts v */
+/* The spawn floor once, µs: posix_spawn + exec + dlopen of `module` by
+ * build/bench/floor_loader, until it says it is ready. */
+double bench_module_floor_us(const char *module);
 
 struct bench_daemon {
     pid_t pid;

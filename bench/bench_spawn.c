@@ -53,26 +53,7 @@ extern char **environ;
 /* --- floors ------------------------------------------------------------ */
 
 static double module_floor_once(void) {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
-        abort();
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-    char *argv[] = {NINES_BUILD_DIR "/bench/floor_loader", MODULE, NULL};
-    pid_t pid;
-    double t0 = bench_now_us();
-    if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
-        abort();
-    close(p[1]);
-    char c;
-    if (read(p[0], &c, 1) != 1)
-        abort();
-    double t = bench_now_us() - t0;
-    close(p[0]);
-    posix_spawn_file_actions_destroy(&fa);
-    waitpid(pid, NULL, 0);
-    return t;
+    return bench_module_floor_us(MODULE);
 }
 
 /* posix_spawn returns once the exec has happened (glibc waits for it). */

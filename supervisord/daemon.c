@@ -315,17 +315,40 @@ static int open_listeners(struct daemon *d, const struct nines_tree *tree) {
     return 0;
 }
 
-int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_options *opt) {
-    *d = (struct daemon){.tree = tree, .worker_path = opt->worker_path, .notify_fd = -1,
+int daemon_prestart(struct daemon *d, const struct daemon_options *opt) {
+    *d = (struct daemon){.worker_path = opt->worker_path, .notify_fd = -1,
                          .no_spare = opt->no_spare, .no_launcher = opt->no_launcher,
                          .exec_hosts = opt->exec_hosts,
                          .max_snapshot = opt->max_snapshot ? opt->max_snapshot : DAEMON_MAX_SNAPSHOT};
-    int r = open_listeners(d, tree);
-    if (r < 0)
-        return r;
     /* A loop of our own, not the thread's default one: sd-event checks
      * the default loop's thread with a gettid() at every turn. */
-    r = sd_event_new(&d->loop);
+    int r = sd_event_new(&d->loop);
+    if (r < 0)
+        return r;
+    /* Signals are loop events (sd-event needs them blocked first). */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM), sigaddset(&set, SIGINT), sigaddset(&set, SIGCHLD), sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    if ((r = sd_event_add_signal(d->loop, NULL, SIGTERM, on_stop_signal, d)) < 0 ||
+        (r = sd_event_add_signal(d->loop, NULL, SIGINT, on_stop_signal, d)) < 0 ||
+        (r = sd_event_add_signal(d->loop, NULL, SIGHUP, on_hup_signal, d)) < 0 ||
+        (r = reaper_new(d->loop, &d->reaper)) < 0 || (r = output_sock_new(d->loop, NULL, &d->output)) < 0)
+        return r;
+    /* The launcher's exec and linking, and its first spare, go on while
+     * ninesd reads and checks the tree (while its descriptor table is
+     * small, and before its soft limit is raised: the launcher keeps
+     * the one ninesd was started with, as its children do). One spare
+     * is what the pool keeps whatever the tree (spare_rate.h). */
+    if (!d->no_launcher)
+        launcher_start(d);
+    spare_expect(d, 0);
+    return 0;
+}
+
+int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_options *opt) {
+    d->tree = tree;
+    int r = open_listeners(d, tree);
     if (r < 0)
         return r;
     if (!(d->engine = engine_new(&tree->root)))
@@ -337,23 +360,13 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
     d->nodes = calloc(d->n_nodes, sizeof *d->nodes);
     if (!d->procs || !d->nodes)
         return -ENOMEM;
-    /* Signals are loop events (sd-event needs them blocked first). */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM), sigaddset(&set, SIGINT), sigaddset(&set, SIGCHLD), sigaddset(&set, SIGHUP);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    if ((r = sd_event_add_signal(d->loop, NULL, SIGTERM, on_stop_signal, d)) < 0 ||
-        (r = sd_event_add_signal(d->loop, NULL, SIGINT, on_stop_signal, d)) < 0 ||
-        (r = sd_event_add_signal(d->loop, NULL, SIGHUP, on_hup_signal, d)) < 0 ||
-        (r = reaper_new(d->loop, &d->reaper)) < 0)
-        return r;
     char cg_why[PATH_MAX + 200];
     if ((r = cgroups_setup(d, opt->cgroups, cg_why, sizeof cg_why)) < 0) {
         fprintf(stderr, "ninesd: %s\n", cg_why);
         return r;
     }
     warden_start(d);
-    if ((r = notify_setup(d)) < 0 || (r = log_pump_setup(d)) < 0 || (r = output_sock_new(d->loop, NULL, &d->output)) < 0)
+    if ((r = notify_setup(d)) < 0 || (r = log_pump_setup(d)) < 0)
         return r;
     if (!opt->no_control) {
         struct control_options copt = {.socket_path = opt->socket_path, .group = opt->control_group,
@@ -373,12 +386,13 @@ int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_o
 int daemon_run(struct daemon *d) {
     struct engine_event ev = {.kind = ENGINE_EV_START, .now_ms = daemon_now_ms()};
     d->nodes[ENGINE_ROOT].started_ms = ev.now_ms;
-    if (!d->no_launcher)
-        launcher_start(d); /* before the tree: while ninesd's descriptor table is small */
+    /* The first starts go before the boot's spares are asked for: the
+     * launcher answers in order, and a start it clones (an exec child,
+     * a worker with no spare yet) would wait behind every one of them. */
+    daemon_feed(d, &ev);
     struct fd_budget b;
     fd_budget_count(d->tree, 0, &b);
     spare_expect(d, b.module_workers < 100000 ? (unsigned)b.module_workers : 100000); /* hosts ready for the boot */
-    daemon_feed(d, &ev);
     spare_want(d);
     int r = sd_event_loop(d->loop);
     return r < 0 ? 1 : d->exit_code;

@@ -113,8 +113,14 @@ struct daemon_options {
     uint64_t budget_connections; /* control connections the descriptor budget counts */
 };
 
-/* Set up the loop, signals and engine for `tree` (taken over: freed by
- * daemon_free). 0 or -errno. */
+/* Before the tree is read: the loop, its signals, the reaper, the
+ * workers' output socket, and (unless opt->no_launcher) the launcher
+ * with the first spare, which start while ninesd reads and checks the
+ * tree. Then daemon_init for the tree, or daemon_free. 0 or -errno. */
+int daemon_prestart(struct daemon *d, const struct daemon_options *opt);
+/* The rest for `tree` (taken over: freed by daemon_free): its engine,
+ * listening sockets, cgroups, warden, notify and control sockets; after
+ * daemon_prestart with the same options. 0 or -errno. */
 int daemon_init(struct daemon *d, struct nines_tree *tree, const struct daemon_options *opt);
 /* Start the tree and run until it is down; returns the exit code. */
 int daemon_run(struct daemon *d);

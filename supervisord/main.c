@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "control_limits.h"
 #include "fd_budget.h"
+#include "launcher.h"
 #include "log.h"
 #include "preflight.h"
 #include "release_handler.h"
@@ -242,6 +243,36 @@ static int check_descriptors(const struct nines_tree *tree, uint64_t connections
     return 0;
 }
 
+/* The log, then what starts before the tree is read (daemon_prestart):
+ * 0, or the exit code. */
+static int start_early(const struct options *o, struct daemon *d, const struct daemon_options *dopt) {
+    nines_log_setup(o->log_target);
+    char journal_why[300];
+    if (nines_log_to_journal() && nines_log_journal_check(journal_why, sizeof journal_why) < 0) {
+        fprintf(stderr, "ninesd: --log-target %s: %s\n", o->log_target == NINES_LOG_TARGET_AUTO ? "auto" : "journal",
+                journal_why);
+        return EXIT_USAGE;
+    }
+    int r = daemon_prestart(d, dopt);
+    if (r < 0) {
+        fprintf(stderr, "ninesd: cannot start: %s\n", strerror(-r));
+        daemon_free(d);
+        return 1;
+    }
+    return 0;
+}
+
+/* A tree refused before it starts: what started early is stopped (the
+ * spare the launcher has made by now is taken, to be killed and reaped
+ * with the rest). */
+static int stop_early(const struct options *o, struct daemon *d, int code) {
+    if (o->check)
+        return code;
+    launcher_claim(d);
+    daemon_free(d);
+    return code;
+}
+
 int main(int argc, char **argv) {
     struct options o = {.log_target = NINES_LOG_TARGET_AUTO};
     if (parse_options(argc, argv, &o) < 0)
@@ -258,36 +289,6 @@ int main(int argc, char **argv) {
         }
         o.tree = boot.tree;
     }
-    struct nines_tree *tree = NULL;
-    struct nines_error err = {0};
-    if (nines_tree_load(o.tree, &tree, &err) < 0) {
-        char text[5000];
-        nines_error_format(&err, text, sizeof text);
-        fprintf(stderr, "%s\n", text);
-        return EXIT_USAGE;
-    }
-    uint64_t connections = o.no_control ? 0 : o.max_connections ? o.max_connections : CONTROL_MAX_CONNECTIONS;
-    if (check_descriptors(tree, connections, &err) < 0 || preflight_check(tree, worker, &err) < 0) {
-        char text[5000];
-        nines_error_format(&err, text, sizeof text);
-        fprintf(stderr, "%s\n", text);
-        nines_tree_free(tree);
-        return EXIT_USAGE;
-    }
-    if (o.check) {
-        printf("%s: ok\n", o.tree);
-        nines_tree_free(tree);
-        return 0;
-    }
-    nines_log_setup(o.log_target);
-    char journal_why[300];
-    if (nines_log_to_journal() && nines_log_journal_check(journal_why, sizeof journal_why) < 0) {
-        fprintf(stderr, "ninesd: --log-target %s: %s\n", o.log_target == NINES_LOG_TARGET_AUTO ? "auto" : "journal",
-                journal_why);
-        nines_tree_free(tree);
-        return EXIT_USAGE;
-    }
-    struct daemon d;
     struct daemon_options dopt = {.worker_path = worker,
                                   .no_spare = o.no_spare,
                                   .no_launcher = o.no_launcher,
@@ -297,10 +298,35 @@ int main(int argc, char **argv) {
                                   .control_group = o.control_group,
                                   .no_control = o.no_control,
                                   .max_connections = o.max_connections,
-                                  .budget_connections = connections,
                                   .idle_timeout_ms = o.idle_timeout_ms,
                                   .max_snapshot = o.max_snapshot};
-    int r = daemon_init(&d, tree, &dopt);
+    struct daemon d = {0};
+    int r = o.check ? 0 : start_early(&o, &d, &dopt);
+    if (r != 0)
+        return r;
+    struct nines_tree *tree = NULL;
+    struct nines_error err = {0};
+    if (nines_tree_load(o.tree, &tree, &err) < 0) {
+        char text[5000];
+        nines_error_format(&err, text, sizeof text);
+        fprintf(stderr, "%s\n", text);
+        return stop_early(&o, &d, EXIT_USAGE);
+    }
+    uint64_t connections = o.no_control ? 0 : o.max_connections ? o.max_connections : CONTROL_MAX_CONNECTIONS;
+    if (check_descriptors(tree, connections, &err) < 0 || preflight_check(tree, worker, &err) < 0) {
+        char text[5000];
+        nines_error_format(&err, text, sizeof text);
+        fprintf(stderr, "%s\n", text);
+        nines_tree_free(tree);
+        return stop_early(&o, &d, EXIT_USAGE);
+    }
+    if (o.check) {
+        printf("%s: ok\n", o.tree);
+        nines_tree_free(tree);
+        return 0;
+    }
+    dopt.budget_connections = connections;
+    r = daemon_init(&d, tree, &dopt);
     if (r < 0) {
         fprintf(stderr, "ninesd: cannot start: %s\n", strerror(-r));
         daemon_free(&d);

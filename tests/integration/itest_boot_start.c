@@ -1,0 +1,156 @@
+/*
+ * Integration: ninesd's own start (daemon_prestart, doc/design.md §6).
+ * Its launcher is started before the tree file is read, so that its exec
+ * and linking go on meanwhile; the boot's first starts are asked of it
+ * before the spares the boot calls for, which it would clone first (it
+ * answers in order): an exec child at the head of the tree is not queued
+ * behind them. A tree refused once the launcher runs (a file that does
+ * not parse, a module the check refuses) still exits 2 with its error,
+ * and leaves no process behind.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define WAIT_MS 20000
+#define STRACE "/usr/bin/strace"
+#define WORKERS 20
+
+/* An exec child, then WORKERS module workers. */
+static const char *exec_first_tree(struct ninesd *n) {
+    static char yaml[WORKERS * 100 + 512];
+    size_t len = (size_t)snprintf(yaml, sizeof yaml,
+                                  "supervisor:\n  intensity: 100\n  period: 10s\n  children:\n"
+                                  "    - {id: x, exec: [/bin/sleep, '1000'], shutdown: brutal_kill}\n");
+    for (int i = 0; i < WORKERS; i++)
+        len += (size_t)snprintf(yaml + len, sizeof yaml - len, "    - {id: w%d, module: @BUILD@/tests/apps/trivial.so}\n",
+                                i);
+    return harness_write_tree(n, yaml);
+}
+
+/* The bytes of a strace -xx line's strings ("\x2d\x2d..."), decoded. */
+static size_t decode(const char *line, char *out, size_t size) {
+    size_t n = 0;
+    for (const char *p = line; (p = strstr(p, "\\x")) && n < size - 1; p += 4) {
+        unsigned v;
+        if (sscanf(p + 2, "%2x", &v) == 1)
+            out[n++] = v ? (char)v : ' ';
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* ninesd's requests to its launcher, in the order sent: 'S' for a spare
+ * host, 'X' for the exec child, into order[]. */
+static int read_requests(const char *trace, char *order, int max) {
+    FILE *f = fopen(trace, "r");
+    static char line[20000], bytes[8000];
+    int k = 0;
+    while (f && k < max - 1 && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "sendmsg(", 8) != 0)
+            continue;
+        decode(line, bytes, sizeof bytes);
+        if (strstr(bytes, "--spare"))
+            order[k++] = 'S';
+        else if (strstr(bytes, "/bin/sleep"))
+            order[k++] = 'X';
+    }
+    order[k] = '\0';
+    if (f)
+        fclose(f);
+    return k;
+}
+
+/* The exec child at the head of the tree is asked of the launcher before
+ * the spares of the boot (after at most the one made as ninesd started):
+ * the launcher does not clone eight hosts before it. */
+static void an_exec_child_first_is_not_queued_behind_the_boot_spares(void **state) {
+    struct ninesd *n = *state;
+    const char *tree = exec_first_tree(n);
+    char trace[400];
+    snprintf(trace, sizeof trace, "%s/strace.out", n->dir);
+    char *wrapper[] = {STRACE, "-qq", "-xx", "-s", "4000", "-e", "trace=sendmsg", "-o", trace, "--", NULL};
+    if (access(STRACE, X_OK) != 0)
+        skip();
+    ninesd_start_wrapped(n, wrapper, tree, NULL);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=tree_started", NULL));
+    /* n->pid is strace's: ninesd is its child, stopped first. */
+    pid_t traced[4];
+    assert_int_equal(list_children(n->pid, traced, 4), 1);
+    kill(traced[0], SIGTERM);
+    assert_true(ninesd_wait_exit(n, WAIT_MS));
+    char order[256];
+    int k = read_requests(trace, order, sizeof order);
+    const char *x = strchr(order, 'X');
+    if (!x || k < 3)
+        fail_msg("requests to the launcher: '%s'", order);
+    int spares_before = 0;
+    for (const char *p = order; p < x; p++)
+        spares_before += *p == 'S';
+    if (spares_before > 1)
+        fail_msg("the exec child was asked after %d spares: '%s'", spares_before, order);
+    /* The boot's spares come after it all the same. */
+    assert_true(strchr(x, 'S') != NULL);
+}
+
+/* Every process of this test's ninesd that outlived it (this test is
+ * their subreaper) and is still alive after ms; the others are reaped. */
+static int survivors(pid_t ninesd, int ms) {
+    usleep((useconds_t)ms * 1000);
+    int alive = 0;
+    for (pid_t p; (p = waitpid(-1, NULL, WNOHANG)) != 0;)
+        if (p < 0 && errno == ECHILD)
+            break;
+    pid_t kids[64];
+    int n = list_children(getpid(), kids, 64);
+    for (int i = 0; i < n; i++)
+        alive += kids[i] != ninesd;
+    return alive;
+}
+
+static void refused(struct ninesd *n, const char *yaml, const char *error) {
+    assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    ninesd_start(n, harness_write_tree(n, yaml), NULL);
+    assert_true(ninesd_wait_exit(n, WAIT_MS));
+    assert_int_equal(WEXITSTATUS(n->status), 2);
+    assert_int_equal(ninesd_count(n, error, NULL), 1);
+    assert_int_equal(ninesd_count(n, "event=child_started", NULL), 0);
+    assert_int_equal(survivors(n->pid, 500), 0);
+    prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+/* Refused after its launcher was started: the same error and exit as
+ * before, and nothing of ninesd's left running. */
+static void a_tree_that_does_not_parse_leaves_nothing_running(void **state) {
+    refused(*state, "supervisor:\n  children:\n    - id: a\n      modul: x.so\n", "tree.yaml:4:7: ");
+}
+
+static void a_refused_module_leaves_nothing_running(void **state) {
+    refused(*state,
+            "supervisor:\n  children:\n    - id: ok\n      module: @BUILD@/tests/apps/trivial.so\n"
+            "    - id: old\n      module: @BUILD@/tests/apps/bad_abi.so\n",
+            "tree.yaml:5:7: child 'old': module refused: ");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(an_exec_child_first_is_not_queued_behind_the_boot_spares, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(a_tree_that_does_not_parse_leaves_nothing_running, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(a_refused_module_leaves_nothing_running, harness_setup, harness_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
