@@ -311,22 +311,36 @@ static void end_process(struct child_proc *p, const siginfo_t *si) {
     daemon_feed(d, &ev);
 }
 
+/* The children started while an end is handled, whose sources, timer,
+ * descriptor count and warden entry wait until the end's log is written
+ * (settle): a list in the order started, through child_proc.next_unsettled. */
+static struct child_proc *unsettled, **unsettled_tail = &unsettled;
+static unsigned ending_depth;
+
+static void settle_all(void);
+
 /* What the end decides (the reason, the engine's restart) and what must
  * come before a replacement runs (the old group killed) is done first;
- * what decides nothing waits until a warm spare has its START: the
- * process's record freed (its sources, its descriptors), the log's
- * records of the end (held, then written in order: nines_log_hold) and
- * the warden's forgetting of the group (still before the leader is
+ * what decides nothing waits until the replacement is on its way (a warm
+ * spare has its START, an exec-ready process its request): the log's
+ * records of the end, and of an exec child's start, are held and then
+ * written in one write, in order (nines_log_hold); then the new process's
+ * bookkeeping (settle: its sources, its timer, the warden told of its
+ * group), the old record freed (its sources, its descriptors) and the
+ * warden's forgetting of the old group (still before the leader is
  * reaped, so its number is not reused while the warden knows it). */
 static void on_process_exit(void *userdata, const siginfo_t *si) {
     struct child_proc *p = userdata;
     struct daemon *d = p->d;
     pid_t pid = p->pid;
+    ending_depth++;
     nines_log_hold();
     end_process(p, si);
+    nines_log_release();
+    ending_depth--;
+    settle_all();
     child_proc_free(p); /* its sources and descriptors */
     warden_remove(d, pid);
-    nines_log_release();
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -338,10 +352,10 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* --- public ------------------------------------------------------------ */
 
-static int watch(struct child_proc *p) {
+/* Its output and channel read, from now on. */
+static int add_sources(struct child_proc *p) {
     sd_event *loop = p->d->loop;
-    int r = reaper_watch(p->d->reaper, p->pid, on_process_exit, p);
-    p->watched = r >= 0;
+    int r = 0;
     if (r >= 0 && p->out_fd >= 0)
         r = sd_event_add_io(loop, &p->out_src, p->out_fd, EPOLLIN, on_output, p);
     if (r >= 0 && p->err_fd >= 0)
@@ -352,7 +366,65 @@ static int watch(struct child_proc *p) {
         r = output_sock_attach(p->d->output, p->err_key, on_socket_output, p, 2);
     if (r >= 0 && p->channel >= 0)
         r = sd_event_add_io(loop, &p->channel_src, p->channel, EPOLLIN, on_channel, p);
+    if (r >= 0)
+        child_send_update_events(p); /* what was queued for it meanwhile */
     return r;
+}
+
+/* What a running child needs besides its end's watch: its sources, its
+ * start timeout, its descriptors counted, its group told to the warden
+ * (which kills it if ninesd dies). */
+static void hold_and_tell(struct child_proc *p) {
+    fd_room_hold(p->d, p->channel, p->out_fd, p->err_fd, true);
+    p->held = true;
+    warden_add(p->d, p->pid); /* its group dies with ninesd, even a SIGKILLed one */
+}
+
+static int settle(struct child_proc *p, const struct nines_child_spec *spec) {
+    int r = add_sources(p);
+    if (r >= 0)
+        r = start_timeout_arm(p, spec->start_timeout_ms);
+    if (r >= 0)
+        hold_and_tell(p);
+    return r;
+}
+
+static void unlink_unsettled(struct child_proc *p) {
+    for (struct child_proc **at = &unsettled; *at; at = &(*at)->next_unsettled)
+        if (*at == p) {
+            *at = p->next_unsettled;
+            if (!*at)
+                unsettled_tail = at;
+            break;
+        }
+    p->unsettled = false;
+}
+
+static void push_unsettled(struct child_proc *p) {
+    p->unsettled = true;
+    p->next_unsettled = NULL;
+    *unsettled_tail = p;
+    unsettled_tail = &p->next_unsettled;
+}
+
+/* After an end's log: each child started meanwhile, in the order started.
+ * One that cannot be settled is killed (it must not run unsupervised):
+ * its end, reaped as any other, says why, and the engine restarts it as
+ * a crash. */
+static void settle_all(void) {
+    if (ending_depth)
+        return;
+    while (unsettled) {
+        struct child_proc *p = unsettled;
+        unlink_unsettled(p);
+        int r = settle(p, engine_node_spec(p->d->engine, p->node));
+        if (r < 0) {
+            hold_and_tell(p); /* until its end is handled */
+            p->reason = nines_reason_make(NINES_REASON_SPAWN_FAILED, -r, "its sources or timer");
+            p->has_reason = true;
+            kill(-p->pid, SIGKILL);
+        }
+    }
 }
 
 int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool restore, struct child_proc **out) {
@@ -369,15 +441,18 @@ int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool rest
         free(p);
         return r;
     }
-    if ((r = watch(p)) < 0 || (r = start_timeout_arm(p, spec->start_timeout_ms)) < 0) {
+    r = reaper_watch(d->reaper, p->pid, on_process_exit, p);
+    p->watched = r >= 0;
+    if (r >= 0 && ending_depth)
+        push_unsettled(p); /* started while an end is handled: settled once its log is out */
+    else if (r >= 0)
+        r = settle(p, spec);
+    if (r < 0) {
         kill(-p->pid, SIGKILL); /* cannot be watched: must not run unsupervised */
         waitpid(p->pid, NULL, 0);
         child_proc_free(p);
         return r;
     }
-    fd_room_hold(d, p->channel, p->out_fd, p->err_fd, true);
-    p->held = true;
-    warden_add(d, p->pid); /* its group dies with ninesd, even a SIGKILLed one */
     *out = p;
     return 0;
 }
@@ -424,6 +499,8 @@ void child_proc_cancel_timer(struct child_proc *p) {
 void child_proc_free(struct child_proc *p) {
     if (!p)
         return;
+    if (p->unsettled)
+        unlink_unsettled(p);
     if (p->watched)
         reaper_unwatch(p->d->reaper, p->pid);
     if (p->held)

@@ -53,6 +53,10 @@ struct child_proc {
     size_t n_told, cap_told;
     bool ending;                /* its exit is being handled */
     bool held;                  /* its descriptors are counted in d->child_fds (fd_room.h) */
+    /* Started while an end was handled: its sources, timer, descriptor
+     * count and warden entry wait for that end's log (child_proc.c). */
+    bool unsettled;
+    struct child_proc *next_unsettled;
     sd_event_source *start_src; /* its start_timeout, until READY (start_timeout.h) */
     uint64_t start_timeout_ms;
     bool start_timed_out;       /* killed for it */

@@ -61,6 +61,7 @@ static void spawn_child(struct daemon *d, engine_node node, uint64_t gen) {
     d->procs[node] = p;
     /* A new incarnation; the counters and the last exit are the child's. */
     struct node_info *info = &d->nodes[node];
+    info->prev_pid = info->pid, info->prev_gen = info->gen;
     info->pid = p->pid;
     info->gen = gen;
     info->started_ms = 0;
@@ -258,6 +259,7 @@ void daemon_feed(struct daemon *d, const struct engine_event *ev) {
             log_daemon(LOG_CRIT, "daemon_error", "out of memory in the engine");
             sd_event_exit(d->loop, 1);
         }
+        engine_actions_spawn_first(&acts); /* a restart's spawn before the report of the end */
         for (size_t k = 0; k < acts.n; k++)
             carry_out(d, &acts.v[k]);
         engine_actions_free(&acts);

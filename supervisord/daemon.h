@@ -25,6 +25,10 @@ struct child_proc;
 struct node_info {
     pid_t pid;
     uint64_t gen;
+    /* The incarnation before: the report of its end is carried out after
+     * its replacement's spawn (engine_actions_spawn_first). */
+    pid_t prev_pid;
+    uint64_t prev_gen;
     uint64_t started_ms; /* monotonic: when it was last reported started */
     char name[64];       /* the module's name and version, from its READY */
     char version[64];

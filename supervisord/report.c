@@ -52,10 +52,15 @@ void daemon_log_report(struct daemon *d, const struct engine_report *r) {
     char why[300], pid[16] = "", msg[760], restarts[16], delay[24];
     const char *child = engine_node_path(d->engine, r->child);
     nines_reason_format(&r->reason, why, sizeof why);
-    bool has_pid = r->child < d->n_nodes && !engine_node_is_supervisor(d->engine, r->child) &&
-                   d->nodes[r->child].gen == r->gen && r->gen != 0;
+    const struct node_info *n = r->child < d->n_nodes && !engine_node_is_supervisor(d->engine, r->child) && r->gen
+                                    ? &d->nodes[r->child]
+                                    : NULL;
+    /* The incarnation reported: the current one, or the one before when
+     * the report of its end comes after its replacement's spawn. */
+    pid_t reported = !n ? 0 : n->gen == r->gen ? n->pid : n->prev_gen == r->gen ? n->prev_pid : 0;
+    bool has_pid = reported > 0;
     if (has_pid)
-        snprintf(pid, sizeof pid, "%d", (int)d->nodes[r->child].pid);
+        snprintf(pid, sizeof pid, "%d", (int)reported);
     snprintf(restarts, sizeof restarts, "%u", engine_node_restarts(d->engine, r->child));
     bool with_reason = r->kind != ENGINE_REPORT_CHILD_STARTED;
     bool followup = r->kind == ENGINE_REPORT_CHILD_TERMINATED;

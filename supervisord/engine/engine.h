@@ -237,6 +237,14 @@ struct engine_actions {
 
 void engine_actions_clear(struct engine_actions *a); /* n = 0, keeps memory */
 void engine_actions_free(struct engine_actions *a);
+/* A restart's spawn ahead of the report of the end it follows: a REPORT
+ * of a child's end (CHILD_TERMINATED, CHILD_STOPPED) directly followed by
+ * the SPAWN of that same child trade places, so that the shell sends the
+ * new process on its way before it carries out (formats, logs) the report,
+ * which decides nothing. Every other action keeps its place; the log
+ * still reads the end before the start (CHILD_STARTED comes from a later
+ * event). Pure. */
+void engine_actions_spawn_first(struct engine_actions *a);
 
 /* The node's life, as `ninesctl status` shows it. */
 enum engine_node_state {

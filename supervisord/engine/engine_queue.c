@@ -20,6 +20,23 @@ void engine_actions_free(struct engine_actions *a) {
     *a = (struct engine_actions){0};
 }
 
+static bool reports_end_of(const struct engine_action *a, engine_node node) {
+    return a->kind == ENGINE_ACT_REPORT && a->report.child == node &&
+           (a->report.kind == ENGINE_REPORT_CHILD_TERMINATED || a->report.kind == ENGINE_REPORT_CHILD_STOPPED);
+}
+
+void engine_actions_spawn_first(struct engine_actions *a) {
+    for (size_t i = 1; i < a->n; i++) {
+        struct engine_action *spawn = &a->v[i], *report = &a->v[i - 1];
+        if (spawn->kind != ENGINE_ACT_SPAWN || !reports_end_of(report, spawn->node))
+            continue;
+        struct engine_action t = *spawn;
+        *spawn = *report;
+        *report = t;
+        i++; /* the report just moved is past */
+    }
+}
+
 static struct engine_action *push_action(struct engine *e, enum engine_action_kind kind) {
     struct engine_actions *a = e->out;
     if (!a)

@@ -1,13 +1,15 @@
 /*
- * Integration: the order of a warm restart (child_proc.c). When a worker
- * dies and the preloading spare takes its place, ninesd kills what the
- * old worker left in its process group before it sends the spare its
- * START, writes the log's records of the end only after the START (they
- * decide nothing), and tells the warden the group is gone before it reaps
- * the old leader (whose number could then be reused). The order is read
- * from the system calls of the real ninesd (strace attached to it); the
- * log keeps its own order: what the old worker wrote, then
- * child_terminated, then child_started.
+ * Integration: the order of a restart (child_proc.c). When a worker dies
+ * and the preloading spare takes its place, or an exec child dies and the
+ * exec-ready process runs the next one, ninesd kills what the old process
+ * left in its process group before it sends the new one its START (its
+ * request), writes the log's records of the end only after it (they
+ * decide nothing), then does the bookkeeping (the warden told of the new
+ * group and of the old one gone), and tells the warden the old group is
+ * gone before it reaps the old leader (whose number could then be
+ * reused). The order is read from the system calls of the real ninesd
+ * (strace attached to it); the log keeps its own order: what the old
+ * process wrote, then child_terminated, then child_started.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -128,10 +130,29 @@ static bool is_end_record(const struct call *c, pid_t pid) {
     return strcmp(c->name, "write") == 0 && bytes_contain(c, "event=child_terminated") && bytes_contain(c, field);
 }
 
-/* The warden told that the group is gone: -pgid, 4 bytes. */
-static bool is_warden_forget(const struct call *c, pid_t pid) {
-    int32_t v = -(int32_t)pid;
+/* The warden told of a group (+pgid) or that it is gone (-pgid), 4 bytes. */
+static bool is_warden_pid(const struct call *c, int32_t v) {
     return strcmp(c->name, "sendto") == 0 && c->n_bytes == 4 && memcmp(c->bytes, &v, 4) == 0;
+}
+
+static bool is_warden_forget(const struct call *c, pid_t pid) {
+    return is_warden_pid(c, -(int32_t)pid);
+}
+
+static bool is_warden_add(const struct call *c, pid_t pid) {
+    return is_warden_pid(c, (int32_t)pid);
+}
+
+/* An exec child's request (to the exec-ready process or the launcher):
+ * the only message that carries the child's own command line. */
+static bool is_exec_request(const struct call *c, pid_t pid) {
+    return strcmp(c->name, "sendmsg") == 0 && bytes_contain(c, "order_kid");
+}
+
+static bool is_start_record(const struct call *c, pid_t pid) {
+    char field[32];
+    snprintf(field, sizeof field, " pid=%d ", (int)pid);
+    return strcmp(c->name, "write") == 0 && bytes_contain(c, "event=child_started") && bytes_contain(c, field);
 }
 
 /* Where the line holding all of `a` and `b` starts in the log, or -1. */
@@ -185,6 +206,7 @@ static void the_old_group_is_killed_before_the_spare_starts(void **state) {
 
     static struct call calls[4000];
     size_t count = read_calls(trace, calls, 4000);
+
     long peek = find(calls, count, 0, is_peek, old);
     assert_true(peek >= 0);
     long swept = find(calls, count, (size_t)peek, is_group_kill, old);
@@ -192,10 +214,12 @@ static void the_old_group_is_killed_before_the_spare_starts(void **state) {
     long record = find(calls, count, (size_t)peek, is_end_record, old);
     long forget = find(calls, count, (size_t)peek, is_warden_forget, old);
     long reap = find(calls, count, (size_t)peek + 1, is_reap, old);
+    long added = find(calls, count, (size_t)peek, is_warden_add, next);
     assert_true(swept > peek);
     assert_true(start > swept);   /* the old group is dead before the new child runs */
     assert_true(record > start);  /* the log of the end waits for the START */
-    assert_true(forget > start);  /* and so does the warden... */
+    assert_true(added > record);  /* the bookkeeping waits for the log */
+    assert_true(forget > record); /* and so does the warden... */
     assert_true(reap > forget);   /* ...but it knows before the number is free */
     assert_true(reap > record);
 
@@ -211,9 +235,83 @@ static void the_old_group_is_killed_before_the_spare_starts(void **state) {
     assert_true(begun > ended);
 }
 
+/* An exec child whose shell leaves a kid in its group: "order_kid PID". */
+static const char *exec_kid_tree(struct ninesd *n) {
+    return harness_write_tree(n,
+        "supervisor:\n  intensity: 10\n  period: 10s\n  children:\n"
+        "    - id: x\n      exec: [/bin/sh, -c, 'sleep 1000 & echo \"order_kid $!\"; wait']\n");
+}
+
+static pid_t exec_kid_of(struct ninesd *n, pid_t leader) {
+    char pid[32], line[64];
+    snprintf(pid, sizeof pid, " pid=%d ", (int)leader);
+    for (int i = 0; i < WAIT_MS / 10; i++) {
+        long at = log_at(n, "order_kid ", pid);
+        if (at >= 0) {
+            snprintf(line, sizeof line, "%s", strstr(n->log + at, "order_kid ") + 10);
+            return (pid_t)atoi(line);
+        }
+        ninesd_pump(n, 10);
+    }
+    return -1;
+}
+
+/* The same order for an exec child restarted in the exec-ready process:
+ * the request goes out after the old group's kill; the start's record,
+ * written with the end's in one write, comes right after the request,
+ * before the warden hears of the new group or of the old one gone. */
+static void the_old_group_is_killed_before_the_exec_child_restarts(void **state) {
+    struct ninesd *n = *state;
+    if (access(STRACE, X_OK) != 0)
+        skip();
+    ninesd_start(n, exec_kid_tree(n), NULL);
+    pid_t old = ninesd_wait_started(n, "x", WAIT_MS);
+    assert_true(old > 0);
+    pid_t kid = exec_kid_of(n, old);
+    assert_true(kid > 0);
+    assert_true(process_alive(kid));
+    pid_t ready = find_exec_ready(n->pid, WAIT_MS);
+    assert_true(ready > 0);
+    char trace[400];
+    snprintf(trace, sizeof trace, "%s/strace.out", n->dir);
+    pid_t tracer = attach_strace(n, trace);
+    assert_true(tracer > 0);
+    kill(old, SIGKILL);
+    pid_t next = -1;
+    for (int i = 0; i < WAIT_MS / 10 && (next = ninesd_wait_started(n, "x", 10)) == old; i++)
+        ;
+    assert_int_equal(next, ready); /* restarted in the ready process */
+    assert_true(wait_process_gone(kid, WAIT_MS));
+    ninesd_pump(n, 200);
+    kill(tracer, SIGTERM);
+    waitpid(tracer, NULL, 0);
+
+    static struct call calls[4000];
+    size_t count = read_calls(trace, calls, 4000);
+
+    long peek = find(calls, count, 0, is_peek, old);
+    assert_true(peek >= 0);
+    long swept = find(calls, count, (size_t)peek, is_group_kill, old);
+    long request = find(calls, count, (size_t)peek, is_exec_request, 0);
+    long record = find(calls, count, (size_t)peek, is_end_record, old);
+    long begun = find(calls, count, (size_t)peek, is_start_record, next);
+    long added = find(calls, count, (size_t)peek, is_warden_add, next);
+    long forget = find(calls, count, (size_t)peek, is_warden_forget, old);
+    long reap = find(calls, count, (size_t)peek + 1, is_reap, old);
+    assert_true(swept > peek);
+    assert_true(request > swept); /* the old group is dead before the new child runs */
+    assert_true(record > request);
+    assert_int_equal(begun, record); /* the end and the start in one write */
+    assert_true(added > begun);      /* the bookkeeping after the log */
+    assert_true(forget > begun);
+    assert_true(reap > forget);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(the_old_group_is_killed_before_the_spare_starts, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(the_old_group_is_killed_before_the_exec_child_restarts, harness_setup,
                                         harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
