@@ -38,10 +38,10 @@ static bool holds_us(const char *dir) {
     char procs[PATH_MAX + 16];
     snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
     FILE *f = fopen(procs, "re");
-    long pid;
+    long pid, me = (long)getpid(); /* once: the folder may list thousands */
     bool found = false;
     while (f && !found && fscanf(f, "%ld", &pid) == 1)
-        found = pid == (long)getpid();
+        found = pid == me;
     if (f)
         fclose(f);
     return found;

@@ -79,10 +79,12 @@ static int open_spawn_fds(struct spawn_fds *f, bool with_channel, struct output_
     for (size_t i = 0; i < 3; i++)
         if (*all[i] >= 0 && (*all[i] = move_above_3(*all[i])) < 0)
             goto fail;
-    /* The child's ends must block: a worker writes its output plainly. */
+    /* The child's ends must block: a worker writes its output plainly.
+     * The output sockets are made so (output_sock_sender); the pipes and
+     * the channel's pair are non-blocking for ninesd's ends. */
     if (f->channel[1] >= 0 && fcntl(f->channel[1], F_SETFL, 0) < 0)
         goto fail;
-    if (fcntl(f->out[1], F_SETFL, 0) < 0 || fcntl(f->err[1], F_SETFL, 0) < 0)
+    if (f->out[0] >= 0 && (fcntl(f->out[1], F_SETFL, 0) < 0 || fcntl(f->err[1], F_SETFL, 0) < 0))
         goto fail;
     return 0;
 fail:

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -27,19 +28,86 @@
 struct warden {
     pid_t pid;
     int fd;             /* our end of the stream, or -1 */
+    int exec_fd;        /* the boot's warden says on it whether its exec failed, or -1 */
+    sd_event_source *exec_src;
     sd_event_source *restart;
     bool warned;        /* a failed send was logged */
+    bool exec_failed;   /* it never ran: not started again */
 };
 
 extern char **environ;
 
+static void warden_argv(struct daemon *d, char *argv[5]) {
+    argv[0] = (char *)d->worker_path, argv[1] = "--warden", argv[2] = argv[3] = argv[4] = NULL;
+    if (cgroups_base(d))
+        argv[2] = "--cgroups", argv[3] = (char *)cgroups_base(d);
+}
+
 /* In its own group (spawn_helper): a terminal's ^C, or a signal to
  * ninesd's group, is not for it. */
 static int spawn_warden(struct daemon *d, int their_end, pid_t *pid) {
-    char *argv[] = {(char *)d->worker_path, "--warden", NULL, NULL, NULL};
-    if (cgroups_base(d))
-        argv[2] = "--cgroups", argv[3] = (char *)cgroups_base(d);
+    char *argv[5];
+    warden_argv(d, argv);
     return spawn_helper(d->worker_path, argv, environ, their_end, WARDEN_FD, pid);
+}
+
+/* The forked warden until its exec, as spawn_helper's child would be: its
+ * own group, every signal at its default and unblocked, /dev/null on 0,
+ * the stream on WARDEN_FD. Only system calls: this is a copy of ninesd.
+ * NINES_WARDEN_EXEC_DELAY_MS holds the exec back (a test seam: a child
+ * started before the warden runs). */
+static _Noreturn void run_warden(const char *path, char *const argv[], int their_end, int exec_fd) {
+    (void)setpgid(0, 0);
+    for (int s = 1; s < NSIG; s++)
+        (void)signal(s, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    (void)sigprocmask(SIG_SETMASK, &none, NULL);
+    int null = open("/dev/null", O_RDONLY);
+    if (null > 0)
+        (void)dup2(null, 0), (void)close(null);
+    if (their_end == WARDEN_FD)
+        (void)fcntl(WARDEN_FD, F_SETFD, 0);
+    else
+        (void)dup2(their_end, WARDEN_FD);
+    const char *delay = getenv("NINES_WARDEN_EXEC_DELAY_MS");
+    if (delay) {
+        long ms = atol(delay);
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+        (void)nanosleep(&ts, NULL);
+    }
+    execve(path, argv, environ);
+    int e = errno;
+    (void)!write(exec_fd, &e, sizeof e);
+    _exit(127);
+}
+
+/* The boot's warden is forked and not waited for (posix_spawn waits for
+ * the exec: a few hundred microseconds of ninesd's start). It holds its
+ * end of the stream from the fork on, so a child told to it before its
+ * exec is covered as one told after (the groups wait in the stream; if
+ * ninesd dies first, the warden still execs, reads them and kills them).
+ * Whether the exec failed comes on *exec_fd, close-on-exec: its errno,
+ * or the end once it ran. Only at the boot, while ninesd is small (a
+ * fork copies its page tables). */
+static int fork_warden(struct daemon *d, int their_end, pid_t *pid, int *exec_fd) {
+    char *argv[5];
+    warden_argv(d, argv);
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    pid_t child = fork();
+    if (child == 0)
+        run_warden(d->worker_path, argv, their_end, p[1]);
+    int e = errno;
+    close(p[1]);
+    if (child < 0) {
+        close(p[0]);
+        return -e;
+    }
+    *pid = child;
+    *exec_fd = p[0];
+    return 0;
 }
 
 static void send_pids(struct warden *w, const int32_t *v, size_t n) {
@@ -65,27 +133,6 @@ static void send_all(struct daemon *d) {
 
 static void on_warden_exit(void *userdata, const siginfo_t *si);
 
-static int begin(struct daemon *d) {
-    struct warden *w = d->warden;
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-        return -errno;
-    int big = 1 << 20;
-    (void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
-    int r = spawn_warden(d, sv[1], &w->pid);
-    close(sv[1]);
-    if (r == 0)
-        r = reaper_watch(d->reaper, w->pid, on_warden_exit, d);
-    if (r < 0) {
-        close(sv[0]);
-        return r;
-    }
-    w->fd = sv[0];
-    w->warned = false;
-    send_all(d);
-    return 0;
-}
-
 static void log_failure(int err) {
     char msg[200];
     snprintf(msg, sizeof msg, "cannot start the warden (%s): if ninesd is killed, its children's processes may stay",
@@ -93,10 +140,69 @@ static void log_failure(int err) {
     nines_log_event(LOG_WARNING, "warden_error", msg, NULL, 0);
 }
 
+/* What the forked warden said of its exec: an errno (it failed: logged,
+ * never started again), or the pipe's end (it runs). Once. */
+static void exec_news(struct warden *w) {
+    if (w->exec_fd < 0)
+        return;
+    int e = 0;
+    ssize_t n;
+    while ((n = read(w->exec_fd, &e, sizeof e)) < 0 && errno == EINTR)
+        ;
+    if (n < 0 && errno == EAGAIN)
+        return; /* not yet */
+    if (n == (ssize_t)sizeof e && e > 0) {
+        w->exec_failed = true;
+        log_failure(-e);
+    }
+    w->exec_src = sd_event_source_disable_unref(w->exec_src);
+    close(w->exec_fd);
+    w->exec_fd = -1;
+}
+
+static int on_exec_news(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+    exec_news(userdata);
+    return 0;
+}
+
+static int begin(struct daemon *d, bool boot) {
+    struct warden *w = d->warden;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return -errno;
+    int big = 1 << 20;
+    (void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+    pid_t pid = 0;
+    int exec_fd = -1;
+    int r = boot ? fork_warden(d, sv[1], &pid, &exec_fd) : spawn_warden(d, sv[1], &pid);
+    close(sv[1]);
+    if (r == 0)
+        r = reaper_watch(d->reaper, pid, on_warden_exit, d);
+    if (r < 0) {
+        if (pid > 0)
+            kill(pid, SIGKILL); /* never watched: reaped as an orphan */
+        if (exec_fd >= 0)
+            close(exec_fd);
+        close(sv[0]);
+        return r;
+    }
+    w->pid = pid;
+    w->exec_fd = exec_fd;
+    if (exec_fd >= 0) {
+        (void)fcntl(exec_fd, F_SETFL, O_NONBLOCK);
+        if (sd_event_add_io(d->loop, &w->exec_src, exec_fd, EPOLLIN, on_exec_news, w) < 0)
+            exec_news(w); /* no source: what it said by now, or nothing */
+    }
+    w->fd = sv[0];
+    w->warned = false;
+    send_all(d);
+    return 0;
+}
+
 static int on_restart(sd_event_source *s, uint64_t usec, void *userdata) {
     struct daemon *d = userdata;
     d->warden->restart = sd_event_source_disable_unref(d->warden->restart);
-    int r = d->stopping ? 0 : begin(d);
+    int r = d->stopping ? 0 : begin(d, false);
     if (r < 0)
         log_failure(r);
     return 0;
@@ -107,7 +213,8 @@ static void on_warden_exit(void *userdata, const siginfo_t *si) {
     struct warden *w = d->warden;
     close(w->fd);
     w->fd = -1;
-    if (d->stopping)
+    exec_news(w); /* an exec that failed said so before this end */
+    if (d->stopping || w->exec_failed)
         return;
     nines_log_event(LOG_WARNING, "warden_error", "the warden ended: starting another in 1 s", NULL, 0);
     sd_event_add_time_relative(d->loop, &w->restart, CLOCK_MONOTONIC, WARDEN_RESTART_MS * 1000, 10 * 1000,
@@ -121,8 +228,8 @@ void warden_start(struct daemon *d) {
         log_failure(-ENOMEM);
         return;
     }
-    d->warden->fd = -1;
-    int r = begin(d);
+    d->warden->fd = d->warden->exec_fd = -1;
+    int r = begin(d, true);
     if (r < 0)
         log_failure(r);
 }
@@ -144,6 +251,9 @@ void warden_free(struct daemon *d) {
     if (!w)
         return;
     sd_event_source_disable_unref(w->restart);
+    sd_event_source_disable_unref(w->exec_src);
+    if (w->exec_fd >= 0)
+        close(w->exec_fd);
     if (w->fd >= 0) {
         reaper_unwatch(d->reaper, w->pid);
         close(w->fd); /* it exits; as ninesd's orphan it goes to init */

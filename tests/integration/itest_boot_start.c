@@ -6,7 +6,11 @@
  * answers in order): an exec child at the head of the tree is not queued
  * behind them. A tree refused once the launcher runs (a file that does
  * not parse, a module the check refuses) still exits 2 with its error,
- * and leaves no process behind.
+ * and leaves no process behind. The warden (warden.h) is forked and not
+ * waited for: a child started before it has exec'd is covered all the
+ * same, and a warden that cannot be exec'd is said once, not restarted.
+ * A child's output and channel block (made so without a system call
+ * more than they need: open_spawn_fds).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -144,6 +148,117 @@ static void a_refused_module_leaves_nothing_running(void **state) {
             "tree.yaml:5:7: child 'old': module refused: ");
 }
 
+/* The pid in DIR/name once it is written. */
+static pid_t read_pid(struct ninesd *n, const char *name) {
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s", n->dir, name);
+    for (int i = 0; i < WAIT_MS / 10; i++) {
+        FILE *f = fopen(path, "r");
+        long v = 0;
+        int ok = f ? fscanf(f, "%ld", &v) : 0;
+        if (f)
+            fclose(f);
+        if (ok == 1 && v > 0)
+            return (pid_t)v;
+        usleep(10000);
+    }
+    return -1;
+}
+
+/* ninesd's children: how many are the warden's process still before its
+ * exec (a copy of ninesd: its name is ninesd's), how many the warden. */
+static void wardens(pid_t ninesd, int *forked, int *running) {
+    pid_t kids[64];
+    int k = list_children(ninesd, kids, 64);
+    *forked = *running = 0;
+    for (int i = 0; i < k; i++) {
+        char path[64], comm[64] = "";
+        snprintf(path, sizeof path, "/proc/%d/comm", (int)kids[i]);
+        FILE *f = fopen(path, "r");
+        if (f && fgets(comm, sizeof comm, f))
+            *forked += strcmp(comm, "ninesd\n") == 0;
+        if (f)
+            fclose(f);
+        *running += is_warden(kids[i]);
+    }
+}
+
+/* The warden's exec held back (NINES_WARDEN_EXEC_DELAY_MS): the tree
+ * starts meanwhile, its child's group told to a warden not yet running;
+ * ninesd SIGKILLed then, the warden runs later all the same, reads the
+ * group and kills what the child left in it. */
+static void a_child_started_before_the_warden_runs_is_covered(void **state) {
+    struct ninesd *n = *state;
+    const char *tree = harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - id: fam\n      exec: [/bin/sh, -c, 'sleep 1001 & echo $! > $BS_DIR/kid; exec sleep 1000']\n");
+    setenv("BS_DIR", n->dir, 1);
+    setenv("NINES_WARDEN_EXEC_DELAY_MS", "1500", 1);
+    ninesd_start(n, tree, NULL);
+    unsetenv("NINES_WARDEN_EXEC_DELAY_MS");
+    pid_t leader = ninesd_wait_started(n, "fam", WAIT_MS), kid = read_pid(n, "kid");
+    assert_true(leader > 0 && kid > 0);
+    int forked, running;
+    wardens(n->pid, &forked, &running);
+    if (forked != 1 || running != 0)
+        fail_msg("before its exec: %d forked warden, %d running (1 and 0 expected)", forked, running);
+    kill(n->pid, SIGKILL);
+    assert_true(ninesd_wait_exit(n, WAIT_MS));
+    bool gone = wait_process_gone(kid, WAIT_MS);
+    if (!gone)
+        kill(kid, SIGKILL);
+    assert_true(gone);
+    assert_true(wait_process_gone(leader, WAIT_MS));
+}
+
+/* A warden whose exec fails (no such worker program) is said once, as
+ * when it was spawned in place, and not started again every second. */
+static void a_warden_that_cannot_run_is_said_once(void **state) {
+    struct ninesd *n = *state;
+    const char *tree = harness_write_tree(n, "supervisor:\n  children: []\n");
+    ninesd_start(n, tree, "--worker", "/nonexistent/nines-worker", NULL);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=warden_error", "cannot start the warden (No such file or directory)",
+                                NULL));
+    ninesd_pump(n, 1500);
+    assert_int_equal(ninesd_count(n, "event=warden_error", NULL), 1);
+    assert_int_equal(ninesd_count(n, "event=tree_started", NULL), 1); /* the tree runs without it */
+}
+
+/* Whether descriptor fd of pid is non-blocking (its fdinfo's flags). */
+static bool nonblocking(pid_t pid, int fd) {
+    char path[64], line[128];
+    snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", (int)pid, fd);
+    FILE *f = fopen(path, "r");
+    unsigned long flags = 0;
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = sscanf(line, "flags: %lo", &flags) == 1;
+    if (f)
+        fclose(f);
+    assert_true(found);
+    return flags & 04000; /* O_NONBLOCK */
+}
+
+/* A child's output and channel block, whatever they are made of (a
+ * module worker's: the output socket's senders, set so as they are
+ * made; an exec child's: pipes, non-blocking at ninesd's end). */
+static void a_childs_output_and_channel_block(void **state) {
+    struct ninesd *n = *state;
+    const char *tree = harness_write_tree(n,
+        "supervisor:\n  children:\n"
+        "    - {id: x, exec: [/bin/sleep, '1000'], shutdown: brutal_kill}\n"
+        "    - {id: w, module: @BUILD@/tests/apps/trivial.so}\n");
+    ninesd_start(n, tree, NULL);
+    pid_t x = ninesd_wait_started(n, "x", WAIT_MS), w = ninesd_wait_started(n, "w", WAIT_MS);
+    assert_true(x > 0 && w > 0);
+    for (int fd = 1; fd <= 3; fd++)
+        if (nonblocking(w, fd))
+            fail_msg("the worker's descriptor %d is non-blocking", fd);
+    for (int fd = 1; fd <= 2; fd++)
+        if (nonblocking(x, fd))
+            fail_msg("the exec child's descriptor %d is non-blocking", fd);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(an_exec_child_first_is_not_queued_behind_the_boot_spares, harness_setup,
@@ -151,6 +266,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_tree_that_does_not_parse_leaves_nothing_running, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_refused_module_leaves_nothing_running, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_child_started_before_the_warden_runs_is_covered, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(a_warden_that_cannot_run_is_said_once, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_childs_output_and_channel_block, harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
