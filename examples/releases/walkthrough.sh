@@ -6,11 +6,16 @@
 # end the script says how many requests were made and how many failed,
 # and exits 1 if any failed or any connection was closed.
 #   examples/releases/walkthrough.sh [BUILD]        (default: build)
-# It uses TCP port 7007 (the example tree's echo) on 127.0.0.1.
+# It runs copies of the three releases whose echo listens on a port the
+# kernel picks (`port: 0` where the examples say 7007), built here as the
+# Makefile builds the examples, so that runs side by side never collide;
+# the clients ask echo for its port (`ninesctl call echo port`).
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
+examples=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/nines-walkthrough-XXXXXX)
 releases="$work/releases"
+built="$work/built"
 sock="$work/control.sock"
 ninesd_pid=
 cleanup() {
@@ -22,22 +27,39 @@ trap cleanup EXIT
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 ctl() { say "ninesctl $*"; "$build/ninesctl" --socket "$sock" "$@"; }
 
+# 0. The releases, as examples/releases/myapp-VERSION/ but for echo's port:
+# each spec staged with apps/ linked to the build's examples (see the
+# Makefile), each checked against the one before it.
+release() { # VERSION [PREVIOUS]
+    local spec="$work/specs/myapp-$1"
+    mkdir -p "$spec"
+    cp -R "$examples/myapp-$1/." "$spec/"
+    sed -i 's/port: 7007}/port: 0}/' "$spec/tree.yaml"
+    grep -q 'port: 0}' "$spec/tree.yaml"
+    ln -s "$build/examples" "$spec/apps"
+    "$build/nines-release" build ${2:+--previous "$built/myapp-$2"} "$spec/release.yaml" "$built" >/dev/null
+}
+release 1.0.0 && release 1.1.0 1.0.0 && release 2.0.0 1.1.0
+
 # 1. A releases folder with 1.0.0 in it: the first boot makes it permanent.
 mkdir -p "$releases"
-cp "$build/examples/releases/myapp-1.0.0.tar.gz" "$releases/"
+cp "$built/myapp-1.0.0.tar.gz" "$releases/"
 say "ninesd --releases $releases"
 "$build/ninesd" --socket "$sock" --releases "$releases" 2>"$work/ninesd.log" &
 ninesd_pid=$!
+port=
 for _ in $(seq 100); do
-    "$build/ninesctl" --socket "$sock" call echo port >/dev/null 2>&1 && break
+    port=$("$build/ninesctl" --socket "$sock" call echo port 2>/dev/null) && break
     sleep 0.1
 done
+[ -n "$port" ] || { echo "echo never answered; ninesd's log:"; tail -20 "$work/ninesd.log"; exit 1; }
+echo "echo listens on 127.0.0.1:$port"
 ctl release list
 
 # 2. The load: echo lines over kept connections, counter calls.
 echo_client() {
     local n=0 failed=0 closed=0 reply
-    exec 3<>/dev/tcp/127.0.0.1/7007
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
     while [ ! -e "$work/stop" ]; do
         echo "client $1 line $n" >&3
         if ! IFS= read -r -t 5 reply <&3; then closed=1; break; fi
@@ -61,7 +83,7 @@ sleep 1
 # 3. 1.1.0 arrives in the folder (copied beside it, then moved in: a
 # partial copy is never picked up); ninesd verifies and unpacks it.
 say "cp myapp-1.1.0.tar.gz $releases/.myapp-1.1.0.part && mv … $releases/myapp-1.1.0.tar.gz"
-cp "$build/examples/releases/myapp-1.1.0.tar.gz" "$releases/.myapp-1.1.0.part"
+cp "$built/myapp-1.1.0.tar.gz" "$releases/.myapp-1.1.0.part"
 mv "$releases/.myapp-1.1.0.part" "$releases/myapp-1.1.0.tar.gz"
 for _ in $(seq 100); do
     "$build/ninesctl" --socket "$sock" release list 2>/dev/null | grep -q '1\.1\.0' && break
@@ -74,7 +96,7 @@ ctl call counter history
 ctl release make-permanent 1.1.0
 
 # 4. 2.0.0, unpacked by hand: a child added, one removed, a strategy changed.
-ctl release unpack "$build/examples/releases/myapp-2.0.0.tar.gz"
+ctl release unpack "$built/myapp-2.0.0.tar.gz"
 ctl upgrade 2.0.0 --dry-run
 ctl upgrade 2.0.0
 ctl status
