@@ -135,8 +135,10 @@ static void flush_socket_output(struct child_proc *p) {
 static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
     struct child_proc *p = userdata;
     bool is_out = s == p->out_src;
-    if (drain_pipe(p, fd, is_out ? &p->out : &p->err, is_out ? "stdout" : "stderr", NINES_OUTPUT_READ_BUDGET))
+    if (drain_pipe(p, fd, is_out ? &p->out : &p->err, is_out ? "stdout" : "stderr", NINES_OUTPUT_READ_BUDGET)) {
         sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        reaper_expect(p->d->reaper, p->pid); /* closed: its end may be merged into another's SIGCHLD */
+    }
     return 0;
 }
 
@@ -251,8 +253,10 @@ static int on_channel(sd_event_source *s, int fd, uint32_t revents, void *userda
                             : (n_fds = 0, nines_proto_recv(p->channel, buf, &m));
     if (r == 0)
         on_message(p, &m, fds, n_fds);
-    else if (r != -EAGAIN && r != -EBADMSG)
+    else if (r != -EAGAIN && r != -EBADMSG) {
         sd_event_source_set_enabled(s, SD_EVENT_OFF); /* closed: the exit handler drains the rest */
+        reaper_expect(p->d->reaper, p->pid);          /* its end, even merged, found by its pid */
+    }
     return 0;
 }
 
@@ -464,6 +468,7 @@ int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool rest
 static void signal_tree(struct child_proc *p, int sig) {
     if (kill(-p->pid, sig) < 0 && errno == ESRCH)
         kill(p->pid, sig);
+    reaper_expect(p->d->reaper, p->pid);
 }
 
 void child_proc_stop(struct child_proc *p) {

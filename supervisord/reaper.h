@@ -10,15 +10,23 @@
  * unwatched one (an orphan) is reaped at once. No descriptor per process:
  * the table is a hash of pids.
  *
- * The process a SIGCHLD names is looked at by its pid, in O(1); ends
- * whose SIGCHLD the kernel merged into that one (it queues one at a time)
- * are found a little later by a waitid(P_ALL), which walks every child:
- * so a crash is seen at once at any tree size, and a burst of ends costs
- * one walk per end found, as before. The walk comes REAPER_SWEEP_DELAY_MS
+ * The process a SIGCHLD names is looked at by its pid, in O(1). The
+ * kernel queues one SIGCHLD at a time, so other ends can be merged into
+ * it; most are found by their pid too: a process ninesd expects to end
+ * (reaper_expect: one it killed or stopped, one whose channel or output
+ * was just closed, as a process's are at its end before it is a zombie)
+ * is looked at by its pid at every SIGCHLD and on the loop's next turn
+ * after it was expected, so an end merged into another is found as soon
+ * as either is seen, whichever comes last. What no one expected (an
+ * orphan, a child whose outputs a process of its own still holds) is
+ * found by a waitid(P_ALL), which walks every child in the kernel under
+ * the lock every fork and every end takes: it comes REAPER_SWEEP_DELAY_MS
  * after an end, twice as late each time it found nothing, up to
- * REAPER_SWEEP_MAX_MS (reaper_sweep_delay): a steady trickle of crashes
- * in a large tree pays a walk a tenth of a second at most, a burst (where
- * ends do merge) is walked every 5 ms again from the first one found.
+ * REAPER_SWEEP_MAX_MS (reaper_sweep_delay). A steady trickle of crashes
+ * in a large tree pays a walk a second at most; a burst where the walk
+ * finds ends is walked every 5 ms again from the first one found. A
+ * SIGCHLD that names a process ninesd reaped itself (a spare it dropped)
+ * is an end like another: the walk comes later, not at once.
  */
 #ifndef NINES_REAPER_H
 #define NINES_REAPER_H
@@ -33,7 +41,8 @@
 typedef void (*reaper_fn)(void *userdata, const siginfo_t *si);
 
 #define REAPER_SWEEP_DELAY_MS 5
-#define REAPER_SWEEP_MAX_MS 100
+#define REAPER_SWEEP_MAX_MS 1000
+#define REAPER_EXPECT_MAX 64 /* beyond: the walk finds them */
 
 /* The delay of the next walk, after one `prev_ms` late that found `found`
  * ends (0 for none yet). Pure. */
@@ -54,6 +63,12 @@ void *reaper_watcher(const struct reaper *r, pid_t pid, reaper_fn fn);
  * orphan's: a process whose pid is still on its way (launcher.h) can be
  * watched from it; the watch is looked for again after. */
 void reaper_set_claim(struct reaper *r, void (*fn)(void *userdata), void *userdata);
+
+/* pid, a child of ninesd's, may end soon (it was signalled, its channel
+ * or output closed): its end, even merged into another's SIGCHLD, is
+ * looked for by its pid (see above). Forgotten at its end, at its
+ * unwatch, or when it is no child of ours. */
+void reaper_expect(struct reaper *r, pid_t pid);
 
 /* Orphans reaped so far (processes ninesd adopted and did not start). */
 size_t reaper_orphans(const struct reaper *r);

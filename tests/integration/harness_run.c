@@ -6,7 +6,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 int harness_run(char *out, size_t size, const char *fmt, ...) {
     char cmd[4096];
@@ -40,4 +43,42 @@ int harness_ctl(struct ninesd *n, const char *args, char *out, size_t size) {
 
 int harness_check(const char *tree, char *out, size_t size) {
     return harness_run(out, size, "%s --check %s", BUILD_PATH("ninesd"), tree);
+}
+
+/* The pid tracing `pid` (TracerPid in /proc/PID/status), or 0. */
+static pid_t tracer_of(pid_t pid) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    pid_t t = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "TracerPid:", 10) == 0)
+            t = (pid_t)atoi(line + 10);
+    if (f)
+        fclose(f);
+    return t;
+}
+
+pid_t harness_strace(struct ninesd *n, const char *calls, const char *out) {
+    char target[16], trace[256];
+    snprintf(target, sizeof target, "%d", (int)n->pid);
+    snprintf(trace, sizeof trace, "trace=%s", calls);
+    pid_t s = fork();
+    if (s == 0) {
+        execl(STRACE_PATH, STRACE_PATH, "-qq", "-xx", "-s", "600", "-e", trace, "-o", out, "-p", target, (char *)NULL);
+        _exit(127);
+    }
+    /* Attached once ninesd is traced by it and has answered a request
+     * since (it is running again, traced). */
+    char buf[4096];
+    for (int i = 0; i < 100; i++) {
+        if (tracer_of(n->pid) == s) {
+            harness_ctl(n, "status", buf, sizeof buf);
+            return s;
+        }
+        usleep(50000);
+    }
+    kill(s, SIGTERM);
+    waitpid(s, NULL, 0);
+    return -1;
 }

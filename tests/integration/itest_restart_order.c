@@ -28,36 +28,11 @@
 #include "harness_run.h"
 
 #define WAIT_MS 5000
-#define STRACE "/usr/bin/strace"
 
 static const char *kid_tree(struct ninesd *n) {
     return harness_write_tree(n,
         "supervisor:\n  intensity: 10\n  period: 10s\n  children:\n"
         "    - id: w\n      module: @BUILD@/tests/apps/group_kid.so\n");
-}
-
-/* strace attached to pid, writing to `out`; its pid once it traces. */
-static pid_t attach_strace(struct ninesd *n, const char *out) {
-    char target[16];
-    snprintf(target, sizeof target, "%d", (int)n->pid);
-    pid_t s = fork();
-    if (s == 0) {
-        execl(STRACE, STRACE, "-qq", "-xx", "-s", "600", "-e", "trace=kill,sendmsg,sendto,write,waitid", "-o", out,
-              "-p", target, (char *)NULL);
-        _exit(127);
-    }
-    /* Attached once a request's answer shows in the trace. */
-    char buf[4096];
-    struct stat st;
-    for (int i = 0; i < 100; i++) {
-        harness_ctl(n, "status", buf, sizeof buf);
-        if (stat(out, &st) == 0 && st.st_size > 0)
-            return s;
-        usleep(50000);
-    }
-    kill(s, SIGTERM);
-    waitpid(s, NULL, 0);
-    return -1;
 }
 
 /* One traced system call: its name, the first argument as a number, and
@@ -180,7 +155,7 @@ static pid_t kid_of(struct ninesd *n, pid_t worker) {
 
 static void the_old_group_is_killed_before_the_spare_starts(void **state) {
     struct ninesd *n = *state;
-    if (access(STRACE, X_OK) != 0)
+    if (access(STRACE_PATH, X_OK) != 0)
         skip(); /* the order is read from strace */
     ninesd_start(n, kid_tree(n), NULL);
     pid_t old = ninesd_wait_started(n, "w", WAIT_MS);
@@ -191,7 +166,7 @@ static void the_old_group_is_killed_before_the_spare_starts(void **state) {
     usleep(300000); /* the spare preloads the module */
     char trace[400], out[4096];
     snprintf(trace, sizeof trace, "%s/strace.out", n->dir);
-    pid_t tracer = attach_strace(n, trace);
+    pid_t tracer = harness_strace(n, "kill,sendmsg,sendto,write,waitid", trace);
     assert_true(tracer > 0);
     harness_ctl(n, "call w die", out, sizeof out);
     const char *started = ninesd_wait_event(n, "child_started", "w", WAIT_MS);
