@@ -237,7 +237,7 @@ static pid_t exec_kid_of(struct ninesd *n, pid_t leader) {
  * before the warden hears of the new group or of the old one gone. */
 static void the_old_group_is_killed_before_the_exec_child_restarts(void **state) {
     struct ninesd *n = *state;
-    if (access(STRACE, X_OK) != 0)
+    if (access(STRACE_PATH, X_OK) != 0)
         skip();
     ninesd_start(n, exec_kid_tree(n), NULL);
     pid_t old = ninesd_wait_started(n, "x", WAIT_MS);
@@ -249,7 +249,7 @@ static void the_old_group_is_killed_before_the_exec_child_restarts(void **state)
     assert_true(ready > 0);
     char trace[400];
     snprintf(trace, sizeof trace, "%s/strace.out", n->dir);
-    pid_t tracer = attach_strace(n, trace);
+    pid_t tracer = harness_strace(n, "kill,sendmsg,sendto,write,waitid", trace);
     assert_true(tracer > 0);
     kill(old, SIGKILL);
     pid_t next = -1;
