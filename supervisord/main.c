@@ -262,6 +262,12 @@ static int start_early(const struct options *o, struct daemon *d, const struct d
     return 0;
 }
 
+static void refuse(const struct nines_error *err) {
+    char text[5000];
+    nines_error_format(err, text, sizeof text);
+    fprintf(stderr, "%s\n", text);
+}
+
 /* A tree refused before it starts: what started early is stopped (the
  * spare the launcher has made by now is taken, to be killed and reaped
  * with the rest). */
@@ -307,16 +313,14 @@ int main(int argc, char **argv) {
     struct nines_tree *tree = NULL;
     struct nines_error err = {0};
     if (nines_tree_load(o.tree, &tree, &err) < 0) {
-        char text[5000];
-        nines_error_format(&err, text, sizeof text);
-        fprintf(stderr, "%s\n", text);
+        refuse(&err);
         return stop_early(&o, &d, EXIT_USAGE);
     }
     uint64_t connections = o.no_control ? 0 : o.max_connections ? o.max_connections : CONTROL_MAX_CONNECTIONS;
-    if (check_descriptors(tree, connections, &err) < 0 || preflight_check(tree, worker, &err) < 0) {
-        char text[5000];
-        nines_error_format(&err, text, sizeof text);
-        fprintf(stderr, "%s\n", text);
+    struct preflight *checks = NULL;
+    if (check_descriptors(tree, connections, &err) < 0 ||
+        (o.check ? preflight_check(tree, worker, &err) : preflight_begin(tree, worker, &checks, &err)) < 0) {
+        refuse(&err);
         nines_tree_free(tree);
         return stop_early(&o, &d, EXIT_USAGE);
     }
@@ -325,8 +329,15 @@ int main(int argc, char **argv) {
         nines_tree_free(tree);
         return 0;
     }
+    /* The modules are loaded by their checkers meanwhile: the verdict
+     * comes before anything of the tree starts, and before a failure of
+     * the start (a refused module is the tree's error, as it was). */
     dopt.budget_connections = connections;
     r = daemon_init(&d, tree, &dopt);
+    if (preflight_end(checks, &err) < 0) {
+        refuse(&err);
+        return stop_early(&o, &d, EXIT_USAGE); /* d holds the tree */
+    }
     if (r < 0) {
         fprintf(stderr, "ninesd: cannot start: %s\n", strerror(-r));
         daemon_free(&d);

@@ -136,28 +136,41 @@ static void set_error(struct nines_error *err, const char *file, const struct pr
     snprintf(err->message, sizeof err->message, "child '%s': module refused: %s", it->child->id, why);
 }
 
-/* Run one batch; the failure of the earliest declared module wins. */
-static int check_batch(const char *worker, const struct preflight_item *items, size_t n,
-                       const char *file, struct nines_error *err, const struct preflight_item **worst) {
+/* The checks under way: a batch of hosts at a time, the first started by
+ * preflight_begin so that it runs while ninesd starts. */
+struct preflight {
+    const struct nines_tree *tree;
+    const char *worker;
+    struct preflight_item *items;
+    size_t n, at;     /* the modules; the first of the batch under way */
     struct checker k[BATCH];
-    size_t started = 0;
-    int r = 0;
-    for (; started < n; started++) {
-        k[started] = (struct checker){.item = &items[started]};
-        if ((r = start_checker(worker, &k[started])) < 0)
+    size_t started;   /* hosts of the batch under way */
+    int r;            /* a host that could not be spawned: none more */
+    const struct preflight_item *worst; /* the earliest declared refused */
+};
+
+static void start_batch(struct preflight *p) {
+    size_t len = p->n - p->at < BATCH ? p->n - p->at : BATCH;
+    for (p->started = 0; p->started < len; p->started++) {
+        p->k[p->started] = (struct checker){.item = &p->items[p->at + p->started]};
+        if ((p->r = start_checker(p->worker, &p->k[p->started])) < 0)
             break;
     }
-    for (size_t i = 0; i < started; i++) {
+}
+
+/* The batch's verdicts; the failure of the earliest declared module wins. */
+static void finish_batch(struct preflight *p, struct nines_error *err) {
+    for (size_t i = 0; i < p->started; i++) {
         char why[400];
-        if (finish_checker(&k[i], why, sizeof why) == 0)
+        if (finish_checker(&p->k[i], why, sizeof why) == 0)
             continue;
-        const struct nines_mark *m = &k[i].item->child->mark;
-        if (!*worst || m->line < (*worst)->child->mark.line) {
-            *worst = k[i].item;
-            set_error(err, file, k[i].item, why);
+        const struct nines_mark *m = &p->k[i].item->child->mark;
+        if (!p->worst || m->line < p->worst->child->mark.line) {
+            p->worst = p->k[i].item;
+            set_error(err, p->tree->path, p->k[i].item, why);
         }
     }
-    return r;
+    p->started = 0;
 }
 
 /* Exec programs are checked here: no host loads them. One that is not
@@ -184,25 +197,48 @@ static int check_programs(const struct nines_sup_spec *sup, const char *file, st
     return r;
 }
 
-int preflight_check(const struct nines_tree *tree, const char *worker, struct nines_error *err) {
+int preflight_begin(const struct nines_tree *tree, const char *worker, struct preflight **out,
+                    struct nines_error *err) {
     if (check_programs(&tree->root, tree->path, err) < 0)
         return -EINVAL;
-    struct preflight_item *items = NULL;
-    int n = preflight_collect(tree, &items);
-    if (n < 0)
+    struct preflight *p = calloc(1, sizeof *p);
+    if (!p)
+        return -ENOMEM;
+    *p = (struct preflight){.tree = tree, .worker = worker};
+    int n = preflight_collect(tree, &p->items);
+    if (n < 0) {
+        free(p);
         return n;
-    const struct preflight_item *worst = NULL;
-    int r = 0;
-    for (size_t at = 0; at < (size_t)n && r == 0; at += BATCH) {
-        size_t len = (size_t)n - at < BATCH ? (size_t)n - at : BATCH;
-        r = check_batch(worker, items + at, len, tree->path, err, &worst);
     }
-    if (r < 0 && !worst) {
-        snprintf(err->file, sizeof err->file, "%s", tree->path);
+    p->n = (size_t)n;
+    if (p->n)
+        start_batch(p);
+    *out = p;
+    return 0;
+}
+
+int preflight_end(struct preflight *p, struct nines_error *err) {
+    while (p->n) {
+        finish_batch(p, err);
+        p->at += BATCH;
+        if (p->r < 0 || p->at >= p->n)
+            break;
+        start_batch(p);
+    }
+    if (p->r < 0 && !p->worst) {
+        snprintf(err->file, sizeof err->file, "%s", p->tree->path);
         err->line = err->column = 0;
         snprintf(err->message, sizeof err->message, "cannot run the worker host %s to check modules: %s",
-                 worker, strerror(-r));
+                 p->worker, strerror(-p->r));
     }
-    free(items);
-    return worst || r < 0 ? -EINVAL : 0;
+    int r = p->worst || p->r < 0 ? -EINVAL : 0;
+    free(p->items);
+    free(p);
+    return r;
+}
+
+int preflight_check(const struct nines_tree *tree, const char *worker, struct nines_error *err) {
+    struct preflight *p;
+    int r = preflight_begin(tree, worker, &p, err);
+    return r < 0 ? r : preflight_end(p, err);
 }

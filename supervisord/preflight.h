@@ -29,4 +29,14 @@ int preflight_collect(const struct nines_tree *tree, struct preflight_item **out
  * refused module's child position and the host's reason. */
 int preflight_check(const struct nines_tree *tree, const char *worker, struct nines_error *err);
 
+/* The same in two steps, so that the hosts load the modules while ninesd
+ * goes on with its start: begin checks the exec programs at once (-EINVAL
+ * with *err) and starts the first hosts (0 and *out, which end takes);
+ * end waits for them, runs the rest and gives preflight_check's verdict.
+ * Nothing of the tree may start before it. */
+struct preflight;
+int preflight_begin(const struct nines_tree *tree, const char *worker, struct preflight **out,
+                    struct nines_error *err);
+int preflight_end(struct preflight *p, struct nines_error *err);
+
 #endif /* NINES_PREFLIGHT_H */

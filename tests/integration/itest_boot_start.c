@@ -9,7 +9,8 @@
  * and leaves no process behind. The warden (warden.h) is forked and not
  * waited for: a child started before it has exec'd is covered all the
  * same, and a warden that cannot be exec'd is said once, not restarted.
- * A child's output and channel block (made so without a system call
+ * Modules are checked while the rest of the start is made, their verdict
+ * said before any failure of it. A child's output and channel block (made so without a system call
  * more than they need: open_spawn_fds).
  */
 #include <setjmp.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "harness_run.h"
 
 #define WAIT_MS 20000
 #define STRACE "/usr/bin/strace"
@@ -259,6 +261,32 @@ static void a_childs_output_and_channel_block(void **state) {
             fail_msg("the exec child's descriptor %d is non-blocking", fd);
 }
 
+/* The modules are checked while the rest of ninesd's start is made, and
+ * their verdict still comes first: a tree with a refused module whose
+ * control socket is taken by another ninesd is refused for its module
+ * (exit 2), and the other ninesd keeps its socket. */
+static void a_refused_module_is_said_before_a_start_failure(void **state) {
+    struct ninesd *n = *state;
+    ninesd_start(n, harness_write_tree(n, "supervisor:\n  children:\n"
+                                          "    - {id: ok, module: @BUILD@/tests/apps/trivial.so}\n"), NULL);
+    assert_true(ninesd_wait_started(n, "ok", WAIT_MS) > 0);
+    struct ninesd second = {0}; /* no folder of its own: n's holds its tree */
+    char tree[600];
+    snprintf(tree, sizeof tree, "%s/second.yaml", n->dir);
+    FILE *f = fopen(tree, "w");
+    assert_non_null(f);
+    fprintf(f, "supervisor:\n  children:\n    - id: old\n      module: %s\n", BUILD_PATH("tests/apps/bad_abi.so"));
+    fclose(f);
+    ninesd_start(&second, tree, "--socket", n->socket, NULL);
+    assert_true(ninesd_wait_exit(&second, WAIT_MS));
+    int status = second.status, refused = ninesd_count(&second, "second.yaml:3:7: child 'old': module refused: ", NULL);
+    ninesd_cleanup(&second);
+    assert_int_equal(WEXITSTATUS(status), 2);
+    assert_int_equal(refused, 1);
+    char buf[4096];
+    assert_int_equal(harness_ctl(n, "status", buf, sizeof buf), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(an_exec_child_first_is_not_queued_behind_the_boot_spares, harness_setup,
@@ -270,6 +298,8 @@ int main(void) {
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_warden_that_cannot_run_is_said_once, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_childs_output_and_channel_block, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(a_refused_module_is_said_before_a_start_failure, harness_setup,
+                                        harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
