@@ -157,7 +157,8 @@ pid_t bench_daemon_wait_started(struct bench_daemon *d, const char *id, int time
     }
 }
 
-void bench_daemon_stop(struct bench_daemon *d) {
+double bench_daemon_stop(struct bench_daemon *d) {
+    double t0 = bench_now_us();
     kill(d->pid, SIGTERM);
     /* Keep reading its log until it is gone: a shutdown logs a line per
      * child, and a full pipe would stop ninesd in the middle of it. */
@@ -165,11 +166,36 @@ void bench_daemon_stop(struct bench_daemon *d) {
     while (read(d->log_fd, sink, sizeof sink) > 0)
         ;
     waitpid(d->pid, NULL, 0);
+    double ms = (bench_now_us() - t0) / 1000;
     close(d->log_fd);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", d->dir);
+    return ms;
+}
+
+double bench_restart_us(struct bench_daemon *d, const char *prog, const char *id, pid_t *victim, int timeout_ms) {
+    if (*victim <= 1) {
+        fprintf(stderr, "%s: no pid for %s\n", prog, id);
+        exit(1);
+    }
+    double t0 = bench_now_us();
+    kill(*victim, SIGKILL);
+    pid_t next = bench_daemon_wait_started(d, id, timeout_ms);
+    double t = bench_now_us() - t0;
+    if (next <= 1) {
+        fprintf(stderr, "%s: no restart of %s seen\n", prog, id);
+        exit(1);
+    }
+    static const char *show;
+    if (!show)
+        show = getenv("NINES_BENCH_SHOW_US") ? getenv("NINES_BENCH_SHOW_US") : "";
+    if (*show && t > atof(show)) /* when, on CLOCK_MONOTONIC: beside a trace (perf -k mono) */
+        fprintf(stderr, "%s: %s restart %.0f us, killed at %.6f s, pid %d -> %d\n", prog, id, t, t0 / 1e6,
+                (int)*victim, (int)next);
+    *victim = next;
+    return t;
 }
 
 int bench_connect(const char *path) {

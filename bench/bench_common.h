@@ -49,7 +49,16 @@ void bench_daemon_spawn_prog(struct bench_daemon *d, const char *ninesd, const c
 void bench_daemon_lines(struct bench_daemon *d, int timeout_ms, bool (*fn)(void *ctx, const char *line), void *ctx);
 /* The pid of the next child_started line for `id`, or -1. */
 pid_t bench_daemon_wait_started(struct bench_daemon *d, const char *id, int timeout_ms);
-void bench_daemon_stop(struct bench_daemon *d);
+/* SIGTERM, its log read until it is gone, its folder removed: the
+ * milliseconds from the signal to its exit. */
+double bench_daemon_stop(struct bench_daemon *d);
+/* SIGKILL *victim, child `id` of d, and wait up to timeout_ms for its
+ * replacement's child_started: µs, and *victim is the new pid. Exits 1,
+ * the message naming `prog`, when none comes. With NINES_BENCH_SHOW_US=N
+ * in the environment, a restart slower than N µs is said on stderr with
+ * the CLOCK_MONOTONIC time of its SIGKILL (to find it in a trace taken
+ * beside the run, perf record -k mono). */
+double bench_restart_us(struct bench_daemon *d, const char *prog, const char *id, pid_t *victim, int timeout_ms);
 /* Read what the daemon has logged so far, without waiting, and forget the
  * complete lines: for a benchmark that does not read the log, so that a
  * full pipe never stops ninesd. An incomplete last line is kept. */

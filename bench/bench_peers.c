@@ -76,26 +76,7 @@ static double floor_exec(void) {
 
 /* posix_spawn + exec + dlopen of trivial.so (floor_loader), as bench_restart. */
 static double floor_so(void) {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
-        die("pipe");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-    char *argv[] = {NINES_BUILD_DIR "/bench/floor_loader", NINES_BUILD_DIR "/tests/apps/trivial.so", NULL};
-    pid_t pid;
-    char c;
-    double t0 = bench_now_us();
-    if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
-        die("floor_loader");
-    close(p[1]);
-    if (read(p[0], &c, 1) != 1)
-        die("floor_loader said nothing");
-    double t1 = bench_now_us();
-    close(p[0]);
-    posix_spawn_file_actions_destroy(&fa);
-    waitpid(pid, NULL, 0);
-    return t1 - t0;
+    return bench_module_floor_us(NINES_BUILD_DIR "/tests/apps/trivial.so");
 }
 
 /* Kill child 0 and wait for its replacement: microseconds. */

@@ -13,6 +13,9 @@
  * restart is measured in the same loop, the two in turns (which goes
  * first alternates), with the median of the paired differences, so that
  * two builds can be compared on a machine whose load moves.
+ *
+ *   NINES_BENCH_SHOW_US=N prints each restart slower than N us with the
+ *   CLOCK_MONOTONIC time of its SIGKILL (bench_restart_us, bench_common.h).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -34,42 +37,6 @@ extern char **environ;
 #define MODULE NINES_BUILD_DIR "/tests/apps/trivial.so"
 #define SETTLE_US 3000
 
-static double floor_once(void) {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
-        abort();
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-    char *argv[] = {NINES_BUILD_DIR "/bench/floor_loader", MODULE, NULL};
-    pid_t pid;
-    double t0 = bench_now_us();
-    if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) != 0)
-        abort();
-    close(p[1]);
-    char c;
-    if (read(p[0], &c, 1) != 1)
-        abort();
-    double t1 = bench_now_us();
-    close(p[0]);
-    posix_spawn_file_actions_destroy(&fa);
-    waitpid(pid, NULL, 0);
-    return t1 - t0;
-}
-
-static double restart_once(struct bench_daemon *d, pid_t *worker) {
-    double t0 = bench_now_us();
-    kill(*worker, SIGKILL);
-    pid_t next = bench_daemon_wait_started(d, "w", 5000);
-    double t1 = bench_now_us();
-    if (next <= 0) {
-        fprintf(stderr, "bench_restart: no restart seen\n");
-        exit(1);
-    }
-    *worker = next;
-    return t1 - t0;
-}
-
 #define TREE                                                                    \
     "supervisor:\n  intensity: 1000000\n  period: 1s\n  children:\n"            \
     "    - id: w\n      module: " MODULE "\n      shutdown: brutal_kill\n"
@@ -89,9 +56,9 @@ static void warm_pair(int i, struct bench_daemon *warm, pid_t *warm_worker, doub
             continue;
         usleep(SETTLE_US);
         if (this_one)
-            warm_us[i] = restart_once(warm, warm_worker);
+            warm_us[i] = bench_restart_us(warm, "bench_restart", "w", warm_worker, 5000);
         else
-            base_us[i] = restart_once(base, base_worker);
+            base_us[i] = bench_restart_us(base, "bench_restart", "w", base_worker, 5000);
     }
 }
 
@@ -134,10 +101,10 @@ int main(int argc, char **argv) {
      * before the next, so that none pays for another's tail. */
     for (int i = 0; i < n; i++) {
         usleep(SETTLE_US);
-        floor_us[i] = floor_once();
+        floor_us[i] = bench_module_floor_us(MODULE);
         warm_pair(i, &warm, &warm_worker, warm_us, base, &base_worker, base_us);
         usleep(SETTLE_US);
-        cold_us[i] = restart_once(&cold, &cold_worker);
+        cold_us[i] = bench_restart_us(&cold, "bench_restart", "w", &cold_worker, 5000);
     }
     bench_daemon_stop(&warm);
     bench_daemon_stop(&cold);

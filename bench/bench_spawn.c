@@ -129,23 +129,6 @@ static bool on_boot_line(void *ctx, const char *line) {
     return false;
 }
 
-/* SIGTERM -> gone, reading the log meanwhile (a line per child): ms. */
-static double shut_down(struct bench_daemon *d) {
-    double t0 = bench_now_us();
-    kill(d->pid, SIGTERM);
-    char sink[65536];
-    while (read(d->log_fd, sink, sizeof sink) > 0)
-        ;
-    waitpid(d->pid, NULL, 0);
-    double t = (bench_now_us() - t0) / 1000;
-    close(d->log_fd);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", d->dir);
-    return t;
-}
-
 static int count_fds(pid_t pid) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
@@ -200,35 +183,11 @@ static double children_pss_kib(pid_t parent, int *count) {
     return *count ? sum / *count : 0;
 }
 
-/* SIGKILL `*victim` (child `id`) and wait for its replacement: us. */
-static double restart_once(struct bench_daemon *d, const char *id, pid_t *victim) {
-    if (*victim <= 1) {
-        fprintf(stderr, "bench_spawn: no pid for %s\n", id);
-        exit(1);
-    }
-    double t0 = bench_now_us();
-    kill(*victim, SIGKILL);
-    pid_t next = bench_daemon_wait_started(d, id, 10000);
-    double t = bench_now_us() - t0;
-    if (next <= 1) {
-        fprintf(stderr, "bench_spawn: no restart of %s seen\n", id);
-        exit(1);
-    }
-    static const char *show;
-    if (!show)
-        show = getenv("NINES_BENCH_SHOW_US") ? getenv("NINES_BENCH_SHOW_US") : "";
-    if (*show && t > atof(show)) /* when, on CLOCK_MONOTONIC: beside a trace (perf -k mono) */
-        fprintf(stderr, "bench_spawn: %s restart %.0f us, killed at %.6f s, pid %d -> %d\n", id, t, t0 / 1e6,
-                (int)*victim, (int)next);
-    *victim = next;
-    return t;
-}
-
 static struct bench_stats restarts(struct bench_daemon *d, const char *id, pid_t *victim, int runs) {
     double *v = calloc((size_t)runs, sizeof *v);
     for (int i = 0; i < runs; i++) {
         usleep(SETTLE_US);
-        v[i] = restart_once(d, id, victim);
+        v[i] = bench_restart_us(d, "bench_spawn", id, victim, 10000);
     }
     struct bench_stats s = bench_stats(v, (size_t)runs);
     free(v);
@@ -285,7 +244,7 @@ static int run_one(int n, const char *a, const char *b, int runs, bool exec_too,
         out->restart = restarts(&d, "w0", &bc.w0, runs);
     if (exec_too && runs > 0)
         out->exec = restarts(&d, "x", &bc.x, runs);
-    out->shutdown_ms = shut_down(&d);
+    out->shutdown_ms = bench_daemon_stop(&d); /* SIGTERM -> gone */
     return 0;
 }
 
