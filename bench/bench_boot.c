@@ -32,19 +32,6 @@
 #define FLOORS_PER_ROUND 20
 #define MAX_ROUNDS 1000
 
-static char *tree_yaml(int n) {
-    size_t size = 256 + (size_t)n * 80;
-    char *y = malloc(size);
-    size_t len = (size_t)snprintf(y, size, "supervisor:\n  intensity: 1000000\n  period: 1s\n  children:\n");
-    if (n > 0)
-        len += (size_t)snprintf(y + len, size - len, "    - {id: x, exec: [/bin/sleep, '1000'], shutdown: brutal_kill}\n");
-    else
-        len += (size_t)snprintf(y + len, size - len, "    []\n");
-    for (int i = 0; i < n; i++)
-        len += (size_t)snprintf(y + len, size - len, "    - {id: w%d, module: %s}\n", i, MODULE);
-    return y;
-}
-
 struct seen {
     double t0, first_ms; /* spawn -> the first child_started */
     bool up;
@@ -112,7 +99,7 @@ int main(int argc, char **argv) {
     cpus = cpus < 1 ? 1 : cpus;
     const char *who[2] = {SELF_NINESD, other};
     int builds = other ? 2 : 1;
-    char *trees[2] = {tree_yaml(n), tree_yaml(0)};
+    char *trees[2] = {bench_tree_yaml(n, n > 0, MODULE), bench_tree_yaml(0, false, MODULE)};
     static double boot[2][3][MAX_ROUNDS]; /* [build][tree, first child, empty][round] */
     double *floor = calloc((size_t)rounds * FLOORS_PER_ROUND, sizeof *floor);
     print_load();

@@ -69,6 +69,21 @@ double bench_module_floor_us(const char *module) {
     return t;
 }
 
+char *bench_tree_yaml(int n, bool exec_child, const char *module) {
+    size_t size = 256 + (size_t)n * (40 + strlen(module));
+    char *y = malloc(size);
+    if (!y)
+        abort();
+    size_t len = (size_t)snprintf(y, size, "supervisor:\n  intensity: 1000000\n  period: 1s\n  children:\n");
+    if (exec_child)
+        len += (size_t)snprintf(y + len, size - len, "    - {id: x, exec: [/bin/sleep, '1000'], shutdown: brutal_kill}\n");
+    else if (n == 0)
+        len += (size_t)snprintf(y + len, size - len, "    []\n");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(y + len, size - len, "    - {id: w%d, module: %s}\n", i, module);
+    return y;
+}
+
 void bench_daemon_dir(struct bench_daemon *d) {
     memset(d, 0, sizeof *d);
     snprintf(d->dir, sizeof d->dir, "/tmp/nines-bench-XXXXXX");

@@ -21,6 +21,10 @@ struct bench_stats bench_stats(double *v, size_t n); /* sorts v */
 /* The spawn floor once, µs: posix_spawn + exec + dlopen of `module` by
  * build/bench/floor_loader, until it says it is ready. */
 double bench_module_floor_us(const char *module);
+/* A tree file's text (malloc'd): under one supervisor (intensity 1000000
+ * in 1s), an exec child x (/bin/sleep 1000, brutal_kill) when `exec_child`,
+ * then n module workers w0, w1, ... of `module`. */
+char *bench_tree_yaml(int n, bool exec_child, const char *module);
 
 struct bench_daemon {
     pid_t pid;

@@ -100,16 +100,6 @@ static struct bench_stats floor_of(double (*once)(void)) {
 
 /* --- one ninesd -------------------------------------------------------- */
 
-static char *tree_yaml(int n) {
-    size_t size = 256 + (size_t)n * 80;
-    char *y = malloc(size);
-    size_t len = (size_t)snprintf(y, size, "supervisor:\n  intensity: 1000000\n  period: 1s\n  children:\n"
-                                           "    - {id: x, exec: [" SLEEP_PROGRAM ", '1000'], shutdown: brutal_kill}\n");
-    for (int i = 0; i < n; i++)
-        len += (size_t)snprintf(y + len, size - len, "    - {id: w%d, module: %s}\n", i, MODULE);
-    return y;
-}
-
 struct boot_ctx {
     pid_t w0, x;
     bool up;
@@ -214,7 +204,7 @@ static int run_one(int n, const char *a, const char *b, int runs, bool exec_too,
     bench_daemon_dir(&d);
     char tree[128];
     snprintf(tree, sizeof tree, "%s/tree.yaml", d.dir);
-    char *yaml = tree_yaml(n);
+    char *yaml = bench_tree_yaml(n, true, MODULE);
     FILE *f = fopen(tree, "w");
     fputs(yaml, f);
     fclose(f);
