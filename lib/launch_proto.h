@@ -34,7 +34,12 @@
  *                     its end once the request is sent; a failure is the
  *                     child's exit 126/127 and its stderr). So the pid of
  *                     an exec child's next start is known before it starts,
- *                     and no clone is on the way of its restart.
+ *                     and no clone is on the way of its restart. Its
+ *                     stdout and stderr are given ahead: once the process
+ *                     is made, ninesd sends it LAUNCH_READY_OUTPUT (the
+ *                     two pipes' write ends attached) and keeps the read
+ *                     ends; the request then comes with no descriptor,
+ *                     so no pipe is made or passed on a restart's way.
  * A plain exec child whose setup fails (its user, its folder, a program
  * not found or not trusted) still runs: it says why on its stderr and
  * exits 126 or 127, as the worker host's --exec did.
@@ -73,6 +78,10 @@ enum launch_how {
     LAUNCH_HOW_EXEC_STALE, /* exec: the program on disk is no longer the launcher's image (a release
                               replaced it); the launcher then execs the new one itself */
 };
+
+/* ninesd -> an exec-ready process: this 32-bit word alone, with the next
+ * child's stdout and stderr attached (SCM_RIGHTS, in that order). */
+#define LAUNCH_READY_OUTPUT 0x3254554fu /* "OUT2" */
 
 /* A request, decoded: pointers into the message buffer. */
 struct launch_request {

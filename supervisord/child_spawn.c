@@ -414,6 +414,13 @@ static int exec_spawn(struct daemon *d, const struct nines_child_spec *spec, con
                                  .user = o->user, .cwd = o->cwd, .program = spec->exec_argv[0],
                                  .argv = (const char *const *)spec->exec_argv, .argc = argc, .env = env,
                                  .n_env = n_env};
+    /* In the exec-ready process with the output it was given ahead: no
+     * pipe made, nothing attached. */
+    int ends[2];
+    if (d && launcher_spawn_given(d, &req, spawn_cgroup, &out->pid, ends) == 0) {
+        *out = (struct spawned){.pid = out->pid, .channel = -1, .out_fd = ends[0], .err_fd = ends[1]};
+        return 0;
+    }
     struct spawn_fds f;
     int r = open_spawn_fds(&f, false, NULL);
     if (r < 0)

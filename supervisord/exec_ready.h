@@ -22,6 +22,11 @@
  * holds it before its program runs. Its channel is closed once the
  * request is sent: an exec child that cannot run its program says why on
  * its stderr and exits 126 or 127, as from the launcher's clone.
+ *
+ * The child's stdout and stderr are made when the process is, not at its
+ * start: two pipes, their write ends sent to it then, ninesd keeping the
+ * read ends (2 descriptors more, for the one idle process). A start then
+ * makes no pipe and its request carries no descriptor.
  */
 #ifndef NINES_EXEC_READY_H
 #define NINES_EXEC_READY_H
@@ -57,6 +62,17 @@ void exec_ready_offer(struct exec_ready *r, pid_t pid, int sock);
  * takes them) in the idle ready process: 0 with *pid, or -ENOTCONN when
  * there is none (or it is gone): nothing happened, use the launcher. */
 int exec_ready_spawn(struct exec_ready *r, const struct launch_request *req, const int *fds, pid_t *pid);
+
+/* The idle one holds the next child's output, given to it ahead (two
+ * pipes made once it was made, their write ends sent to it in a
+ * LAUNCH_READY_OUTPUT: lib/launch_proto.h). */
+bool exec_ready_has_output(const struct exec_ready *r);
+/* Start `req` there with that output (nothing attached to the request;
+ * moved into cgroup_fd's cgroup first unless it is -1): 0 with *pid and
+ * the pipes' read ends in ends[0] (stdout), ends[1] (stderr), now the
+ * caller's; -ENOTCONN when there is no such process (nothing happened). */
+int exec_ready_spawn_given(struct exec_ready *r, const struct launch_request *req, int cgroup_fd, pid_t *pid,
+                           int ends[2]);
 
 /* The idle one's pid, or 0 (tests and status). */
 pid_t exec_ready_pid(const struct exec_ready *r);

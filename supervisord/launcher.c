@@ -468,6 +468,14 @@ int launcher_spawn(struct daemon *d, const struct launch_request *req, const int
     return r;
 }
 
+int launcher_spawn_given(struct daemon *d, const struct launch_request *req, int cgroup_fd, pid_t *pid,
+                         int ends[2]) {
+    int r = d->launcher ? exec_ready_spawn_given(d->launcher->ready, req, cgroup_fd, pid, ends) : -ENOTCONN;
+    if (r == 0)
+        ask_ready_later(d);
+    return r;
+}
+
 static int spawn_waited(struct daemon *d, const struct launch_request *req, const int *fds, pid_t *pid) {
     static uint8_t buf[LAUNCH_MAX_REQUEST];
     struct wire w;

@@ -62,6 +62,15 @@ void launcher_start(struct daemon *d);
  * another -errno when the spawn itself failed. The caller keeps fds. */
 int launcher_spawn(struct daemon *d, const struct launch_request *req, const int *fds, pid_t *pid);
 
+/* An exec child (LAUNCH_EXEC, no channel) started in the exec-ready
+ * process with the output given to it ahead (exec_ready.h), moved into
+ * cgroup_fd's cgroup first unless it is -1: 0 with *pid and the read ends
+ * of its stdout and stderr in ends[0], ends[1] (the caller's); -ENOTCONN
+ * when there is no such process (nothing happened: make pipes and use
+ * launcher_spawn). */
+int launcher_spawn_given(struct daemon *d, const struct launch_request *req, int cgroup_fd, pid_t *pid,
+                         int ends[2]);
+
 /* Called once for a request of launcher_spawn_async: with the child's pid
  * and 0 once it said it (its exec is under way), or with 0 and -errno when
  * no child was made (a failed clone, or the launcher was lost first). */

@@ -54,6 +54,14 @@ static ssize_t receive(const struct launch_ready *r, int sock, int fds[2], size_
     return n < 0 ? -errno : n;
 }
 
+static bool given_output(const struct launch_ready *r, ssize_t len, size_t n_fds) {
+    uint32_t word;
+    if (len != (ssize_t)sizeof word || n_fds != 2)
+        return false;
+    memcpy(&word, r->buf, sizeof word);
+    return word == LAUNCH_READY_OUTPUT;
+}
+
 /* The new process: nothing of the launcher's but /dev/null, its own group
  * and name, then the one request run as the launcher's clone runs it. */
 static _Noreturn void ready_main(const struct launch_ready *r, int sock, int peer) {
@@ -69,6 +77,15 @@ static _Noreturn void ready_main(const struct launch_ready *r, int sock, int pee
     int fds[2] = {-1, -1};
     size_t n_fds = 0;
     ssize_t len = receive(r, sock, fds, &n_fds);
+    if (given_output(r, len, n_fds)) {
+        /* The child's output, ahead of its request (which then comes bare). */
+        int out[2] = {fds[0], fds[1]};
+        len = receive(r, sock, fds, &n_fds);
+        if (n_fds == 0)
+            fds[0] = out[0], fds[1] = out[1], n_fds = 2;
+        else
+            close(out[0]), close(out[1]);
+    }
     if (len == 0)
         _exit(0); /* ninesd let it go */
     /* ninesd, woken by its own send to here, logs the start first

@@ -8,7 +8,8 @@
  * its pid and ninesd's end of that channel. The new process shows
  * `nines-worker --ready`, takes its own process group, keeps only
  * /dev/null and its channel, ties its life to ninesd's, and waits for one
- * LAUNCH_EXEC request with the child's stdout and stderr; it then
+ * LAUNCH_EXEC request with the child's stdout and stderr (attached to the
+ * request, or given ahead by a LAUNCH_READY_OUTPUT before it); it then
  * prepares and runs it exactly as the launcher's clone would
  * (launch_job_prepare, launch_job_exec), only without saying its pid:
  * ninesd knew it before it sent the request. A request it cannot run is

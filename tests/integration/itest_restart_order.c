@@ -52,8 +52,9 @@ static size_t read_calls(const char *path, struct call *v, size_t max) {
         return 0;
     while (n < max && fgets(v[n].line, sizeof v[n].line, f)) {
         struct call *c = &v[n];
-        if (sscanf(c->line, "%15[a-z_](%ld", c->name, &c->first) != 2 &&
-            sscanf(c->line, "%15[a-z_](P_PID, %ld", c->name, &c->first) != 2)
+        if (sscanf(c->line, "%15[a-z0-9_](%ld", c->name, &c->first) != 2 &&
+            sscanf(c->line, "%15[a-z0-9_](P_PID, %ld", c->name, &c->first) != 2 &&
+            sscanf(c->line, "%15[a-z0-9_]([%ld", c->name, &c->first) != 2) /* pipe2([r, w], ...) */
             continue;
         c->n_bytes = 0;
         const char *q = strchr(c->line, '"');
@@ -122,6 +123,10 @@ static bool is_warden_add(const struct call *c, pid_t pid) {
  * the only message that carries the child's own command line. */
 static bool is_exec_request(const struct call *c, pid_t pid) {
     return strcmp(c->name, "sendmsg") == 0 && bytes_contain(c, "order_kid");
+}
+
+static bool is_pipe(const struct call *c, pid_t pid) {
+    return strcmp(c->name, "pipe2") == 0;
 }
 
 static bool is_start_record(const struct call *c, pid_t pid) {
@@ -234,7 +239,10 @@ static pid_t exec_kid_of(struct ninesd *n, pid_t leader) {
 /* The same order for an exec child restarted in the exec-ready process:
  * the request goes out after the old group's kill; the start's record,
  * written with the end's in one write, comes right after the request,
- * before the warden hears of the new group or of the old one gone. */
+ * before the warden hears of the new group or of the old one gone. No
+ * pipe is made on the way and the request carries no descriptor: the
+ * child's output was made and given to the ready process ahead, and the
+ * new child's output is read from it. */
 static void the_old_group_is_killed_before_the_exec_child_restarts(void **state) {
     struct ninesd *n = *state;
     if (access(STRACE_PATH, X_OK) != 0)
@@ -249,7 +257,7 @@ static void the_old_group_is_killed_before_the_exec_child_restarts(void **state)
     assert_true(ready > 0);
     char trace[400];
     snprintf(trace, sizeof trace, "%s/strace.out", n->dir);
-    pid_t tracer = harness_strace(n, "kill,sendmsg,sendto,write,waitid", trace);
+    pid_t tracer = harness_strace(n, "kill,sendmsg,sendto,write,waitid,pipe2", trace);
     assert_true(tracer > 0);
     kill(old, SIGKILL);
     pid_t next = -1;
@@ -280,6 +288,12 @@ static void the_old_group_is_killed_before_the_exec_child_restarts(void **state)
     assert_true(added > begun);      /* the bookkeeping after the log */
     assert_true(forget > begun);
     assert_true(reap > forget);
+    long piped = find(calls, count, (size_t)peek, is_pipe, 0);
+    assert_true(piped < 0 || piped > reap);
+    assert_null(strstr(calls[request].line, "SCM_RIGHTS"));
+    pid_t next_kid = exec_kid_of(n, next); /* its output, read from the pipe made ahead */
+    assert_true(next_kid > 0 && next_kid != kid);
+    assert_true(process_alive(next_kid));
 }
 
 int main(void) {
