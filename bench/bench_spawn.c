@@ -18,6 +18,12 @@
  *              posix_spawn + exec of the same program by a bare loop, and
  *              against a bare supervisor loop's whole restart (SIGKILL ->
  *              waitpid -> posix_spawn + exec: the old process's end too);
+ *              with MAX_N 0 (the exec child alone) also SIGKILL -> the new
+ *              program runs (exec_probe's first write to a FIFO: past its
+ *              exec and dynamic loader, which child_started does not wait
+ *              for) against the bare loop's restart of the same program
+ *              to the same mark, each restart and each floor's sample
+ *              taken in turns beside the same running ninesd;
  *   memory     ninesd's descriptors, and its PSS per worker (and the
  *              workers' own mean PSS).
  *
@@ -33,11 +39,13 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,6 +55,7 @@ extern char **environ;
 
 #define MODULE NINES_BUILD_DIR "/tests/apps/trivial.so"
 #define SLEEP_PROGRAM "/bin/sleep"
+#define PROBE_PROGRAM NINES_BUILD_DIR "/bench/exec_probe"
 #define SETTLE_US 3000
 #define FLOOR_RUNS 200
 
@@ -71,13 +80,15 @@ static double exec_floor_once(void) {
 
 /* A bare supervisor loop's restart: SIGKILL of its child -> reaped ->
  * posix_spawn + exec of the next. What no supervisor can go below: the
- * end of the old process is in it, not in the exec floor. */
+ * end of the old process is in it, not in the exec floor. The victim has
+ * run as long as ninesd's do before their kill (SETTLE_US: past its
+ * start-up, as theirs). */
 static double loop_floor_once(void) {
     char *argv[] = {SLEEP_PROGRAM, "1000", NULL};
     pid_t pid, next;
     if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0)
         abort();
-    usleep(1000);
+    usleep(SETTLE_US);
     double t0 = bench_now_us();
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
@@ -86,6 +97,87 @@ static double loop_floor_once(void) {
     double t = bench_now_us() - t0;
     kill(next, SIGKILL);
     waitpid(next, NULL, 0);
+    return t;
+}
+
+/* --- the program running: SIGKILL -> the new exec_probe's mark ------- */
+
+static char probe_dir[64], probe_fifo[96];
+static int probe_fd = -1;
+
+/* The FIFO every probe marks, held open for reading and writing (so that
+ * it never reads as ended between two probes). */
+static void probe_open(void) {
+    snprintf(probe_dir, sizeof probe_dir, "/tmp/nines-probe-XXXXXX");
+    snprintf(probe_fifo, sizeof probe_fifo, "%s/fifo", mkdtemp(probe_dir) ? probe_dir : "/nonexistent");
+    if (mkfifo(probe_fifo, 0600) < 0 || (probe_fd = open(probe_fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+        perror("bench_spawn: the probe's FIFO");
+        exit(1);
+    }
+}
+
+static void probe_close(void) {
+    close(probe_fd);
+    unlink(probe_fifo);
+    rmdir(probe_dir);
+}
+
+/* Marks left from before (a first start's). */
+static void probe_drain(void) {
+    char sink[64];
+    while (read(probe_fd, sink, sizeof sink) > 0)
+        ;
+}
+
+static void probe_wait(void) {
+    struct pollfd p = {probe_fd, POLLIN, 0};
+    char c;
+    if (poll(&p, 1, 10000) != 1 || read(probe_fd, &c, 1) != 1) {
+        fprintf(stderr, "bench_spawn: no mark from exec_probe\n");
+        exit(1);
+    }
+}
+
+static pid_t probe_spawn(void) {
+    char *argv[] = {PROBE_PROGRAM, probe_fifo, NULL};
+    pid_t pid;
+    if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+        abort();
+    return pid;
+}
+
+/* The bare loop's restart to its program running: SIGKILL -> reaped ->
+ * posix_spawn + exec of exec_probe -> its mark. */
+static double loop_probe_once(void) {
+    pid_t pid = probe_spawn();
+    probe_wait();
+    usleep(SETTLE_US);
+    probe_drain();
+    double t0 = bench_now_us();
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    pid_t next = probe_spawn();
+    probe_wait();
+    double t = bench_now_us() - t0;
+    kill(next, SIGKILL);
+    waitpid(next, NULL, 0);
+    return t;
+}
+
+/* ninesd's: SIGKILL of its exec_probe child -> the new one's mark (its
+ * child_started line read after, for the next pid). */
+static double probe_restart_once(struct bench_daemon *d, pid_t *victim) {
+    probe_drain();
+    double t0 = bench_now_us();
+    kill(*victim, SIGKILL);
+    probe_wait();
+    double t = bench_now_us() - t0;
+    pid_t next = bench_daemon_wait_started(d, "p", 10000);
+    if (next <= 1 || next == *victim) {
+        fprintf(stderr, "bench_spawn: no restart of p seen\n");
+        exit(1);
+    }
+    *victim = next;
     return t;
 }
 
@@ -100,8 +192,22 @@ static struct bench_stats floor_of(double (*once)(void)) {
 
 /* --- one ninesd -------------------------------------------------------- */
 
+/* The bench's tree (bench_tree_yaml), with `probe` a second exec child:
+ * p, exec_probe marking the FIFO. */
+static char *tree_yaml(int n, bool probe) {
+    char *y = bench_tree_yaml(n, true, MODULE);
+    if (!probe)
+        return y;
+    size_t len = strlen(y), size = len + 512;
+    if (!(y = realloc(y, size)))
+        abort();
+    snprintf(y + len, size - len, "    - {id: p, exec: [%s, '%s'], shutdown: brutal_kill}\n", PROBE_PROGRAM,
+             probe_fifo);
+    return y;
+}
+
 struct boot_ctx {
-    pid_t w0, x;
+    pid_t w0, x, p;
     bool up;
 };
 
@@ -115,6 +221,8 @@ static bool on_boot_line(void *ctx, const char *line) {
             b->w0 = (pid_t)atoi(pid + 5);
         else if (strstr(line, " child=x "))
             b->x = (pid_t)atoi(pid + 5);
+        else if (strstr(line, " child=p "))
+            b->p = (pid_t)atoi(pid + 5);
     }
     return false;
 }
@@ -199,12 +307,14 @@ struct run {
     double worker_pss_kib;
 };
 
-static int run_one(int n, const char *a, const char *b, int runs, bool exec_too, struct run *out) {
-    struct bench_daemon d;
-    bench_daemon_dir(&d);
+/* Boot a tree of n (with the probe child p if asked): 0 with its pids in
+ * *bc and out->boot_ms, once booted and settled. */
+static int boot(struct bench_daemon *d, int n, bool probe, const char *a, const char *b, struct boot_ctx *bc,
+                struct run *out) {
+    bench_daemon_dir(d);
     char tree[128];
-    snprintf(tree, sizeof tree, "%s/tree.yaml", d.dir);
-    char *yaml = bench_tree_yaml(n, true, MODULE);
+    snprintf(tree, sizeof tree, "%s/tree.yaml", d->dir);
+    char *yaml = tree_yaml(n, probe);
     FILE *f = fopen(tree, "w");
     fputs(yaml, f);
     fclose(f);
@@ -216,17 +326,25 @@ static int run_one(int n, const char *a, const char *b, int runs, bool exec_too,
     if (b)
         args[k++] = b;
     args[k++] = tree;
-    struct boot_ctx bc = {0};
+    *bc = (struct boot_ctx){0};
     double t0 = bench_now_us();
-    bench_daemon_spawn(&d, args);
-    bench_daemon_lines(&d, 600000, on_boot_line, &bc);
-    if (!bc.up) {
+    bench_daemon_spawn(d, args);
+    bench_daemon_lines(d, 600000, on_boot_line, bc);
+    if (!bc->up) {
         fprintf(stderr, "bench_spawn: a tree of %d did not boot\n", n);
         return -1;
     }
     *out = (struct run){.boot_ms = (bench_now_us() - t0) / 1000};
     usleep(200000); /* the spare, the output of the last ones */
-    bench_daemon_drain(&d);
+    bench_daemon_drain(d);
+    return 0;
+}
+
+static int run_one(int n, const char *a, const char *b, int runs, bool exec_too, struct run *out) {
+    struct bench_daemon d;
+    struct boot_ctx bc;
+    if (boot(&d, n, false, a, b, &bc, out) < 0)
+        return -1;
     out->fds = count_fds(d.pid);
     out->pss_kib = pss_kib(d.pid);
     out->worker_pss_kib = children_pss_kib(d.pid, &out->workers);
@@ -238,17 +356,41 @@ static int run_one(int n, const char *a, const char *b, int runs, bool exec_too,
     return 0;
 }
 
-/* MAX_N 0: the exec child alone, each restart against both floors. */
+/* MAX_N 0: the exec child alone, and the probe child. Each round takes
+ * one sample of every floor and one restart of each child, in turns,
+ * beside the same running ninesd: all see the same machine. */
 static void bench_exec_only(int runs) {
-    struct bench_stats ef = floor_of(exec_floor_once), lf = floor_of(loop_floor_once);
-    printf("\nthe exec child alone; exec floor (posix_spawn+exec) p50 %.1f us p99 %.1f us, a bare supervisor loop's "
-           "restart p50 %.1f us p99 %.1f us\n",
-           ef.p50, ef.p99, lf.p50, lf.p99);
+    probe_open();
+    struct bench_daemon d;
+    struct boot_ctx bc;
     struct run def;
-    if (run_one(0, NULL, NULL, runs, true, &def) < 0)
+    if (boot(&d, 0, true, NULL, NULL, &bc, &def) < 0 || bc.p <= 1)
         exit(1);
-    print_ratio("exec child crash -> running", &def.exec, &ef, "p50 <= 1.2x");
-    print_ratio("same, against a bare supervisor loop", &def.exec, &lf, NULL);
+    double *v[5];
+    for (int k = 0; k < 5; k++)
+        v[k] = calloc((size_t)runs, sizeof *v[k]);
+    for (int i = 0; i < runs; i++) {
+        usleep(1000);
+        v[0][i] = exec_floor_once();
+        v[1][i] = loop_floor_once();
+        v[2][i] = loop_probe_once();
+        usleep(SETTLE_US);
+        v[3][i] = bench_restart_us(&d, "bench_spawn", "x", &bc.x, 10000);
+        usleep(SETTLE_US);
+        v[4][i] = probe_restart_once(&d, &bc.p);
+    }
+    bench_daemon_stop(&d);
+    probe_close();
+    struct bench_stats s[5];
+    for (int k = 0; k < 5; k++)
+        s[k] = bench_stats(v[k], (size_t)runs), free(v[k]);
+    printf("\nthe exec child alone; exec floor (posix_spawn+exec) p50 %.1f us p99 %.1f us, a bare supervisor loop's "
+           "restart p50 %.1f us p99 %.1f us; that loop's restart to its program running (exec_probe's first write) "
+           "p50 %.1f us p99 %.1f us (%d of each, in turns with ninesd's restarts)\n",
+           s[0].p50, s[0].p99, s[1].p50, s[1].p99, s[2].p50, s[2].p99, runs);
+    print_ratio("exec child crash -> running", &s[3], &s[0], "p50 <= 1.2x");
+    print_ratio("same, against a bare supervisor loop", &s[3], &s[1], NULL);
+    print_ratio("crash -> its program runs, vs the loop", &s[4], &s[2], NULL);
 }
 
 static void bench_n(int n, int runs, long cpus, bool slow) {
