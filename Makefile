@@ -273,7 +273,7 @@ UNIT_LIB := $(filter $(call unit,logfmt proto reason sha256 tree tree_spec modul
                                   tarball_limits launch_proto),$(UNIT_TESTS))
 # The worker host's parts a module sees (nines/snap.h), each test with
 # the one source it tests: the test provides the rest of the runtime.
-UNIT_WORKER := $(filter $(call unit,snap host_title),$(UNIT_TESTS))
+UNIT_WORKER := $(filter $(call unit,snap host_title launch_text),$(UNIT_TESTS))
 UNIT_NINESD := $(filter-out $(UNIT_ENGINE) $(UNIT_CTL) $(UNIT_RELEASE_TOOL) $(UNIT_APPUP) $(UNIT_RELEASE) \
                             $(UNIT_LIB) $(UNIT_WORKER),$(UNIT_TESTS))
 unit_obj = $(patsubst $(BUILD)/tests/%,$(BUILD)/obj/tests/unit/%.o,$(1))

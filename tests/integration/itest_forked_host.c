@@ -37,15 +37,16 @@ static const char *counter_tree(struct ninesd *n) {
                                  "    - id: b\n      exec: [/bin/sleep, '1000']\n");
 }
 
-/* The start address of the first mapping of libc in PID: a fork has its
- * parent's; an exec, with address-space randomisation on, its own. */
-static unsigned long libc_base(pid_t pid) {
+/* Where the vDSO is in PID: a fork has its parent's; an exec, with
+ * address-space randomisation on, its own. (Not libc's mapping: a forked
+ * host maps no file of the launcher's, worker/launch_text.h.) */
+static unsigned long layout_base(pid_t pid) {
     char path[64], line[512];
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
     FILE *f = fopen(path, "r");
     unsigned long base = 0;
     while (f && !base && fgets(line, sizeof line, f))
-        if (strstr(line, "/libc.so") || strstr(line, "/libc-"))
+        if (strstr(line, "[vdso]"))
             base = strtoul(line, NULL, 16);
     if (f)
         fclose(f);
@@ -135,8 +136,14 @@ static void a_spare_is_a_clean_fork_of_the_launcher(void **state) {
     assert_true(launcher > 0 && spare > 0);
     /* A fork of the launcher, ninesd's child. */
     assert_int_equal(harness_parent_of(spare), n->pid);
-    assert_true(libc_base(spare) != 0);
-    assert_true(libc_base(spare) == libc_base(launcher));
+    assert_true(layout_base(spare) != 0);
+    assert_true(layout_base(spare) == layout_base(launcher));
+    /* Its code and libc are the launcher's anonymous copy: no file of
+     * theirs is in its maps, nor in the launcher's (launch_text.h). */
+    assert_false(maps_file(spare, "libc.so"));
+    assert_false(maps_file(spare, "nines-worker"));
+    assert_false(maps_file(launcher, "libc.so"));
+    assert_false(maps_file(launcher, "ld-linux"));
     /* Open: stdin /dev/null, its output, its own channel; nothing else
      * (the launcher's channel, /dev/null and folder are not inherited). */
     char t[256], l3[256];
@@ -171,8 +178,10 @@ static void a_forked_worker_runs_its_module_and_restarts(void **state) {
     assert_true(a > 0 && launcher > 0);
     for (int round = 0; round < 3; round++) {
         assert_int_equal(harness_parent_of(a), n->pid);
-        assert_true(libc_base(a) == libc_base(launcher));
+        assert_true(layout_base(a) == layout_base(launcher));
         assert_int_equal(status_hex(a, "SigCgt:"), 0);
+        assert_false(maps_file(a, "libc.so"));   /* the launcher's copy */
+        assert_true(maps_file(a, "counter.so")); /* its module, from the file */
         struct answer ans;
         assert_int_equal(control_ask_once(n->socket, &ans, "call", "a", "get", NULL), 0);
         assert_true(atoi(ans.data) >= 5);
@@ -194,7 +203,7 @@ static void forked_hosts_die_with_ninesd(void **state) {
     ninesd_start(n, counter_tree(n), NULL);
     pid_t a = ninesd_wait_started(n, "a", WAIT_MS), spare = plain_spare(n);
     assert_true(a > 0 && spare > 0);
-    assert_true(libc_base(a) == libc_base(spare));
+    assert_true(layout_base(a) == layout_base(spare));
     kill(n->pid, SIGKILL);
     assert_true(ninesd_wait_exit(n, WAIT_MS));
     assert_true(wait_process_gone(a, WAIT_MS));
@@ -210,11 +219,12 @@ static void exec_hosts_execs_every_host(void **state) {
     pid_t a = ninesd_wait_started(n, "a", WAIT_MS);
     pid_t launcher = find_launcher(n->pid, WAIT_MS), spare = plain_spare(n);
     assert_true(a > 0 && launcher > 0 && spare > 0);
-    unsigned long la = libc_base(launcher);
-    assert_true(la != 0 && libc_base(a) != la && libc_base(spare) != la && libc_base(a) != libc_base(spare));
+    unsigned long la = layout_base(launcher);
+    assert_true(la != 0 && layout_base(a) != la && layout_base(spare) != la && layout_base(a) != layout_base(spare));
+    assert_true(maps_file(a, "libc.so")); /* exec'd: its own mappings of the files */
     kill(a, SIGKILL);
     pid_t again = ninesd_wait_started(n, "a", WAIT_MS);
-    assert_true(again > 0 && libc_base(again) != la);
+    assert_true(again > 0 && layout_base(again) != la);
     struct answer ans;
     assert_int_equal(control_ask_once(n->socket, &ans, "call", "a", "get", NULL), 0);
 }
@@ -234,7 +244,7 @@ static void a_replaced_worker_binary_is_not_run_stale(void **state) {
     assert_true(a > 0 && launcher > 0);
     struct stat old;
     assert_int_equal(stat(worker, &old), 0);
-    assert_true(exe_inode(a) == old.st_ino && libc_base(a) == libc_base(launcher));
+    assert_true(exe_inode(a) == old.st_ino && layout_base(a) == layout_base(launcher));
     snprintf(cmd, sizeof cmd, "cp '%s' '%s.new' && mv '%s.new' '%s'", BUILD_PATH("nines-worker"), worker, worker,
              worker);
     assert_int_equal(system(cmd), 0);
@@ -252,7 +262,7 @@ static void a_replaced_worker_binary_is_not_run_stale(void **state) {
     assert_int_equal(find_launcher(n->pid, WAIT_MS), launcher);
     kill(b, SIGKILL);
     pid_t c = ninesd_wait_started(n, "a", WAIT_MS);
-    assert_true(c > 0 && exe_inode(c) == now.st_ino && libc_base(c) == libc_base(launcher));
+    assert_true(c > 0 && exe_inode(c) == now.st_ino && layout_base(c) == layout_base(launcher));
     struct answer ans;
     assert_int_equal(control_ask_once(n->socket, &ans, "call", "a", "get", NULL), 0);
     ninesd_pump(n, 50);
@@ -319,8 +329,8 @@ static void the_launcher_renews_itself_after_its_share_of_forks(void **state) {
     assert_true(first > 0 && last > 0);
     assert_int_equal(harness_parent_of(first), n->pid);
     assert_int_equal(harness_parent_of(last), n->pid);
-    assert_true(libc_base(first) != libc_base(last));
-    assert_true(libc_base(last) == libc_base(launcher));
+    assert_true(layout_base(first) != layout_base(last));
+    assert_true(layout_base(last) == layout_base(launcher));
     assert_int_equal(find_launcher(n->pid, WAIT_MS), launcher);
     assert_int_equal(ninesd_count(n, "event=launcher_lost", NULL), 0);
     assert_int_equal(ninesd_count(n, "event=child_started", NULL), WORKERS);
