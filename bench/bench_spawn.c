@@ -370,7 +370,7 @@ static void bench_exec_only(int runs) {
     for (int k = 0; k < 5; k++)
         v[k] = calloc((size_t)runs, sizeof *v[k]);
     for (int i = 0; i < runs; i++) {
-        usleep(1000);
+        usleep(SETTLE_US); /* past what ninesd does after a restart (the next ready process, 1 ms on) */
         v[0][i] = exec_floor_once();
         v[1][i] = loop_floor_once();
         v[2][i] = loop_probe_once();

@@ -288,8 +288,13 @@ static void end_process(struct child_proc *p, const siginfo_t *si) {
     if (p->channel >= 0)
         drain_channel(p);
     if (p->out_fd >= 0) {
-        drain_pipe(p, p->out_fd, &p->out, "stdout", NINES_OUTPUT_EXIT_BUDGET);
-        drain_pipe(p, p->err_fd, &p->err, "stderr", NINES_OUTPUT_EXIT_BUDGET);
+        /* To its end of stream, or (ninesd's end read-write: exec_ready.c)
+         * to what is there: a last line without its newline too. */
+        struct line_ctx out = {p, "stdout", LOG_INFO}, err = {p, "stderr", LOG_INFO};
+        if (!drain_pipe(p, p->out_fd, &p->out, "stdout", NINES_OUTPUT_EXIT_BUDGET))
+            linebuf_flush(&p->out, log_line, &out);
+        if (!drain_pipe(p, p->err_fd, &p->err, "stderr", NINES_OUTPUT_EXIT_BUDGET))
+            linebuf_flush(&p->err, log_line, &err);
     } else {
         flush_socket_output(p);
     }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -99,9 +100,27 @@ static int send_request(int sock, const void *buf, size_t len, const int fds[2])
     return n == (ssize_t)len ? 0 : -1;
 }
 
+/* ninesd's end of a pipe, read and write: ninesd is then a writer too,
+ * so the child's exit (closing its copies) is no hang-up that wakes
+ * ninesd, once per stream, just before its SIGCHLD; what the child wrote
+ * is read at its end as before (child_proc.c), and it is still one
+ * descriptor. A pipe opened again through /proc is the same pipe (opened
+ * read-write it never blocks: fifo(7)); without /proc the plain read end
+ * stays. Made with the ready process, so no open is on a start's way. */
+static void hold_write_side(int *rd) {
+    char path[40];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", *rd);
+    int rw = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (rw < 0)
+        return;
+    close(*rd);
+    *rd = rw;
+}
+
 /* The next child's stdout and stderr, given to it now (off any start's
- * way): two pipes, ninesd keeping the read ends. Without them (a pipe
- * or the send failed) the request carries the output as before. */
+ * way): two pipes, ninesd keeping the read ends (read-write). Without
+ * them (a pipe or the send failed) the request carries the output as
+ * before. */
 static void give_output(struct exec_ready *r) {
     int out[2] = {-1, -1}, err[2] = {-1, -1};
     uint32_t word = LAUNCH_READY_OUTPUT;
@@ -112,8 +131,10 @@ static void give_output(struct exec_ready *r) {
     for (size_t i = 0; i < 4; i++)
         if (ends[i] >= 0)
             close(ends[i]);
-    if (given)
+    if (given) {
+        hold_write_side(&out[0]), hold_write_side(&err[0]);
         r->out_fd = out[0], r->err_fd = err[0];
+    }
 }
 
 void exec_ready_offer(struct exec_ready *r, pid_t pid, int sock) {

@@ -166,12 +166,98 @@ static void a_failed_exec_in_it_is_said_as_from_the_launcher(void **state) {
     assert_non_null(ninesd_wait(n, WAIT_MS, "event=child_terminated", started, "exit status 127", NULL));
 }
 
+/* The output given to the ready process ahead is the child's, all of it:
+ * a restart in it logs what the program writes, and a last line with no
+ * newline, written just before a SIGKILL of itself, before its end. */
+/* The pipe behind descriptor fd of pid: its inode, or 0. */
+static unsigned long pipe_of(pid_t pid, int fd) {
+    char path[64], link[64] = "";
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, fd);
+    ssize_t len = readlink(path, link, sizeof link - 1);
+    unsigned long ino = 0;
+    if (len > 0 && (link[len] = '\0', sscanf(link, "pipe:[%lu]", &ino) == 1))
+        return ino;
+    return 0;
+}
+
+/* The open flags of pid's descriptor on pipe `ino` (fdinfo), or -1. */
+static int flags_on_pipe(pid_t pid, unsigned long ino) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    int flags = -1;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] == '.' || pipe_of(pid, atoi(e->d_name)) != ino)
+            continue;
+        char info[4096], name[32];
+        snprintf(name, sizeof name, "fdinfo/%d", atoi(e->d_name));
+        proc_file(pid, name, info, sizeof info);
+        const char *f = strstr(info, "flags:");
+        flags = f ? (int)strtol(f + 6, NULL, 8) : -1;
+    }
+    if (d)
+        closedir(d);
+    return flags;
+}
+
+/* ninesd's end of each output pipe of a child started in the ready
+ * process is read-write: ninesd is a writer too, so the child's exit
+ * hangs nothing up (pipe(7)) and wakes ninesd once, for its SIGCHLD,
+ * instead of once per stream before it. One descriptor, as before. */
+static void the_output_made_ahead_is_read_write_on_ninesds_side(void **state) {
+    struct ninesd *n = *state;
+    ninesd_start(n, harness_write_tree(n, sleeper), NULL);
+    pid_t first = ninesd_wait_started(n, "s", WAIT_MS);
+    pid_t ready = find_exec_ready(n->pid, WAIT_MS);
+    assert_true(first > 0 && ready > 0);
+    kill(first, SIGKILL);
+    assert_int_equal(ninesd_wait_started(n, "s", WAIT_MS), ready);
+    assert_true(wait_runs(ready, "sleep"));
+    for (int fd = 1; fd <= 2; fd++) {
+        unsigned long ino = pipe_of(ready, fd);
+        assert_true(ino != 0);
+        int flags = flags_on_pipe(n->pid, ino);
+        assert_true(flags >= 0);
+        assert_int_equal(flags & O_ACCMODE, O_RDWR);
+        assert_int_equal(flags_on_pipe(ready, ino) & O_ACCMODE, O_WRONLY);
+    }
+}
+
+static void the_output_made_ahead_is_read_to_its_last_byte(void **state) {
+    struct ninesd *n = *state;
+    ninesd_start(n, harness_write_tree(n,
+        "supervisor:\n  intensity: 100\n  period: 60s\n  children:\n"
+        "    - id: t\n      exec: [/bin/sh, -c, 'sleep 0.3; echo whole-$$; printf partial-$$ >&2; kill -9 $$']\n"),
+        NULL);
+    pid_t first = ninesd_wait_started(n, "t", WAIT_MS);
+    pid_t ready = find_exec_ready(n->pid, WAIT_MS);
+    assert_true(first > 0 && ready > 0);
+    char started[64], whole[64], partial[96];
+    snprintf(started, sizeof started, " pid=%d ", (int)ready);
+    snprintf(whole, sizeof whole, "whole-%d", (int)ready);
+    snprintf(partial, sizeof partial, "stream=stderr msg=partial-%d", (int)ready);
+    /* The first one kills itself; its restart runs in the ready process. */
+    const char *line = ninesd_wait(n, WAIT_MS, "event=child_terminated", started, NULL);
+    assert_non_null(line);
+    const char *end = strstr(n->log, line); /* where it is in the log */
+    assert_non_null(end);
+    const char *w = strstr(n->log, whole), *p = strstr(n->log, partial);
+    assert_non_null(w);
+    assert_non_null(p);
+    assert_true(w < end);
+    assert_true(p < end);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_restart_runs_in_the_process_made_ahead, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_ready_process_killed_while_it_waits_is_replaced, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(a_failed_exec_in_it_is_said_as_from_the_launcher, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(the_output_made_ahead_is_read_to_its_last_byte, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(the_output_made_ahead_is_read_write_on_ninesds_side, harness_setup,
                                         harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
