@@ -5,7 +5,9 @@
  * ninesd killed with SIGKILL leaves nothing there (before, one
  * `ninesd-output-XXXXXX` folder per killed ninesd piled up in /tmp); the
  * output of a worker started later still arrives, and a clean stop
- * leaves nothing either.
+ * leaves nothing either. Nobody but ninesd's user and root reaches the
+ * socket then: through /proc/PID/fd, the one way left, another user's
+ * connect fails.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -101,10 +106,54 @@ static void a_stopped_ninesd_leaves_nothing(void **state) {
         fail_msg("a stopped ninesd left %d entries in its runtime folder: %s", left, names);
 }
 
+/* How many of `pid`'s descriptors a datagram socket can connect to through
+ * /proc/PID/fd/N: a socket bound to a file that is open there (not a
+ * socket's own descriptor, whose inode no bound name has). */
+static int reachable_through_proc(pid_t pid) {
+    int count = 0;
+    for (int fd = 0; fd < 128; fd++) {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/%d/fd/%d", (int)pid, fd);
+        int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof sa) == 0)
+            count++;
+        if (s >= 0)
+            close(s);
+    }
+    return count;
+}
+
+static void another_user_cannot_reach_the_output_socket(void **state) {
+    struct ninesd *n = *state;
+    char run[300];
+    start_with_runtime_dir(n, run, sizeof run);
+    output_arrives(n);
+    if (getuid() != 0) {
+        print_message("not root: no other user to try as\n");
+        skip();
+    }
+    /* ninesd's user (root here) reaches it: the test can see the way. */
+    assert_true(reachable_through_proc(n->pid) >= 1);
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        if (setgid(65534) < 0 || setuid(65534) < 0)
+            _exit(100);
+        _exit(reachable_through_proc(n->pid));
+    }
+    int status;
+    assert_int_equal(waitpid(kid, &status, 0), kid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) != 0)
+        fail_msg("uid 65534 reached %d of ninesd's sockets through /proc (100: could not become it)",
+                 WEXITSTATUS(status));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_killed_ninesd_leaves_nothing, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_stopped_ninesd_leaves_nothing, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(another_user_cannot_reach_the_output_socket, harness_setup, harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
