@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 bool launch_text_line(const char *line, struct launch_text_map *out) {
@@ -34,22 +35,29 @@ bool launch_text_line(const char *line, struct launch_text_map *out) {
     return true;
 }
 
-/* One mapping made anonymous in place: a copy of its bytes, moved over
- * it with its protection (the code doing it runs from the same bytes). */
-static int detach_one(const struct launch_text_map *m) {
+/* One mapping moved in place onto the image's own file: its bytes
+ * written at `*end` in it, then that part of the file mapped over it,
+ * privately, with its protection (the code doing it runs from the same
+ * bytes). A guard between a library's segments has no bytes: it becomes
+ * anonymous, inaccessible memory. */
+static int move_one(int fd, const struct launch_text_map *m, off_t *end) {
     void *at = (void *)m->start;
-    if (!(m->prot & PROT_READ)) /* a guard between a library's segments: nothing to copy */
+    if (!(m->prot & PROT_READ))
         return mmap(at, m->len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ? -errno
                                                                                                        : 0;
-    void *copy = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (copy == MAP_FAILED)
-        return -errno;
-    memcpy(copy, at, m->len);
-    if (mprotect(copy, m->len, m->prot) < 0 || mremap(copy, m->len, m->len, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED) {
-        int e = -errno;
-        munmap(copy, m->len);
-        return e;
+    for (size_t done = 0; done < m->len;) {
+        /* The system call itself: a sanitizer's pwrite would check the
+         * bytes read, and a segment holds the red zones it put there. */
+        ssize_t n = syscall(SYS_pwrite64, fd, (const char *)at + done, m->len - done, *end + (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO;
+        done += (size_t)n;
     }
+    if (mmap(at, m->len, m->prot, MAP_PRIVATE | MAP_FIXED, fd, *end) == MAP_FAILED)
+        return -errno;
+    *end += (off_t)m->len;
     return 0;
 }
 
@@ -75,10 +83,15 @@ int launch_text_detach(void) {
             *next++ = '\0';
         count += launch_text_line(line, &maps[count]);
     }
-    for (size_t i = 0; i < count; i++) {
-        int e = detach_one(&maps[i]);
-        if (e < 0)
-            return e;
-    }
-    return (int)count;
+    int img = memfd_create("nines-launcher-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (img < 0)
+        return -errno;
+    off_t end = 0;
+    int e = 0;
+    for (size_t i = 0; i < count && e == 0; i++)
+        e = move_one(img, &maps[i], &end);
+    /* Nobody writes to it again: its mappings are private copies. */
+    (void)fcntl(img, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+    close(img); /* the mappings hold it */
+    return e < 0 ? e : (int)count;
 }

@@ -1,29 +1,32 @@
 /*
- * launch_text.h — the launcher's code and libraries made anonymous
- * memory of its own (issue 11).
+ * launch_text.h — the launcher's code and libraries moved onto a memory
+ * file of its own (issue 11).
  *
  * Every worker host is a fork of the launcher, and a file mapped by
  * 10,000 processes is a long walk for the kernel: each rmap walk of one of
  * its pages (DAMON's kdamond samples pages, reclaim does the same) visits
  * every process's mapping of it while it holds the file's i_mmap lock,
  * and every fork and every end of a process that maps the file waits for
- * that lock once per mapping (a fork of the launcher: 15, five each of
- * libc, the loader and nines-worker). On the project's VM, with 10,000
- * hosts, a walk of a libc page took 20-30 ms, and one restart in fifty
- * waited for one or more. After launch_text_detach the launcher maps no
- * file: its bytes are the same, at the same addresses, with the same
- * protection, in private anonymous memory that its forks share
- * copy-on-write, whose reverse map holds at most the forks of one image
- * (LAUNCH_FORKS_PER_IMAGE: the launcher execs itself again every 256).
- * The price: the copy (about 2.2 MB, resident, per launcher image, shared
- * by its forks: 6-8 KiB of PSS per host at 10,000), a host's core dump
- * holds those bytes, and /proc/PID/maps no longer names libc or
+ * that lock (a fork of the launcher takes it once per mapping: fifteen,
+ * five each of libc, the loader and nines-worker). On the project's VM,
+ * with 10,000 hosts, a walk of a libc page took 20-30 ms, and one restart
+ * in fifty waited for one or more. After launch_text_detach the launcher
+ * maps none of those files: the same bytes, at the same addresses, with
+ * the same protection, are mapped privately from a sealed memfd made for
+ * this launcher image ("/memfd:nines-launcher-image" in /proc/PID/maps),
+ * which only the image and its forks map: at most 257 processes
+ * (LAUNCH_FORKS_PER_IMAGE: the launcher execs itself again every 256
+ * forks, and the new image makes a new one). Mapped privately from a
+ * file, as the originals were, the pages are not copied at each fork (an
+ * anonymous copy was: a fork took 80 us instead of 50). The price: the
+ * copy (about 2.2 MB per launcher image, shared by its forks: 6-8 KiB of
+ * PSS per host at 10,000), and /proc/PID/maps no longer names libc or
  * nines-worker in a host, so a profiler reading it does not name their
  * functions and a tool that looks there for processes still running an
  * old libc after an upgrade does not see the hosts (which, as before,
  * run the libc their launcher image was exec'd with). The module a host
- * loads is mapped from its file as before. `ninesd --exec-hosts` (every
- * host exec'd) keeps every file mapped.
+ * loads is mapped from its own file as before. `ninesd --exec-hosts`
+ * (every host exec'd) keeps every file mapped.
  */
 #ifndef NINES_LAUNCH_TEXT_H
 #define NINES_LAUNCH_TEXT_H
@@ -42,9 +45,10 @@ struct launch_text_map {
  * private mapping of a file (what launch_text_detach replaces). Pure. */
 bool launch_text_line(const char *line, struct launch_text_map *out);
 
-/* Replace each private file mapping of this process by an anonymous copy
- * at the same place. The number replaced, or -errno (some may be
- * replaced then: each stays a valid copy). Single-threaded callers only. */
+/* Replace each private file mapping of this process by the same bytes,
+ * mapped privately from a new memfd at the same place. The number
+ * replaced, or -errno (some may be replaced then: each is a valid copy).
+ * Single-threaded callers only. */
 int launch_text_detach(void);
 
 #endif

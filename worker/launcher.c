@@ -149,10 +149,11 @@ static int setup(struct launcher *l, int argc, char **argv) {
     l->self_known = stat("/proc/self/exe", &l->self) == 0;
     l->path_was_self = l->self_known && stat(l->path, &at) == 0 && same_file(&at, &l->self);
     l->can_fork = launch_fork_init();
-    /* Its forks map no file of its own (launch_text.h): every host of one
-     * image shares this memory, not the kernel's list of every process
-     * that maps libc, which the kernel walks holding a lock each fork and
-     * end waits for. Where it cannot be done, the files stay mapped. */
+    /* Its forks map none of its files (launch_text.h): the hosts of one
+     * image share a memory file of its own, not the kernel's list of
+     * every process that maps libc, which the kernel walks holding a lock
+     * each fork and end waits for. Where it cannot be done, the files
+     * stay mapped. */
     if (l->can_fork)
         (void)launch_text_detach();
     l->pad_len = argc >= 3 ? strlen(argv[2]) : 0;

@@ -138,8 +138,11 @@ static void a_spare_is_a_clean_fork_of_the_launcher(void **state) {
     assert_int_equal(harness_parent_of(spare), n->pid);
     assert_true(layout_base(spare) != 0);
     assert_true(layout_base(spare) == layout_base(launcher));
-    /* Its code and libc are the launcher's anonymous copy: no file of
-     * theirs is in its maps, nor in the launcher's (launch_text.h). */
+    /* Its code and libc are mapped from the launcher image's own memory
+     * file: no file of theirs is in its maps, nor in the launcher's
+     * (launch_text.h). */
+    assert_true(maps_file(spare, "/memfd:nines-launcher-image"));
+    assert_true(maps_file(launcher, "/memfd:nines-launcher-image"));
     assert_false(maps_file(spare, "libc.so"));
     assert_false(maps_file(spare, "nines-worker"));
     assert_false(maps_file(launcher, "libc.so"));
@@ -180,7 +183,7 @@ static void a_forked_worker_runs_its_module_and_restarts(void **state) {
         assert_int_equal(harness_parent_of(a), n->pid);
         assert_true(layout_base(a) == layout_base(launcher));
         assert_int_equal(status_hex(a, "SigCgt:"), 0);
-        assert_false(maps_file(a, "libc.so"));   /* the launcher's copy */
+        assert_false(maps_file(a, "libc.so"));   /* the launcher image's copy */
         assert_true(maps_file(a, "counter.so")); /* its module, from the file */
         struct answer ans;
         assert_int_equal(control_ask_once(n->socket, &ans, "call", "a", "get", NULL), 0);
@@ -222,6 +225,7 @@ static void exec_hosts_execs_every_host(void **state) {
     unsigned long la = layout_base(launcher);
     assert_true(la != 0 && layout_base(a) != la && layout_base(spare) != la && layout_base(a) != layout_base(spare));
     assert_true(maps_file(a, "libc.so")); /* exec'd: its own mappings of the files */
+    assert_false(maps_file(a, "/memfd:nines-launcher-image"));
     kill(a, SIGKILL);
     pid_t again = ninesd_wait_started(n, "a", WAIT_MS);
     assert_true(again > 0 && layout_base(again) != la);
