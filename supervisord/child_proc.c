@@ -452,6 +452,8 @@ int child_proc_spawn(struct daemon *d, engine_node node, uint64_t gen, bool rest
     }
     r = reaper_watch(d->reaper, p->pid, on_process_exit, p);
     p->watched = r >= 0;
+    if (r >= 0 && p->is_exec)
+        reaper_look_always(d->reaper, p->pid); /* no hang-up says its end */
     if (r >= 0 && ending_depth)
         push_unsettled(p); /* started while an end is handled: settled once its log is out */
     else if (r >= 0)

@@ -149,18 +149,29 @@ static int on_look(sd_event_source *s, void *userdata) {
     return 0;
 }
 
+/* pid among the expected: false when there is no room for it. */
+static bool add_expected(struct reaper *r, pid_t pid) {
+    for (size_t i = 0; i < r->n_expected; i++)
+        if (r->expected[i] == pid)
+            return true;
+    if (r->n_expected == REAPER_EXPECT_MAX)
+        return false;
+    r->expected[r->n_expected++] = pid;
+    return true;
+}
+
+void reaper_look_always(struct reaper *r, pid_t pid) {
+    if (r && pid > 0)
+        (void)add_expected(r, pid); /* no room: the walk finds its end */
+}
+
 void reaper_expect(struct reaper *r, pid_t pid) {
     if (!r || pid <= 0)
         return;
-    bool known = false;
-    for (size_t i = 0; i < r->n_expected && !known; i++)
-        known = r->expected[i] == pid;
-    if (!known && r->n_expected == REAPER_EXPECT_MAX) {
+    if (!add_expected(r, pid)) {
         arm_sweep(r, sd_event_source_get_event(r->src)); /* too many at once: the walk finds the rest */
         return;
     }
-    if (!known)
-        r->expected[r->n_expected++] = pid;
     /* Not now: the caller may be the one its end would free. */
     if (!r->look && sd_event_add_defer(sd_event_source_get_event(r->src), &r->look, on_look, r) < 0)
         return;

@@ -17,9 +17,11 @@
  * was just closed, as a process's are at its end before it is a zombie)
  * is looked at by its pid at every SIGCHLD and on the loop's next turn
  * after it was expected, so an end merged into another is found as soon
- * as either is seen, whichever comes last. What no one expected (an
- * orphan, a child whose outputs a process of its own still holds) is
- * found by a waitid(P_ALL), which walks every child in the kernel under
+ * as either is seen, whichever comes last; an exec child, whose end
+ * closes nothing ninesd reads, is looked at so at every SIGCHLD while it
+ * lives (reaper_look_always). What no one expected (an orphan; a worker
+ * whose channel a process of its own still holds; more ends expected at
+ * once than REAPER_EXPECT_MAX) is found by a waitid(P_ALL), which walks every child in the kernel under
  * the lock every fork and every end takes: it comes REAPER_SWEEP_DELAY_MS
  * after an end, twice as late each time it found nothing, up to
  * REAPER_SWEEP_MAX_MS (reaper_sweep_delay). A steady trickle of crashes
@@ -69,6 +71,13 @@ void reaper_set_claim(struct reaper *r, void (*fn)(void *userdata), void *userda
  * looked for by its pid (see above). Forgotten at its end, at its
  * unwatch, or when it is no child of ours. */
 void reaper_expect(struct reaper *r, pid_t pid);
+
+/* The same for a process whose end nothing will announce (an exec
+ * child: its output pipes' ends held by ninesd are read-write, and its
+ * own processes may hold them): looked at by its pid at every SIGCHLD
+ * while it lives, if there is room among the REAPER_EXPECT_MAX; else its
+ * end, merged, waits for the walk. */
+void reaper_look_always(struct reaper *r, pid_t pid);
 
 /* Orphans reaped so far (processes ninesd adopted and did not start). */
 size_t reaper_orphans(const struct reaper *r);

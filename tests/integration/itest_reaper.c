@@ -3,10 +3,11 @@
  * (supervisord/reaper.h). ninesd is stopped (SIGSTOP) while several of its
  * children are killed, so that their SIGCHLDs merge into one, then let go
  * on. A worker's end is found by its pid (its channel closed at its end:
- * expected), not by the walk over every child that waitid(P_ALL) is; an
- * end nothing made expected (an exec child whose outputs a process of its
- * own still holds) is still found, by that walk. Which call found each end
- * is read from the real ninesd's system calls (strace attached to it).
+ * expected), and so is an exec child's (looked at always), not by the
+ * walk over every child that waitid(P_ALL) is; an end nothing made
+ * expected (an orphan ninesd adopted) is still found, by that walk. Which
+ * call found each end is read from the real ninesd's system calls (strace
+ * attached to it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -127,41 +128,106 @@ static void merged_worker_ends_are_found_by_their_pid(void **state) {
     assert_true(by_pid >= WORKERS - WORKERS / 4);
 }
 
-/* The main process exec'd by sh keeps its pipes, and so does the sleep it
- * left in the background: the main's end closes nothing ninesd reads. */
-static void a_merged_end_nothing_expected_is_still_reaped(void **state) {
+/* The orphans `sh` leaves (a subshell starts a sleep and exits): ninesd
+ * adopts them (a subreaper) and expects nothing of them. */
+static int orphans_of(struct ninesd *n, const pid_t *mains, int n_mains, pid_t *out, int max) {
+    pid_t kids[64];
+    int k = list_children(n->pid, kids, 64), found = 0;
+    for (int i = 0; i < k && found < max; i++) {
+        char path[64], cmd[256] = "";
+        snprintf(path, sizeof path, "/proc/%d/cmdline", (int)kids[i]);
+        FILE *f = fopen(path, "r");
+        size_t len = f ? fread(cmd, 1, sizeof cmd - 1, f) : 0;
+        if (f)
+            fclose(f);
+        cmd[len] = '\0';
+        bool main_pid = false;
+        for (int j = 0; j < n_mains; j++)
+            main_pid |= kids[i] == mains[j];
+        if (!main_pid && strcmp(cmd, "sleep") == 0 && strcmp(cmd + 6, "999") == 0)
+            out[found++] = kids[i];
+    }
+    return found;
+}
+
+static void merged_ends_nothing_expected_are_still_reaped(void **state) {
     struct ninesd *n = *state;
     if (access(STRACE_PATH, X_OK) != 0)
         skip();
     char trace[400];
     pid_t tracer = start_traced(n,
         "supervisor:\n  intensity: 100\n  period: 1s\n  children:\n"
-        "    - {id: e1, exec: [/bin/sh, -c, 'sleep 1000 & exec sleep 1000'], shutdown: brutal_kill}\n"
-        "    - {id: e2, exec: [/bin/sh, -c, 'sleep 1000 & exec sleep 1000'], shutdown: brutal_kill}\n",
+        "    - {id: e1, exec: [/bin/sh, -c, '(sleep 999 &); exec sleep 1000'], shutdown: brutal_kill}\n"
+        "    - {id: e2, exec: [/bin/sh, -c, '(sleep 999 &); exec sleep 1000'], shutdown: brutal_kill}\n",
         trace, sizeof trace);
     n->cursor = 0; /* the pids of the boot's child_started lines */
-    pid_t old[2] = {ninesd_wait_started(n, "e1", WAIT_MS), ninesd_wait_started(n, "e2", WAIT_MS)};
-    assert_true(old[0] > 0 && old[1] > 0);
-    size_t mark = n->len;
-    kill_while_stopped(n, old, 2);
-    n->cursor = mark;
-    pid_t next1 = ninesd_wait_started(n, "e1", WAIT_MS);
-    n->cursor = mark;
-    pid_t next2 = ninesd_wait_started(n, "e2", WAIT_MS);
-    assert_true(next1 > 0 && next1 != old[0]);
-    assert_true(next2 > 0 && next2 != old[1]);
-    assert_true(wait_no_zombie_children(n->pid, WAIT_MS));
+    pid_t mains[2] = {ninesd_wait_started(n, "e1", WAIT_MS), ninesd_wait_started(n, "e2", WAIT_MS)};
+    assert_true(mains[0] > 0 && mains[1] > 0);
+    pid_t orphans[2];
+    int found = 0;
+    for (int t = 0; t < 200 && (found = orphans_of(n, mains, 2, orphans, 2)) < 2; t++)
+        usleep(10000);
+    assert_int_equal(found, 2);
+    kill_while_stopped(n, orphans, 2);
+    for (int i = 0; i < 2; i++)
+        assert_true(wait_process_gone(orphans[i], WAIT_MS)); /* reaped: no zombie left */
     ninesd_pump(n, 200);
     stop_tracer(tracer);
     /* One was named by the SIGCHLD, the other found by the walk. */
-    char a = first_seen_by(trace, old[0]), b = first_seen_by(trace, old[1]);
+    char a = first_seen_by(trace, orphans[0]), b = first_seen_by(trace, orphans[1]);
     assert_true((a == 'p' && b == 'a') || (a == 'a' && b == 'p'));
+    /* The children themselves ran on. */
+    assert_true(process_alive(mains[0]) && process_alive(mains[1]));
+}
+
+/* An exec child's end says nothing (ninesd's ends of its pipes are
+ * read-write): it is looked at by its pid at every SIGCHLD all the same. */
+static void merged_exec_child_ends_are_found_by_their_pid(void **state) {
+    struct ninesd *n = *state;
+    if (access(STRACE_PATH, X_OK) != 0)
+        skip();
+    char trace[400];
+    pid_t tracer = start_traced(n,
+        "supervisor:\n  intensity: 100\n  period: 1s\n  children:\n"
+        "    - {id: e1, exec: [/bin/sleep, '1000'], shutdown: brutal_kill}\n"
+        "    - {id: e2, exec: [/bin/sleep, '1000'], shutdown: brutal_kill}\n"
+        "    - {id: e3, exec: [/bin/sleep, '1000'], shutdown: brutal_kill}\n",
+        trace, sizeof trace);
+    n->cursor = 0;
+    pid_t old[3] = {ninesd_wait_started(n, "e1", WAIT_MS), ninesd_wait_started(n, "e2", WAIT_MS),
+                    ninesd_wait_started(n, "e3", WAIT_MS)};
+    assert_true(old[0] > 0 && old[1] > 0 && old[2] > 0);
+    const char *ids[3] = {"e1", "e2", "e3"};
+    /* Once each, one at a time: the next ones run in exec-ready
+     * processes, whose pipes' ends in ninesd are read-write. */
+    for (int i = 0; i < 3; i++) {
+        size_t at = n->len;
+        kill(old[i], SIGKILL);
+        n->cursor = at;
+        pid_t next = ninesd_wait_started(n, ids[i], WAIT_MS);
+        assert_true(next > 0 && next != old[i]);
+        old[i] = next;
+        usleep(20000); /* the next exec-ready process is made */
+    }
+    size_t mark = n->len;
+    kill_while_stopped(n, old, 3);
+    for (int i = 0; i < 3; i++) {
+        n->cursor = mark;
+        pid_t next = ninesd_wait_started(n, ids[i], WAIT_MS);
+        assert_true(next > 0 && next != old[i]);
+    }
+    ninesd_pump(n, 200);
+    stop_tracer(tracer);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(first_seen_by(trace, old[i]), 'p');
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(merged_worker_ends_are_found_by_their_pid, harness_setup, harness_teardown),
-        cmocka_unit_test_setup_teardown(a_merged_end_nothing_expected_is_still_reaped, harness_setup,
+        cmocka_unit_test_setup_teardown(merged_ends_nothing_expected_are_still_reaped, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(merged_exec_child_ends_are_found_by_their_pid, harness_setup,
                                         harness_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
