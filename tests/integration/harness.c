@@ -315,6 +315,12 @@ pid_t harness_parent_of(pid_t pid) {
     return pid > 0 && proc_stat(pid, &state, &ppid) ? ppid : -1;
 }
 
+bool process_zombie(pid_t pid) {
+    char state;
+    pid_t ppid;
+    return pid > 0 && proc_stat(pid, &state, &ppid) && state == 'Z';
+}
+
 bool process_alive(pid_t pid) {
     char state;
     pid_t ppid;

@@ -64,6 +64,7 @@ bool logfmt_field(const char *line, const char *key, char *buf, size_t size);
 pid_t line_pid(const char *line);
 
 bool process_alive(pid_t pid); /* exists and is not a zombie */
+bool process_zombie(pid_t pid); /* ended, not reaped yet */
 bool wait_process_gone(pid_t pid, int timeout_ms);
 int count_zombie_children(pid_t parent);
 bool wait_no_zombie_children(pid_t parent, int timeout_ms); /* false if one stays */

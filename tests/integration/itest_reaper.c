@@ -27,18 +27,6 @@
 #define WAIT_MS 10000
 #define WORKERS 16
 
-static bool is_zombie(pid_t pid) {
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    buf[len] = '\0';
-    const char *end = strrchr(buf, ')');
-    return end && end[1] == ' ' && end[2] == 'Z';
-}
-
 /* Stop ninesd, SIGKILL every pid, wait until each is a zombie (their
  * SIGCHLDs now merged into one pending), let ninesd go on. */
 static void kill_while_stopped(struct ninesd *n, const pid_t *pids, int count) {
@@ -47,10 +35,10 @@ static void kill_while_stopped(struct ninesd *n, const pid_t *pids, int count) {
     for (int i = 0; i < count; i++)
         assert_int_equal(kill(pids[i], SIGKILL), 0);
     for (int i = 0; i < count; i++)
-        for (int t = 0; t < 500 && !is_zombie(pids[i]); t++)
+        for (int t = 0; t < 500 && !process_zombie(pids[i]); t++)
             usleep(10000);
     for (int i = 0; i < count; i++)
-        assert_true(is_zombie(pids[i]));
+        assert_true(process_zombie(pids[i]));
     assert_int_equal(kill(n->pid, SIGCONT), 0);
 }
 
