@@ -41,7 +41,7 @@ int ctl_dashboard_parse_listen(const char *listen, struct sockaddr_in *out) {
     snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
     char *end;
     unsigned long port = strtoul(colon + 1, &end, 10);
-    if (*end || port == 0 || port > 65535)
+    if (*end || port > 65535) /* 0: the kernel picks one */
         return -EINVAL;
     *out = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     return inet_pton(AF_INET, host, &out->sin_addr) == 1 ? 0 : -EINVAL;
@@ -236,7 +236,12 @@ int ctl_dashboard_run(const char *path, const char *listen) {
         fprintf(stderr, "ninesctl: dashboard: cannot listen on %s: %s\n", listen, strerror(errno));
         return CTL_EXIT_FAILED;
     }
-    fprintf(stderr, "ninesctl: dashboard on http://%s/ (read-only), Ctrl-C stops it\n", listen);
+    /* The port bound, which the kernel picked when --listen said 0. */
+    const union MHD_DaemonInfo *bound = mhd.get_daemon_info(server, MHD_DAEMON_INFO_BIND_PORT);
+    char host[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &addr.sin_addr, host, sizeof host);
+    fprintf(stderr, "ninesctl: dashboard on http://%s:%u/ (read-only), Ctrl-C stops it\n", host,
+            bound ? (unsigned)bound->port : (unsigned)ntohs(addr.sin_port));
     int sig;
     sigwait(&stop, &sig);
     mhd.quiesce_daemon(server);

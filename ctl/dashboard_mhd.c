@@ -28,6 +28,7 @@ int ctl_mhd_load(struct ctl_mhd *m, char *why, size_t size) {
     bool ok = take(lib, "MHD_start_daemon", &m->start_daemon, why, size) &&
               take(lib, "MHD_quiesce_daemon", &m->quiesce_daemon, why, size) &&
               take(lib, "MHD_stop_daemon", &m->stop_daemon, why, size) &&
+              take(lib, "MHD_get_daemon_info", &m->get_daemon_info, why, size) &&
               take(lib, "MHD_create_response_from_buffer", &m->create_response_from_buffer, why, size) &&
               take(lib, "MHD_create_response_from_callback", &m->create_response_from_callback, why, size) &&
               take(lib, "MHD_add_response_header", &m->add_response_header, why, size) &&

@@ -31,9 +31,17 @@ export ASAN_OPTIONS="handle_segv=0:handle_abort=0:detect_leaks=0"
 "$build/ninesd" --socket "$d/control.sock" "$d/tree.yaml" 2>"$d/ninesd.log" &
 ninesd=$!
 for _ in $(seq 50); do [ -S "$d/control.sock" ] && break; sleep 0.1; done
-port=$((20000 + $$ % 20000))
-"$build/ninesctl" --socket "$d/control.sock" dashboard --listen "127.0.0.1:$port" 2>"$d/dash.log" &
+# Port 0: the kernel picks a free one (a port of our own choosing could be
+# another run's or another program's); the dashboard says which it bound.
+"$build/ninesctl" --socket "$d/control.sock" dashboard --listen 127.0.0.1:0 2>"$d/dash.log" &
 dash=$!
+port=""
+for _ in $(seq 50); do
+    port=$(sed -n 's|^ninesctl: dashboard on http://127\.0\.0\.1:\([0-9]*\)/ .*|\1|p' "$d/dash.log")
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] && [ "$port" != 0 ] || fail "the dashboard did not say the port it bound: $(cat "$d/dash.log")"
 url="http://127.0.0.1:$port"
 for _ in $(seq 50); do curl -sf "$url/api/status" >/dev/null && break; sleep 0.1; done
 curl -sf "$url/api/status" | grep -q '"path":"web/relay"' || fail "/api/status: $(curl -s "$url/api/status")"
@@ -52,10 +60,19 @@ grep -q '^nines_node_up{path="counter"} 1' "$d/metrics.prom" || fail "/metrics: 
 # the tree shown, then a crash shown live (no reload), then a screenshot.
 logs=${NINES_TEST_LOGS:-$build/test-logs}
 mkdir -p "$logs"
-devtools=$((port + 1))
+# Its DevTools port picked by the kernel too: Chromium writes the one it
+# bound as the first line of DevToolsActivePort in its profile.
 "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,520 \
-    --remote-debugging-port="$devtools" --user-data-dir="$d/profile" about:blank >"$d/chromium.log" 2>&1 &
+    --remote-debugging-port=0 --user-data-dir="$d/profile" about:blank >"$d/chromium.log" 2>&1 &
 chrome=$!
+devtools=""
+for _ in $(seq 300); do
+    # Both lines there (the port, then the browser's path): written whole.
+    sed -n 2p "$d/profile/DevToolsActivePort" 2>/dev/null | grep -q '^/devtools/' &&
+        devtools=$(head -1 "$d/profile/DevToolsActivePort") && break
+    sleep 0.1
+done
+[ -n "$devtools" ] || fail "Chromium did not say its DevTools port: $(tail -5 "$d/chromium.log")"
 pid=$(curl -s "$url/api/status" | /usr/bin/python3 -c 'import json,sys; print([n["pid"] for n in json.load(sys.stdin)["nodes"] if n["path"]=="counter"][0])')
 curl -sN "$url/events" >"$d/stream.txt" &
 stream=$!
