@@ -18,6 +18,7 @@
 
 #include "child_proc.h"
 #include "exec_ready.h"
+#include "fork_exec.h"
 #include "log.h"
 #include "proto.h"
 #include "reaper.h"
@@ -28,6 +29,7 @@ struct launcher_proc {
     struct daemon *d;
     pid_t pid;
     int sock;
+    int exec_fd;          /* forked at ninesd's start: whether its exec failed (fork_exec.h), or -1 */
     sd_event_source *src; /* answers no spawn waits for (on_answer) */
     uint64_t started_ms;
     bool watched;
@@ -52,6 +54,7 @@ struct launcher {
     int failed_err;
     unsigned quick_deaths; /* in a row, each within a second of its start */
     uint64_t retry_at_ms;  /* given up until then */
+    bool started;             /* the first launcher was made (forked: fork_exec.h) */
     struct exec_ready *ready; /* the next exec child's process (exec_ready.h) */
     sd_event_source *ask;     /* asking for it a little after an exec start */
 };
@@ -67,6 +70,8 @@ static void proc_free(struct launcher_proc *p) {
     sd_event_source_disable_unref(p->src);
     if (p->sock >= 0)
         close(p->sock);
+    if (p->exec_fd >= 0)
+        close(p->exec_fd);
     free(p);
 }
 
@@ -93,6 +98,17 @@ static int take_answers(struct launcher_proc *p);
 static void lost(struct launcher *l, const char *why) {
     struct launcher_proc *p = l->cur;
     uint64_t now = daemon_now_ms();
+    /* The first launcher is forked: one whose exec failed says so. */
+    char failed[200];
+    int e = p->exec_fd >= 0 ? fork_exec_result(p->exec_fd) : 0;
+    if (e != -EAGAIN && p->exec_fd >= 0) /* in no loop */
+        close(p->exec_fd), p->exec_fd = -1;
+    if (e < 0 && e != -EAGAIN) {
+        snprintf(failed, sizeof failed, "the launcher cannot be started (%s): children are spawned directly",
+                 strerror(-e));
+        why = failed;
+        l->retry_at_ms = now + 1000;
+    }
     /* No one says anything on it from now on (a child of a hung launcher
      * that comes to say its pid finds it shut and does not run: the
      * request is asked again), then what was said is taken. */
@@ -128,7 +144,10 @@ static void on_launcher_exit(void *userdata, const siginfo_t *si) {
         proc_free(p);
 }
 
-static int spawn_proc(struct daemon *d, int child_end, pid_t *pid) {
+/* Forked when exec_fd is given (fork_exec.h), else spawned in place.
+ * NINES_LAUNCHER_EXEC_DELAY_MS holds the forked one's exec back (a test
+ * seam: requests asked of it before it runs). */
+static int spawn_proc(struct daemon *d, int child_end, pid_t *pid, int *exec_fd) {
     char parent_var[64];
     char **env = worker_spawn_env(parent_var, sizeof parent_var, NULL);
     /* Room for the command line of each host forked from it, which is
@@ -137,14 +156,19 @@ static int spawn_proc(struct daemon *d, int child_end, pid_t *pid) {
     if (!padding[0])
         memset(padding, ' ', sizeof padding - 1);
     char *argv[] = {(char *)d->worker_path, "--launcher", padding, NULL};
-    int r = env ? spawn_helper(d->worker_path, argv, env, child_end, NINES_CHANNEL_FD, pid) : -ENOMEM;
+    int r = !env      ? -ENOMEM
+            : exec_fd ? fork_exec(d->worker_path, argv, env, child_end, NINES_CHANNEL_FD,
+                                  "NINES_LAUNCHER_EXEC_DELAY_MS", pid, exec_fd)
+                      : spawn_helper(d->worker_path, argv, env, child_end, NINES_CHANNEL_FD, pid);
     free(env);
     return r;
 }
 
 static int on_answer(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
-static struct launcher_proc *start_proc(struct daemon *d) {
+/* forked: the first, at ninesd's start (fork_exec.h); later ones are
+ * spawned in place (a fork would copy a large ninesd's page tables). */
+static struct launcher_proc *start_proc(struct daemon *d, bool forked) {
     struct launcher_proc *p = calloc(1, sizeof *p);
     int sv[2];
     if (!p || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -153,8 +177,8 @@ static struct launcher_proc *start_proc(struct daemon *d) {
     }
     /* Off 0-3, or the dup2 onto fd 3 would keep it close-on-exec. */
     int child_end = sv[1] > 3 ? sv[1] : fcntl(sv[1], F_DUPFD_CLOEXEC, 4);
-    *p = (struct launcher_proc){.d = d, .sock = sv[0], .started_ms = daemon_now_ms()};
-    int r = child_end < 0 ? -errno : spawn_proc(d, child_end, &p->pid);
+    *p = (struct launcher_proc){.d = d, .sock = sv[0], .exec_fd = -1, .started_ms = daemon_now_ms()};
+    int r = child_end < 0 ? -errno : spawn_proc(d, child_end, &p->pid, forked ? &p->exec_fd : NULL);
     if (child_end != sv[1] && child_end >= 0)
         close(child_end);
     close(sv[1]);
@@ -182,7 +206,9 @@ static struct launcher_proc *current(struct daemon *d) {
         return NULL;
     if (l->cur || daemon_now_ms() < l->retry_at_ms)
         return l->cur;
-    if (!(l->cur = start_proc(d))) {
+    bool first = !l->started;
+    l->started = true;
+    if (!(l->cur = start_proc(d, first))) {
         l->retry_at_ms = daemon_now_ms() + 1000;
         log_launcher(LOG_WARNING, "launcher_lost", "the launcher cannot be started: children are spawned directly",
                      0);
@@ -295,6 +321,8 @@ static int take_answers(struct launcher_proc *p) {
             return 0;
         if (n <= 0)
             return -ECONNRESET;
+        if (p->exec_fd >= 0) /* it answers: it runs */
+            close(p->exec_fd), p->exec_fd = -1;
         if (a.kind)
             take_answer(l, &a, fd);
         else if (fd >= 0)

@@ -13,12 +13,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
 #include "child_proc.h"
 #include "daemon.h"
+#include "fork_exec.h"
 #include "log.h"
 #include "reaper.h"
 
@@ -51,63 +51,15 @@ static int spawn_warden(struct daemon *d, int their_end, pid_t *pid) {
     return spawn_helper(d->worker_path, argv, environ, their_end, WARDEN_FD, pid);
 }
 
-/* The forked warden until its exec, as spawn_helper's child would be: its
- * own group, every signal at its default and unblocked, /dev/null on 0,
- * the stream on WARDEN_FD. Only system calls: this is a copy of ninesd.
- * NINES_WARDEN_EXEC_DELAY_MS holds the exec back (a test seam: a child
- * started before the warden runs). */
-static _Noreturn void run_warden(const char *path, char *const argv[], int their_end, int exec_fd) {
-    (void)setpgid(0, 0);
-    for (int s = 1; s < NSIG; s++)
-        (void)signal(s, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    (void)sigprocmask(SIG_SETMASK, &none, NULL);
-    int null = open("/dev/null", O_RDONLY);
-    if (null > 0)
-        (void)dup2(null, 0), (void)close(null);
-    if (their_end == WARDEN_FD)
-        (void)fcntl(WARDEN_FD, F_SETFD, 0);
-    else
-        (void)dup2(their_end, WARDEN_FD);
-    const char *delay = getenv("NINES_WARDEN_EXEC_DELAY_MS");
-    if (delay) {
-        long ms = atol(delay);
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-        (void)nanosleep(&ts, NULL);
-    }
-    execve(path, argv, environ);
-    int e = errno;
-    (void)!write(exec_fd, &e, sizeof e);
-    _exit(127);
-}
-
-/* The boot's warden is forked and not waited for (posix_spawn waits for
- * the exec: a few hundred microseconds of ninesd's start). It holds its
- * end of the stream from the fork on, so a child told to it before its
- * exec is covered as one told after (the groups wait in the stream; if
- * ninesd dies first, the warden still execs, reads them and kills them).
- * Whether the exec failed comes on *exec_fd, close-on-exec: its errno,
- * or the end once it ran. Only at the boot, while ninesd is small (a
- * fork copies its page tables). */
+/* The boot's warden is forked and not waited for (fork_exec.h): it holds
+ * its end of the stream from the fork on, so a child told to it before
+ * its exec is covered as one told after (the groups wait in the stream;
+ * if ninesd dies first, the warden still execs, reads them and kills
+ * them). NINES_WARDEN_EXEC_DELAY_MS holds its exec back (a test seam). */
 static int fork_warden(struct daemon *d, int their_end, pid_t *pid, int *exec_fd) {
     char *argv[5];
     warden_argv(d, argv);
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return -errno;
-    pid_t child = fork();
-    if (child == 0)
-        run_warden(d->worker_path, argv, their_end, p[1]);
-    int e = errno;
-    close(p[1]);
-    if (child < 0) {
-        close(p[0]);
-        return -e;
-    }
-    *pid = child;
-    *exec_fd = p[0];
-    return 0;
+    return fork_exec(d->worker_path, argv, environ, their_end, WARDEN_FD, "NINES_WARDEN_EXEC_DELAY_MS", pid, exec_fd);
 }
 
 static void send_pids(struct warden *w, const int32_t *v, size_t n) {
@@ -143,21 +95,16 @@ static void log_failure(int err) {
 /* What the forked warden said of its exec: an errno (it failed: logged,
  * never started again), or the pipe's end (it runs). Once. */
 static void exec_news(struct warden *w) {
-    if (w->exec_fd < 0)
-        return;
-    int e = 0;
-    ssize_t n;
-    while ((n = read(w->exec_fd, &e, sizeof e)) < 0 && errno == EINTR)
-        ;
-    if (n < 0 && errno == EAGAIN)
+    int r = w->exec_fd >= 0 ? fork_exec_result(w->exec_fd) : 0;
+    if (r == -EAGAIN)
         return; /* not yet */
-    if (n == (ssize_t)sizeof e && e > 0) {
+    w->exec_src = sd_event_source_disable_unref(w->exec_src); /* out of the loop before it is closed */
+    if (w->exec_fd >= 0)
+        close(w->exec_fd), w->exec_fd = -1;
+    if (r < 0) {
         w->exec_failed = true;
-        log_failure(-e);
+        log_failure(r);
     }
-    w->exec_src = sd_event_source_disable_unref(w->exec_src);
-    close(w->exec_fd);
-    w->exec_fd = -1;
 }
 
 static int on_exec_news(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -189,7 +136,6 @@ static int begin(struct daemon *d, bool boot) {
     w->pid = pid;
     w->exec_fd = exec_fd;
     if (exec_fd >= 0) {
-        (void)fcntl(exec_fd, F_SETFL, O_NONBLOCK);
         if (sd_event_add_io(d->loop, &w->exec_src, exec_fd, EPOLLIN, on_exec_news, w) < 0)
             exec_news(w); /* no source: what it said by now, or nothing */
     }

@@ -8,7 +8,9 @@
  * not parse, a module the check refuses) still exits 2 with its error,
  * and leaves no process behind. The warden (warden.h) is forked and not
  * waited for: a child started before it has exec'd is covered all the
- * same, and a warden that cannot be exec'd is said once, not restarted.
+ * same; the first launcher is forked likewise, the requests asked of it
+ * before its exec answered once it runs; either, when it cannot be
+ * exec'd, is said once with the reason.
  * Modules are checked while the rest of the start is made, their verdict
  * said before any failure of it. A child's output and channel block (made so without a system call
  * more than they need: open_spawn_fds).
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -213,9 +216,32 @@ static void a_child_started_before_the_warden_runs_is_covered(void **state) {
     assert_true(wait_process_gone(leader, WAIT_MS));
 }
 
-/* A warden whose exec fails (no such worker program) is said once, as
- * when it was spawned in place, and not started again every second. */
-static void a_warden_that_cannot_run_is_said_once(void **state) {
+/* The first launcher is forked too, and the requests asked of it before
+ * its exec (the first spare, the tree's first starts) wait for it: with
+ * its exec held back, the tree starts once it runs, every child through
+ * it. */
+static void requests_wait_for_the_launchers_exec(void **state) {
+    struct ninesd *n = *state;
+    const char *tree = exec_first_tree(n);
+    setenv("NINES_LAUNCHER_EXEC_DELAY_MS", "700", 1);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ninesd_start(n, tree, NULL);
+    unsetenv("NINES_LAUNCHER_EXEC_DELAY_MS");
+    assert_true(ninesd_wait_started(n, "x", WAIT_MS) > 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    if (ms < 600)
+        fail_msg("the first child started %ld ms after ninesd, before its launcher ran", ms);
+    assert_non_null(ninesd_wait(n, WAIT_MS, "event=tree_started", NULL));
+    assert_int_equal(ninesd_count(n, "event=launcher_lost", NULL), 0);
+    assert_int_equal(ninesd_count(n, "event=child_started", NULL), WORKERS + 1);
+}
+
+/* A warden or a launcher whose exec fails (no such worker program) is
+ * said once, with the reason, and not started again every second; the
+ * tree runs without them. */
+static void helpers_that_cannot_run_are_said_once(void **state) {
     struct ninesd *n = *state;
     const char *tree = harness_write_tree(n, "supervisor:\n  children: []\n");
     ninesd_start(n, tree, "--worker", "/nonexistent/nines-worker", NULL);
@@ -223,7 +249,10 @@ static void a_warden_that_cannot_run_is_said_once(void **state) {
                                 NULL));
     ninesd_pump(n, 1500);
     assert_int_equal(ninesd_count(n, "event=warden_error", NULL), 1);
-    assert_int_equal(ninesd_count(n, "event=tree_started", NULL), 1); /* the tree runs without it */
+    assert_int_equal(ninesd_count(n, "event=launcher_lost", NULL), 1);
+    assert_int_equal(ninesd_count(n, "event=launcher_lost",
+                                  "the launcher cannot be started (No such file or directory)", NULL), 1);
+    assert_int_equal(ninesd_count(n, "event=tree_started", NULL), 1);
 }
 
 /* Whether descriptor fd of pid is non-blocking (its fdinfo's flags). */
@@ -296,7 +325,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_refused_module_leaves_nothing_running, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_child_started_before_the_warden_runs_is_covered, harness_setup,
                                         harness_teardown),
-        cmocka_unit_test_setup_teardown(a_warden_that_cannot_run_is_said_once, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(requests_wait_for_the_launchers_exec, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(helpers_that_cannot_run_are_said_once, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_childs_output_and_channel_block, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(a_refused_module_is_said_before_a_start_failure, harness_setup,
                                         harness_teardown),
