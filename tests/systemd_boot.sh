@@ -2,7 +2,8 @@
 # ninesd under a real systemd, with the unit file it ships: systemd 252 is
 # booted as PID 1 of private PID, mount and cgroup namespaces, over a
 # read-only bind of / with tmpfs on /run, /tmp, /var/tmp, /var/lib and the
-# journal folder, and the sysinit units masked (booted otherwise, its
+# journal folder, cgroup file systems mounted in its cgroup namespace (so
+# that runs side by side do not share their slices), and the sysinit units masked (booted otherwise, its
 # tmpfiles step would empty the machine's /tmp). Then: the hardened unit
 # starts (Type=notify: active only once ninesd said READY=1), STATUS= is
 # shown, each child runs in a cgroup of its own (Delegate=yes),
@@ -17,7 +18,12 @@ set -u
 build=$(cd "${1:-build}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
 skip() { echo "ok: skipped: $*"; exit 0; }
-fail() { echo "FAIL: $*"; [ -n "${R:-}" ] && [ -s "$R.journal" ] && tail -20 "$R.journal"; exit 1; }
+fail() {
+    echo "FAIL: $*"
+    [ -n "${R:-}" ] && [ -s "$R.journal" ] && grep -v ' Mount\| Start\| Reached \| Listening \|Unnecessary' "$R.journal" | tail -30
+    [ -n "${systemd_pid:-}" ] && { echo "--- ninesd's log"; sd tail -30 /run/nines-test/ninesd.log; }
+    exit 1
+}
 [ "$(id -u)" -eq 0 ] || skip "not root"
 [ -x /lib/systemd/systemd ] || skip "no /lib/systemd/systemd"
 command -v unshare >/dev/null && command -v nsenter >/dev/null || skip "no unshare/nsenter"
@@ -52,6 +58,25 @@ for d in "$root" "$build"; do
     /tmp/*|/var/tmp/*) unit=$(printf '%s\n' "$unit" | sed "/^\[Service\]/a BindReadOnlyPaths=$d");;
     esac
 done
+# The cgroup file systems mounted afresh, from inside the cgroup namespace:
+# the host's mounts (bound in with /) show the whole hierarchy, so this
+# systemd would make its slices at the host's top (as /system.slice/...),
+# where another run's systemd makes the same ones, and the two would kill
+# each other's ninesd and children. A mount made here shows only the
+# namespace's root ($CG) and below. Hybrid, as the host, with no v1
+# controller (their hierarchies are the host's, not this run's). These
+# lines run in the namespaces (the script below).
+cgroup_mounts=""
+case " ${hierarchies[*]} " in
+*" /sys/fs/cgroup "*) cgroup_mounts="mount -t cgroup2 cgroup2 $R/sys/fs/cgroup";;
+*)  cgroup_mounts="mount -t tmpfs -o mode=755 tmpfs $R/sys/fs/cgroup"
+    for h in "${hierarchies[@]}"; do
+        case "$h" in
+        */unified) cgroup_mounts+=$'\n'"mkdir $R$h && mount -t cgroup2 cgroup2 $R$h";;
+        */systemd) cgroup_mounts+=$'\n'"mkdir $R$h && mount -t cgroup -o none,name=systemd cgroup $R$h";;
+        esac
+    done;;
+esac
 cat >"$R.inner" <<INNER
 set -e
 mount --rbind / "$R"
@@ -66,6 +91,7 @@ for d in "$root" "$build"; do
     esac
 done
 mount -t proc proc "$R/proc"
+$cgroup_mounts
 mkdir -p "$R/run/systemd/system" "$R/run/nines-test"
 for u in \$(ls -1 /lib/systemd/system/sysinit.target.wants/ /etc/systemd/system/sysinit.target.wants/ 2>/dev/null | grep -v ':\$') \
          systemd-tmpfiles-clean.timer systemd-tmpfiles-clean.service systemd-tmpfiles-setup.service \
@@ -90,7 +116,7 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 [ -n "$systemd_pid" ] || skip "systemd did not start in the namespaces: $(tail -3 "$R.journal")"
-sd() { nsenter -t "$systemd_pid" -m -p -r -w "$@"; }
+sd() { nsenter -t "$systemd_pid" -m -p -C -r -w "$@"; }
 state=""
 for _ in $(seq 100); do
     state=$(sd systemctl is-system-running 2>/dev/null)
@@ -111,6 +137,11 @@ ctl status >/dev/null || fail "ninesctl status under systemd: $(ctl status 2>&1)
 cpid=$(ctl status --json | grep -o '"path":"counter"[^}]*"pid":[0-9]*' | grep -o '[0-9]*$')
 cg=$(sd cat "/proc/$cpid/cgroup" 2>/dev/null | sed -n 's/^0:://p')
 [ "$cg" = /system.slice/ninesd.service/child-counter ] || fail "counter's cgroup is '$cg': $(sd grep cgroups /run/nines-test/ninesd.log)"
+# That cgroup is this run's own, below $CG on the host (not the host's
+# /system.slice, which another run's systemd would share).
+top=${hierarchies[${#hierarchies[@]}-1]}
+[ -d "$top/$CG/system.slice/ninesd.service/child-counter" ] ||
+    fail "counter's cgroup is not below $top/$CG: $(ls "$top/$CG" 2>&1)"
 # systemctl reload (ExecReload=): the changed tree file applied in place.
 main_before=$(show MainPID)
 sd sh -c "printf '    - {id: extra, exec: [/bin/sleep, \"1000\"]}\n' >>/run/nines-test/tree.yaml"
